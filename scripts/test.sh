@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Set up, build and pass every test: the README's test command, and what CI runs.
+#   1. release build: unit, app (EAL on virtual devices) and lab (namespaces) suites
+#   2. address+undefined sanitizer build: unit and app suites
+#   3. libFuzzer harnesses for a bounded time each (FUZZ_SECONDS, default 45)
+#   4. every benchmark once in its quick mode, so none of them rots
+# Ends with one line "N passed, N failed" over all stages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+FUZZ_SECONDS=${FUZZ_SECONDS:-45}
+jobs=$(nproc)
+
+scripts/setup.sh
+
+passed=0
+failed=0
+tally() { # $1: meson build dir; adds the results of its last meson test run
+	local log="$1/meson-logs/testlog.json"
+	[ -f "$log" ] || return 0
+	local p f
+	p=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(sum(1 for x in r if x["result"] in ("OK","EXPECTEDFAIL")))' "$log")
+	f=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(sum(1 for x in r if x["result"] not in ("OK","EXPECTEDFAIL","SKIP")))' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+configure() { # $1: dir, rest: options
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+}
+
+status=0
+
+echo "== release build and tests"
+configure build
+ninja -C build -j "$jobs"
+meson test -C build --no-rebuild --print-errorlogs --num-processes "$jobs" || status=1
+tally build
+
+echo "== sanitizer build (address, undefined) and tests"
+configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dbenchmarks=false
+ninja -C build-asan -j "$jobs"
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	meson test -C build-asan --no-rebuild --print-errorlogs --num-processes "$jobs" \
+	--suite unit --suite app || status=1
+tally build-asan
+
+echo "== fuzzing, ${FUZZ_SECONDS}s per harness"
+CC=clang configure build-fuzz -Dbuildtype=debugoptimized -Dfuzz=true -Dtests=false \
+	-Dbenchmarks=false -Db_lundef=false
+ninja -C build-fuzz -j "$jobs"
+for harness in build-fuzz/fuzz/fuzz_*; do
+	[ -x "$harness" ] || continue
+	name=$(basename "$harness")
+	corpus="build-fuzz/fuzz/corpus-$name"
+	mkdir -p "$corpus"
+	if "$harness" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
+		-dict="$root/fuzz/sip.dict" "$corpus" "$root/fuzz/seeds" \
+		>"build-fuzz/fuzz/$name.log" 2>&1; then
+		echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: *[0-9]*' \
+			"build-fuzz/fuzz/$name.log" | grep -o '[0-9]*$') runs)"
+		passed=$((passed + 1))
+	else
+		echo "fuzz $name: FAILED"
+		tail -40 "build-fuzz/fuzz/$name.log"
+		failed=$((failed + 1))
+		status=1
+	fi
+done
+
+echo "== benchmarks, quick mode"
+SC_BENCH_QUICK=1 meson test -C build --no-rebuild --benchmark --print-errorlogs \
+	--num-processes 1 || status=1
+tally build
+
+echo "tests: $passed passed, $failed failed"
+exit $status
