@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The RFC 3261 role logic of sipcancel: pure functions over parsed messages, the
+ * shared transaction table (lib/txn), a per-core timer wheel and a clock, so it is
+ * testable without ports. Role `uas` (issue 4): the element answers INVITEs itself
+ * and handles CANCEL per section 9.2. Role `proxy` (issue 5) will be dispatched from
+ * the same entry points on cfg.role.
+ *
+ * Threading: one context per worker lcore ("owner"). A context touches only its own
+ * wheel, counters and scratch buffer. Records are allocated from the owner's pool and
+ * freed only by the owner. Another core that matches a record (a CANCEL, ACK or
+ * INVITE retransmission that RSS put elsewhere) changes it only by compare-and-swap
+ * on the record's state word; the CAS winner is the only core that sends the final
+ * response. Timer work that follows (Timer G/H after a final, Timer I after an ACK)
+ * is requested from the owner by posting the record to the owner's ring;
+ * sc_cancel_poll() on the owner drains it. Lost posts (ring full) are tolerated: the
+ * owner's own timers re-read the state word and catch up.
+ */
+#ifndef SC_CANCEL_H
+#define SC_CANCEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sc_sip.h"
+#include "sc_timer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sc_txn_table;
+struct rte_ring;
+struct sc_cancel_ctx;
+
+enum sc_cancel_role {
+	SC_CANCEL_ROLE_UAS = 0,
+	SC_CANCEL_ROLE_PROXY,		/* issue 5: not implemented, create fails ENOTSUP */
+};
+
+/*
+ * Settings. All times in microseconds. sc_cancel_cfg_defaults() fills RFC defaults;
+ * the app overrides from its options.
+ */
+struct sc_cancel_cfg {
+	enum sc_cancel_role role;
+	uint64_t t1_us;			/* 17.1.1.1, default 500 ms */
+	uint64_t t2_us;			/* 17.1.2.2, default 4 s */
+	uint64_t t4_us;			/* 17.1.2.2, default 5 s */
+	/* 180 Ringing this long after the 100; 0: right after the 100. */
+	uint64_t ring_delay_us;
+	/* Final response final_code this long after the INVITE; ignored when code 0. */
+	uint64_t final_delay_us;
+	uint16_t final_code;		/* 0: none, ring until CANCEL or ring timeout */
+	/*
+	 * A UAS that never answers: RFC 3261 gives a UAS no ringing limit (Timer C in
+	 * 16.6/16.7 is a proxy timer, > 3 min). We end the ring after ring_timeout_us
+	 * (default 180 s, i.e. not after any proxy in front, whose Timer C must exceed
+	 * 3 min) with ring_timeout_code (default 480 Temporarily Unavailable, 21.4.18:
+	 * the callee was reached but did not answer). 0 disables the timeout.
+	 */
+	uint64_t ring_timeout_us;
+	uint16_t ring_timeout_code;
+	uint32_t retry_after_s;		/* Retry-After of the 503 when the table is full */
+	/*
+	 * How long a dialog answered with 2xx is remembered after its ACK, so a BYE
+	 * gets 200 (15.1.2) rather than 481. Default 64*T1.
+	 */
+	uint64_t dialog_hold_us;
+	/* Bytes of the app's reply-path blob copied into records (<= txn blob size). */
+	uint32_t path_len;
+	uint64_t seed;			/* To-tag generator seed; 0: from the clock */
+};
+
+/* Fill cfg with the defaults described in struct sc_cancel_cfg (role uas). */
+void sc_cancel_cfg_defaults(struct sc_cancel_cfg *cfg);
+
+/*
+ * Output sink the app implements: send msg[0..len) as one UDP datagram along the
+ * reply path path_blob (a blob the app computed per 18.2.2 / RFC 3581, either the
+ * one of the request at hand or the copy kept in a record). msg is in a scratch
+ * buffer reused after the call returns: copy it. Returns 0 or a negative errno
+ * (counted as tx_sink_fail; the RFC timers cover a lost datagram).
+ */
+struct sc_cancel_sink {
+	int (*send)(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len);
+	void *sink_ctx;
+};
+
+/* What became of one input. The input buffer is never kept: the caller frees it. */
+enum sc_cancel_verdict {
+	SC_CANCEL_V_RESPONDED = 0,	/* at least one message sent for it */
+	SC_CANCEL_V_ABSORBED,		/* matched, consumed silently (ACK, retransmission) */
+	SC_CANCEL_V_DROPPED,		/* counted drop: see the drop_* counters */
+};
+
+/* One received message, parsed by the app. */
+struct sc_cancel_in {
+	const struct sc_sip_msg *msg;	/* filled by sc_sip_parse, also on error */
+	int parse_rc;			/* sc_sip_parse() return: > 0 ok, -sc_sip_error */
+	const void *path;		/* reply-path blob, cfg.path_len bytes */
+	uint8_t verdict;		/* out: enum sc_cancel_verdict */
+};
+
+/*
+ * Counters, per context (no shared writes). X-macro: enum suffix, name shown by the
+ * app. Append only.
+ */
+#define SC_CANCEL_COUNTERS(X) \
+	X(RX_INVITE, "rx_invite") \
+	X(RX_ACK, "rx_ack") \
+	X(RX_CANCEL, "rx_cancel") \
+	X(RX_BYE, "rx_bye") \
+	X(RX_OPTIONS, "rx_options") \
+	X(RX_OTHER, "rx_other_method") \
+	X(RX_UNKNOWN, "rx_unknown_method") \
+	X(RX_RESPONSE, "rx_response") \
+	X(RX_MALFORMED, "rx_malformed") \
+	X(TX_1XX, "tx_1xx") \
+	X(TX_2XX, "tx_2xx") \
+	X(TX_3XX, "tx_3xx") \
+	X(TX_4XX, "tx_4xx") \
+	X(TX_5XX, "tx_5xx") \
+	X(TX_6XX, "tx_6xx") \
+	X(TX_100, "tx_100") \
+	X(TX_180, "tx_180") \
+	X(TX_200, "tx_200") \
+	X(TX_400, "tx_400") \
+	X(TX_405, "tx_405") \
+	X(TX_420, "tx_420") \
+	X(TX_480, "tx_480") \
+	X(TX_481, "tx_481") \
+	X(TX_486, "tx_486") \
+	X(TX_487, "tx_487") \
+	X(TX_501, "tx_501") \
+	X(TX_503, "tx_503") \
+	X(TX_505, "tx_505") \
+	X(TX_SINK_FAIL, "tx_sink_fail") \
+	X(TX_BUILD_FAIL, "tx_build_fail") \
+	X(CANCEL_MATCHED, "cancel_matched") \
+	X(CANCEL_UNMATCHED, "cancel_unmatched_481") \
+	X(CANCEL_AFTER_FINAL, "cancel_after_final") \
+	X(CANCEL_RETRANS, "cancel_retrans_absorbed") \
+	X(INVITE_RETRANS, "invite_retrans_absorbed") \
+	X(ACK_ABSORBED, "ack_absorbed") \
+	X(ACK_2XX, "ack_2xx_matched") \
+	X(BYE_MATCHED, "bye_matched") \
+	X(BYE_UNMATCHED, "bye_unmatched_481") \
+	X(TIMER_G_RETRANS, "timer_g_retrans") \
+	X(RETRANS_2XX, "retrans_2xx") \
+	X(TIMER_H_EXPIRED, "timer_h_expired") \
+	X(TIMER_2XX_GIVEUP, "timer_2xx_no_ack") \
+	X(TIMER_I_EXPIRED, "timer_i_expired") \
+	X(RING_TIMEOUT, "ring_timeout") \
+	X(TIMERS_FIRED, "timers_fired") \
+	X(RECORDS_CREATED, "records_created") \
+	X(RECORDS_FREED, "records_freed") \
+	X(TABLE_FULL, "table_full_503") \
+	X(INSERT_FAIL, "insert_fail") \
+	X(RING_POSTED, "ring_posted") \
+	X(RING_FULL, "ring_full") \
+	X(RING_DRAINED, "ring_drained") \
+	X(CAS_LOST, "cas_lost") \
+	X(DROP_RESPONSE, "drop_response") \
+	X(DROP_UNROUTABLE, "drop_unroutable") \
+	X(DROP_PARSE, "drop_parse") \
+	X(DROP_ACK_NO_MATCH, "drop_ack_no_match") \
+	X(DROP_ACK_PARSE, "drop_ack_malformed") \
+	X(DROP_NO_PATH, "drop_no_path")
+
+enum sc_cancel_counter {
+#define SC_X_ENUM(name, text) SC_CANCEL_C_##name,
+	SC_CANCEL_COUNTERS(SC_X_ENUM)
+#undef SC_X_ENUM
+	SC_CANCEL_C_COUNT,
+};
+
+struct sc_cancel_counters {
+	uint64_t v[SC_CANCEL_C_COUNT];
+};
+
+/* Name of counter i ("tx_487"), or NULL when i is out of range. */
+const char *sc_cancel_counter_name(unsigned i);
+
+/*
+ * Create the context of one owner (worker lcore).
+ *  cfg    copied.
+ *  table  the shared txn table; `owner` is this context's owner id in it.
+ *  wheel  this lcore's timer wheel; only this context's thread advances it.
+ *  clock  read for every deadline; must outlive the context.
+ *  rings  array indexed by owner id of every owner's event ring (created by the
+ *         app: rte_ring_create(name, count, socket, RING_F_SC_DEQ), i.e. multi-
+ *         producer, single-consumer, pointer elements; count >= 1024 suggested),
+ *         or NULL when there is a single owner. Copied (the pointer array).
+ *  n_rings entries in rings.
+ *  sink   copied.
+ * Returns the context, or NULL with errno (EINVAL, ENOMEM, ENOTSUP for the proxy
+ * role until issue 5).
+ */
+struct sc_cancel_ctx *sc_cancel_ctx_create(const struct sc_cancel_cfg *cfg,
+					   struct sc_txn_table *table,
+					   struct sc_timer_wheel *wheel,
+					   const struct sc_clock *clock, unsigned owner,
+					   struct rte_ring *const *rings, unsigned n_rings,
+					   const struct sc_cancel_sink *sink);
+
+/*
+ * Free the context. Armed timers on the wheel that belong to its records are
+ * cancelled; records still in the table stay there (freed with the table).
+ */
+void sc_cancel_ctx_free(struct sc_cancel_ctx *ctx);
+
+/*
+ * Handle a burst of received messages in order: builds every key, one bulk lookup,
+ * then the RFC action per message (a message that follows an INVITE inserted in the
+ * same burst is looked up again so it matches). Sets in[i].verdict. Must be called
+ * by the context's thread, inside its RCU read-side (between quiescent reports).
+ * Returns n.
+ */
+unsigned sc_cancel_handle_burst(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
+				unsigned n);
+
+/*
+ * Owner housekeeping, once per loop: drain this owner's ring (events posted by
+ * other cores) and advance the wheel to the clock's now. Returns the number of ring
+ * events plus timers handled (0: idle).
+ */
+unsigned sc_cancel_poll(struct sc_cancel_ctx *ctx);
+
+/* This context's counters; valid as long as the context. */
+const struct sc_cancel_counters *sc_cancel_counters(const struct sc_cancel_ctx *ctx);
+
+/* Records this context owns that are live in the table (created - freed). */
+uint64_t sc_cancel_live_records(const struct sc_cancel_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SC_CANCEL_H */
