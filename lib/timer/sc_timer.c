@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Hierarchical timing wheel, 6 levels of 64 slots (36 bits of ticks: 19 hours at a
- * 1 us tick, 203 days at 256 us, 795 days at 1 ms) plus an overflow list beyond.
+ * Hierarchical timing wheel, 4 levels of 256 slots (32 bits of ticks: 71 minutes at
+ * a 1 us tick, 12.7 days at 256 us, 49.7 days at 1 ms) plus an overflow list beyond.
  *
  * Placement is absolute: with cur the next tick to run, a timer due at tick e goes
- * to the level of the highest 6-bit group in which e and cur differ, in the slot
+ * to the level of the highest 8-bit group in which e and cur differ, in the slot
  * named by e's value of that group. So every timer of level k shares cur's groups
  * above k, and its slot is above cur's group k (level 0: at or above cur's group 0).
- * When cur reaches a multiple of 64^k the level-k slot of cur's group k becomes
+ * When cur reaches a multiple of 256^k the level-k slot of cur's group k becomes
  * current and its timers are re-placed (cascaded), landing exactly by tick: there
  * is no rounding at any level, so cascading keeps the one-tick bound.
  *
@@ -21,10 +21,16 @@
 
 #include "sc_timer.h"
 
-#define LEVEL_BITS	6
+/*
+ * 8 bits a level: with a 1 ms tick the SIP range 0.5 .. 32 s (T1 .. 64*T1) sits on
+ * level 1 and is cascaded once before it fires; each cascade walks a list through
+ * records spread over memory, so levels are the cost that matters.
+ */
+#define LEVEL_BITS	8
 #define LEVEL_SLOTS	(1u << LEVEL_BITS)
 #define LEVEL_MASK	(LEVEL_SLOTS - 1)
-#define NUM_LEVELS	6
+#define LEVEL_WORDS	(LEVEL_SLOTS / 64)
+#define NUM_LEVELS	4
 #define WHEEL_BITS	(LEVEL_BITS * NUM_LEVELS)
 #define NUM_SLOTS	(NUM_LEVELS * LEVEL_SLOTS)
 /* Returned by next_event() for the overflow list and for "nothing armed". */
@@ -35,13 +41,13 @@ struct sc_timer_wheel {
 	uint64_t cur;			/* next tick to run; all ticks before it have run */
 	uint64_t now_us;		/* time of the last advance */
 	uint64_t armed;
-	uint64_t occupied[NUM_LEVELS];	/* bit s set: slot s of that level non-empty */
+	uint64_t occupied[NUM_LEVELS][LEVEL_WORDS];	/* bit set: that slot non-empty */
 	uint64_t overflow_min;		/* lower bound of ticks on the overflow list */
 	uint32_t tick_us;
 	bool running;			/* inside advance: refuse to nest */
 	/* List heads are sentinel timers: circular, empty when pointing to themselves. */
 	struct sc_timer pending;	/* armed at or before a tick already run */
-	struct sc_timer overflow;	/* beyond 64^NUM_LEVELS ticks from cur */
+	struct sc_timer overflow;	/* beyond 2^WHEEL_BITS ticks from cur */
 	struct sc_timer slots[NUM_SLOTS];
 };
 
@@ -82,6 +88,36 @@ list_splice(struct sc_timer *src, struct sc_timer *dst)
 	list_init(src);
 }
 
+static inline void
+bit_set(struct sc_timer_wheel *w, unsigned int level, unsigned int slot)
+{
+	w->occupied[level][slot / 64] |= 1ULL << (slot % 64);
+}
+
+static inline void
+bit_clear(struct sc_timer_wheel *w, unsigned int level, unsigned int slot)
+{
+	w->occupied[level][slot / 64] &= ~(1ULL << (slot % 64));
+}
+
+static inline bool
+bit_test(const struct sc_timer_wheel *w, unsigned int level, unsigned int slot)
+{
+	return (w->occupied[level][slot / 64] >> (slot % 64)) & 1;
+}
+
+/* Lowest occupied slot of a level, or -1. */
+static inline int
+bit_lowest(const struct sc_timer_wheel *w, unsigned int level)
+{
+	unsigned int i;
+
+	for (i = 0; i < LEVEL_WORDS; i++)
+		if (w->occupied[level][i] != 0)
+			return (int)(i * 64) + __builtin_ctzll(w->occupied[level][i]);
+	return -1;
+}
+
 /* Index of head in w->slots, or -1 when head is another list (pending, overflow, stack). */
 static inline long
 slot_index(const struct sc_timer_wheel *w, const struct sc_timer *head)
@@ -109,7 +145,7 @@ unlink_timer(struct sc_timer_wheel *w, struct sc_timer *tim)
 		long idx = slot_index(w, prev);
 
 		if (idx >= 0)
-			w->occupied[idx / LEVEL_SLOTS] &= ~(1ULL << (idx % LEVEL_SLOTS));
+			bit_clear(w, (unsigned int)idx / LEVEL_SLOTS, (unsigned int)idx % LEVEL_SLOTS);
 	}
 }
 
@@ -143,23 +179,41 @@ place(struct sc_timer_wheel *w, struct sc_timer *tim)
 		return;
 	}
 	slot = (unsigned int)(e >> (level * LEVEL_BITS)) & LEVEL_MASK;
-	w->occupied[level] |= 1ULL << slot;
+	bit_set(w, level, slot);
 	list_append(&w->slots[level * LEVEL_SLOTS + slot], tim);
 }
 
-/* Re-place every timer of head (relative to the current cur). */
+/*
+ * Re-place every timer of head (relative to the current cur). No callback runs here,
+ * so the detached chain is walked from both ends at once: two independent pointer
+ * chases through records spread over memory overlap their cache misses.
+ */
 static void
 replace_all(struct sc_timer_wheel *w, struct sc_timer *head)
 {
 	struct sc_timer local;
+	struct sc_timer *f;
+	struct sc_timer *b;
 
 	list_splice(head, &local);
-	while (!list_empty(&local)) {
-		struct sc_timer *tim = local.next;
+	f = local.next;
+	b = local.prev;
+	while (f != &local) {
+		struct sc_timer *fn = f->next;
+		struct sc_timer *bp = b->prev;
 
-		local.next = tim->next;
-		tim->next->prev = &local;
-		place(w, tim);
+		if (f == b) {
+			place(w, f);
+			break;
+		}
+		__builtin_prefetch(fn);
+		__builtin_prefetch(bp);
+		place(w, f);
+		place(w, b);
+		if (fn == b)
+			break;
+		f = fn;
+		b = bp;
 	}
 }
 
@@ -187,9 +241,9 @@ set_cur(struct sc_timer_wheel *w, uint64_t t)
 		if ((t & ((1ULL << shift) - 1)) != 0)
 			continue;
 		slot = (unsigned int)(t >> shift) & LEVEL_MASK;
-		if ((w->occupied[level] & (1ULL << slot)) == 0)
+		if (!bit_test(w, level, slot))
 			continue;
-		w->occupied[level] &= ~(1ULL << slot);
+		bit_clear(w, level, slot);
 		replace_all(w, &w->slots[level * LEVEL_SLOTS + slot]);
 	}
 }
@@ -206,15 +260,15 @@ next_event(const struct sc_timer_wheel *w, unsigned int *level_out)
 	unsigned int level;
 
 	for (level = 0; level < NUM_LEVELS; level++) {
-		uint64_t bits = w->occupied[level];
+		int slot = bit_lowest(w, level);
 		unsigned int shift = level * LEVEL_BITS;
 		uint64_t base;
 
-		if (bits == 0)
+		if (slot < 0)
 			continue;
 		base = w->cur & ~((1ULL << (shift + LEVEL_BITS)) - 1);
 		*level_out = level;
-		return base | ((uint64_t)__builtin_ctzll(bits) << shift);
+		return base | ((uint64_t)slot << shift);
 	}
 	if (!list_empty(&w->overflow)) {
 		uint64_t next_block = ((w->cur >> WHEEL_BITS) + 1) << WHEEL_BITS;
@@ -289,16 +343,22 @@ sc_timer_cancel(struct sc_timer_wheel *w, struct sc_timer *tim)
  * Fire every timer of a list that was moved to the stack. Callbacks may cancel or
  * re-arm any timer, including the ones still waiting here: each is unlinked from
  * this list before it runs, and the others stay linked so cancel finds them.
+ * Timers are taken from both ends in turn, with the next of each end prefetched,
+ * so two chases through memory are in flight (order inside a tick is not promised).
  */
 static unsigned int
 fire_list(struct sc_timer_wheel *w, struct sc_timer *local)
 {
 	unsigned int fired = 0;
+	bool back = false;
 
 	while (!list_empty(local)) {
-		struct sc_timer *tim = local->next;
+		struct sc_timer *tim = back ? local->prev : local->next;
 
+		back = !back;
 		unlink_timer(w, tim);
+		__builtin_prefetch(local->next);
+		__builtin_prefetch(local->prev);
 		w->armed--;
 		fired++;
 		tim->cb(tim, tim->arg);
@@ -341,7 +401,7 @@ sc_timer_wheel_advance(struct sc_timer_wheel *w, uint64_t now_us)
 		if (level == 0) {
 			struct sc_timer *head = &w->slots[t & LEVEL_MASK];
 
-			w->occupied[0] &= ~(1ULL << (t & LEVEL_MASK));
+			bit_clear(w, 0, (unsigned int)(t & LEVEL_MASK));
 			list_splice(head, &local);
 			/* Tick t is now run: callbacks arming for t or earlier go to pending. */
 			set_cur(w, t + 1);
@@ -447,7 +507,7 @@ sc_timer_wheel_audit(const struct sc_timer_wheel *w)
 
 		for (slot = 0; slot < LEVEL_SLOTS; slot++) {
 			const struct sc_timer *head = &w->slots[level * LEVEL_SLOTS + slot];
-			bool bit = (w->occupied[level] >> slot) & 1;
+			bool bit = bit_test(w, level, slot);
 
 			if (bit == list_empty(head))
 				return -EFAULT;

@@ -312,7 +312,7 @@ static const struct precision_case precision_cases[] = {
 	{1000, STEP_RANDOM, 35},
 	{256, STEP_SUBTICK, 35},
 	{256, STEP_RANDOM, 35},
-	/* 1 us tick: 2^36 ticks is 19 hours, so 2^38 us goes through the overflow list. */
+	/* 1 us tick: the wheel spans 2^32 ticks (71 min), so 2^38 us uses the overflow list. */
 	{1, STEP_TICK, 38},
 	{1, STEP_MANY_TICKS, 38},
 	{1, STEP_RANDOM, 38},
@@ -368,7 +368,7 @@ Test(unit, cancel_and_rearm)
 	sc_timer_cancel(w, &a.tim);
 	sc_timer_cancel(w, &a.tim);
 	cr_assert_eq(sc_timer_wheel_armed(w), 1);
-	/* Re-arm moves: b from 5 ms to 300 s (level 2+), no double count. */
+	/* Re-arm moves: b from 5 ms to 300 s (level 2), no double count. */
 	sc_timer_arm(w, &b.tim, 300 * US_PER_S, cb_record, &b);
 	cr_assert_eq(sc_timer_wheel_armed(w), 1);
 	cr_assert_eq(advance(w, 10000), 0);
@@ -416,7 +416,7 @@ Test(unit, next_us)
 	cr_assert_eq(sc_timer_wheel_next_us(w), UINT64_MAX);
 	cr_assert_eq(sc_timer_wheel_now_us(w), t0);
 	cr_assert_eq(sc_timer_wheel_tick_us(w), 1000);
-	/* Far timers (levels 2 and 3): exact, not the start of their slot. */
+	/* Far timers (level 2 at 1 ms): exact, not the start of their slot. */
 	sc_timer_arm(w, &a.tim, t0 + 200 * US_PER_S + 7000, cb_record, &a);
 	cr_assert_eq(sc_timer_wheel_next_us(w), 200 * US_PER_S + 7000);
 	sc_timer_arm(w, &b.tim, t0 + 33 * US_PER_S + 1500, cb_record, &b);	/* rounds up */
@@ -522,7 +522,7 @@ cb_rearm_self_later(struct sc_timer *tim, void *arg)
 
 	cb_record(tim, arg);
 	if (r->fired < 5) {
-		r->deadline += 30 * US_PER_S;	/* cascades through level 2 each time */
+		r->deadline += 30 * US_PER_S;	/* cascades from level 1 each time */
 		sc_timer_arm(g.w, tim, r->deadline, cb_rearm_self_later, r);
 	}
 }
