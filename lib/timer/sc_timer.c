@@ -291,7 +291,7 @@ sc_timer_wheel_create(uint32_t tick_us, uint64_t now_us)
 		errno = EINVAL;
 		return NULL;
 	}
-	w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
+	w = aligned_alloc(64, sc_timer_wheel_footprint());
 	if (w == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -307,6 +307,12 @@ sc_timer_wheel_create(uint32_t tick_us, uint64_t now_us)
 	for (i = 0; i < NUM_SLOTS; i++)
 		list_init(&w->slots[i]);
 	return w;
+}
+
+size_t
+sc_timer_wheel_footprint(void)
+{
+	return (sizeof(struct sc_timer_wheel) + 63) & ~(size_t)63;
 }
 
 void

@@ -8,6 +8,7 @@
 #define SC_TIMER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -74,10 +75,15 @@ sc_timer_is_armed(const struct sc_timer *tim)
 struct sc_timer_wheel;
 
 /*
- * Create a wheel with a tick of tick_us microseconds (1000 or finer), whose
- * current time is now_us. Returns NULL and sets errno on failure.
+ * Create a wheel with a tick of tick_us microseconds (any non-zero value; the app
+ * uses 1000 or 256), whose current time is now_us. The wheel is fixed-size
+ * (sc_timer_wheel_footprint()); armed timers add nothing to it. Returns NULL and
+ * sets errno (EINVAL for tick_us 0, ENOMEM) on failure.
  */
 struct sc_timer_wheel *sc_timer_wheel_create(uint32_t tick_us, uint64_t now_us);
+
+/* Bytes one wheel occupies, whatever the number of armed timers. */
+size_t sc_timer_wheel_footprint(void);
 
 /* Free the wheel. Armed timers are forgotten, never called. */
 void sc_timer_wheel_free(struct sc_timer_wheel *w);

@@ -103,6 +103,13 @@ Test(unit, create_rejects_zero_tick)
 	cr_assert_eq(errno, EINVAL);
 }
 
+Test(unit, wheel_is_fixed_size)
+{
+	/* A million armed timers must cost memory only in their records. */
+	cr_assert_lt(sc_timer_wheel_footprint(), 64 * 1024);
+	cr_assert_leq(sizeof(struct sc_timer), 40);
+}
+
 Test(unit, virtual_clock)
 {
 	struct sc_virtual_clock vc;
