@@ -454,25 +454,77 @@ cb_cancel_other(struct sc_timer *tim, void *arg)
 	sc_timer_cancel(g.w, &g.other->tim);
 }
 
+/* Pairs (2k, 2k+1) due in one tick; each callback cancels its partner. */
+enum { PAIRS = 64 };
+static struct rec pair_rec[2 * PAIRS];
+
+static void
+cb_cancel_partner(struct sc_timer *tim, void *arg)
+{
+	struct rec *r = arg;
+
+	cb_record(tim, arg);
+	sc_timer_cancel(g.w, &pair_rec[(r - pair_rec) ^ 1].tim);
+}
+
 Test(unit, cancel_other_due_in_same_slot_from_callback)
 {
 	struct sc_timer_wheel *w = sc_timer_wheel_create(1000, 0);
-	struct rec a = {0}, b = {0}, c = {0};
+	struct rec c = {0};
+	unsigned int i, fired = 0;
 
 	cr_assert_not_null(w);
 	g.w = w;
-	g.other = &b;
-	/* All three due in the same tick; whichever of a/b runs first cancels b. */
-	sc_timer_arm(w, &a.tim, 3000, cb_cancel_other, &a);
-	sc_timer_arm(w, &b.tim, 2500, cb_record, &b);
+	memset(pair_rec, 0, sizeof(pair_rec));
+	/* All due in tick 3 (2500 rounds up to it); whichever of a pair runs first wins. */
+	for (i = 0; i < 2 * PAIRS; i++)
+		sc_timer_arm(w, &pair_rec[i].tim, i % 3 == 0 ? 2500 : 3000, cb_cancel_partner,
+			     &pair_rec[i]);
 	sc_timer_arm(w, &c.tim, 3000, cb_record, &c);
-	cr_assert_eq(advance(w, 3000), 2);
-	cr_assert_eq(a.fired, 1);
-	cr_assert_eq(b.fired, 0);
+	cr_assert_eq(advance(w, 3000), PAIRS + 1);
+	for (i = 0; i < PAIRS; i++) {
+		cr_assert_eq(pair_rec[2 * i].fired + pair_rec[2 * i + 1].fired, 1, "pair %u", i);
+		fired += pair_rec[2 * i].fired + pair_rec[2 * i + 1].fired;
+	}
+	cr_assert_eq(fired, PAIRS);
 	cr_assert_eq(c.fired, 1);
 	cr_assert_eq(sc_timer_wheel_armed(w), 0);
 	cr_assert_eq(advance(w, 100000), 0);
 	cr_assert_eq(sc_timer_wheel_audit(w), 0);
+	sc_timer_wheel_free(w);
+}
+
+/* The first of a pair to run moves its partner (still waiting in this tick) 10 ms on. */
+static void
+cb_defer_partner(struct sc_timer *tim, void *arg)
+{
+	struct rec *r = arg;
+	struct rec *p = &pair_rec[(r - pair_rec) ^ 1];
+
+	cb_record(tim, arg);
+	if (p->fired == 0)
+		sc_timer_arm(g.w, &p->tim, g.now + 10000, cb_defer_partner, p);
+}
+
+Test(unit, rearm_other_due_in_same_slot_from_callback)
+{
+	struct sc_timer_wheel *w = sc_timer_wheel_create(1000, 0);
+	unsigned int i;
+
+	cr_assert_not_null(w);
+	g.w = w;
+	memset(pair_rec, 0, sizeof(pair_rec));
+	for (i = 0; i < 2 * PAIRS; i++)
+		sc_timer_arm(w, &pair_rec[i].tim, 7000, cb_defer_partner, &pair_rec[i]);
+	cr_assert_eq(advance(w, 7000), PAIRS);
+	cr_assert_eq(sc_timer_wheel_armed(w), PAIRS);
+	cr_assert_eq(advance(w, 16999), 0);
+	cr_assert_eq(advance(w, 17000), PAIRS);
+	for (i = 0; i < 2 * PAIRS; i++)
+		cr_assert_eq(pair_rec[i].fired, 1, "timer %u", i);
+	for (i = 0; i < PAIRS; i++)
+		cr_assert_neq(pair_rec[2 * i].fired_at, pair_rec[2 * i + 1].fired_at);
+	cr_assert_eq(sc_timer_wheel_armed(w), 0);
 	sc_timer_wheel_free(w);
 }
 
