@@ -45,6 +45,13 @@ struct sc_timer_wheel {
 	uint64_t overflow_min;		/* lower bound of ticks on the overflow list */
 	uint32_t tick_us;
 	bool running;			/* inside advance: refuse to nest */
+	/*
+	 * Earliest armed tick, as last found by next_us: kept across advances that
+	 * fire nothing (cascades move timers, they do not change the minimum), so an
+	 * idle loop asking next_us does not rescan a crowded far slot every time.
+	 */
+	bool min_valid;
+	uint64_t min_tick;
 	/* List heads are sentinel timers: circular, empty when pointing to themselves. */
 	struct sc_timer pending;	/* armed at or before a tick already run */
 	struct sc_timer overflow;	/* beyond 2^WHEEL_BITS ticks from cur */
@@ -325,12 +332,18 @@ void
 sc_timer_arm(struct sc_timer_wheel *w, struct sc_timer *tim, uint64_t expire_us,
 	     sc_timer_cb_t cb, void *arg)
 {
-	if (tim->prev != NULL)
+	if (tim->prev != NULL) {
 		unlink_timer(w, tim);
-	else
+		if (tim->expire_tick == w->min_tick)
+			w->min_valid = false;
+	} else {
 		w->armed++;
+	}
 	/* Round up: firing at the tick that starts at or after the deadline is never early. */
 	tim->expire_tick = expire_us / w->tick_us + (expire_us % w->tick_us != 0);
+	/* Pending timers make next_us 0 by themselves: the cache covers the wheel only. */
+	if (tim->expire_tick >= w->cur && tim->expire_tick < w->min_tick)
+		w->min_tick = tim->expire_tick;
 	tim->cb = cb;
 	tim->arg = arg;
 	place(w, tim);
@@ -343,6 +356,8 @@ sc_timer_cancel(struct sc_timer_wheel *w, struct sc_timer *tim)
 		return;
 	unlink_timer(w, tim);
 	w->armed--;
+	if (tim->expire_tick == w->min_tick)
+		w->min_valid = false;
 }
 
 /*
@@ -367,6 +382,7 @@ fire_list(struct sc_timer_wheel *w, struct sc_timer *local)
 		__builtin_prefetch(local->prev);
 		w->armed--;
 		fired++;
+		w->min_valid = false;
 		tim->cb(tim, tim->arg);
 	}
 	return fired;
@@ -439,7 +455,7 @@ sc_timer_wheel_tick_us(const struct sc_timer_wheel *w)
 }
 
 static uint64_t
-min_tick(const struct sc_timer *head)
+list_min_tick(const struct sc_timer *head)
 {
 	const struct sc_timer *tim;
 	uint64_t min = UINT64_MAX;
@@ -451,23 +467,33 @@ min_tick(const struct sc_timer *head)
 }
 
 uint64_t
-sc_timer_wheel_next_us(const struct sc_timer_wheel *w)
+sc_timer_wheel_next_us(const struct sc_timer_wheel *cw)
 {
+	/* Only the cache changes; every wheel is a non-const object from create. */
+	struct sc_timer_wheel *w = (struct sc_timer_wheel *)(uintptr_t)cw;
 	unsigned int level;
 	uint64_t t;
 	uint64_t due_us;
 
 	if (!list_empty(&w->pending))
 		return 0;
-	t = next_event(w, &level);
-	if (level == LEVEL_NONE)
+	if (w->armed == 0)
 		return UINT64_MAX;
-	if (level == LEVEL_OVERFLOW) {
-		t = min_tick(&w->overflow);
-	} else if (level > 0) {
-		unsigned int slot = (unsigned int)(t >> (level * LEVEL_BITS)) & LEVEL_MASK;
+	if (w->min_valid) {
+		t = w->min_tick;
+	} else {
+		t = next_event(w, &level);
+		if (level == LEVEL_NONE)	/* from a callback: only timers being run */
+			return UINT64_MAX;
+		if (level == LEVEL_OVERFLOW) {
+			t = list_min_tick(&w->overflow);
+		} else if (level > 0) {
+			unsigned int slot = (unsigned int)(t >> (level * LEVEL_BITS)) & LEVEL_MASK;
 
-		t = min_tick(&w->slots[level * LEVEL_SLOTS + slot]);
+			t = list_min_tick(&w->slots[level * LEVEL_SLOTS + slot]);
+		}
+		w->min_tick = t;
+		w->min_valid = true;
 	}
 	if (t > UINT64_MAX / w->tick_us)
 		return UINT64_MAX - w->now_us;
@@ -494,6 +520,7 @@ int
 sc_timer_wheel_audit(const struct sc_timer_wheel *w)
 {
 	const struct sc_timer *tim;
+	uint64_t min = list_min_tick(&w->overflow);
 	uint64_t count = 0;
 	unsigned int level;
 	unsigned int slot;
@@ -524,6 +551,8 @@ sc_timer_wheel_audit(const struct sc_timer_wheel *w)
 			/* Set slots lie ahead of cur: strictly above level 0. */
 			if (slot < cur_group || (level > 0 && slot == cur_group))
 				return -EFAULT;
+			if (list_min_tick(head) < min)
+				min = list_min_tick(head);
 			for (tim = head->next; tim != head; tim = tim->next)
 				if (tim->expire_tick < w->cur ||
 				    level_of(tim->expire_tick, w->cur) != level ||
@@ -531,6 +560,8 @@ sc_timer_wheel_audit(const struct sc_timer_wheel *w)
 					return -EFAULT;
 		}
 	}
+	if (w->min_valid && w->min_tick != min)
+		return -EFAULT;
 	return count == w->armed ? 0 : -EFAULT;
 }
 

@@ -121,7 +121,8 @@ uint64_t sc_timer_wheel_armed(const struct sc_timer_wheel *w);
  * Microseconds from the wheel's time (sc_timer_wheel_now_us()) until the earliest
  * armed timer is due, i.e. its deadline rounded up to the tick: 0 when one is due at
  * the next advance, UINT64_MAX when none is armed. O(1) when a timer is due within
- * 256 ticks, otherwise it scans the one slot that holds the earliest timers.
+ * 256 ticks or when asked again with no timer fired or earliest one cancelled since;
+ * otherwise it scans the one slot that holds the earliest timers.
  */
 uint64_t sc_timer_wheel_next_us(const struct sc_timer_wheel *w);
 

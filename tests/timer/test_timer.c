@@ -777,7 +777,7 @@ model_run(uint32_t tick, uint64_t seed, unsigned int ops)
 	for (op = 0; op < ops; op++) {
 		unsigned int what = (unsigned int)rnd_below(&s, 100);
 
-		if (what < 60) {		/* arm or re-arm */
+		if (what < 55) {		/* arm or re-arm */
 			i = (unsigned int)rnd_below(&s, N);
 			if (rnd_below(&s, 20) == 0)
 				m[i].deadline = now - rnd_below(&s, now < US_PER_S ? now : US_PER_S);
@@ -788,7 +788,7 @@ model_run(uint32_t tick, uint64_t seed, unsigned int ops)
 			m[i].armed = true;
 			m[i].pending = (m[i].deadline + tick - 1) / tick <= ran_to;
 			sc_timer_arm(w, &m[i].tim, m[i].deadline, cb_model, &m[i]);
-		} else if (what < 72) {	/* cancel */
+		} else if (what < 65) {	/* cancel */
 			i = (unsigned int)rnd_below(&s, N);
 			if (m[i].armed)
 				armed--;
