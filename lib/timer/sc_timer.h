@@ -237,6 +237,39 @@ sc_timer_rfc_i(const struct sc_timer_rfc *r, bool reliable)
 	return reliable ? 0 : r->t4_us;
 }
 
+/*
+ * The non-INVITE transactions a CANCEL runs in (RFC 3261 9.1, 9.2): the client
+ * side uses E, F and K (17.1.2.2), the server side J (17.2.2).
+ */
+
+/* Timer E before retransmission n: min(2^n * T1, T2), like G (17.1.2.2). */
+static inline uint64_t
+sc_timer_rfc_e(const struct sc_timer_rfc *r, unsigned int n)
+{
+	return sc_timer_rfc_g(r, n);
+}
+
+/* Timer F: non-INVITE client transaction timeout, 64*T1 (17.1.2.2). */
+static inline uint64_t
+sc_timer_rfc_f(const struct sc_timer_rfc *r)
+{
+	return sc_timer_rfc_64t1(r);
+}
+
+/* Timer J: 64*T1 for UDP, 0 for reliable transports (17.2.2). */
+static inline uint64_t
+sc_timer_rfc_j(const struct sc_timer_rfc *r, bool reliable)
+{
+	return reliable ? 0 : sc_timer_rfc_64t1(r);
+}
+
+/* Timer K: T4 for UDP, 0 for reliable transports (17.1.2.2). */
+static inline uint64_t
+sc_timer_rfc_k(const struct sc_timer_rfc *r, bool reliable)
+{
+	return sc_timer_rfc_i(r, reliable);
+}
+
 #ifdef __cplusplus
 }
 #endif

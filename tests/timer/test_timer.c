@@ -163,9 +163,15 @@ Test(unit, rfc3261_timer_helpers)
 	cr_assert_eq(sc_timer_rfc_d(&r, true), 0);
 	cr_assert_eq(sc_timer_rfc_i(&r, false), r.t4_us);
 	cr_assert_eq(sc_timer_rfc_i(&r, true), 0);
+	cr_assert_eq(sc_timer_rfc_f(&r), 32 * US_PER_S);
+	cr_assert_eq(sc_timer_rfc_j(&r, false), 32 * US_PER_S);
+	cr_assert_eq(sc_timer_rfc_j(&r, true), 0);
+	cr_assert_eq(sc_timer_rfc_k(&r, false), r.t4_us);
+	cr_assert_eq(sc_timer_rfc_k(&r, true), 0);
 	for (n = 0; n < sizeof(g_seq) / sizeof(g_seq[0]); n++) {
 		cr_assert_eq(sc_timer_rfc_g(&r, n), g_seq[n], "Timer G, retransmission %u", n);
 		cr_assert_eq(sc_timer_rfc_a(&r, n), a_seq[n], "Timer A, retransmission %u", n);
+		cr_assert_eq(sc_timer_rfc_e(&r, n), g_seq[n], "Timer E, retransmission %u", n);
 	}
 	cr_assert_eq(sc_timer_rfc_g(&r, 200), r.t2_us);
 	cr_assert_eq(sc_timer_rfc_a(&r, 200), UINT64_MAX);
