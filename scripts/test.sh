@@ -16,8 +16,8 @@ scripts/setup.sh
 
 passed=0
 failed=0
-tally() { # $1: meson build dir; adds the results of its last meson test run
-	local log="$1/meson-logs/testlog.json"
+tally() { # $1: meson build dir, $2: log base; adds the results of that meson test run
+	local log="$1/meson-logs/${2:-testlog}.json"
 	[ -f "$log" ] || return 0
 	local p f
 	p=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(sum(1 for x in r if x["result"] in ("OK","EXPECTEDFAIL")))' "$log")
@@ -78,8 +78,8 @@ done
 
 echo "== benchmarks, quick mode"
 SC_BENCH_QUICK=1 meson test -C build --no-rebuild --benchmark --print-errorlogs \
-	--num-processes 1 || status=1
-tally build
+	--num-processes 1 --logbase benchlog || status=1
+tally build benchlog
 
 echo "tests: $passed passed, $failed failed"
 exit $status
