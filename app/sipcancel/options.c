@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Application options: the command line after EAL's "--", and the same keys in an
+ * INI file (rte_cfgfile, section [sipcancel]) given with --config. The command line
+ * overrides the file; a repeatable option given on the command line replaces the
+ * file's list rather than adding to it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_cfgfile.h>
+
+#include "sc_app.h"
+
+#define SC_CFG_SECTION "sipcancel"
+#define SC_SIP_DEFAULT_PORT 5060	/* RFC 3261 section 18.1.1 */
+
+/* X-macro of options: name, has_arg, help text (defaults are printed separately). */
+#define SC_APP_OPTIONS(X) \
+	X("role", 1, "uas|proxy; proxy prints 'not implemented yet' and exits 2 " \
+	  "until issue 5") \
+	X("local-ip", 1, "ADDR: an address this element answers for (IPv4 or IPv6; " \
+	  "repeatable; ARP/ND and SIP)") \
+	X("sip-port", 1, "N: UDP port carrying SIP (repeatable)") \
+	X("capacity", 1, "N: pending transactions kept (records)") \
+	X("t1", 1, "MS: RFC 3261 T1, RTT estimate (17.1.1.1)") \
+	X("t2", 1, "MS: RFC 3261 T2, retransmit cap (17.1.2.2)") \
+	X("t4", 1, "MS: RFC 3261 T4, message lifetime (17.1.2.2)") \
+	X("ring-delay", 1, "MS: 180 Ringing this long after the 100") \
+	X("final-delay", 1, "MS: final response this long after the INVITE") \
+	X("final-code", 1, "N: final response code (200-699), 0 = none: ring until " \
+	  "CANCEL") \
+	X("retry-after", 1, "S: Retry-After of the 503 sent when the table is full") \
+	X("stats-period", 1, "S: one console line of rates every S seconds, 0 = off") \
+	X("stats-file", 1, "FILE: JSON counters written at exit") \
+	X("exit-idle", 1, "MS: exit after this long without a received packet, 0 = " \
+	  "never") \
+	X("config", 1, "FILE: INI file, section [sipcancel], same keys as these " \
+	  "options; the command line overrides it") \
+	X("mac", 1, "XX:XX:XX:XX:XX:XX: source MAC instead of the port's") \
+	X("rx-desc", 1, "N: RX descriptors per queue") \
+	X("tx-desc", 1, "N: TX descriptors per queue") \
+	X("pcap-pace", 0, "replay at capture speed: a packet with an RX timestamp " \
+	  "(net_pcap) is handled no earlier than its offset from the first one") \
+	X("no-offload", 0, "software checksums even when the port offloads them") \
+	X("help", 0, "this text")
+
+void
+sc_app_cfg_defaults(struct sc_app_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->role = SC_APP_ROLE_UAS;
+	cfg->n_sip_ports = 1;
+	cfg->sip_ports[0] = SC_SIP_DEFAULT_PORT;
+	cfg->capacity = 65536;
+	cfg->t1_ms = 500;
+	cfg->t2_ms = 4000;
+	cfg->t4_ms = 5000;
+	cfg->ring_delay_ms = 0;
+	cfg->final_delay_ms = 0;
+	cfg->final_code = 0;
+	cfg->retry_after_s = 5;
+	cfg->stats_period_s = 0;
+	cfg->exit_idle_ms = 0;
+	cfg->rx_desc = 1024;
+	cfg->tx_desc = 1024;
+}
+
+/* The default of one option as --help shows it. */
+static void
+default_text(const struct sc_app_cfg *d, const char *name, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	if (strcmp(name, "role") == 0)
+		snprintf(buf, cap, "uas");
+	else if (strcmp(name, "local-ip") == 0)
+		snprintf(buf, cap, "none: answer any destination address");
+	else if (strcmp(name, "sip-port") == 0)
+		snprintf(buf, cap, "%u", d->sip_ports[0]);
+	else if (strcmp(name, "capacity") == 0)
+		snprintf(buf, cap, "%u", d->capacity);
+	else if (strcmp(name, "t1") == 0)
+		snprintf(buf, cap, "%u", d->t1_ms);
+	else if (strcmp(name, "t2") == 0)
+		snprintf(buf, cap, "%u", d->t2_ms);
+	else if (strcmp(name, "t4") == 0)
+		snprintf(buf, cap, "%u", d->t4_ms);
+	else if (strcmp(name, "ring-delay") == 0)
+		snprintf(buf, cap, "%u", d->ring_delay_ms);
+	else if (strcmp(name, "final-delay") == 0)
+		snprintf(buf, cap, "%u", d->final_delay_ms);
+	else if (strcmp(name, "final-code") == 0)
+		snprintf(buf, cap, "none");
+	else if (strcmp(name, "retry-after") == 0)
+		snprintf(buf, cap, "%u", d->retry_after_s);
+	else if (strcmp(name, "stats-period") == 0)
+		snprintf(buf, cap, "%u (off)", d->stats_period_s);
+	else if (strcmp(name, "stats-file") == 0)
+		snprintf(buf, cap, "none");
+	else if (strcmp(name, "exit-idle") == 0)
+		snprintf(buf, cap, "%u (never)", d->exit_idle_ms);
+	else if (strcmp(name, "config") == 0)
+		snprintf(buf, cap, "none");
+	else if (strcmp(name, "mac") == 0)
+		snprintf(buf, cap, "the port's MAC");
+	else if (strcmp(name, "rx-desc") == 0)
+		snprintf(buf, cap, "%u", d->rx_desc);
+	else if (strcmp(name, "tx-desc") == 0)
+		snprintf(buf, cap, "%u", d->tx_desc);
+	else if (strcmp(name, "pcap-pace") == 0 || strcmp(name, "no-offload") == 0)
+		snprintf(buf, cap, "off");
+}
+
+void
+sc_app_usage(const char *prog)
+{
+	struct sc_app_cfg d;
+	char def[64];
+
+	sc_app_cfg_defaults(&d);
+	printf("Usage: %s [EAL options] -- [options]\n\n"
+	       "SIP CANCEL fast path (RFC 3261 section 9). Every port found by EAL is\n"
+	       "used; each worker lcore polls one RX/TX queue pair on every port.\n\n"
+	       "Options:\n", prog);
+#define SC_X_USAGE(name, arg, help) \
+	default_text(&d, name, def, sizeof(def)); \
+	printf("  --%-14s %s\n", name, help); \
+	if (def[0] != '\0') \
+		printf("  %-16s (default: %s)\n", "", def);
+	SC_APP_OPTIONS(SC_X_USAGE)
+#undef SC_X_USAGE
+	printf("\nExit codes: 0 clean stop, 1 run-time failure, 2 bad option or "
+	       "unsupported setting.\n");
+}
+
+static int
+parse_u32(const char *name, const char *val, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (val == NULL || *val == '\0' || *val == '-' || *val == '+')
+		goto bad;
+	v = strtoull(val, &end, 10);
+	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		goto bad;
+	*out = (uint32_t)v;
+	return 0;
+bad:
+	fprintf(stderr, "sipcancel: --%s: '%s' is not an integer in [%u, %u]\n",
+		name, val == NULL ? "" : val, lo, hi);
+	return -EINVAL;
+}
+
+static int
+parse_ip(const char *val, struct sc_app_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, val, ip->addr) == 1) {
+		ip->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, val, ip->addr) == 1) {
+		ip->family = AF_INET6;
+		return 0;
+	}
+	fprintf(stderr, "sipcancel: --local-ip: '%s' is neither an IPv4 nor an IPv6 "
+		"address\n", val);
+	return -EINVAL;
+}
+
+/* What was given on the command line so far, to let it replace the file's lists. */
+struct seen {
+	bool local_ip;
+	bool sip_port;
+};
+
+/* Apply one option; from_cli marks command-line values. */
+static int
+apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *seen)
+{
+	uint32_t v;
+	int rc = 0;
+
+	if (strcmp(name, "role") == 0) {
+		if (val != NULL && strcmp(val, "uas") == 0)
+			cfg->role = SC_APP_ROLE_UAS;
+		else if (val != NULL && strcmp(val, "proxy") == 0)
+			cfg->role = SC_APP_ROLE_PROXY;
+		else {
+			fprintf(stderr, "sipcancel: --role: '%s': expected uas or proxy\n",
+				val == NULL ? "" : val);
+			rc = -EINVAL;
+		}
+	} else if (strcmp(name, "local-ip") == 0) {
+		if (seen != NULL && !seen->local_ip) {
+			cfg->n_local_ips = 0;
+			seen->local_ip = true;
+		}
+		if (cfg->n_local_ips == SC_APP_MAX_LOCAL_IPS) {
+			fprintf(stderr, "sipcancel: --local-ip: at most %d addresses\n",
+				SC_APP_MAX_LOCAL_IPS);
+			return -EINVAL;
+		}
+		rc = parse_ip(val, &cfg->local_ips[cfg->n_local_ips]);
+		if (rc == 0)
+			cfg->n_local_ips++;
+	} else if (strcmp(name, "sip-port") == 0) {
+		if (seen != NULL && !seen->sip_port) {
+			cfg->n_sip_ports = 0;
+			seen->sip_port = true;
+		}
+		if (cfg->n_sip_ports == SC_APP_MAX_SIP_PORTS) {
+			fprintf(stderr, "sipcancel: --sip-port: at most %d ports\n",
+				SC_APP_MAX_SIP_PORTS);
+			return -EINVAL;
+		}
+		rc = parse_u32(name, val, 1, 65535, &v);
+		if (rc == 0)
+			cfg->sip_ports[cfg->n_sip_ports++] = (uint16_t)v;
+	} else if (strcmp(name, "capacity") == 0) {
+		rc = parse_u32(name, val, 1, 1U << 26, &cfg->capacity);
+	} else if (strcmp(name, "t1") == 0) {
+		rc = parse_u32(name, val, 1, 60000, &cfg->t1_ms);
+	} else if (strcmp(name, "t2") == 0) {
+		rc = parse_u32(name, val, 1, 600000, &cfg->t2_ms);
+	} else if (strcmp(name, "t4") == 0) {
+		rc = parse_u32(name, val, 1, 600000, &cfg->t4_ms);
+	} else if (strcmp(name, "ring-delay") == 0) {
+		rc = parse_u32(name, val, 0, 3600000, &cfg->ring_delay_ms);
+	} else if (strcmp(name, "final-delay") == 0) {
+		rc = parse_u32(name, val, 0, 3600000, &cfg->final_delay_ms);
+	} else if (strcmp(name, "final-code") == 0) {
+		if (val != NULL && strcmp(val, "none") == 0) {
+			cfg->final_code = 0;
+		} else {
+			rc = parse_u32(name, val, 0, 699, &v);
+			/* A final response is 2xx-6xx (RFC 3261 section 7.2). */
+			if (rc == 0 && v != 0 && v < 200) {
+				fprintf(stderr, "sipcancel: --final-code: %u is not a final "
+					"response (200-699, or 0/none)\n", v);
+				rc = -EINVAL;
+			}
+			if (rc == 0)
+				cfg->final_code = (uint16_t)v;
+		}
+	} else if (strcmp(name, "retry-after") == 0) {
+		rc = parse_u32(name, val, 0, 86400, &cfg->retry_after_s);
+	} else if (strcmp(name, "stats-period") == 0) {
+		rc = parse_u32(name, val, 0, 86400, &cfg->stats_period_s);
+	} else if (strcmp(name, "stats-file") == 0) {
+		if (val == NULL || *val == '\0' || strlen(val) >= sizeof(cfg->stats_file)) {
+			fprintf(stderr, "sipcancel: --stats-file: empty or too long path\n");
+			return -EINVAL;
+		}
+		snprintf(cfg->stats_file, sizeof(cfg->stats_file), "%s", val);
+	} else if (strcmp(name, "exit-idle") == 0) {
+		rc = parse_u32(name, val, 0, 86400000, &cfg->exit_idle_ms);
+	} else if (strcmp(name, "mac") == 0) {
+		if (val == NULL || rte_ether_unformat_addr(val, &cfg->mac) != 0 ||
+		    !rte_is_unicast_ether_addr(&cfg->mac) ||
+		    rte_is_zero_ether_addr(&cfg->mac)) {
+			fprintf(stderr, "sipcancel: --mac: '%s' is not a unicast MAC "
+				"address\n", val == NULL ? "" : val);
+			return -EINVAL;
+		}
+		cfg->mac_set = true;
+	} else if (strcmp(name, "rx-desc") == 0 || strcmp(name, "tx-desc") == 0) {
+		rc = parse_u32(name, val, 32, 16384, &v);
+		if (rc == 0 && (v & (v - 1)) != 0) {
+			fprintf(stderr, "sipcancel: --%s: %u is not a power of two\n", name, v);
+			rc = -EINVAL;
+		}
+		if (rc == 0 && name[0] == 'r')
+			cfg->rx_desc = (uint16_t)v;
+		else if (rc == 0)
+			cfg->tx_desc = (uint16_t)v;
+	} else if (strcmp(name, "pcap-pace") == 0 || strcmp(name, "no-offload") == 0) {
+		bool b;
+
+		if (val == NULL || strcmp(val, "1") == 0 || strcmp(val, "yes") == 0 ||
+		    strcmp(val, "true") == 0 || strcmp(val, "on") == 0)
+			b = true;
+		else if (strcmp(val, "0") == 0 || strcmp(val, "no") == 0 ||
+			 strcmp(val, "false") == 0 || strcmp(val, "off") == 0)
+			b = false;
+		else {
+			fprintf(stderr, "sipcancel: %s: '%s' is not a boolean\n", name, val);
+			return -EINVAL;
+		}
+		if (name[0] == 'p')
+			cfg->pcap_pace = b;
+		else
+			cfg->no_offload = b;
+	} else {
+		fprintf(stderr, "sipcancel: unknown option '%s'\n", name);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
+/* Apply a list value "a, b c" of a repeatable key one element at a time. */
+static int
+apply_list(struct sc_app_cfg *cfg, const char *name, const char *val)
+{
+	char buf[CFG_VALUE_LEN];
+	char *save = NULL;
+	char *tok;
+	int rc;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		rc = apply(cfg, name, tok, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+load_config(struct sc_app_cfg *cfg, const char *path)
+{
+	struct rte_cfgfile *f;
+	struct rte_cfgfile_entry *e = NULL;
+	int n, i, rc = 0;
+	bool port_reset = false;
+
+	f = rte_cfgfile_load(path, 0);
+	if (f == NULL) {
+		fprintf(stderr, "sipcancel: --config: cannot load INI file '%s'\n", path);
+		return -EINVAL;
+	}
+	n = rte_cfgfile_num_sections(f, NULL, 0);
+	if (n > 1 || (n == 1 && !rte_cfgfile_has_section(f, SC_CFG_SECTION))) {
+		fprintf(stderr, "sipcancel: --config: '%s': only a [" SC_CFG_SECTION
+			"] section is understood\n", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (n == 0)
+		goto out;
+	n = rte_cfgfile_section_num_entries(f, SC_CFG_SECTION);
+	if (n <= 0)
+		goto out;
+	e = calloc((size_t)n, sizeof(*e));
+	if (e == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	n = rte_cfgfile_section_entries(f, SC_CFG_SECTION, e, n);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strcmp(e[i].name, "config") == 0 || strcmp(e[i].name, "help") == 0) {
+			fprintf(stderr, "sipcancel: --config: key '%s' not allowed in a "
+				"file\n", e[i].name);
+			rc = -EINVAL;
+		} else if (strcmp(e[i].name, "local-ip") == 0 ||
+			   strcmp(e[i].name, "sip-port") == 0) {
+			/* The file's ports replace the built-in default port. */
+			if (strcmp(e[i].name, "sip-port") == 0 && !port_reset) {
+				cfg->n_sip_ports = 0;
+				port_reset = true;
+			}
+			rc = apply_list(cfg, e[i].name, e[i].value);
+		} else {
+			rc = apply(cfg, e[i].name, e[i].value, NULL);
+		}
+		if (rc < 0)
+			fprintf(stderr, "sipcancel: --config: in '%s'\n", path);
+	}
+out:
+	free(e);
+	rte_cfgfile_close(f);
+	return rc;
+}
+
+int
+sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+#define SC_X_LONG(name, arg, help) { name, arg ? required_argument : no_argument, NULL, 0 },
+		SC_APP_OPTIONS(SC_X_LONG)
+#undef SC_X_LONG
+		{ NULL, 0, NULL, 0 },
+	};
+	struct seen seen = { false, false };
+	int idx, c, rc;
+
+	sc_app_cfg_defaults(cfg);
+
+	/* Pass 1: --help and --config, and reject anything getopt does not know. */
+	opterr = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
+		if (c != 0)
+			return -EINVAL;
+		if (strcmp(longopts[idx].name, "help") == 0)
+			return 1;
+		if (strcmp(longopts[idx].name, "config") == 0) {
+			if (strlen(optarg) >= sizeof(cfg->config_file)) {
+				fprintf(stderr, "sipcancel: --config: path too long\n");
+				return -EINVAL;
+			}
+			snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", optarg);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sipcancel: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->config_file[0] != '\0') {
+		rc = load_config(cfg, cfg->config_file);
+		if (rc < 0)
+			return rc;
+	}
+
+	/* Pass 2: the command line on top of the file. */
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
+		const char *name = longopts[idx].name;
+
+		if (strcmp(name, "config") == 0)
+			continue;
+		rc = apply(cfg, name, optarg, &seen);
+		if (rc < 0)
+			return rc;
+	}
+	if (cfg->n_sip_ports == 0) {
+		fprintf(stderr, "sipcancel: at least one --sip-port is needed\n");
+		return -EINVAL;
+	}
+	if (cfg->t2_ms < cfg->t1_ms) {
+		fprintf(stderr, "sipcancel: --t2 (%u) must not be below --t1 (%u) "
+			"(RFC 3261 17.1.2.2 caps retransmits at T2)\n", cfg->t2_ms, cfg->t1_ms);
+		return -EINVAL;
+	}
+	return 0;
+}

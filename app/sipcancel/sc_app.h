@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal interfaces of the sipcancel application: settings, per-lcore state and
+ * counters, shared between its source files. Not a library header.
+ */
+#ifndef SC_APP_H
+#define SC_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+
+#include "sc_cancel.h"
+#include "sc_net.h"
+#include "sc_sip.h"
+
+/* One log type per component: this one is "sipcancel.app". */
+extern int sc_app_logtype;
+#define SC_APP_LOG(level, ...) \
+	rte_log(RTE_LOG_##level, sc_app_logtype, \
+		RTE_FMT("sipcancel: " RTE_FMT_HEAD(__VA_ARGS__,) "\n", RTE_FMT_TAIL(__VA_ARGS__,)))
+/* Data path: compiled out above RTE_LOG_DP_LEVEL. */
+#define SC_APP_LOG_DP(level, ...) \
+	RTE_LOG_DP(level, SIPCANCEL_APP, \
+		   RTE_FMT("sipcancel: " RTE_FMT_HEAD(__VA_ARGS__,) "\n", RTE_FMT_TAIL(__VA_ARGS__,)))
+#define RTE_LOGTYPE_SIPCANCEL_APP sc_app_logtype
+
+#define SC_APP_MAX_LOCAL_IPS (SC_NET_MAX_IPV4 + SC_NET_MAX_IPV6)
+#define SC_APP_MAX_SIP_PORTS SC_NET_MAX_SIP_PORTS
+#define SC_APP_MAX_PORTS SC_NET_MAX_PORTS
+#define SC_APP_BURST 32
+
+enum sc_app_role {
+	SC_APP_ROLE_UAS = 0,
+	SC_APP_ROLE_PROXY,
+};
+
+struct sc_app_ip {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];		/* network order; IPv4 in the first 4 bytes */
+};
+
+/* Every setting; defaults in sc_app_cfg_defaults(). Times in milliseconds. */
+struct sc_app_cfg {
+	enum sc_app_role role;
+	unsigned n_local_ips;
+	struct sc_app_ip local_ips[SC_APP_MAX_LOCAL_IPS];
+	unsigned n_sip_ports;
+	uint16_t sip_ports[SC_APP_MAX_SIP_PORTS];
+	uint32_t capacity;
+	uint32_t t1_ms;
+	uint32_t t2_ms;
+	uint32_t t4_ms;
+	uint32_t ring_delay_ms;
+	uint32_t final_delay_ms;
+	uint16_t final_code;
+	uint32_t retry_after_s;
+	uint32_t stats_period_s;
+	char stats_file[256];
+	uint32_t exit_idle_ms;
+	char config_file[256];
+	bool mac_set;
+	struct rte_ether_addr mac;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	bool pcap_pace;
+	bool no_offload;
+};
+
+/* Fill cfg with the defaults shown by --help. */
+void sc_app_cfg_defaults(struct sc_app_cfg *cfg);
+
+/*
+ * Parse the application arguments (after EAL's): --config first, then the command
+ * line on top. Returns 0, 1 when --help was printed, or -EINVAL after printing the
+ * reason.
+ */
+int sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv);
+
+/* Print the usage text with the defaults to stdout. */
+void sc_app_usage(const char *prog);
+
+/*
+ * App counters (X-macro: enum suffix, name). Packet accounting:
+ * rx_packets = rx_replied_in_place + rx_sip_handled + drops (every drop_* here, the
+ * net drops and the parse drops) + held (fragments in reassembly, paced packets).
+ */
+#define SC_APP_COUNTERS(X) \
+	X(RX_PACKETS, "rx_packets") \
+	X(RX_BYTES, "rx_bytes") \
+	X(TX_PACKETS, "tx_packets") \
+	X(TX_BYTES, "tx_bytes") \
+	X(TX_DROPPED, "tx_dropped") \
+	X(TX_ALLOC_FAIL, "tx_alloc_fail") \
+	X(TX_ENCAP_FAIL, "tx_encap_fail") \
+	X(RX_REPLIED_IN_PLACE, "rx_replied_in_place") \
+	X(RX_SIP_HANDLED, "rx_sip_handled") \
+	X(ARP_REPLIES, "arp_replies") \
+	X(ND_REPLIES, "nd_replies") \
+	X(FRAG_HELD, "frag_held") \
+	X(FRAG_MERGED, "frag_merged") \
+	X(FRAG_EXPIRED, "frag_expired") \
+	X(SIP_REQUESTS, "sip_requests") \
+	X(SIP_RESPONSES, "sip_responses") \
+	X(DROP_ROLE, "drop_role") \
+	X(DROP_NO_PATH, "drop_no_path") \
+	X(DROP_PAYLOAD, "drop_payload_too_big") \
+	X(DROP_SHUTDOWN, "drop_shutdown") \
+	X(POLL_EVENTS, "poll_events") \
+	X(LOOPS, "loops") \
+	X(BUSY_CYCLES, "busy_cycles") \
+	X(IDLE_CYCLES, "idle_cycles")
+
+enum sc_app_counter {
+#define SC_X_ENUM(name, text) SC_APP_C_##name,
+	SC_APP_COUNTERS(SC_X_ENUM)
+#undef SC_X_ENUM
+	SC_APP_C_COUNT,
+};
+
+/* Counters of one worker, written only by it. */
+struct sc_app_stats {
+	uint64_t app[SC_APP_C_COUNT];
+	uint64_t net_drop[SC_NET_DROP_COUNT];	/* by lib/net drop reason */
+	uint64_t parse[SC_SIP_E_COUNT];		/* parse verdicts of received SIP */
+	uint64_t method_in[SC_METHOD_COUNT];	/* requests by method */
+	uint64_t status_out[7];			/* responses sent by class, [1]..[6] */
+	uint64_t held;				/* gauge: packets held right now */
+} __rte_cache_aligned;
+
+#endif /* SC_APP_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Worker lcores of the sipcancel application: state and loop. Not a library header. */
+#ifndef SC_WORKER_H
+#define SC_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "sc_app.h"
+#include "sc_cancel.h"
+#include "sc_net.h"
+#include "sc_sip.h"
+#include "sc_timer.h"
+#include "sc_txn.h"
+
+/* Per-port state a worker needs: its TX buffer and what the port offloads. */
+struct sc_worker_port {
+	uint16_t port_id;
+	struct rte_eth_dev_tx_buffer *txb;
+	uint64_t tx_offload_capa;	/* 0 when checksums are done in software */
+	/* --pcap-pace: packets read but not yet due. */
+	struct rte_mbuf *pend[SC_APP_BURST];
+	uint16_t n_pend;
+	uint16_t i_pend;
+};
+
+/* Per-burst scratch, kept off the stack (a parsed message is ~2 KiB). */
+struct sc_worker_burst {
+	struct sc_net_pkt pkt[SC_APP_BURST];
+	struct sc_sip_msg msg[SC_APP_BURST];
+	struct sc_net_path path[SC_APP_BURST];
+	struct sc_cancel_in in[SC_APP_BURST];
+	struct rte_mbuf *m[SC_APP_BURST];
+	unsigned n;
+};
+
+/* One worker lcore. Written only by its lcore except `stop`. */
+struct sc_worker {
+	struct sc_app_stats stats;	/* first: cache aligned, read by main/telemetry */
+	unsigned lcore_id;
+	uint16_t queue_id;		/* also the owner id in lib/txn / lib/cancel */
+	uint16_t n_ports;
+	struct sc_worker_port ports[SC_APP_MAX_PORTS];
+	const struct sc_net_cfg *net_cfg;
+	struct rte_mempool *mp;
+	struct sc_net_frag *frag;
+	struct sc_timer_wheel *wheel;
+	struct sc_cancel_ctx *cancel;
+	struct sc_clock clock;		/* TSC microseconds */
+	struct sc_txn_table *table;	/* shared; this worker is RCU reader queue_id */
+	bool yield_idle;		/* lcores share a CPU: yield when idle */
+	struct sc_worker_burst *burst;
+	volatile bool stop;
+	volatile uint64_t last_rx_tsc;	/* read by main for --exit-idle */
+	volatile bool running;
+	/* --pcap-pace */
+	bool pace;
+	int ts_off;			/* mbuf dynfield offset of the RX timestamp */
+	uint64_t ts_flag;
+	bool pace_started;
+	uint64_t pace_ts0_ns;
+	uint64_t pace_tsc0;
+	uint64_t frag_held_now;
+	/* Counters of lib/cancel and lib/txn kept when those are freed at exit. */
+	struct sc_cancel_counters cancel_snap;
+	struct sc_txn_counters txn_snap;
+} __rte_cache_aligned;
+
+/* TSC clock in microseconds, for lib/timer and lib/cancel. */
+uint64_t sc_worker_tsc_now_us(const struct sc_clock *clk);
+
+/* The sink lib/cancel sends through: encap into a fresh mbuf and buffer it. */
+int sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len);
+
+/* TX buffer error callback: frees the unsent mbufs and counts them as tx_dropped. */
+void sc_worker_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata);
+
+/* lcore entry point; arg is the struct sc_worker. */
+int sc_worker_main(void *arg);
+
+/* Free every packet still held by the pacer (at shutdown, counted as drops). */
+void sc_worker_release(struct sc_worker *w);
+
+#endif /* SC_WORKER_H */

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop (DESIGN "Data path"): RX burst -> lib/net classify (ARP/ND
+ * answered in place, fragments reassembled) -> sc_sip_parse -> reply path (RFC 3261
+ * 18.2.2 / RFC 3581) -> lib/cancel burst handler -> buffered TX flushed once per
+ * loop -> lib/cancel poll (ring + wheel) -> RCU quiescent state.
+ *
+ * Accounting: every received mbuf ends exactly once as replied-in-place (ARP/ND),
+ * SIP-handled (freed after lib/cancel took its verdict), dropped (one named
+ * reason), merged into a reassembled datagram, or held (reassembly, pacer).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
+
+#include "sc_worker.h"
+
+static uint64_t tsc_hz_div_us;	/* TSC ticks per microsecond, set once */
+
+uint64_t
+sc_worker_tsc_now_us(const struct sc_clock *clk)
+{
+	(void)clk;
+	if (unlikely(tsc_hz_div_us == 0))
+		tsc_hz_div_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
+	return rte_rdtsc() / tsc_hz_div_us;
+}
+
+void
+sc_worker_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct sc_worker *w = userdata;
+
+	rte_pktmbuf_free_bulk(pkts, unsent);
+	w->stats.app[SC_APP_C_TX_DROPPED] += unsent;
+}
+
+static inline struct sc_worker_port *
+port_of(struct sc_worker *w, uint16_t port_id)
+{
+	uint16_t i;
+
+	for (i = 0; i < w->n_ports; i++)
+		if (w->ports[i].port_id == port_id)
+			return &w->ports[i];
+	return NULL;
+}
+
+static inline void
+tx_one(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf *m)
+{
+	w->stats.app[SC_APP_C_TX_BYTES] += m->pkt_len;
+	w->stats.app[SC_APP_C_TX_PACKETS] +=
+		rte_eth_tx_buffer(p->port_id, w->queue_id, p->txb, m);
+}
+
+/* Status class of an outgoing response, from its status line "SIP/2.0 NNN". */
+static inline unsigned
+status_class(const char *msg, uint32_t len)
+{
+	if (len < 12 || memcmp(msg, "SIP/2.0 ", 8) != 0)
+		return 0;
+	if (msg[8] < '1' || msg[8] > '6')
+		return 0;
+	return (unsigned)(msg[8] - '0');
+}
+
+int
+sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
+{
+	struct sc_worker *w = sink_ctx;
+	const struct sc_net_path *path = path_blob;
+	struct sc_worker_port *p;
+	struct rte_mbuf *m;
+	int rc;
+
+	p = port_of(w, path->port_id);
+	if (p == NULL) {
+		w->stats.app[SC_APP_C_TX_ENCAP_FAIL]++;
+		return -ENODEV;
+	}
+	m = rte_pktmbuf_alloc(w->mp);
+	if (m == NULL) {
+		w->stats.app[SC_APP_C_TX_ALLOC_FAIL]++;
+		return -ENOMEM;
+	}
+	rc = sc_net_encap(m, path, msg, len, p->tx_offload_capa);
+	if (rc < 0) {
+		rte_pktmbuf_free(m);
+		w->stats.app[SC_APP_C_TX_ENCAP_FAIL]++;
+		SC_APP_LOG_DP(DEBUG, "encap of a %u byte message failed: %d", len, rc);
+		return rc;
+	}
+	w->stats.status_out[status_class(msg, len)]++;
+	tx_one(w, p, m);
+	return 0;
+}
+
+/* Hand the SIP messages collected so far to lib/cancel, then free their mbufs. */
+static void
+run_batch(struct sc_worker *w)
+{
+	struct sc_worker_burst *b = w->burst;
+	unsigned i;
+
+	if (b->n == 0)
+		return;
+	sc_cancel_handle_burst(w->cancel, b->in, b->n);
+	for (i = 0; i < b->n; i++) {
+		if (b->in[i].verdict == SC_CANCEL_V_DROPPED)
+			w->stats.app[SC_APP_C_DROP_ROLE]++;
+		else
+			w->stats.app[SC_APP_C_RX_SIP_HANDLED]++;
+	}
+	rte_pktmbuf_free_bulk(b->m, b->n);
+	b->n = 0;
+}
+
+static inline void
+drop(struct sc_worker *w, struct rte_mbuf *m, enum sc_app_counter c)
+{
+	w->stats.app[c]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Parse one SIP datagram in m and queue it for lib/cancel. */
+static void
+add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
+{
+	struct sc_worker_burst *b = w->burst;
+	unsigned k = b->n;
+	struct sc_sip_msg *msg = &b->msg[k];
+	const struct sc_sip_via *top;
+	bool scratch = false;
+	int rc;
+
+	if (pkt->payload == NULL) {
+		/* Chained mbuf: flat copy in the reassembly scratch. */
+		if (sc_net_flat_payload(w->frag, m, pkt) == NULL) {
+			drop(w, m, SC_APP_C_DROP_PAYLOAD);
+			return;
+		}
+		scratch = true;
+	}
+	if (pkt != &b->pkt[k])
+		b->pkt[k] = *pkt;
+	pkt = &b->pkt[k];
+
+	rc = sc_sip_parse(pkt->payload, pkt->payload_len, msg);
+	w->stats.parse[rc < 0 ? msg->error : SC_SIP_E_OK]++;
+	if (msg->kind == SC_SIP_REQUEST) {
+		w->stats.app[SC_APP_C_SIP_REQUESTS]++;
+		if (msg->method < SC_METHOD_COUNT)
+			w->stats.method_in[msg->method]++;
+	} else if (msg->kind == SC_SIP_RESPONSE) {
+		w->stats.app[SC_APP_C_SIP_RESPONSES]++;
+	}
+	top = msg->via_count > 0 ? &msg->vias[0] : NULL;
+	if (sc_net_response_path(pkt, top, SC_NET_SIP_DEFAULT_PORT, &b->path[k]) < 0) {
+		drop(w, m, SC_APP_C_DROP_NO_PATH);
+		return;
+	}
+	b->in[k].msg = msg;
+	b->in[k].parse_rc = rc;
+	b->in[k].path = &b->path[k];
+	b->in[k].verdict = SC_CANCEL_V_DROPPED;
+	b->m[k] = m;
+	b->n = k + 1;
+	/*
+	 * The scratch copy is overwritten by the next chained payload, and a full
+	 * batch has no room left: hand the batch over now, in order.
+	 */
+	if (scratch || b->n == SC_APP_BURST)
+		run_batch(w);
+}
+
+/* Classify and dispatch one received burst. */
+static void
+handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc)
+{
+	struct sc_worker_burst *b = w->burst;
+	struct sc_worker_port *p;
+	struct sc_net_pkt *pkt;
+	struct rte_mbuf *m, *r;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		m = pkts[i];
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		w->stats.app[SC_APP_C_RX_PACKETS]++;
+		w->stats.app[SC_APP_C_RX_BYTES] += m->pkt_len;
+		pkt = &b->pkt[b->n];
+		switch (sc_net_classify(m, w->net_cfg, pkt)) {
+		case SC_NET_SIP:
+			add_sip(w, m, pkt);
+			break;
+		case SC_NET_ARP:
+		case SC_NET_ND:
+			p = port_of(w, pkt->port_id);
+			if (p == NULL || sc_net_answer(m, w->net_cfg, pkt) < 0) {
+				w->stats.net_drop[SC_NET_DROP_NONE]++;
+				rte_pktmbuf_free(m);
+				break;
+			}
+			w->stats.app[pkt->cls == SC_NET_ARP ? SC_APP_C_ARP_REPLIES :
+				     SC_APP_C_ND_REPLIES]++;
+			w->stats.app[SC_APP_C_RX_REPLIED_IN_PLACE]++;
+			tx_one(w, p, m);
+			break;
+		case SC_NET_FRAGMENT:
+			w->stats.app[SC_APP_C_FRAG_HELD]++;
+			w->frag_held_now++;
+			r = sc_net_reassemble(w->frag, m, w->net_cfg, pkt, now_tsc);
+			if (r == NULL)
+				break;
+			/* Each fragment became one segment of r; r stands for all. */
+			w->frag_held_now -= RTE_MIN((uint64_t)r->nb_segs, w->frag_held_now);
+			w->stats.app[SC_APP_C_FRAG_MERGED] += r->nb_segs - 1u;
+			if (pkt->cls == SC_NET_SIP) {
+				add_sip(w, r, pkt);
+			} else {
+				w->stats.net_drop[pkt->drop < SC_NET_DROP_COUNT ? pkt->drop : 0]++;
+				rte_pktmbuf_free(r);
+			}
+			break;
+		default:
+			w->stats.net_drop[pkt->drop < SC_NET_DROP_COUNT ? pkt->drop : 0]++;
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	run_batch(w);
+}
+
+static inline uint64_t
+pkt_ts_ns(const struct sc_worker *w, const struct rte_mbuf *m)
+{
+	if ((m->ol_flags & w->ts_flag) == 0)
+		return UINT64_MAX;
+	return *RTE_MBUF_DYNFIELD(m, w->ts_off, const rte_mbuf_timestamp_t *);
+}
+
+/*
+ * --pcap-pace: from the packets read on port p, return how many at the head are
+ * due (their capture offset from the first packet has elapsed) and move them to
+ * out. Packets without a timestamp are always due.
+ */
+static uint16_t
+pace_take(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf **out,
+	  uint64_t now_tsc)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	uint16_t k = 0;
+
+	if (p->i_pend == p->n_pend) {
+		p->n_pend = rte_eth_rx_burst(p->port_id, w->queue_id, p->pend, SC_APP_BURST);
+		p->i_pend = 0;
+	}
+	while (p->i_pend < p->n_pend) {
+		struct rte_mbuf *m = p->pend[p->i_pend];
+		uint64_t ts = pkt_ts_ns(w, m);
+
+		if (ts != UINT64_MAX) {
+			if (!w->pace_started) {
+				w->pace_started = true;
+				w->pace_ts0_ns = ts;
+				w->pace_tsc0 = now_tsc;
+			}
+			if (ts > w->pace_ts0_ns) {
+				uint64_t due_ns = ts - w->pace_ts0_ns;
+				uint64_t el_ns = (now_tsc - w->pace_tsc0) * 1000000000ULL / hz;
+
+				if (el_ns < due_ns)
+					break;
+			}
+		}
+		out[k++] = m;
+		p->i_pend++;
+	}
+	return k;
+}
+
+void
+sc_worker_release(struct sc_worker *w)
+{
+	uint16_t i;
+
+	for (i = 0; i < w->n_ports; i++) {
+		struct sc_worker_port *p = &w->ports[i];
+
+		while (p->i_pend < p->n_pend) {
+			w->stats.app[SC_APP_C_RX_PACKETS]++;
+			drop(w, p->pend[p->i_pend++], SC_APP_C_DROP_SHUTDOWN);
+		}
+	}
+}
+
+int
+sc_worker_main(void *arg)
+{
+	struct sc_worker *w = arg;
+	struct rte_mbuf *pkts[SC_APP_BURST];
+	uint64_t t0, t1, last = rte_rdtsc();
+	unsigned thread_id = w->queue_id;
+	uint16_t i, n;
+
+	w->running = true;
+	w->last_rx_tsc = last;
+	if (sc_txn_thread_register(w->table, thread_id) < 0) {
+		SC_APP_LOG(ERR, "worker lcore %u: RCU registration failed", w->lcore_id);
+		w->running = false;
+		return -1;
+	}
+	SC_APP_LOG(INFO, "worker lcore %u: queue %u on %u port(s)", w->lcore_id,
+		   w->queue_id, w->n_ports);
+
+	while (!w->stop) {
+		bool busy = false;
+		unsigned ev;
+		uint32_t dr;
+
+		t0 = rte_rdtsc();
+		for (i = 0; i < w->n_ports; i++) {
+			struct sc_worker_port *p = &w->ports[i];
+
+			if (w->pace) {
+				n = pace_take(w, p, pkts, t0);
+				if (p->i_pend < p->n_pend)
+					w->last_rx_tsc = t0;	/* still replaying */
+			} else {
+				n = rte_eth_rx_burst(p->port_id, w->queue_id, pkts,
+						     SC_APP_BURST);
+			}
+			if (n == 0)
+				continue;
+			busy = true;
+			w->last_rx_tsc = t0;
+			handle_rx(w, pkts, n, t0);
+		}
+		/* Timers and cross-core events may send too: poll before the flush. */
+		ev = sc_cancel_poll(w->cancel);
+		if (ev != 0) {
+			busy = true;
+			w->stats.app[SC_APP_C_POLL_EVENTS] += ev;
+		}
+		for (i = 0; i < w->n_ports; i++) {
+			struct sc_worker_port *p = &w->ports[i];
+
+			n = rte_eth_tx_buffer_flush(p->port_id, w->queue_id, p->txb);
+			w->stats.app[SC_APP_C_TX_PACKETS] += n;
+		}
+		dr = sc_net_frag_drain(w->frag);
+		if (dr != 0) {
+			w->stats.app[SC_APP_C_FRAG_EXPIRED] += dr;
+			w->frag_held_now -= RTE_MIN((uint64_t)dr, w->frag_held_now);
+		}
+		w->stats.held = w->frag_held_now;
+		/* No record pointer survives the loop iteration. */
+		sc_txn_quiescent(w->table, thread_id);
+		w->stats.app[SC_APP_C_LOOPS]++;
+		t1 = rte_rdtsc();
+		w->stats.app[busy ? SC_APP_C_BUSY_CYCLES : SC_APP_C_IDLE_CYCLES] += t1 - last;
+		last = t1;
+		/* Several lcores on one CPU: let the others run when there is no work. */
+		if (!busy && w->yield_idle)
+			sched_yield();
+	}
+	sc_txn_thread_unregister(w->table, thread_id);
+	w->running = false;
+	return 0;
+}
