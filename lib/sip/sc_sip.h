@@ -126,7 +126,7 @@ struct sc_sip_msg {
 	uint8_t kind;			/* enum sc_sip_kind */
 	uint8_t method;			/* enum sc_sip_method (requests) */
 	uint8_t cseq_method;		/* enum sc_sip_method */
-	uint8_t via_count;
+	uint8_t via_count;		/* values kept in vias[] (<= SC_SIP_MAX_VIAS) */
 	uint16_t status;		/* responses */
 	uint16_t error;			/* enum sc_sip_error; SC_SIP_E_OK when valid */
 
@@ -134,6 +134,12 @@ struct sc_sip_msg {
 	struct sc_str request_uri;
 	struct sc_str reason_phrase;	/* responses */
 
+	/*
+	 * Every Via value counts in via_total; the first SC_SIP_MAX_VIAS are kept in
+	 * vias[] (via_count of them). A request with more (RFC 4475 longreq has 34) is
+	 * still valid: the builders rescan the header block to copy all of them.
+	 */
+	uint16_t via_total;
 	struct sc_sip_via vias[SC_SIP_MAX_VIAS];
 
 	struct sc_str call_id;
@@ -173,6 +179,13 @@ int sc_sip_parse(const char *buf, size_t len, struct sc_sip_msg *msg);
 
 /* The response a UAS sends for this verdict (400, 505), or 0: drop. */
 uint16_t sc_sip_error_response(enum sc_sip_error err);
+
+/*
+ * The response to send for a parsed message: 0 when it parsed ok, when it is a
+ * response (responses are never answered, section 17.1.3) or not SIP at all;
+ * otherwise sc_sip_error_response(msg->error).
+ */
+uint16_t sc_sip_verdict_response(const struct sc_sip_msg *msg);
 
 /* Short operator-facing text of a verdict. Never NULL. */
 const char *sc_sip_error_text(enum sc_sip_error err);
@@ -250,6 +263,13 @@ struct sc_sip_sent_invite {
 	uint8_t route_count;
 	struct sc_str routes[SC_SIP_MAX_ROUTES];
 };
+
+/*
+ * Fill inv from a parsed INVITE (slices point into the INVITE's buffer; the
+ * caller copies them into its own storage when the packet goes away). The top
+ * Via is vias[0]. Returns 0, or -EINVAL when msg is not a parsed request.
+ */
+int sc_sip_sent_invite_from_msg(struct sc_sip_sent_invite *inv, const struct sc_sip_msg *msg);
 
 /*
  * CANCEL for a forwarded INVITE (section 9.1): same Request-URI, Call-ID, To,

@@ -1,0 +1,1346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Zero-copy SIP parser (RFC 3261 sections 7, 20 and 25). One pass over the start
+ * line and the header lines; only the headers the transaction layer needs are
+ * parsed, every other line costs one line-end scan. The body is never scanned.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sc_sip.h"
+#include "sip_priv.h"
+#include "sip_scan.h"
+
+/* ---- character classes ------------------------------------------------- */
+
+#define T SIP_C_TOKEN
+#define W SIP_C_WORD
+#define H SIP_C_HOST
+#define V SIP_C_PVAL
+#define U SIP_C_URI
+#define D SIP_C_DIGIT
+#define X SIP_C_HEX
+#define L SIP_C_LWS
+
+/*
+ * token (25.1): alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"
+ * word adds "(" ")" "<" ">" ":" "\" DQUOTE "/" "[" "]" "?" "{" "}".
+ */
+const uint8_t sip_cls[256] = {
+	['\t'] = L, ['\n'] = L, ['\r'] = L, [' '] = L,
+	['!'] = T | W | V | U, ['"'] = W, ['#'] = U, ['$'] = U, ['%'] = T | W | V | U,
+	['&'] = U, ['\''] = T | W | V | U, ['('] = W | U, [')'] = W | U,
+	['*'] = T | W | V | U, ['+'] = T | W | V | U, [','] = U, ['-'] = T | W | H | V | U,
+	['.'] = T | W | H | V | U, ['/'] = W | U,
+	['0'] = T | W | H | V | U | D | X, ['1'] = T | W | H | V | U | D | X,
+	['2'] = T | W | H | V | U | D | X, ['3'] = T | W | H | V | U | D | X,
+	['4'] = T | W | H | V | U | D | X, ['5'] = T | W | H | V | U | D | X,
+	['6'] = T | W | H | V | U | D | X, ['7'] = T | W | H | V | U | D | X,
+	['8'] = T | W | H | V | U | D | X, ['9'] = T | W | H | V | U | D | X,
+	[':'] = W | V | U, [';'] = U, ['<'] = W, ['='] = U, ['>'] = W, ['?'] = W | U,
+	['@'] = U,
+	['A'] = T | W | H | V | U | X, ['B'] = T | W | H | V | U | X, ['C'] = T | W | H | V | U | X,
+	['D'] = T | W | H | V | U | X, ['E'] = T | W | H | V | U | X, ['F'] = T | W | H | V | U | X,
+	['G'] = T | W | H | V | U, ['H'] = T | W | H | V | U, ['I'] = T | W | H | V | U,
+	['J'] = T | W | H | V | U, ['K'] = T | W | H | V | U, ['L'] = T | W | H | V | U,
+	['M'] = T | W | H | V | U, ['N'] = T | W | H | V | U, ['O'] = T | W | H | V | U,
+	['P'] = T | W | H | V | U, ['Q'] = T | W | H | V | U, ['R'] = T | W | H | V | U,
+	['S'] = T | W | H | V | U, ['T'] = T | W | H | V | U, ['U'] = T | W | H | V | U,
+	['V'] = T | W | H | V | U, ['W'] = T | W | H | V | U, ['X'] = T | W | H | V | U,
+	['Y'] = T | W | H | V | U, ['Z'] = T | W | H | V | U,
+	['['] = W | V | U, ['\\'] = W | U, [']'] = W | V | U, ['^'] = U, ['_'] = T | W | V | U,
+	['`'] = T | W | V | U,
+	['a'] = T | W | H | V | U | X, ['b'] = T | W | H | V | U | X, ['c'] = T | W | H | V | U | X,
+	['d'] = T | W | H | V | U | X, ['e'] = T | W | H | V | U | X, ['f'] = T | W | H | V | U | X,
+	['g'] = T | W | H | V | U, ['h'] = T | W | H | V | U, ['i'] = T | W | H | V | U,
+	['j'] = T | W | H | V | U, ['k'] = T | W | H | V | U, ['l'] = T | W | H | V | U,
+	['m'] = T | W | H | V | U, ['n'] = T | W | H | V | U, ['o'] = T | W | H | V | U,
+	['p'] = T | W | H | V | U, ['q'] = T | W | H | V | U, ['r'] = T | W | H | V | U,
+	['s'] = T | W | H | V | U, ['t'] = T | W | H | V | U, ['u'] = T | W | H | V | U,
+	['v'] = T | W | H | V | U, ['w'] = T | W | H | V | U, ['x'] = T | W | H | V | U,
+	['y'] = T | W | H | V | U, ['z'] = T | W | H | V | U,
+	['{'] = W | U, ['|'] = U, ['}'] = W | U, ['~'] = T | W | V | U,
+};
+
+#undef T
+#undef W
+#undef H
+#undef V
+#undef U
+#undef D
+#undef X
+#undef L
+
+/* ---- small helpers ------------------------------------------------------ */
+
+struct sip_seen {
+	bool call_id, cseq, from, to, max_forwards;
+};
+
+static inline struct sc_str
+sip_mkstr(const char *s, const char *e)
+{
+	struct sc_str r = { s, (uint32_t)(e - s) };
+
+	return r;
+}
+
+static inline void
+sip_err(struct sc_sip_msg *msg, enum sc_sip_error e)
+{
+	/* The first fault wins: it is the one an operator wants to see. */
+	if (msg->error == SC_SIP_E_OK)
+		msg->error = (uint16_t)e;
+}
+
+static inline const char *
+skip_lws(const char *p, const char *e)
+{
+	while (p < e && sip_is((unsigned char)*p, SIP_C_LWS))
+		p++;
+	return p;
+}
+
+static inline const char *
+rtrim(const char *s, const char *e)
+{
+	while (e > s && sip_is((unsigned char)e[-1], SIP_C_LWS))
+		e--;
+	return e;
+}
+
+static inline const char *
+skip_cls(const char *p, const char *e, unsigned cls)
+{
+	while (p < e && sip_is((unsigned char)*p, cls))
+		p++;
+	return p;
+}
+
+/*
+ * Case-insensitive compare of n bytes of token text against a lower-case literal.
+ * OR-ing 0x20 folds case exactly for token characters: the only other octets that
+ * fold onto a token character are CTLs, which are not token characters.
+ */
+static inline bool
+ieq(const char *p, size_t n, const char *lit, size_t litlen)
+{
+	if (n != litlen)
+		return false;
+	while (n >= 4) {
+		uint32_t a, b;
+
+		memcpy(&a, p, 4);
+		memcpy(&b, lit, 4);
+		if ((a | 0x20202020u) != b)
+			return false;
+		p += 4;
+		lit += 4;
+		n -= 4;
+	}
+	while (n > 0) {
+		if (((unsigned char)*p | 0x20) != (unsigned char)*lit)
+			return false;
+		p++;
+		lit++;
+		n--;
+	}
+	return true;
+}
+
+#define IEQ(p, n, lit) ieq((p), (n), (lit), sizeof(lit) - 1)
+
+/* Skip a quoted-string starting at the DQUOTE at p (25.1); NULL if unterminated. */
+static const char *
+quoted_end(const char *p, const char *e)
+{
+	for (p++; p < e; p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\') {
+			/* quoted-pair: any octet but CR and LF follows the backslash. */
+			if (p + 1 >= e || p[1] == '\r' || p[1] == '\n')
+				return NULL;
+			p++;
+		}
+	}
+	return NULL;
+}
+
+/* ---- method and header-name dispatch ----------------------------------- */
+
+static inline uint32_t
+ld4(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint16_t
+ld2(const char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* Word compares: the memcmp of a constant length compiles to one load and compare. */
+static enum sc_sip_method
+method_id(const char *p, size_t n)
+{
+	switch (n) {
+	case 3:
+		if (memcmp(p, "ACK", 3) == 0)
+			return SC_METHOD_ACK;
+		if (memcmp(p, "BYE", 3) == 0)
+			return SC_METHOD_BYE;
+		break;
+	case 4:
+		if (memcmp(p, "INFO", 4) == 0)
+			return SC_METHOD_INFO;
+		break;
+	case 5:
+		if (memcmp(p, "PRACK", 5) == 0)
+			return SC_METHOD_PRACK;
+		if (memcmp(p, "REFER", 5) == 0)
+			return SC_METHOD_REFER;
+		break;
+	case 6:
+		if (memcmp(p, "INVITE", 6) == 0)
+			return SC_METHOD_INVITE;
+		if (memcmp(p, "CANCEL", 6) == 0)
+			return SC_METHOD_CANCEL;
+		if (memcmp(p, "UPDATE", 6) == 0)
+			return SC_METHOD_UPDATE;
+		if (memcmp(p, "NOTIFY", 6) == 0)
+			return SC_METHOD_NOTIFY;
+		break;
+	case 7:
+		if (memcmp(p, "OPTIONS", 7) == 0)
+			return SC_METHOD_OPTIONS;
+		if (memcmp(p, "MESSAGE", 7) == 0)
+			return SC_METHOD_MESSAGE;
+		break;
+	case 8:
+		if (memcmp(p, "REGISTER", 8) == 0)
+			return SC_METHOD_REGISTER;
+		break;
+	case 9:
+		if (memcmp(p, "SUBSCRIBE", 9) == 0)
+			return SC_METHOD_SUBSCRIBE;
+		break;
+	default:
+		break;
+	}
+	return SC_METHOD_EXTENSION;
+}
+
+enum sip_hdr
+sip_header_id(const char *p, size_t n)
+{
+	switch (n) {
+	case 1:
+		/* Compact forms, section 7.3.3 and 20. */
+		switch ((unsigned char)*p | 0x20) {
+		case 'v':
+			return SIP_H_VIA;
+		case 'i':
+			return SIP_H_CALL_ID;
+		case 'f':
+			return SIP_H_FROM;
+		case 't':
+			return SIP_H_TO;
+		case 'l':
+			return SIP_H_CONTENT_LENGTH;
+		default:
+			return SIP_H_OTHER;
+		}
+	case 2:
+		if ((ld2(p) | 0x2020) == ld2("to"))
+			return SIP_H_TO;
+		break;
+	case 3:
+		if (IEQ(p, 3, "via"))
+			return SIP_H_VIA;
+		break;
+	case 4:
+		if ((ld4(p) | 0x20202020u) == ld4("cseq"))
+			return SIP_H_CSEQ;
+		if ((ld4(p) | 0x20202020u) == ld4("from"))
+			return SIP_H_FROM;
+		break;
+	case 5:
+		if (IEQ(p, 5, "route"))
+			return SIP_H_ROUTE;
+		break;
+	case 6:
+		if (IEQ(p, 6, "reason"))
+			return SIP_H_REASON;
+		break;
+	case 7:
+		if (IEQ(p, 7, "call-id"))
+			return SIP_H_CALL_ID;
+		if (IEQ(p, 7, "require"))
+			return SIP_H_REQUIRE;
+		break;
+	case 12:
+		if (IEQ(p, 12, "max-forwards"))
+			return SIP_H_MAX_FORWARDS;
+		break;
+	case 13:
+		if (IEQ(p, 13, "proxy-require"))
+			return SIP_H_PROXY_REQUIRE;
+		break;
+	case 14:
+		if (IEQ(p, 14, "content-length"))
+			return SIP_H_CONTENT_LENGTH;
+		break;
+	default:
+		break;
+	}
+	return SIP_H_OTHER;
+}
+
+/* ---- start line ---------------------------------------------------------- */
+
+static void
+sip_msg_init(struct sc_sip_msg *msg)
+{
+	/* Only the scalars: arrays are valid below their counts and filled in order. */
+	memset(msg, 0, offsetof(struct sc_sip_msg, vias));
+	memset(&msg->call_id, 0, offsetof(struct sc_sip_msg, routes) -
+	       offsetof(struct sc_sip_msg, call_id));
+	msg->max_forwards = -1;
+	msg->content_length = -1;
+	msg->headers.p = NULL;
+	msg->headers.len = 0;
+	msg->body.p = NULL;
+	msg->body.len = 0;
+	msg->msg_len = 0;
+}
+
+/* SIP-Version (25.1): "SIP" "/" 1*DIGIT "." 1*DIGIT; "SIP" is case-insensitive. */
+static enum sc_sip_error
+check_version(const char *p, const char *e)
+{
+	const char *q;
+
+	if (e - p < 4 || (p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' || (p[2] | 0x20) != 'p' ||
+	    p[3] != '/')
+		return SC_SIP_E_START_LINE;
+	if (e - p == 7 && memcmp(p + 4, "2.0", 3) == 0)
+		return SC_SIP_E_OK;
+	q = skip_cls(p + 4, e, SIP_C_DIGIT);
+	if (q == p + 4 || q == e || *q != '.')
+		return SC_SIP_E_START_LINE;
+	p = q + 1;
+	q = skip_cls(p, e, SIP_C_DIGIT);
+	if (q == p || q != e)
+		return SC_SIP_E_START_LINE;
+	/* Well-formed but not 2.0: section 8.2 answers 505. */
+	return SC_SIP_E_VERSION;
+}
+
+/*
+ * Request-URI (25.1): an absoluteURI or SIP-URI, no SP, no CTL, no "<" ">" DQUOTE
+ * (RFC 4475 3.1.2.7/3.1.2.8: angle brackets or LWS in it are a 400).
+ */
+static bool
+check_uri(const char *p, const char *e)
+{
+	const char *q = p;
+
+	if (p == e || !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+		return false;
+	while (q < e && (sip_is((unsigned char)*q, SIP_C_TOKEN) && *q != '%'))
+		q++;
+	if (q == e || *q != ':')
+		return false;
+	return skip_cls(q, e, SIP_C_URI) == e;
+}
+
+/*
+ * Returns non-zero when parsing must stop (nothing after the start line can be
+ * trusted to be SIP). Errors in a recognisable start line are recorded and the
+ * headers still parsed, so a 400 or 505 can be routed.
+ */
+static int
+sip_parse_start_line(struct sc_sip_msg *msg, const char *p, const char *le)
+{
+	const char *q;
+
+	if (le - p >= 4 && (ld4(p) | 0x00202020u) == ld4("sip/")) {
+		enum sc_sip_error ve;
+		unsigned code = 0;
+
+		/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (7.2). */
+		msg->kind = SC_SIP_RESPONSE;
+		q = p;
+		while (q < le && *q != ' ')
+			q++;
+		ve = check_version(p, q);
+		if (ve != SC_SIP_E_OK)
+			sip_err(msg, ve);
+		if (q == le) {
+			sip_err(msg, SC_SIP_E_START_LINE);
+			return 0;
+		}
+		p = q + 1;
+		q = skip_cls(p, le, SIP_C_DIGIT);
+		if (q == p || (q < le && *q != ' ')) {
+			sip_err(msg, SC_SIP_E_START_LINE);
+			return 0;
+		}
+		if (q - p != 3) {
+			sip_err(msg, SC_SIP_E_STATUS_CODE);
+			return 0;
+		}
+		code = (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 +
+		       (unsigned)(p[2] - '0');
+		if (code < 100 || code > 699)
+			sip_err(msg, SC_SIP_E_STATUS_CODE);
+		msg->status = (uint16_t)code;
+		msg->reason_phrase = sip_mkstr(q < le ? q + 1 : q, le);
+		return 0;
+	}
+
+	/* Request-Line = Method SP Request-URI SP SIP-Version (7.1). */
+	msg->kind = SC_SIP_REQUEST;
+	q = skip_cls(p, le, SIP_C_TOKEN);
+	msg->method_name = sip_mkstr(p, q);
+	msg->method = (uint8_t)method_id(p, (size_t)(q - p));
+	if (q == le || *q != ' ') {
+		sip_err(msg, SC_SIP_E_METHOD);
+		return 0;
+	}
+	p = q + 1;
+	q = p;
+	while (q < le && *q != ' ')
+		q++;
+	msg->request_uri = sip_mkstr(p, q);
+	if (!check_uri(p, q))
+		sip_err(msg, SC_SIP_E_REQUEST_URI);
+	if (q == le) {
+		sip_err(msg, SC_SIP_E_START_LINE);
+		return 0;
+	}
+	p = q + 1;
+	q = p;
+	while (q < le && *q != ' ')
+		q++;
+	if (q != le) {
+		/* A third SP: LWS inside the Request-URI (RFC 4475 3.1.2.8). */
+		sip_err(msg, SC_SIP_E_REQUEST_URI);
+		return 0;
+	}
+	{
+		enum sc_sip_error ve = check_version(p, le);
+
+		if (ve != SC_SIP_E_OK)
+			sip_err(msg, ve);
+	}
+	return 0;
+}
+
+/* ---- header values ------------------------------------------------------- */
+
+/*
+ * generic-param after a SEMI (25.1): token [ EQUAL gen-value ], gen-value = token /
+ * host / quoted-string. p is just past the ";". Returns the end of the parameter,
+ * or NULL with *err set.
+ */
+static const char *
+parse_param(const char *p, const char *e, struct sc_str *name, struct sc_str *val,
+	    enum sc_sip_error *err, enum sc_sip_error syntax)
+{
+	const char *q;
+
+	p = skip_lws(p, e);
+	q = skip_cls(p, e, SIP_C_TOKEN);
+	if (q == p) {
+		*err = syntax;
+		return NULL;
+	}
+	*name = sip_mkstr(p, q);
+	val->p = NULL;
+	val->len = 0;
+	p = skip_lws(q, e);
+	if (p == e || *p != '=')
+		return q;
+	p = skip_lws(p + 1, e);
+	if (p < e && *p == '"') {
+		q = quoted_end(p, e);
+		if (q == NULL) {
+			*err = SC_SIP_E_QUOTE;
+			return NULL;
+		}
+	} else {
+		q = skip_cls(p, e, SIP_C_PVAL);
+		if (q == p) {
+			*err = syntax;
+			return NULL;
+		}
+	}
+	*val = sip_mkstr(p, q);
+	return q;
+}
+
+static bool
+is_ipv4(const char *p, const char *e)
+{
+	unsigned parts = 0;
+
+	while (p < e) {
+		unsigned v = 0, n = 0;
+
+		while (p < e && *p >= '0' && *p <= '9' && n < 4) {
+			v = v * 10 + (unsigned)(*p - '0');
+			p++;
+			n++;
+		}
+		if (n == 0 || n > 3 || v > 255)
+			return false;
+		parts++;
+		if (p == e)
+			break;
+		if (*p != '.' || parts == 4)
+			return false;
+		p++;
+		if (p == e)
+			return false;
+	}
+	return parts == 4;
+}
+
+/*
+ * sent-by host (25.1): hostname / IPv4address / IPv6reference. Returns the end of
+ * the host, or NULL.
+ */
+static const char *
+parse_host(const char *p, const char *e, struct sc_str *host, uint8_t *type)
+{
+	const char *q;
+
+	if (p < e && *p == '[') {
+		q = p + 1;
+		while (q < e && (sip_is((unsigned char)*q, SIP_C_HEX) || *q == ':' || *q == '.'))
+			q++;
+		if (q == e || *q != ']' || q == p + 1)
+			return NULL;
+		q++;
+		*host = sip_mkstr(p, q);
+		*type = SC_HOST_IPV6;
+		return q;
+	}
+	q = skip_cls(p, e, SIP_C_HOST);
+	if (q == p)
+		return NULL;
+	*host = sip_mkstr(p, q);
+	*type = is_ipv4(p, q) ? SC_HOST_IPV4 : SC_HOST_NAME;
+	return q;
+}
+
+/*
+ * Decimal with leading zeros allowed (RFC 4475 3.1.1.1). Returns the end, or NULL
+ * when there is no digit. *over is set when the value exceeds max.
+ */
+static const char *
+parse_uint(const char *p, const char *e, uint64_t max, uint64_t *out, bool *over)
+{
+	const char *s = p;
+	uint64_t v = 0;
+
+	*over = false;
+	while (p < e && (unsigned)(*p - '0') <= 9) {
+		if (v > (max - (uint64_t)(*p - '0')) / 10)
+			*over = true;
+		else
+			v = v * 10 + (uint64_t)(*p - '0');
+		p++;
+	}
+	*out = v;
+	return p == s ? NULL : p;
+}
+
+/* One via-parm (20.42, 25.1) at p; returns its end (before any LWS), or NULL. */
+static const char *
+parse_via_parm(const char *p, const char *e, struct sc_sip_via *via, enum sc_sip_error *err)
+{
+	const char *s = p, *q, *ps;
+
+	*err = SC_SIP_E_VIA;
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
+	q = skip_cls(p, e, SIP_C_TOKEN);
+	if (q == p)
+		return NULL;
+	ps = p;
+	p = skip_lws(q, e);
+	if (p == e || *p != '/')
+		return NULL;
+	p = skip_lws(p + 1, e);
+	q = skip_cls(p, e, SIP_C_TOKEN);
+	if (q == p)
+		return NULL;
+	via->protocol = sip_mkstr(ps, q);
+	p = skip_lws(q, e);
+	if (p == e || *p != '/')
+		return NULL;
+	p = skip_lws(p + 1, e);
+	q = skip_cls(p, e, SIP_C_TOKEN);
+	if (q == p)
+		return NULL;
+	via->transport = sip_mkstr(p, q);
+	via->value = sip_mkstr(s, q);
+	/* LWS sent-by */
+	p = skip_lws(q, e);
+	if (p == q)
+		return NULL;
+	q = parse_host(p, e, &via->host, &via->host_type);
+	if (q == NULL)
+		return NULL;
+	via->value = sip_mkstr(s, q);
+	p = skip_lws(q, e);
+	if (p < e && *p == ':') {
+		uint64_t port;
+		bool over;
+
+		p = skip_lws(p + 1, e);
+		q = parse_uint(p, e, 65535, &port, &over);
+		if (q == NULL || over)
+			return NULL;
+		via->port = (uint16_t)port;
+		via->value = sip_mkstr(s, q);
+	}
+	/* *( SEMI via-params ) */
+	for (;;) {
+		struct sc_str name, val;
+
+		p = skip_lws(q, e);
+		if (p == e || *p != ';')
+			break;
+		q = parse_param(p + 1, e, &name, &val, err, SC_SIP_E_VIA);
+		if (q == NULL)
+			return NULL;
+		/* Parameter names are case-insensitive (7.3.1). */
+		switch (name.len) {
+		case 5:
+			if (IEQ(name.p, 5, "maddr"))
+				via->maddr = val;
+			else if (IEQ(name.p, 5, "rport")) {
+				via->has_rport = true;
+				via->rport = val;
+				if (val.p != NULL && skip_cls(val.p, val.p + val.len, SIP_C_DIGIT) !=
+				    val.p + val.len) {
+					*err = SC_SIP_E_VIA;
+					return NULL;
+				}
+			}
+			break;
+		case 6:
+			if (IEQ(name.p, 6, "branch")) {
+				if (val.p == NULL || val.len == 0) {
+					*err = SC_SIP_E_VIA;
+					return NULL;
+				}
+				via->branch = val;
+			}
+			break;
+		case 8:
+			if (IEQ(name.p, 8, "received"))
+				via->received = val;
+			break;
+		default:
+			break;
+		}
+		via->value = sip_mkstr(s, q);
+	}
+	*err = SC_SIP_E_OK;
+	return q;
+}
+
+static void
+parse_via(struct sc_sip_msg *msg, const char *p, const char *e)
+{
+	for (;;) {
+		struct sc_sip_via tmp, *via;
+		enum sc_sip_error err;
+		const char *q;
+
+		p = skip_lws(p, e);
+		if (p == e) {
+			sip_err(msg, SC_SIP_E_VIA);
+			return;
+		}
+		if (msg->via_total == UINT16_MAX) {
+			sip_err(msg, SC_SIP_E_TOO_MANY_VIAS);
+			return;
+		}
+		via = msg->via_count < SC_SIP_MAX_VIAS ? &msg->vias[msg->via_count] : &tmp;
+		memset(via, 0, sizeof(*via));
+		q = parse_via_parm(p, e, via, &err);
+		/* Keep what was read of a broken value: the 400 still needs its sent-by. */
+		if (via != &tmp)
+			msg->via_count++;
+		msg->via_total++;
+		if (q == NULL) {
+			sip_err(msg, err);
+			return;
+		}
+		p = skip_lws(q, e);
+		if (p == e)
+			return;
+		if (*p != ',') {
+			sip_err(msg, SC_SIP_E_VIA);
+			return;
+		}
+		p++;
+	}
+}
+
+/*
+ * name-addr / addr-spec with header params (20.10, 20.20, 20.39, 20.34). Stops at
+ * a top-level comma or e; returns that position, or NULL with *err set. With
+ * need_angle (Route) the URI must be inside "<>".
+ */
+static const char *
+parse_addr(const char *p, const char *e, struct sc_sip_addr *a, bool need_angle,
+	   enum sc_sip_error *err, enum sc_sip_error syntax)
+{
+	const char *s, *q, *ue;
+
+	*err = syntax;
+	memset(a, 0, sizeof(*a));
+	p = skip_lws(p, e);
+	s = p;
+	if (p == e)
+		return NULL;
+	if (*p == '"') {
+		q = quoted_end(p, e);
+		if (q == NULL) {
+			*err = SC_SIP_E_QUOTE;
+			return NULL;
+		}
+		p = skip_lws(q, e);
+		if (p == e || *p != '<') {
+			*err = SC_SIP_E_ANGLE;
+			return NULL;
+		}
+	} else {
+		/* display-name as tokens and LWS, or the start of an addr-spec. */
+		q = p;
+		while (q < e && sip_is((unsigned char)*q, SIP_C_TOKEN | SIP_C_LWS))
+			q++;
+		if (q < e && *q == '<')
+			p = q;
+		else if (need_angle) {
+			*err = SC_SIP_E_ANGLE;
+			return NULL;
+		}
+	}
+	if (*p == '<') {
+		p++;
+		q = p;
+		while (q < e && *q != '>' && *q != '<' && *q != '"' &&
+		       !sip_is((unsigned char)*q, SIP_C_LWS))
+			q++;
+		if (q == e || *q != '>') {
+			*err = SC_SIP_E_ANGLE;
+			return NULL;
+		}
+		ue = q;
+		q++;
+	} else {
+		/* addr-spec: a URI with ";" "," or "?" must be in <> (20.10). */
+		q = p;
+		while (q < e && *q != ';' && *q != ',' && *q != '<' && *q != '>' && *q != '"' &&
+		       !sip_is((unsigned char)*q, SIP_C_LWS))
+			q++;
+		if (q < e && (*q == '<' || *q == '>')) {
+			*err = SC_SIP_E_ANGLE;
+			return NULL;
+		}
+		if (q < e && *q == '"') {
+			*err = SC_SIP_E_QUOTE;
+			return NULL;
+		}
+		ue = q;
+	}
+	if (ue == p || memchr(p, ':', (size_t)(ue - p)) == NULL)
+		return NULL;
+	a->uri = sip_mkstr(p, ue);
+	for (;;) {
+		struct sc_str name, val;
+
+		p = skip_lws(q, e);
+		if (p == e || *p != ';')
+			break;
+		q = parse_param(p + 1, e, &name, &val, err, syntax);
+		if (q == NULL)
+			return NULL;
+		if (IEQ(name.p, name.len, "tag")) {
+			if (val.p == NULL || val.len == 0 ||
+			    skip_cls(val.p, val.p + val.len, SIP_C_TOKEN) != val.p + val.len) {
+				*err = syntax;
+				return NULL;
+			}
+			a->tag = val;
+		}
+	}
+	a->value = sip_mkstr(s, q);
+	if (p < e && *p != ',') {
+		/* Anything but a list separator after the parameters. */
+		*err = (*p == '<' || *p == '>') ? SC_SIP_E_ANGLE :
+		       (*p == '"') ? SC_SIP_E_QUOTE : syntax;
+		return NULL;
+	}
+	*err = SC_SIP_E_OK;
+	return p;
+}
+
+static void
+parse_from_to(struct sc_sip_msg *msg, bool *seen, struct sc_sip_addr *a, const char *p,
+	      const char *e, enum sc_sip_error syntax)
+{
+	struct sc_sip_addr tmp;
+	enum sc_sip_error err;
+	const char *q;
+
+	if (*seen) {
+		/* From and To are single-valued (7.3.1, RFC 4475 3.3.8). */
+		sip_err(msg, syntax);
+		return;
+	}
+	*seen = true;
+	q = parse_addr(p, e, &tmp, false, &err, syntax);
+	if (q == NULL) {
+		sip_err(msg, err);
+		/* Keep the raw value: a 400 copies From and To (8.2.6.2). */
+		p = skip_lws(p, e);
+		a->value = sip_mkstr(p, rtrim(p, e));
+		a->uri = tmp.uri;
+		a->tag = tmp.tag;
+		return;
+	}
+	*a = tmp;
+	if (q != e)
+		sip_err(msg, syntax);	/* a second value after a comma */
+}
+
+/*
+ * Split a comma list at top-level commas (not inside quotes or <>), section 7.3.1.
+ * Returns the end of the element at p (at a comma or e), or NULL on an open quote
+ * or bracket with *err set.
+ */
+static const char *
+list_elem_end(const char *p, const char *e, enum sc_sip_error *err)
+{
+	int angle = 0;
+
+	while (p < e) {
+		if (*p == '"') {
+			p = quoted_end(p, e);
+			if (p == NULL) {
+				*err = SC_SIP_E_QUOTE;
+				return NULL;
+			}
+			continue;
+		}
+		if (*p == '<')
+			angle++;
+		else if (*p == '>') {
+			if (--angle < 0)
+				break;
+		} else if (*p == ',' && angle == 0)
+			return p;
+		p++;
+	}
+	if (angle != 0) {
+		*err = SC_SIP_E_ANGLE;
+		return NULL;
+	}
+	return p;
+}
+
+static void
+parse_route(struct sc_sip_msg *msg, const char *p, const char *e)
+{
+	for (;;) {
+		struct sc_sip_addr a;
+		enum sc_sip_error err;
+		const char *q = parse_addr(p, e, &a, true, &err, SC_SIP_E_HEADER_SYNTAX);
+
+		if (q == NULL) {
+			sip_err(msg, err);
+			return;
+		}
+		if (msg->route_count == SC_SIP_MAX_ROUTES) {
+			sip_err(msg, SC_SIP_E_TOO_MANY_VALUES);
+			return;
+		}
+		msg->routes[msg->route_count++] = a.value;
+		if (q == e)
+			return;
+		p = q + 1;
+	}
+}
+
+/* Reason (RFC 3326) and option-tag lists (20.32, 20.29): kept as trimmed slices. */
+static void
+parse_list(struct sc_sip_msg *msg, const char *p, const char *e, struct sc_str *arr,
+	   uint8_t *count, unsigned max, bool tokens)
+{
+	for (;;) {
+		enum sc_sip_error err = SC_SIP_E_HEADER_SYNTAX;
+		const char *q = list_elem_end(p, e, &err);
+		const char *s, *t;
+
+		if (q == NULL) {
+			sip_err(msg, err);
+			return;
+		}
+		s = skip_lws(p, q);
+		t = rtrim(s, q);
+		if (s == t || (q < e && *q != ',') || !sip_is((unsigned char)*s, SIP_C_TOKEN) ||
+		    (tokens && skip_cls(s, t, SIP_C_TOKEN) != t)) {
+			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
+			return;
+		}
+		if (*count >= max) {
+			sip_err(msg, SC_SIP_E_TOO_MANY_VALUES);
+			return;
+		}
+		arr[(*count)++] = sip_mkstr(s, t);
+		if (q == e)
+			return;
+		p = q + 1;
+	}
+}
+
+static void
+parse_cseq(struct sc_sip_msg *msg, struct sip_seen *seen, const char *p, const char *e)
+{
+	const char *q, *m;
+	uint64_t v;
+	bool over;
+
+	if (seen->cseq) {
+		sip_err(msg, SC_SIP_E_CSEQ);
+		return;
+	}
+	seen->cseq = true;
+	/* CSeq = 1*DIGIT LWS Method; the number is 32-bit (8.1.1.5, RFC 4475 3.1.2.4). */
+	p = skip_lws(p, e);
+	q = parse_uint(p, e, UINT32_MAX, &v, &over);
+	if (q == NULL) {
+		sip_err(msg, SC_SIP_E_CSEQ);
+		return;
+	}
+	m = skip_lws(q, e);
+	if (m == q) {
+		sip_err(msg, SC_SIP_E_CSEQ);
+		return;
+	}
+	q = skip_cls(m, e, SIP_C_TOKEN);
+	msg->cseq_method_name = sip_mkstr(m, q);
+	msg->cseq_method = (uint8_t)method_id(m, (size_t)(q - m));
+	msg->cseq = over ? 0 : (uint32_t)v;
+	if (over)
+		sip_err(msg, SC_SIP_E_CSEQ_RANGE);
+	if (q == m || skip_lws(q, e) != e)
+		sip_err(msg, SC_SIP_E_CSEQ);
+}
+
+static void
+parse_call_id(struct sc_sip_msg *msg, struct sip_seen *seen, const char *p, const char *e)
+{
+	const char *q, *at;
+
+	if (seen->call_id) {
+		sip_err(msg, SC_SIP_E_CALL_ID);
+		return;
+	}
+	seen->call_id = true;
+	/* callid = word [ "@" word ] (25.1) */
+	p = skip_lws(p, e);
+	e = rtrim(p, e);
+	msg->call_id = sip_mkstr(p, e);
+	q = skip_cls(p, e, SIP_C_WORD);
+	if (q == p) {
+		sip_err(msg, SC_SIP_E_CALL_ID);
+		return;
+	}
+	if (q == e)
+		return;
+	at = q;
+	q = skip_cls(q + 1, e, SIP_C_WORD);
+	if (*at != '@' || q == at + 1 || q != e)
+		sip_err(msg, SC_SIP_E_CALL_ID);
+}
+
+static void
+parse_number(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max, uint64_t *out,
+	     enum sc_sip_error err)
+{
+	const char *q;
+	bool over;
+
+	p = skip_lws(p, e);
+	q = parse_uint(p, e, max, out, &over);
+	if (q == NULL || over || skip_lws(q, e) != e) {
+		sip_err(msg, err);
+		*out = UINT64_MAX;
+	}
+}
+
+static void
+sip_parse_header(struct sc_sip_msg *msg, struct sip_seen *seen, enum sip_hdr id, const char *p,
+		 const char *e)
+{
+	uint64_t v;
+
+	switch (id) {
+	case SIP_H_OTHER:
+		return;
+	case SIP_H_VIA:
+		parse_via(msg, p, e);
+		return;
+	case SIP_H_CALL_ID:
+		parse_call_id(msg, seen, p, e);
+		return;
+	case SIP_H_CSEQ:
+		parse_cseq(msg, seen, p, e);
+		return;
+	case SIP_H_FROM:
+		parse_from_to(msg, &seen->from, &msg->from, p, e, SC_SIP_E_FROM);
+		return;
+	case SIP_H_TO:
+		parse_from_to(msg, &seen->to, &msg->to, p, e, SC_SIP_E_TO);
+		return;
+	case SIP_H_MAX_FORWARDS:
+		/* 20.22 says 0-255; larger values are tolerated (RFC 4475 3.1.2.4). */
+		if (seen->max_forwards) {
+			sip_err(msg, SC_SIP_E_MAX_FORWARDS);
+			return;
+		}
+		seen->max_forwards = true;
+		parse_number(msg, p, e, INT32_MAX, &v, SC_SIP_E_MAX_FORWARDS);
+		if (v != UINT64_MAX)
+			msg->max_forwards = (int32_t)v;
+		return;
+	case SIP_H_CONTENT_LENGTH:
+		parse_number(msg, p, e, UINT32_MAX, &v, SC_SIP_E_CONTENT_LENGTH);
+		if (v == UINT64_MAX)
+			return;
+		/* Repeating the same value is harmless; two values cannot frame a body. */
+		if (msg->content_length >= 0 && (uint64_t)msg->content_length != v)
+			sip_err(msg, SC_SIP_E_CONTENT_LENGTH);
+		else
+			msg->content_length = (int64_t)v;
+		return;
+	case SIP_H_ROUTE:
+		parse_route(msg, p, e);
+		return;
+	case SIP_H_REQUIRE:
+		parse_list(msg, p, e, msg->requires, &msg->require_count, SC_SIP_MAX_REQUIRES,
+			   true);
+		return;
+	case SIP_H_PROXY_REQUIRE:
+		parse_list(msg, p, e, msg->proxy_requires, &msg->proxy_require_count,
+			   SC_SIP_MAX_REQUIRES, true);
+		return;
+	case SIP_H_REASON:
+		parse_list(msg, p, e, msg->reasons, &msg->reason_count, SC_SIP_MAX_REASONS, false);
+		return;
+	}
+}
+
+/* Whole-message rules checked once every header is seen. */
+static void
+sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
+{
+	/* 8.1.1: To, From, CSeq, Call-ID, Max-Forwards (tolerated absent: RFC 2543), Via. */
+	if (msg->via_total == 0 || !seen->call_id || !seen->cseq || !seen->from || !seen->to)
+		sip_err(msg, SC_SIP_E_MISSING_HEADER);
+	/* 8.1.1.5: the CSeq method matches the request method (ACK and CANCEL too). */
+	if (msg->kind == SC_SIP_REQUEST && seen->cseq && msg->cseq_method_name.len != 0 &&
+	    (msg->cseq_method_name.len != msg->method_name.len ||
+	     memcmp(msg->cseq_method_name.p, msg->method_name.p, msg->method_name.len) != 0))
+		sip_err(msg, SC_SIP_E_CSEQ_METHOD);
+}
+
+/* ---- instantiations of the core, one per scan level ----------------------- */
+
+#define SIP_CORE_NAME parse_scalar
+#define SIP_CORE_LINE_END line_end_scalar
+#define SIP_CORE_ATTR
+#define SIP_EOL sip_eol_scalar_inl
+#include "sip_parse_core.h"
+
+#ifdef SIP_HAVE_X86_SIMD
+#define SIP_CORE_NAME parse_sse42
+#define SIP_CORE_LINE_END line_end_sse42
+#define SIP_CORE_ATTR __attribute__((target("sse4.2")))
+#define SIP_EOL sip_eol_sse42_inl
+#include "sip_parse_core.h"
+
+#define SIP_CORE_NAME parse_avx2
+#define SIP_CORE_LINE_END line_end_avx2
+#define SIP_CORE_ATTR __attribute__((target("avx2")))
+#define SIP_EOL sip_eol_avx2_inl
+#include "sip_parse_core.h"
+#endif
+
+static enum sc_sip_simd sip_level = SC_SIP_SIMD_SCALAR;
+
+static bool
+cpu_has(enum sc_sip_simd level)
+{
+	switch (level) {
+	case SC_SIP_SIMD_SCALAR:
+		return true;
+#ifdef SIP_HAVE_X86_SIMD
+	case SC_SIP_SIMD_SSE42:
+		return __builtin_cpu_supports("sse4.2");
+	case SC_SIP_SIMD_AVX2:
+		return __builtin_cpu_supports("avx2");
+#endif
+	default:
+		return false;
+	}
+}
+
+/* The build's 'simd' option picks the default; 'auto' takes the best the CPU has. */
+__attribute__((constructor)) static void
+sip_simd_init(void)
+{
+#if defined(SC_SIMD_AVX2)
+	enum sc_sip_simd want = SC_SIP_SIMD_AVX2;
+#elif defined(SC_SIMD_SSE42)
+	enum sc_sip_simd want = SC_SIP_SIMD_SSE42;
+#elif defined(SC_SIMD_SCALAR)
+	enum sc_sip_simd want = SC_SIP_SIMD_SCALAR;
+#else
+	enum sc_sip_simd want = SC_SIP_SIMD_AVX2;
+#endif
+#ifdef SIP_HAVE_X86_SIMD
+	__builtin_cpu_init();
+#endif
+	while (want != SC_SIP_SIMD_SCALAR && !cpu_has(want))
+		want = (enum sc_sip_simd)(want - 1);
+	sip_level = want;
+}
+
+int
+sc_sip_set_simd(enum sc_sip_simd level)
+{
+	if (!cpu_has(level))
+		return -ENOTSUP;
+	sip_level = level;
+	return 0;
+}
+
+enum sc_sip_simd
+sc_sip_get_simd(void)
+{
+	return sip_level;
+}
+
+int
+sc_sip_parse(const char *buf, size_t len, struct sc_sip_msg *msg)
+{
+	/* Slices carry 32-bit lengths and the result is an int. */
+	if (len > INT32_MAX)
+		len = INT32_MAX;
+	switch (sip_level) {
+#ifdef SIP_HAVE_X86_SIMD
+	case SC_SIP_SIMD_AVX2:
+		return parse_avx2(buf, len, msg);
+	case SC_SIP_SIMD_SSE42:
+		return parse_sse42(buf, len, msg);
+#endif
+	default:
+		return parse_scalar(buf, len, msg);
+	}
+}
+
+const char *
+sip_find_eol_scalar(const char *p, const char *end)
+{
+	return sip_eol_scalar_inl(p, end);
+}
+
+#ifdef SIP_HAVE_X86_SIMD
+__attribute__((target("sse4.2"))) static const char *
+find_eol_sse42(const char *p, const char *end)
+{
+	return sip_eol_sse42_inl(p, end);
+}
+
+__attribute__((target("avx2"))) static const char *
+find_eol_avx2(const char *p, const char *end)
+{
+	return sip_eol_avx2_inl(p, end);
+}
+#endif
+
+const char *
+sc_sip_find_eol(const char *p, const char *end)
+{
+	switch (sip_level) {
+#ifdef SIP_HAVE_X86_SIMD
+	case SC_SIP_SIMD_AVX2:
+		return find_eol_avx2(p, end);
+	case SC_SIP_SIMD_SSE42:
+		return find_eol_sse42(p, end);
+#endif
+	default:
+		return sip_eol_scalar_inl(p, end);
+	}
+}
+
+/* ---- Via rescan for the builders ------------------------------------------ */
+
+int
+sip_foreach_via(const struct sc_sip_msg *msg,
+		int (*fn)(void *ctx, const char *p, size_t len), void *ctx)
+{
+	const char *p = msg->headers.p;
+	const char *end = p + msg->headers.len;
+
+	if (p == NULL)
+		return 0;
+	while (p < end) {
+		const char *name = p, *ne, *v, *le, *next;
+		bool bare = false;
+
+		ne = skip_cls(p, end, SIP_C_TOKEN);
+		v = ne;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		/* The block ends with the last header's CRLF: treat end as a line end. */
+		le = v;
+		for (;;) {
+			le = sip_eol_scalar_inl(le, end);
+			next = le;
+			if (le < end && *le == '\r' && le + 1 < end && le[1] == '\n')
+				next = le + 2;
+			else if (le < end)
+				next = le + 1;
+			if (next < end && (*next == ' ' || *next == '\t') && le < end) {
+				le = next;
+				continue;
+			}
+			if (le < end && *le == '\r' && next == le + 1 && le + 1 < end) {
+				bare = true;
+				le = next;
+				continue;
+			}
+			break;
+		}
+		(void)bare;
+		if (v < le && *v == ':' && ne != name &&
+		    sip_header_id(name, (size_t)(ne - name)) == SIP_H_VIA) {
+			const char *q = v + 1;
+
+			for (;;) {
+				enum sc_sip_error err;
+				const char *ee = list_elem_end(q, le, &err);
+				const char *s, *t;
+				int rc;
+
+				if (ee == NULL)
+					ee = le;
+				s = skip_lws(q, ee);
+				t = rtrim(s, ee);
+				if (s < t) {
+					rc = fn(ctx, s, (size_t)(t - s));
+					if (rc != 0)
+						return rc;
+				}
+				if (ee >= le)
+					break;
+				q = ee + 1;
+			}
+		}
+		p = next;
+	}
+	return 0;
+}
+
+/* ---- names and phrases ------------------------------------------------------ */
+
+static const uint16_t err_resp[SC_SIP_E_COUNT] = {
+#define SC_X(name, code, text) [SC_SIP_E_##name] = code,
+	SC_SIP_ERRORS(SC_X)
+#undef SC_X
+};
+
+static const char *const err_text[SC_SIP_E_COUNT] = {
+#define SC_X(name, code, text) [SC_SIP_E_##name] = text,
+	SC_SIP_ERRORS(SC_X)
+#undef SC_X
+};
+
+static const char *const err_name[SC_SIP_E_COUNT] = {
+#define SC_X(name, code, text) [SC_SIP_E_##name] = #name,
+	SC_SIP_ERRORS(SC_X)
+#undef SC_X
+};
+
+uint16_t
+sc_sip_error_response(enum sc_sip_error err)
+{
+	return (unsigned)err < SC_SIP_E_COUNT ? err_resp[err] : 0;
+}
+
+uint16_t
+sc_sip_verdict_response(const struct sc_sip_msg *msg)
+{
+	if (msg->error == SC_SIP_E_OK || msg->kind != SC_SIP_REQUEST)
+		return 0;
+	return sc_sip_error_response((enum sc_sip_error)msg->error);
+}
+
+const char *
+sc_sip_error_text(enum sc_sip_error err)
+{
+	return (unsigned)err < SC_SIP_E_COUNT ? err_text[err] : "unknown verdict";
+}
+
+const char *
+sc_sip_error_name(enum sc_sip_error err)
+{
+	return (unsigned)err < SC_SIP_E_COUNT ? err_name[err] : "UNKNOWN";
+}
+
+static const char *const method_tok[SC_METHOD_COUNT] = {
+#define SC_X(name, tok) [SC_METHOD_##name] = tok,
+	SC_SIP_METHODS(SC_X)
+#undef SC_X
+};
+
+const char *
+sc_sip_method_name(enum sc_sip_method m)
+{
+	if ((unsigned)m >= SC_METHOD_COUNT || method_tok[m] == NULL)
+		return "";
+	return method_tok[m];
+}
+
+bool
+sc_sip_branch_is_rfc3261(const struct sc_str *branch)
+{
+	/*
+	 * 8.1.1.7: the branch begins with "z9hG4bK". A branch that is only the cookie
+	 * carries no unique part (RFC 4475 3.2.1): match it the RFC 2543 way.
+	 */
+	return branch != NULL && branch->p != NULL && branch->len > 7 &&
+	       memcmp(branch->p, "z9hG4bK", 7) == 0;
+}

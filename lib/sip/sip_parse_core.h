@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The parser core, instantiated once per byte-scan level by sc_sip_parse.c:
+ *   SIP_CORE_NAME  function name
+ *   SIP_CORE_ATTR  target attribute of the instantiation (empty for scalar)
+ *   SIP_EOL        the line-end scan to inline
+ * Everything here runs once per line; the per-field grammar lives in
+ * sc_sip_parse.c and is shared by all instantiations.
+ */
+
+/*
+ * End of the logical header line that starts at p: the CR (or bare LF) of the last
+ * physical line, skipping folded continuations (CRLF followed by SP or HTAB,
+ * section 7.3.1). *next is the start of the following line. NULL when the buffer
+ * ends first: a header block must end with an empty line, so this is truncation.
+ */
+SIP_CORE_ATTR static inline const char *
+SIP_CORE_LINE_END(const char *p, const char *end, const char **next, bool *bare_cr)
+{
+	for (;;) {
+		const char *q = SIP_EOL(p, end);
+		const char *n;
+
+		if (q == end)
+			return NULL;
+		if (*q == '\n') {
+			n = q + 1;
+		} else {
+			if (q + 1 == end)
+				return NULL;
+			if (q[1] != '\n') {
+				/* A bare CR is not a line end (section 7: CRLF). */
+				*bare_cr = true;
+				p = q + 1;
+				continue;
+			}
+			n = q + 2;
+		}
+		if (n == end)
+			return NULL;
+		if (*n == ' ' || *n == '\t') {
+			p = n;
+			continue;
+		}
+		*next = n;
+		return q;
+	}
+}
+
+SIP_CORE_ATTR static int
+SIP_CORE_NAME(const char *buf, size_t len, struct sc_sip_msg *msg)
+{
+	const char *end = buf + len;
+	const char *p = buf;
+	const char *le, *next, *hstart;
+	struct sip_seen seen = { 0 };
+	bool bare_cr = false;
+
+	sip_msg_init(msg);
+
+	/* Section 7.5: CRLFs before the start line are ignored (keep-alives). */
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	if (p == end || !sip_is((unsigned char)*p, SIP_C_TOKEN)) {
+		sip_err(msg, SC_SIP_E_NOT_SIP);
+		msg->msg_len = (uint32_t)len;
+		return -SC_SIP_E_NOT_SIP;
+	}
+
+	/* Start line: one physical line. */
+	{
+		const char *q = p;
+
+		for (;;) {
+			le = SIP_EOL(q, end);
+			if (le == end)
+				goto truncated;
+			if (*le == '\n') {
+				next = le + 1;
+				break;
+			}
+			if (le + 1 == end)
+				goto truncated;
+			if (le[1] == '\n') {
+				next = le + 2;
+				break;
+			}
+			bare_cr = true;
+			q = le + 1;
+		}
+		if (bare_cr)
+			sip_err(msg, SC_SIP_E_START_LINE);
+		if (sip_parse_start_line(msg, p, le) != 0) {
+			msg->msg_len = (uint32_t)len;
+			return -(int)msg->error;
+		}
+		p = next;
+	}
+
+	/* Header lines up to the empty line. */
+	hstart = p;
+	for (;;) {
+		const char *name, *ne, *v;
+		unsigned char c;
+
+		if (p >= end)
+			goto truncated;
+		c = (unsigned char)*p;
+		if (c == '\r' || c == '\n') {
+			if (c == '\r') {
+				if (p + 1 == end)
+					goto truncated;
+				if (p[1] != '\n') {
+					sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
+					p++;
+					continue;
+				}
+				msg->headers = sip_mkstr(hstart, p);
+				p += 2;
+			} else {
+				msg->headers = sip_mkstr(hstart, p);
+				p += 1;
+			}
+			break;
+		}
+
+		name = p;
+		while (p < end && sip_is((unsigned char)*p, SIP_C_TOKEN))
+			p++;
+		ne = p;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		v = p;
+		bare_cr = false;
+		if (p < end && *p == ':' && ne != name) {
+			v = p + 1;
+		} else {
+			/* Not "name :" -- a broken line; skip it, remember why. */
+			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
+			name = ne;
+		}
+		le = SIP_CORE_LINE_END(v, end, &next, &bare_cr);
+		if (le == NULL)
+			goto truncated;
+		if (bare_cr)
+			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
+		if (ne != name)
+			sip_parse_header(msg, &seen, sip_header_id(name, (size_t)(ne - name)), v, le);
+		p = next;
+	}
+
+	/* Body, framed by Content-Length; without one, the rest of the datagram (18.3). */
+	{
+		size_t hdr_len = (size_t)(p - buf);
+		size_t rest = len - hdr_len;
+
+		if (msg->content_length >= 0) {
+			if ((uint64_t)msg->content_length > rest) {
+				sip_err(msg, SC_SIP_E_BODY_TRUNCATED);
+				msg->body = sip_mkstr(p, end);
+				msg->msg_len = (uint32_t)len;
+			} else {
+				msg->body = sip_mkstr(p, p + msg->content_length);
+				msg->msg_len = (uint32_t)(hdr_len + (size_t)msg->content_length);
+			}
+		} else {
+			msg->body = sip_mkstr(p, end);
+			msg->msg_len = (uint32_t)len;
+		}
+	}
+	sip_validate(msg, &seen);
+	if (msg->error != SC_SIP_E_OK)
+		return -(int)msg->error;
+	return (int)msg->msg_len;
+
+truncated:
+	sip_err(msg, SC_SIP_E_TRUNCATED);
+	sip_validate(msg, &seen);
+	msg->msg_len = (uint32_t)len;
+	return -(int)msg->error;
+}
+
+#undef SIP_CORE_NAME
+#undef SIP_CORE_LINE_END
+#undef SIP_CORE_ATTR
+#undef SIP_EOL

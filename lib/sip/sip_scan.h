@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Line-end scans (CR or LF), one per SIMD level, all static inline so that each
+ * instantiation of the parser core (sc_sip_parse.c) inlines its own scan and the
+ * per-line cost is a few instructions, not an indirect call. None of them reads at
+ * or past `end`: vector loads happen only when a whole vector fits in [p0, end).
+ */
+#ifndef SIP_SCAN_H
+#define SIP_SCAN_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && !defined(SC_SIMD_SCALAR)
+#define SIP_HAVE_X86_SIMD 1
+#include <immintrin.h>
+#endif
+
+/* Scalar twin: 8 bytes at a time (SWAR zero-byte test), then bytewise. */
+static inline const char *
+sip_eol_scalar_inl(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+
+	while (end - p >= 8) {
+		uint64_t w, a, b, z;
+
+		memcpy(&w, p, sizeof(w));
+		a = w ^ (ones * '\r');
+		b = w ^ (ones * '\n');
+		/* Exact for the lowest zero byte: borrows only propagate upwards. */
+		z = ((a - ones) & ~a & high) | ((b - ones) & ~b & high);
+		if (z != 0)
+			return p + (__builtin_ctzll(z) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != '\r' && *p != '\n')
+		p++;
+	return p;
+}
+
+#ifdef SIP_HAVE_X86_SIMD
+__attribute__((target("sse4.2")))
+static inline const char *
+sip_eol_sse42_inl(const char *p, const char *end)
+{
+	const char *p0 = p;
+	const __m128i cr = _mm_set1_epi8('\r');
+	const __m128i lf = _mm_set1_epi8('\n');
+
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr),
+								     _mm_cmpeq_epi8(v, lf)));
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+	if (p < end && end - p0 >= 16) {
+		/* Overlapping last vector: bytes before p are known to hold no EOL. */
+		const char *q = end - 16;
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr),
+								     _mm_cmpeq_epi8(v, lf)));
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+	return sip_eol_scalar_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+static inline const char *
+sip_eol_avx2_inl(const char *p, const char *end)
+{
+	const char *p0 = p;
+	const __m256i cr = _mm256_set1_epi8('\r');
+	const __m256i lf = _mm256_set1_epi8('\n');
+
+	while (end - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 32;
+	}
+	if (p < end && end - p0 >= 32) {
+		const char *q = end - 32;
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+	return sip_eol_sse42_inl(p, end);
+}
+#endif /* SIP_HAVE_X86_SIMD */
+
+#endif /* SIP_SCAN_H */
