@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The shared transaction table: rte_hash (lock-free readers) keyed by a 16-byte
+ * digest, a slot array from hash position to record, fixed-size records in one
+ * pre-allocated block carved into per-owner pools, and per-owner deferred-free
+ * lists released after an RCU grace period.
+ *
+ * Why a slot array instead of rte_hash's data pointer: rte_hash_add_key_*_data()
+ * overwrites the data of a key already present, so two cores inserting the same
+ * transaction at once would both "succeed". rte_hash_add_key_with_hash() returns
+ * the key's position whether it was new or not; claiming slot[position] by CAS
+ * from 0 makes exactly one insert win. The slot holds record index + 1 (4 bytes).
+ *
+ * Lifetime: sc_txn_delete() sets F_DEAD (lookups miss the record from then on),
+ * removes the key (RW_CONCURRENCY_LF leaves the key position allocated), takes an
+ * RCU token and queues the record on its owner's FIFO. Once every reader has
+ * passed the token, the owner clears the slot, frees the key position and returns
+ * the record to its pool. A reader therefore never sees a record reused while it
+ * holds it, and a writer mid-insert (a reader too) never sees its position reused.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+#include <xxhash.h>
+
+#include "sc_txn.h"
+
+_Static_assert(sizeof(struct sc_txn_rec) == SC_TXN_REC_SIZE, "record size");
+_Static_assert(offsetof(struct sc_txn_rec, area) == 64, "hot header is one cache line");
+_Static_assert(SC_TXN_REC_SIZE % 64 == 0, "records are cache-line aligned");
+
+#define POISON_BYTE	0x5c
+#define RECLAIM_BATCH	64	/* records released per reclaim call, bounds latency */
+
+struct owner {
+	struct sc_txn_rec *free_head;
+	uint32_t free_count;
+	uint32_t limbo_count;
+	struct sc_txn_rec *limbo_head;
+	struct sc_txn_rec *limbo_tail;
+} __rte_cache_aligned;
+
+struct thread {
+	struct sc_txn_counters c;
+} __rte_cache_aligned;
+
+struct sc_txn_table {
+	struct rte_hash *h;
+	uint32_t *slot;			/* hash position -> record index + 1 */
+	uint32_t nslots;
+	struct sc_txn_rec *recs;
+	uint32_t nrecs;
+	uint16_t owners;
+	uint16_t max_threads;
+	bool own_rcu;
+	bool poison;
+	struct rte_rcu_qsbr *rcu;
+	sc_txn_digest_fn digest_fn;
+	void *digest_ctx;
+	struct owner *own;
+	struct thread *thr;
+};
+
+const char *const sc_txn_counter_names[] = {
+#define SC_X_NAME(name) #name,
+	SC_TXN_COUNTERS(SC_X_NAME)
+#undef SC_X_NAME
+};
+
+static void
+xxh3_digest(const void *buf, size_t len, uint8_t out[SC_TXN_DIGEST_LEN], void *ctx)
+{
+	XXH128_hash_t h = XXH3_128bits(buf, len);
+
+	(void)ctx;
+	memcpy(out, &h.low64, 8);
+	memcpy(out + 8, &h.high64, 8);
+}
+
+/* rte_hash wants a hash function; we always pass the signature, taken from the digest. */
+static uint32_t
+digest_sig_fn(const void *key, uint32_t key_len, uint32_t init_val)
+{
+	uint32_t sig;
+
+	(void)key_len;
+	(void)init_val;
+	memcpy(&sig, key, sizeof(sig));
+	return sig;
+}
+
+static inline uint32_t
+digest_sig(const uint8_t *d)
+{
+	return digest_sig_fn(d, SC_TXN_DIGEST_LEN, 0);
+}
+
+static inline struct sc_txn_counters *
+ctr(struct sc_txn_table *t, unsigned thread_id)
+{
+	return &t->thr[thread_id].c;
+}
+
+struct sc_txn_table *
+sc_txn_table_create(const struct sc_txn_table_params *p)
+{
+	struct rte_hash_parameters hp;
+	struct sc_txn_table *t;
+	char hname[RTE_HASH_NAMESIZE];
+	uint64_t total;
+	uint32_t i, o;
+	size_t sz;
+	int err;
+
+	if (p == NULL || p->name == NULL || p->owners == 0 || p->capacity_per_owner == 0 ||
+	    (p->max_threads != 0 && p->max_threads < p->owners)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	total = (uint64_t)p->capacity_per_owner * p->owners;
+	if (total >= UINT32_MAX / 2) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("sc_txn", sizeof(*t), RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->owners = p->owners;
+	t->max_threads = p->max_threads != 0 ? p->max_threads : p->owners;
+	t->nrecs = (uint32_t)total;
+	t->poison = p->poison_on_free;
+	t->digest_fn = p->digest_fn != NULL ? p->digest_fn : xxh3_digest;
+	t->digest_ctx = p->digest_ctx;
+
+	t->own = rte_zmalloc_socket("sc_txn_own", sizeof(*t->own) * t->owners,
+				    RTE_CACHE_LINE_SIZE, p->socket_id);
+	t->thr = rte_zmalloc_socket("sc_txn_thr", sizeof(*t->thr) * t->max_threads,
+				    RTE_CACHE_LINE_SIZE, p->socket_id);
+	/* Not zeroed: a million records would be written twice. Pools init below. */
+	t->recs = rte_malloc_socket("sc_txn_recs", (size_t)total * SC_TXN_REC_SIZE,
+				    RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->own == NULL || t->thr == NULL || t->recs == NULL) {
+		err = ENOMEM;
+		goto fail;
+	}
+
+	if (p->rcu != NULL) {
+		t->rcu = p->rcu;
+	} else {
+		sz = rte_rcu_qsbr_get_memsize(t->max_threads);
+		t->rcu = rte_zmalloc_socket("sc_txn_rcu", sz, RTE_CACHE_LINE_SIZE, p->socket_id);
+		if (t->rcu == NULL) {
+			err = ENOMEM;
+			goto fail;
+		}
+		t->own_rcu = true;
+		if (rte_rcu_qsbr_init(t->rcu, t->max_threads) != 0) {
+			err = EINVAL;
+			goto fail;
+		}
+	}
+
+	/*
+	 * LF: readers never lock. MULTI_WRITER_ADD: several owners insert and delete.
+	 * EXT_TABLE: cuckoo displacement can fail well below 100% load; the extendable
+	 * buckets make "entries" a real capacity, so the hash is sized to the records.
+	 */
+	snprintf(hname, sizeof(hname), "%s", p->name);
+	memset(&hp, 0, sizeof(hp));
+	hp.name = hname;
+	hp.entries = (uint32_t)RTE_MAX(total, (uint64_t)64);
+	hp.key_len = SC_TXN_DIGEST_LEN;
+	hp.hash_func = digest_sig_fn;
+	hp.hash_func_init_val = 0;
+	hp.socket_id = p->socket_id;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
+			RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	t->h = rte_hash_create(&hp);
+	if (t->h == NULL) {
+		err = rte_errno != 0 ? rte_errno : ENOMEM;
+		goto fail;
+	}
+	/* Positions are < max key id + 1; the per-lcore caches add slots beyond entries. */
+	t->nslots = (uint32_t)rte_hash_max_key_id(t->h) + 1;
+	t->slot = rte_zmalloc_socket("sc_txn_slot", sizeof(uint32_t) * t->nslots,
+				     RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->slot == NULL) {
+		err = ENOMEM;
+		goto fail;
+	}
+
+	for (o = 0; o < t->owners; o++) {
+		struct owner *ow = &t->own[o];
+		struct sc_txn_rec *prev = NULL;
+
+		for (i = 0; i < p->capacity_per_owner; i++) {
+			struct sc_txn_rec *r = &t->recs[(size_t)o * p->capacity_per_owner + i];
+
+			memset(r, 0, 64);
+			r->owner = (uint16_t)o;
+			r->key_pos = -1;
+			if (prev == NULL)
+				ow->free_head = r;
+			else
+				prev->next = r;
+			prev = r;
+		}
+		ow->free_count = p->capacity_per_owner;
+	}
+	return t;
+fail:
+	sc_txn_table_free(t);
+	errno = err;
+	return NULL;
+}
+
+void
+sc_txn_table_free(struct sc_txn_table *t)
+{
+	if (t == NULL)
+		return;
+	rte_hash_free(t->h);
+	rte_free(t->slot);
+	if (t->own_rcu)
+		rte_free(t->rcu);
+	rte_free(t->recs);
+	rte_free(t->thr);
+	rte_free(t->own);
+	rte_free(t);
+}
+
+struct rte_rcu_qsbr *
+sc_txn_table_rcu(const struct sc_txn_table *t)
+{
+	return t->rcu;
+}
+
+int
+sc_txn_thread_register(struct sc_txn_table *t, unsigned thread_id)
+{
+	if (thread_id >= t->max_threads)
+		return -EINVAL;
+	if (rte_rcu_qsbr_thread_register(t->rcu, thread_id) != 0)
+		return -rte_errno;
+	rte_rcu_qsbr_thread_online(t->rcu, thread_id);
+	return 0;
+}
+
+void
+sc_txn_thread_unregister(struct sc_txn_table *t, unsigned thread_id)
+{
+	if (thread_id >= t->max_threads)
+		return;
+	rte_rcu_qsbr_thread_offline(t->rcu, thread_id);
+	rte_rcu_qsbr_thread_unregister(t->rcu, thread_id);
+}
+
+void
+sc_txn_quiescent(struct sc_txn_table *t, unsigned thread_id)
+{
+	rte_rcu_qsbr_quiescent(t->rcu, thread_id);
+	if (thread_id < t->owners && t->own[thread_id].limbo_head != NULL)
+		sc_txn_reclaim(t, thread_id);
+}
+
+void
+sc_txn_key_hash(const struct sc_txn_table *t, struct sc_txn_key *key)
+{
+	if (key->hashed)
+		return;
+	t->digest_fn(key->buf, key->len, key->digest, t->digest_ctx);
+	key->hashed = 1;
+}
+
+static inline struct sc_txn_rec *
+slot_rec(const struct sc_txn_table *t, int32_t pos)
+{
+	uint32_t v;
+
+	if (pos < 0 || (uint32_t)pos >= t->nslots)
+		return NULL;
+	v = __atomic_load_n(&t->slot[pos], __ATOMIC_ACQUIRE);
+	return v == 0 ? NULL : &t->recs[v - 1];
+}
+
+/* Hashed part and kind equal: the same transaction apart from the 2543 To tag. */
+static inline bool
+rec_hashed_equal(const struct sc_txn_rec *r, const struct sc_txn_key *k)
+{
+	return r->key_kind == k->kind && r->key_len == k->len &&
+	       memcmp(r->area, k->buf, k->len) == 0;
+}
+
+static inline bool
+rec_tail_equal(const struct sc_txn_rec *r, const struct sc_txn_key *k)
+{
+	if (k->tail_match == SC_TXN_TAIL_SENT_TO_TAG)
+		return r->to_tag_len == k->tail_len &&
+		       memcmp(r->to_tag, k->buf + k->len, k->tail_len) == 0;
+	return r->key_tail_len == k->tail_len &&
+	       memcmp(r->area + r->key_len, k->buf + k->len, k->tail_len) == 0;
+}
+
+unsigned
+sc_txn_lookup_bulk(struct sc_txn_table *t, unsigned thread_id, struct sc_txn_key *const keys[],
+		   unsigned n, struct sc_txn_rec *out[])
+{
+	struct sc_txn_counters *c = ctr(t, thread_id);
+	const void *dk[RTE_HASH_LOOKUP_BULK_MAX];
+	hash_sig_t sig[RTE_HASH_LOOKUP_BULK_MAX];
+	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+	unsigned hits = 0;
+	unsigned base, i, m;
+
+	for (base = 0; base < n; base += m) {
+		m = RTE_MIN(n - base, (unsigned)RTE_HASH_LOOKUP_BULK_MAX);
+		for (i = 0; i < m; i++) {
+			struct sc_txn_key *k = keys[base + i];
+
+			sc_txn_key_hash(t, k);
+			dk[i] = k->digest;
+			sig[i] = digest_sig(k->digest);
+		}
+		rte_hash_lookup_with_hash_bulk(t->h, dk, sig, m, pos);
+		for (i = 0; i < m; i++) {
+			struct sc_txn_rec *r = slot_rec(t, pos[i]);
+
+			if (r != NULL)
+				rte_prefetch0(r);
+		}
+		for (i = 0; i < m; i++) {
+			const struct sc_txn_key *k = keys[base + i];
+			struct sc_txn_rec *r = slot_rec(t, pos[i]);
+
+			out[base + i] = NULL;
+			if (r == NULL)
+				continue;
+			if (!rec_hashed_equal(r, k)) {
+				/* Same digest, different transaction: never a match. */
+				c->digest_mismatch++;
+				continue;
+			}
+			if (sc_txn_flags_of(sc_txn_load_state(r)) & SC_TXN_F_DEAD)
+				continue;
+			if (!rec_tail_equal(r, k))
+				continue;
+			out[base + i] = r;
+			hits++;
+		}
+	}
+	c->lookups += n;
+	c->hits += hits;
+	c->misses += n - hits;
+	return hits;
+}
+
+struct sc_txn_rec *
+sc_txn_lookup(struct sc_txn_table *t, unsigned thread_id, struct sc_txn_key *key)
+{
+	struct sc_txn_rec *r;
+
+	sc_txn_lookup_bulk(t, thread_id, &key, 1, &r);
+	return r;
+}
+
+struct sc_txn_rec *
+sc_txn_alloc(struct sc_txn_table *t, unsigned owner, const struct sc_txn_key *key,
+	     enum sc_txn_state initial)
+{
+	struct sc_txn_counters *c;
+	struct owner *ow;
+	struct sc_txn_rec *r;
+	size_t klen;
+
+	if (owner >= t->owners || key == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = ctr(t, owner);
+	ow = &t->own[owner];
+	klen = (size_t)key->len + key->tail_len;
+	if (klen > SC_TXN_KEY_MAX || klen > sizeof(r->area) || key->len == 0) {
+		c->insert_too_long++;
+		errno = E2BIG;
+		return NULL;
+	}
+	r = ow->free_head;
+	if (r == NULL) {
+		c->insert_full++;
+		errno = ENOSPC;
+		return NULL;
+	}
+	ow->free_head = r->next;
+	ow->free_count--;
+
+	/* Only the hot header is reset: everything else is written before it is read. */
+	memset(r, 0, 64);
+	r->owner = (uint16_t)owner;
+	r->key_pos = -1;
+	r->state = (uint32_t)initial;
+	r->key_len = key->len;
+	r->key_kind = key->kind;
+	r->key_tail_len = key->tail_len;
+	memcpy(r->area, key->buf, klen);
+	r->area_used = (uint16_t)klen;
+	if (key->hashed)
+		memcpy(r->digest, key->digest, SC_TXN_DIGEST_LEN);
+	else
+		t->digest_fn(key->buf, key->len, r->digest, t->digest_ctx);
+	r->to_tag_len = 0;
+	memset(r->timers, 0, sizeof(r->timers));
+	r->user[0] = r->user[1] = 0;
+	return r;
+}
+
+static int
+area_put(struct sc_txn_table *t, struct sc_txn_rec *r, const void *p, size_t len,
+	 size_t max, uint16_t *off, uint16_t *olen)
+{
+	if (*olen != 0)
+		return -EBUSY;
+	if (len > max || r->area_used + len > sizeof(r->area)) {
+		ctr(t, r->owner)->insert_too_long++;
+		return -E2BIG;
+	}
+	memcpy(r->area + r->area_used, p, len);
+	*off = r->area_used;
+	*olen = (uint16_t)len;
+	r->area_used = (uint16_t)(r->area_used + len);
+	return 0;
+}
+
+int
+sc_txn_rec_set_resp_hdr(struct sc_txn_table *t, struct sc_txn_rec *rec, const char *block,
+			size_t len)
+{
+	return area_put(t, rec, block, len, SC_TXN_RESP_HDR_MAX, &rec->resp_off, &rec->resp_len);
+}
+
+int
+sc_txn_rec_set_fwd(struct sc_txn_table *t, struct sc_txn_rec *rec, const void *data, size_t len)
+{
+	return area_put(t, rec, data, len, sizeof(rec->area), &rec->fwd_off, &rec->fwd_len);
+}
+
+int
+sc_txn_rec_set_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len)
+{
+	if (len > SC_TXN_TO_TAG_MAX)
+		return -E2BIG;
+	memcpy(rec->to_tag, tag, len);
+	rec->to_tag_len = (uint8_t)len;
+	return 0;
+}
+
+int
+sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
+{
+	struct sc_txn_counters *c = ctr(t, rec->owner);
+	uint32_t idx1 = (uint32_t)(rec - t->recs) + 1;
+	uint32_t expect = 0;
+	struct sc_txn_rec *cur;
+	int32_t pos;
+
+	pos = rte_hash_add_key_with_hash(t->h, rec->digest, digest_sig(rec->digest));
+	if (pos < 0) {
+		c->insert_hash_full++;
+		return -ENOSPC;
+	}
+	/* Release: the record's contents are visible before the slot that names it. */
+	if (__atomic_compare_exchange_n(&t->slot[pos], &expect, idx1, false,
+					__ATOMIC_RELEASE, __ATOMIC_ACQUIRE)) {
+		rec->key_pos = pos;
+		c->inserts++;
+		return 0;
+	}
+	/* The digest is taken. Equal key: duplicate; another key: digest collision. */
+	cur = &t->recs[expect - 1];
+	if (cur->key_kind == rec->key_kind && cur->key_len == rec->key_len &&
+	    memcmp(cur->area, rec->area, rec->key_len) == 0) {
+		c->insert_duplicate++;
+		return -EEXIST;
+	}
+	c->insert_collision++;
+	return -EKEYREJECTED;
+}
+
+static void
+pool_push(struct sc_txn_table *t, struct sc_txn_rec *r)
+{
+	struct owner *ow = &t->own[r->owner];
+	uint16_t owner = r->owner;
+
+	if (t->poison) {
+		/* Catch use after free: every byte but the pool link and the owner. */
+		memset(r, POISON_BYTE, SC_TXN_REC_SIZE);
+		r->owner = owner;
+	}
+	__atomic_store_n(&r->state, (uint32_t)SC_TXN_FREE, __ATOMIC_RELEASE);
+	r->next = ow->free_head;
+	ow->free_head = r;
+	ow->free_count++;
+}
+
+void
+sc_txn_free(struct sc_txn_table *t, struct sc_txn_rec *rec)
+{
+	pool_push(t, rec);
+}
+
+int
+sc_txn_delete(struct sc_txn_table *t, struct sc_txn_rec *rec)
+{
+	struct owner *ow = &t->own[rec->owner];
+	uint32_t w = sc_txn_load_state(rec);
+	int32_t pos;
+
+	if (rec->key_pos < 0)
+		return -ENOENT;
+	/* Mark dead first: a lookup racing with the removal then misses it. */
+	for (;;) {
+		if (sc_txn_flags_of(w) & SC_TXN_F_DEAD)
+			return -ENOENT;
+		if (sc_txn_cas_state(rec, &w, w | ((uint32_t)SC_TXN_F_DEAD << 8)))
+			break;
+	}
+	pos = rte_hash_del_key_with_hash(t->h, rec->digest, digest_sig(rec->digest));
+	RTE_VERIFY(pos == rec->key_pos);
+	rec->rcu_token = rte_rcu_qsbr_start(t->rcu);
+	rec->next = NULL;
+	if (ow->limbo_tail == NULL)
+		ow->limbo_head = rec;
+	else
+		ow->limbo_tail->next = rec;
+	ow->limbo_tail = rec;
+	ow->limbo_count++;
+	ctr(t, rec->owner)->deletes++;
+	return 0;
+}
+
+unsigned
+sc_txn_reclaim(struct sc_txn_table *t, unsigned owner)
+{
+	struct owner *ow;
+	unsigned n = 0;
+
+	if (owner >= t->owners)
+		return 0;
+	ow = &t->own[owner];
+	/* Tokens grow along the FIFO: stop at the first one still in use. */
+	while (ow->limbo_head != NULL && n < RECLAIM_BATCH) {
+		struct sc_txn_rec *r = ow->limbo_head;
+		int32_t pos = r->key_pos;
+
+		if (rte_rcu_qsbr_check(t->rcu, r->rcu_token, false) != 1)
+			break;
+		ow->limbo_head = r->next;
+		if (ow->limbo_head == NULL)
+			ow->limbo_tail = NULL;
+		ow->limbo_count--;
+		__atomic_store_n(&t->slot[pos], 0, __ATOMIC_RELEASE);
+		rte_hash_free_key_with_position(t->h, pos);
+		pool_push(t, r);
+		n++;
+	}
+	ctr(t, owner)->reclaimed += n;
+	return n;
+}
+
+uint32_t
+sc_txn_pool_free_count(const struct sc_txn_table *t, unsigned owner)
+{
+	return owner < t->owners ? t->own[owner].free_count : 0;
+}
+
+uint32_t
+sc_txn_limbo_count(const struct sc_txn_table *t, unsigned owner)
+{
+	return owner < t->owners ? t->own[owner].limbo_count : 0;
+}
+
+void
+sc_txn_counters_get(const struct sc_txn_table *t, unsigned thread_id,
+		    struct sc_txn_counters *out)
+{
+	if (thread_id >= t->max_threads) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	*out = t->thr[thread_id].c;
+}
+
+void
+sc_txn_counters_sum(const struct sc_txn_table *t, struct sc_txn_counters *out)
+{
+	unsigned i, j;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < t->max_threads; i++) {
+		const uint64_t *src = (const uint64_t *)&t->thr[i].c;
+		uint64_t *dst = (uint64_t *)out;
+
+		for (j = 0; j < SC_TXN_NCOUNTERS; j++)
+			dst[j] += src[j];
+	}
+}
+
+unsigned
+sc_txn_event(struct sc_txn_table *t, unsigned thread_id, struct sc_txn_rec *rec,
+	     enum sc_txn_event ev, uint32_t *old_word, uint32_t *new_word)
+{
+	uint32_t w = sc_txn_load_state(rec);
+	unsigned actions;
+	uint32_t next;
+
+	for (;;) {
+		next = sc_txn_step(w, ev, &actions);
+		if (next == w)
+			break;
+		if (sc_txn_cas_state(rec, &w, next)) {
+			next = (next & 0xffffu) | ((w & 0xffff0000u) + (1u << 16));
+			break;
+		}
+		if (thread_id < t->max_threads)
+			ctr(t, thread_id)->cas_retries++;
+	}
+	if (old_word != NULL)
+		*old_word = w;
+	if (new_word != NULL)
+		*new_word = next;
+	return actions;
+}
