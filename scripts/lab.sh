@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The sipcancel lab test bed: two network namespaces joined by a veth pair, sipcancel
+# on one end through net_af_packet, SIPp as the UAC on the other end, running the
+# CANCEL scenarios of scripts/sipp/. Exits 0 only if every scenario passed: SIPp's
+# exit status 0, every call successful, no failed call, no stray late message.
+#
+#   [ns sc-uac]  SIPp UAC  198.18.0.1/24 on sc-uac0
+#                      | veth
+#   [ns sc-sut]  sc-sut0 (no IP) <- net_af_packet <- sipcancel, answers for 198.18.0.2
+#
+# Only addresses of 198.18.0.0/15 (RFC 2544 benchmarking), only inside the namespaces
+# this script creates; a trap removes them and stops every process it started, on
+# success, failure or Ctrl-C (unless --keep). Runs are serialised with a lock file.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+
+usage() {
+	cat <<EOF
+Usage: $0 [options]
+
+Runs the SIPp CANCEL scenarios against sipcancel (uas role) in network namespaces
+and prints a summary. Needs root, iproute2 with 'ip netns', sipp, python3.
+
+Options:
+  --calls N          calls per scenario (default $calls)
+  --rate R           calls per second SIPp starts (default $rate)
+  --scenario NAME    after180, retrans, unmatched, before180, a comma list, or all
+                     (default all)
+  --lcores LIST      EAL lcore list for sipcancel, main lcore first (default $lcores);
+                     one af_packet queue pair per worker lcore
+  --ring-delay MS    sipcancel's delay from 100 to 180 (default $ring_delay); it must
+                     stay well above a round trip for before180 to hold
+  --sipcancel PATH   the sipcancel binary (default: build/app/sipcancel/sipcancel)
+  --sut KIND         sipcancel (default) or mock: a kernel-socket stand-in
+                     (tests/lab/mock_uas.py) that proves the plumbing and scenarios
+  --workdir DIR      where logs and SIPp traces go (default: a new /tmp directory,
+                     removed after a passing run unless --keep)
+  --keep             leave the namespaces, processes' logs and work directory for
+                     debugging; remove them later with: $0 --cleanup
+  --cleanup          remove the lab namespaces left by --keep, then exit
+  --quiet            print only the summary and errors
+  --help             this text
+
+Environment: SC_LAB_PREFIX (default "sc") prefixes namespace and interface names.
+EOF
+}
+
+calls=20
+rate=50
+scenarios=all
+lcores=0,1
+ring_delay=1000
+sipcancel=""
+sut=sipcancel
+workdir=""
+keep=0
+quiet=0
+cleanup_only=0
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--calls) calls=${2:?}; shift 2 ;;
+	--rate) rate=${2:?}; shift 2 ;;
+	--scenario) scenarios=${2:?}; shift 2 ;;
+	--lcores) lcores=${2:?}; shift 2 ;;
+	--ring-delay) ring_delay=${2:?}; shift 2 ;;
+	--sipcancel) sipcancel=${2:?}; shift 2 ;;
+	--sut) sut=${2:?}; shift 2 ;;
+	--workdir) workdir=${2:?}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	--cleanup) cleanup_only=1; shift ;;
+	--quiet) quiet=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "lab: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+all_scenarios="after180 retrans unmatched before180"
+[ "$scenarios" = all ] && scenarios=$all_scenarios
+scenarios=${scenarios//,/ }
+for s in $scenarios; do
+	[ -f "$here/sipp/uac_$s.xml" ] || { echo "lab: no scenario '$s'" >&2; exit 2; }
+done
+for v in calls rate ring_delay; do
+	[[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] ||
+		{ echo "lab: --${v/_/-} wants a positive integer" >&2; exit 2; }
+done
+case "$sut" in sipcancel | mock) ;; *) echo "lab: --sut sipcancel|mock" >&2; exit 2 ;; esac
+
+# Names and addresses (198.18.0.0/15 only).
+prefix=${SC_LAB_PREFIX:-sc}
+ns_uac=$prefix-uac
+ns_sut=$prefix-sut
+if_uac=$prefix-uac0
+if_sut=$prefix-sut0
+uac_ip=198.18.0.1
+sut_ip=198.18.0.2
+net_len=24
+sip_port=5060
+uac_port=5062
+
+export LAB_QUIET=$quiet
+say() { [ "$quiet" = 1 ] || echo "lab: $*"; }
+die() { echo "lab: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
+command -v ip >/dev/null || die "ip (iproute2) not found"
+
+remove_namespaces() {
+	ip netns del "$ns_uac" 2>/dev/null || true
+	ip netns del "$ns_sut" 2>/dev/null || true
+}
+
+# One lab at a time on this machine: same names, same file prefix.
+lockdir=/run/lock
+[ -d "$lockdir" ] && [ -w "$lockdir" ] || lockdir=/tmp
+exec 9>"$lockdir/sipcancel-lab.lock"
+flock -w 900 9 || die "another lab run holds the lock for 15 minutes"
+
+if [ "$cleanup_only" = 1 ]; then
+	for ns in "$ns_uac" "$ns_sut"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -TERM "$pid" 2>/dev/null || true
+		done
+	done
+	sleep 1
+	remove_namespaces
+	echo "lab: removed namespaces $ns_uac and $ns_sut (if they existed)"
+	exit 0
+fi
+
+command -v sipp >/dev/null || die "sipp not found (Debian package sip-tester; scripts/setup.sh)"
+command -v python3 >/dev/null || die "python3 not found"
+ip netns list >/dev/null 2>&1 || die "'ip netns' does not work here"
+
+if [ "$sut" = sipcancel ]; then
+	[ -n "$sipcancel" ] || sipcancel=$root/build/app/sipcancel/sipcancel
+	[ -x "$sipcancel" ] || die "no sipcancel binary at $sipcancel (build it, or --sipcancel)"
+	sipcancel=$(cd "$(dirname "$sipcancel")" && pwd)/$(basename "$sipcancel")
+fi
+
+made_workdir=0
+if [ -z "$workdir" ]; then
+	workdir=$(mktemp -d /tmp/sipcancel-lab.XXXXXX)
+	made_workdir=1
+fi
+mkdir -p "$workdir"
+workdir=$(cd "$workdir" && pwd)
+
+sut_pid=""
+sipp_pid=""
+status=1
+
+# Stop what we started (by pid), then remove the namespaces. Runs on every exit.
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	[ -n "$sipp_pid" ] && kill -TERM "$sipp_pid" 2>/dev/null
+	if [ -n "$sut_pid" ] && kill -0 "$sut_pid" 2>/dev/null; then
+		kill -TERM "$sut_pid" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$sut_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$sut_pid" 2>/dev/null
+	fi
+	wait 2>/dev/null
+	if [ "$keep" = 1 ]; then
+		echo "lab: --keep: namespaces $ns_uac, $ns_sut left; logs in $workdir;" \
+			"remove with: $0 --cleanup" >&2
+	else
+		remove_namespaces
+		if [ "$status" = 0 ] && [ "$made_workdir" = 1 ]; then
+			rm -rf "$workdir"
+		else
+			echo "lab: logs kept in $workdir" >&2
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "lab: interrupted" >&2; exit 130' INT
+trap 'exit 143' TERM HUP
+
+# --- topology ---------------------------------------------------------------------
+# Stale namespaces of a killed run (we hold the lock, so nobody else uses them).
+remove_namespaces
+say "namespaces $ns_uac ($uac_ip) and $ns_sut ($sut_ip), veth $if_uac <-> $if_sut"
+ip netns add "$ns_uac"
+ip netns add "$ns_sut"
+ip link add "$if_uac" netns "$ns_uac" type veth peer name "$if_sut" netns "$ns_sut"
+for ns in "$ns_uac" "$ns_sut"; do
+	# No IPv6: no DAD, router or MLD chatter reaching the app; the lab is IPv4.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 || true
+	ip -n "$ns" link set lo up
+done
+ip -n "$ns_uac" addr add "$uac_ip/$net_len" dev "$if_uac"
+# veth leaves UDP checksums for the NIC to fill (CHECKSUM_PARTIAL); a packet socket on
+# the peer would read them unfinished and sipcancel drops them as bad_udp_checksum.
+# With TX checksumming off, the kernel writes the full checksum. The other way
+# sipcancel computes its checksums itself (af_packet has no checksum offload).
+if command -v ethtool >/dev/null; then
+	ip netns exec "$ns_uac" ethtool -K "$if_uac" tx off >/dev/null 2>&1 ||
+		say "warning: ethtool -K $if_uac tx off failed"
+	ip netns exec "$ns_sut" ethtool -K "$if_sut" tx off >/dev/null 2>&1 || true
+else
+	say "warning: no ethtool; UDP checksums from $if_uac may be left unfinished"
+fi
+if [ "$sut" = mock ]; then
+	ip -n "$ns_sut" addr add "$sut_ip/$net_len" dev "$if_sut"
+fi
+ip -n "$ns_uac" link set "$if_uac" up
+ip -n "$ns_sut" link set "$if_sut" up
+sut_mac=$(ip -n "$ns_sut" -o link show "$if_sut" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+
+# --- the system under test ----------------------------------------------------------
+# Bounds: every process runs under timeout(1); SIPp has -m, -r, -timeout too.
+n_lc=0
+for part in ${lcores//,/ }; do
+	if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
+		n_lc=$((n_lc + BASH_REMATCH[2] - BASH_REMATCH[1] + 1))
+	else
+		n_lc=$((n_lc + 1))
+	fi
+done
+workers=$((n_lc > 1 ? n_lc - 1 : 1))
+n_sc=$(echo $scenarios | wc -w)
+per_scenario_s=$((calls / rate + ring_delay / 1000 + 30))
+budget_s=$((n_sc * (per_scenario_s + 15) + 60))
+stats_file=$workdir/sipcancel-stats.json
+
+if [ "$sut" = sipcancel ]; then
+	say "sipcancel: $sipcancel, lcores $lcores, $workers queue pair(s), ring delay" \
+		"${ring_delay} ms"
+	timeout -k 5 "$budget_s" ip netns exec "$ns_sut" "$sipcancel" \
+		-l "$lcores" --no-huge --no-pci -m 512 --file-prefix lab \
+		--vdev "net_af_packet0,iface=$if_sut,qpairs=$workers" \
+		--log-level=lib.eal:error \
+		-- --role uas --local-ip "$sut_ip" --sip-port "$sip_port" \
+		--ring-delay "$ring_delay" --stats-file "$stats_file" \
+		>"$workdir/sipcancel.log" 2>&1 &
+	sut_pid=$!
+else
+	say "mock UAS (kernel socket) on $sut_ip:$sip_port, ring delay ${ring_delay} ms"
+	timeout -k 5 "$budget_s" ip netns exec "$ns_sut" python3 "$root/tests/lab/mock_uas.py" \
+		--ip "$sut_ip" --port "$sip_port" --ring-delay "$ring_delay" \
+		--exit-idle $((budget_s * 1000)) >"$workdir/mock.log" 2>&1 &
+	sut_pid=$!
+fi
+
+# Ready when $sut_ip resolves from the UAC side: sipcancel answers ARP itself. The
+# probe is one UDP datagram to the discard port, which sipcancel counts as a drop.
+ready=0
+for _ in $(seq 60); do
+	kill -0 "$sut_pid" 2>/dev/null || break
+	ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$sut_ip/9" 2>/dev/null || true
+	sleep 0.5
+	if [ "$sut" = mock ] && ! grep -q ready "$workdir/mock.log"; then
+		continue
+	fi
+	if ip -n "$ns_uac" neigh show "$sut_ip" dev "$if_uac" |
+		grep -q "lladdr $sut_mac .*\(REACHABLE\|STALE\|DELAY\|PROBE\)"; then
+		ready=1
+		break
+	fi
+done
+if [ "$ready" != 1 ]; then
+	tail -30 "$workdir/"*.log >&2 || true
+	die "$sut did not answer ARP for $sut_ip within 30 s"
+fi
+say "$sut_ip is at $sut_mac: $sut is up"
+
+# --- scenarios ----------------------------------------------------------------------
+failed=()
+limit=$((rate * (ring_delay / 1000 + 2) + 100))
+for s in $scenarios; do
+	say "scenario $s: $calls calls at $rate/s"
+	rc=0
+	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
+		ip netns exec "$ns_uac" sipp -sf "$here/sipp/uac_$s.xml" -s service \
+		-i "$uac_ip" -p "$uac_port" "$sut_ip:$sip_port" \
+		-m "$calls" -r "$rate" -l "$limit" \
+		-timeout "${per_scenario_s}s" -timeout_error \
+		-recv_timeout $((ring_delay + 8000)) -default_behaviors all,-bye \
+		-nostdin -trace_err -error_file "$s.errors.log" \
+		-trace_stat -stf "$s.stat.csv" \
+		-trace_shortmsg -shortmessage_file "$s.short.log" \
+		-trace_screen -screen_file "$s.screen.log" \
+		>"$s.sipp.out" 2>&1) &
+	sipp_pid=$!
+	wait "$sipp_pid" || rc=$?
+	sipp_pid=""
+	echo "$rc" >"$workdir/$s.rc"
+	if ! python3 "$here/sipp/lab_summary.py" check "$workdir" "$s" "$calls"; then
+		failed+=("$s")
+		[ "$quiet" = 1 ] || tail -5 "$workdir/$s.errors.log" 2>/dev/null || true
+	fi
+	kill -0 "$sut_pid" 2>/dev/null || { failed+=("$sut-exited"); break; }
+done
+
+# Stop the SUT so it writes its counters; a clean stop is part of passing.
+sut_rc=0
+if kill -0 "$sut_pid" 2>/dev/null; then
+	kill -TERM "$sut_pid"
+	wait "$sut_pid" || sut_rc=$?
+else
+	wait "$sut_pid" || sut_rc=$?
+fi
+sut_pid=""
+if [ "$sut_rc" != 0 ]; then
+	echo "lab: $sut exited with status $sut_rc" >&2
+	tail -20 "$workdir/"sipcancel.log "$workdir/"mock.log 2>/dev/null >&2 || true
+	failed+=("$sut-status")
+fi
+
+python3 "$here/sipp/lab_summary.py" summary "$workdir" "$calls" "$rate" "$sut" \
+	"$stats_file" $scenarios || failed+=("summary")
+
+if [ ${#failed[@]} -eq 0 ]; then
+	status=0
+	echo "lab: PASS ($(echo $scenarios | wc -w) scenarios, $calls calls each)"
+	exit 0
+fi
+echo "lab: FAIL: ${failed[*]}" >&2
+exit 1

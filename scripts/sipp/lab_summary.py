@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Verdicts and the summary of scripts/lab.sh, from the files it leaves in its work dir.
+
+  lab_summary.py check WORKDIR SCENARIO CALLS
+      exit 0 when the scenario passed: SIPp exit status 0, CALLS successful calls, no
+      failed call, no dead-call or out-of-call message (a late 180 after a CANCEL, a
+      487 retransmitted past its ACK, a response to nothing).
+  lab_summary.py summary WORKDIR CALLS RATE SUT STATS_FILE SCENARIO...
+      prints calls, failures and response times per scenario (from SIPp's -trace_stat
+      file and, for microsecond times, its -trace_shortmsg log) and the counters of
+      sipcancel's --stats-file.
+Environment: LAB_QUIET=1 prints only failures in 'check'.
+"""
+import json
+import os
+import sys
+
+
+def stat_row(workdir, scenario):
+    """The last line of SIPp's -trace_stat file as a dict, or None."""
+    path = os.path.join(workdir, scenario + ".stat.csv")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = [l.rstrip("\n") for l in f if l.strip()]
+    except OSError:
+        return None
+    if len(lines) < 2:
+        return None
+    head = lines[0].split(";")
+    vals = lines[-1].split(";")
+    return dict(zip(head, vals))
+
+
+def num(row, key):
+    try:
+        return int(row.get(key, "0") or 0)
+    except ValueError:
+        return 0
+
+
+def sipp_rc(workdir, scenario):
+    try:
+        with open(os.path.join(workdir, scenario + ".rc")) as f:
+            return int(f.read().strip() or 1)
+    except (OSError, ValueError):
+        return -1
+
+
+def verdict(workdir, scenario, calls):
+    """(passed, reason) for one scenario."""
+    rc = sipp_rc(workdir, scenario)
+    row = stat_row(workdir, scenario)
+    if row is None:
+        return False, "sipp exit %d, no statistics file" % rc
+    ok = num(row, "SuccessfulCall(C)")
+    bad = num(row, "FailedCall(C)")
+    dead = num(row, "DeadCallMsgs(C)")
+    ooc = num(row, "OutOfCallMsgs(C)")
+    why = []
+    if rc != 0:
+        why.append("sipp exit %d" % rc)
+    if ok != calls:
+        why.append("%d/%d calls successful" % (ok, calls))
+    if bad != 0:
+        why.append("%d failed" % bad)
+    if dead != 0:
+        why.append("%d dead-call messages" % dead)
+    if ooc != 0:
+        why.append("%d out-of-call messages" % ooc)
+    if why:
+        return False, ", ".join(why)
+    return True, "%d/%d calls successful" % (ok, calls)
+
+
+def samples(workdir, scenario):
+    """Response times in microseconds by kind, from the -trace_shortmsg log.
+
+    Each scenario waits for the answer to a request before it sends the next one of
+    the same method, so a response pairs with the first send of that method since the
+    previous response to it (a SIPp retransmission does not reset the clock). The 487
+    is timed from the CANCEL that caused it.
+    """
+    path = os.path.join(workdir, scenario + ".short.log")
+    out = {}
+    calls = {}
+    try:
+        f = open(path, encoding="utf-8", errors="replace")
+    except OSError:
+        return out
+    with f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) < 7:
+                continue
+            try:
+                t = float(p[2])
+            except ValueError:
+                continue
+            way, cid, cseq, first = p[3], p[4], p[5], p[6]
+            method = cseq.split()[-1] if cseq.split() else ""
+            st = calls.setdefault(cid, {"pending": {}, "cancel_t0": None})
+            if way == "S":
+                st["pending"].setdefault(method, t)
+                if method == "CANCEL" and st["cancel_t0"] is None:
+                    st["cancel_t0"] = t
+                continue
+            if not first.startswith("SIP/2.0 "):
+                continue
+            code = first.split()[1]
+            if method == "INVITE" and code == "487" and st["cancel_t0"] is not None:
+                out.setdefault("CANCEL->487", []).append((t - st["cancel_t0"]) * 1e6)
+            t0 = st["pending"].pop(method, None)
+            if t0 is None:
+                continue
+            kind = "%s->%s" % (method, "1xx" if code.startswith("1") else code)
+            out.setdefault(kind, []).append((t - t0) * 1e6)
+            if method == "CANCEL" and code != "200":
+                st["cancel_t0"] = None
+    return out
+
+
+def pct(sorted_vals, q):
+    if not sorted_vals:
+        return float("nan")
+    i = min(len(sorted_vals) - 1, max(0, int(round(q * (len(sorted_vals) - 1)))))
+    return sorted_vals[i]
+
+
+def flatten(obj, prefix=""):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from flatten(v, prefix + str(k) + ".")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from flatten(v, prefix + str(i) + ".")
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        yield prefix[:-1], obj
+
+
+def summary(workdir, calls, rate, sut, stats_file, scenarios):
+    ok_all = True
+    print("== sipcancel lab summary: %s, %d calls per scenario at %d/s" % (sut, calls, rate))
+    print("%-10s %6s %6s %6s %7s %6s  %s" % ("scenario", "calls", "ok", "failed", "retrans",
+                                            "dead", "verdict"))
+    times = {}
+    for s in scenarios:
+        row = stat_row(workdir, s) or {}
+        passed, why = verdict(workdir, s, calls)
+        ok_all = ok_all and passed
+        print("%-10s %6d %6d %6d %7d %6d  %s" % (
+            s, num(row, "TotalCallCreated"), num(row, "SuccessfulCall(C)"),
+            num(row, "FailedCall(C)"), num(row, "Retransmissions(C)"),
+            num(row, "DeadCallMsgs(C)") + num(row, "OutOfCallMsgs(C)"),
+            "PASS" if passed else "FAIL: " + why))
+        for kind, vals in samples(workdir, s).items():
+            times.setdefault(kind, []).extend(vals)
+    if times:
+        print("response times seen by SIPp, microseconds (all scenarios):")
+        print("  %-14s %7s %9s %9s %9s %9s" % ("exchange", "n", "median", "p90", "p99",
+                                             "max"))
+        order = ["INVITE->1xx", "CANCEL->200", "CANCEL->487", "CANCEL->481"]
+        for kind in order + sorted(k for k in times if k not in order):
+            if kind not in times:
+                continue
+            v = sorted(times[kind])
+            print("  %-14s %7d %9.0f %9.0f %9.0f %9.0f" % (
+                kind, len(v), pct(v, 0.5), pct(v, 0.9), pct(v, 0.99), v[-1]))
+    if sut == "sipcancel":
+        try:
+            with open(stats_file, encoding="utf-8") as f:
+                stats = json.load(f)
+        except (OSError, ValueError) as e:
+            print("sipcancel counters: no readable stats file (%s)" % e)
+            return False
+        items = [(k, v) for k, v in flatten(stats) if v]
+        print("sipcancel counters (--stats-file %s, non-zero):" % stats_file)
+        line = " "
+        for k, v in items:
+            cell = " %s=%s" % (k, v if isinstance(v, int) else "%.3g" % v)
+            if len(line) + len(cell) > 96:
+                print(line)
+                line = " "
+            line += cell
+        if line.strip():
+            print(line)
+    return ok_all
+
+
+def main(argv):
+    if len(argv) >= 5 and argv[1] == "check":
+        passed, why = verdict(argv[2], argv[3], int(argv[4]))
+        if not passed or os.environ.get("LAB_QUIET") != "1":
+            print("lab: scenario %s: %s (%s)" % (argv[3], "PASS" if passed else "FAIL", why))
+        return 0 if passed else 1
+    if len(argv) >= 7 and argv[1] == "summary":
+        ok = summary(argv[2], int(argv[3]), int(argv[4]), argv[5], argv[6], argv[7:])
+        return 0 if ok else 1
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
