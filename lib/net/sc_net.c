@@ -98,6 +98,19 @@ is_sip_port(const struct sc_net_cfg *cfg, uint16_t port)
 	return false;
 }
 
+/*
+ * rte_is_zero_ether_addr() reads the bytes through a uint16_t pointer, which
+ * breaks strict aliasing on a just-written struct copy (gcc -O2 then reads stale
+ * memory); compare bytes instead.
+ */
+static bool
+mac_is_zero(const struct rte_ether_addr *a)
+{
+	static const uint8_t zero[RTE_ETHER_ADDR_LEN];
+
+	return memcmp(a->addr_bytes, zero, RTE_ETHER_ADDR_LEN) == 0;
+}
+
 static bool
 ipv6_is_unspec(const uint8_t *a)
 {
@@ -181,7 +194,7 @@ decap_arp(const struct sc_net_cfg *cfg, const uint8_t *l3, uint32_t avail,
 	memcpy(&tip.v4, &arp->arp_data.arp_tip, 4);
 	if (!sc_net_is_local(cfg, 4, &tip))
 		return drop(pkt, SC_NET_DROP_ARP_NOT_FOR_US);
-	if (rte_is_zero_ether_addr(&pkt->local_mac))
+	if (mac_is_zero(&pkt->local_mac))
 		return drop(pkt, SC_NET_DROP_NO_PORT_MAC);
 	memcpy(&pkt->src_ip.v4, &arp->arp_data.arp_sip, 4);
 	pkt->dst_ip = tip;
@@ -327,7 +340,7 @@ decap_icmpv6(struct rte_mbuf *m, const struct sc_net_cfg *cfg, const struct rte_
 		return drop(pkt, SC_NET_DROP_ND_NOT_FOR_US);
 	if (ipv6_is_unspec(ip->src_addr) && memcmp(pkt->dst_ip.v6, sn, 16) != 0)
 		return drop(pkt, SC_NET_DROP_BAD_ICMPV6);
-	if (rte_is_zero_ether_addr(&pkt->local_mac))
+	if (mac_is_zero(&pkt->local_mac))
 		return drop(pkt, SC_NET_DROP_NO_PORT_MAC);
 	pkt->l3_len = (uint16_t)(l4_off - pkt->l2_len);
 	pkt->payload = (const char *)icmp;
@@ -437,8 +450,6 @@ sc_net_classify(struct rte_mbuf *m, const struct sc_net_cfg *cfg, struct sc_net_
 	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	rte_ether_addr_copy(&eth->src_addr, &pkt->src_mac);
 	rte_ether_addr_copy(&eth->dst_addr, &pkt->dst_mac);
-	if (rte_is_zero_ether_addr(&pkt->local_mac))
-		pkt->local_mac = pkt->dst_mac;	/* ARP/ND refuse this below */
 	et = rte_be_to_cpu_16(eth->ether_type);
 	if ((m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0) {
 		pkt->has_vlan = 1;
@@ -612,7 +623,11 @@ sc_net_response_path(const struct sc_net_pkt *pkt, const struct sc_sip_via *top_
 
 	memset(out, 0, sizeof(*out));
 	out->port_id = pkt->port_id;
-	rte_ether_addr_copy(&pkt->local_mac, &out->src_mac);
+	/* No MAC configured for the port: the unicast address the request came to. */
+	if (mac_is_zero(&pkt->local_mac))
+		rte_ether_addr_copy(&pkt->dst_mac, &out->src_mac);
+	else
+		rte_ether_addr_copy(&pkt->local_mac, &out->src_mac);
 	rte_ether_addr_copy(&pkt->src_mac, &out->dst_mac);
 	out->has_vlan = pkt->has_vlan;
 	out->vlan_tci = pkt->vlan_tci;

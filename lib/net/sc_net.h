@@ -95,7 +95,7 @@ enum sc_net_class {
 struct sc_net_pkt {
 	struct rte_ether_addr src_mac;
 	struct rte_ether_addr dst_mac;
-	struct rte_ether_addr local_mac;	/* cfg->mac[port_id] */
+	struct rte_ether_addr local_mac;	/* cfg->mac[port_id]; zero when not set */
 	uint16_t port_id;		/* m->port */
 	uint16_t vlan_tci;		/* host order, valid when has_vlan */
 	uint8_t has_vlan;
