@@ -59,6 +59,7 @@ struct app {
 	bool pace;
 	int ts_off;
 	uint64_t ts_flag;
+	uint64_t ts_per_sec[SC_APP_MAX_PORTS];	/* RX timestamp unit, by index */
 };
 
 static struct app app;
@@ -158,6 +159,12 @@ port_init(unsigned idx)
 		conf.rxmode.offloads |= info.rx_offload_capa & want;
 	if (app.pace && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) != 0)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	/*
+	 * net_pcap stamps every packet once the field is registered, in microseconds
+	 * (capture time), without advertising the offload; other drivers use ns.
+	 */
+	app.ts_per_sec[idx] = strcmp(info.driver_name, "net_pcap") == 0 ? 1000000 :
+			      1000000000;
 	want = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	app.tx_capa[idx] = app.cfg.no_offload ? 0 : info.tx_offload_capa & want;
 	conf.txmode.offloads = app.tx_capa[idx];
@@ -301,6 +308,7 @@ workers_init(void)
 
 			wp->port_id = app.ports[p];
 			wp->tx_offload_capa = app.tx_capa[p];
+			wp->ts_per_sec = app.ts_per_sec[p];
 			wp->txb = rte_zmalloc_socket("sc_txb",
 						     RTE_ETH_TX_BUFFER_SIZE(SC_APP_BURST * 2), 0,
 						     (int)rte_lcore_to_socket_id(lcore));
@@ -389,9 +397,13 @@ idle_expired(uint64_t now)
 	uint64_t limit = rte_get_tsc_hz() / 1000 * app.cfg.exit_idle_ms;
 	unsigned i;
 
-	for (i = 0; i < app.n_workers; i++)
-		if (now - app.w[i]->last_rx_tsc < limit)
+	for (i = 0; i < app.n_workers; i++) {
+		uint64_t last = app.w[i]->last_rx_tsc;
+
+		/* A worker may have stamped a time after `now` was read. */
+		if (last >= now || now - last < limit)
 			return false;
+	}
 	return true;
 }
 
@@ -566,8 +578,12 @@ main(int argc, char **argv)
 	if (sc_stats_telemetry_init(app.w, app.n_workers, &app.extra) != 0)
 		SC_APP_LOG(WARNING, "telemetry commands not registered");
 
-	for (i = 0; i < (int)app.n_workers; i++)
+	for (i = 0; i < (int)app.n_workers; i++) {
+		/* --exit-idle counts from the launch, not from a worker's first loop. */
+		app.w[i]->last_rx_tsc = rte_rdtsc();
+		app.w[i]->running = true;
 		rte_eal_remote_launch(sc_worker_main, app.w[i], app.w[i]->lcore_id);
+	}
 	SC_APP_LOG(INFO, "%u worker(s) on %u port(s), role uas", app.n_workers, app.n_ports);
 
 	main_loop();

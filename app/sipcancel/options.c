@@ -79,7 +79,7 @@ default_text(const struct sc_app_cfg *d, const char *name, char *buf, size_t cap
 	if (strcmp(name, "role") == 0)
 		snprintf(buf, cap, "uas");
 	else if (strcmp(name, "local-ip") == 0)
-		snprintf(buf, cap, "none: answer any destination address");
+		snprintf(buf, cap, "none; at least one is required");
 	else if (strcmp(name, "sip-port") == 0)
 		snprintf(buf, cap, "%u", d->sip_ports[0]);
 	else if (strcmp(name, "capacity") == 0)
@@ -431,6 +431,11 @@ sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 		rc = apply(cfg, name, optarg, &seen);
 		if (rc < 0)
 			return rc;
+	}
+	if (cfg->n_local_ips == 0) {
+		fprintf(stderr, "sipcancel: at least one --local-ip is needed (the addresses "
+			"ARP/ND and SIP are answered for)\n");
+		return -EINVAL;
 	}
 	if (cfg->n_sip_ports == 0) {
 		fprintf(stderr, "sipcancel: at least one --sip-port is needed\n");

@@ -22,6 +22,7 @@ struct sc_worker_port {
 	uint16_t port_id;
 	struct rte_eth_dev_tx_buffer *txb;
 	uint64_t tx_offload_capa;	/* 0 when checksums are done in software */
+	uint64_t ts_per_sec;		/* unit of the RX timestamps */
 	/* --pcap-pace: packets read but not yet due. */
 	struct rte_mbuf *pend[SC_APP_BURST];
 	uint16_t n_pend;
@@ -62,7 +63,7 @@ struct sc_worker {
 	int ts_off;			/* mbuf dynfield offset of the RX timestamp */
 	uint64_t ts_flag;
 	bool pace_started;
-	uint64_t pace_ts0_ns;
+	uint64_t pace_ts0;		/* in the port's timestamp unit */
 	uint64_t pace_tsc0;
 	uint64_t frag_held_now;
 	/* Counters of lib/cancel and lib/txn kept when those are freed at exit. */

@@ -241,7 +241,7 @@ handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_
 }
 
 static inline uint64_t
-pkt_ts_ns(const struct sc_worker *w, const struct rte_mbuf *m)
+pkt_ts(const struct sc_worker *w, const struct rte_mbuf *m)
 {
 	if ((m->ol_flags & w->ts_flag) == 0)
 		return UINT64_MAX;
@@ -250,8 +250,8 @@ pkt_ts_ns(const struct sc_worker *w, const struct rte_mbuf *m)
 
 /*
  * --pcap-pace: from the packets read on port p, return how many at the head are
- * due (their capture offset from the first packet has elapsed) and move them to
- * out. Packets without a timestamp are always due.
+ * due (their capture offset from the first packet has elapsed, in the port's
+ * timestamp unit) and move them to out. Packets without a timestamp are always due.
  */
 static uint16_t
 pace_take(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf **out,
@@ -266,19 +266,20 @@ pace_take(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf **out,
 	}
 	while (p->i_pend < p->n_pend) {
 		struct rte_mbuf *m = p->pend[p->i_pend];
-		uint64_t ts = pkt_ts_ns(w, m);
+		uint64_t ts = pkt_ts(w, m);
 
 		if (ts != UINT64_MAX) {
 			if (!w->pace_started) {
 				w->pace_started = true;
-				w->pace_ts0_ns = ts;
+				w->pace_ts0 = ts;
 				w->pace_tsc0 = now_tsc;
 			}
-			if (ts > w->pace_ts0_ns) {
-				uint64_t due_ns = ts - w->pace_ts0_ns;
-				uint64_t el_ns = (now_tsc - w->pace_tsc0) * 1000000000ULL / hz;
+			if (ts > w->pace_ts0) {
+				uint64_t due = ts - w->pace_ts0;
+				double el = (double)(now_tsc - w->pace_tsc0) / (double)hz *
+					    (double)p->ts_per_sec;
 
-				if (el_ns < due_ns)
+				if (el < (double)due)
 					break;
 			}
 		}
