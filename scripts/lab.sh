@@ -36,6 +36,8 @@ Options:
   --sipcancel PATH   the sipcancel binary (default: build/app/sipcancel/sipcancel)
   --sut KIND         sipcancel (default) or mock: a kernel-socket stand-in
                      (tests/lab/mock_uas.py) that proves the plumbing and scenarios
+  --mock-fault F     with --sut mock: no487, ring-now or wrong481 breaks one rule on
+                     purpose (the lab must then fail)
   --workdir DIR      where logs and SIPp traces go (default: a new /tmp directory,
                      removed after a passing run unless --keep)
   --keep             leave the namespaces, processes' logs and work directory for
@@ -55,6 +57,7 @@ lcores=0,1
 ring_delay=1000
 sipcancel=""
 sut=sipcancel
+mock_fault=none
 workdir=""
 keep=0
 quiet=0
@@ -70,6 +73,7 @@ while [ $# -gt 0 ]; do
 	--sipcancel) sipcancel=${2:?}; shift 2 ;;
 	--sut) sut=${2:?}; shift 2 ;;
 	--workdir) workdir=${2:?}; shift 2 ;;
+	--mock-fault) mock_fault=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--cleanup) cleanup_only=1; shift ;;
 	--quiet) quiet=1; shift ;;
@@ -101,6 +105,7 @@ sut_ip=198.18.0.2
 net_len=24
 sip_port=5060
 uac_port=5062
+file_prefix=lab
 
 export LAB_QUIET=$quiet
 say() { [ "$quiet" = 1 ] || echo "lab: $*"; }
@@ -149,6 +154,11 @@ if [ -z "$workdir" ]; then
 fi
 mkdir -p "$workdir"
 workdir=$(cd "$workdir" && pwd)
+# A reused work directory: drop the previous run's results so none is read as ours.
+for s in $all_scenarios; do
+	rm -f "$workdir/$s".*
+done
+rm -f "$workdir"/sipcancel.log "$workdir"/sipcancel-stats.json "$workdir"/mock.log
 
 sut_pid=""
 sipp_pid=""
@@ -234,7 +244,7 @@ if [ "$sut" = sipcancel ]; then
 	say "sipcancel: $sipcancel, lcores $lcores, $workers queue pair(s), ring delay" \
 		"${ring_delay} ms"
 	timeout -k 5 "$budget_s" ip netns exec "$ns_sut" "$sipcancel" \
-		-l "$lcores" --no-huge --no-pci -m 512 --file-prefix lab \
+		-l "$lcores" --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
 		--vdev "net_af_packet0,iface=$if_sut,qpairs=$workers" \
 		--log-level=lib.eal:error \
 		-- --role uas --local-ip "$sut_ip" --sip-port "$sip_port" \
@@ -244,7 +254,7 @@ if [ "$sut" = sipcancel ]; then
 else
 	say "mock UAS (kernel socket) on $sut_ip:$sip_port, ring delay ${ring_delay} ms"
 	timeout -k 5 "$budget_s" ip netns exec "$ns_sut" python3 "$root/tests/lab/mock_uas.py" \
-		--ip "$sut_ip" --port "$sip_port" --ring-delay "$ring_delay" \
+		--ip "$sut_ip" --port "$sip_port" --ring-delay "$ring_delay" --fault "$mock_fault" \
 		--exit-idle $((budget_s * 1000)) >"$workdir/mock.log" 2>&1 &
 	sut_pid=$!
 fi
@@ -271,11 +281,20 @@ if [ "$ready" != 1 ]; then
 fi
 say "$sut_ip is at $sut_mac: $sut is up"
 
+# sipcancel's counters through its telemetry socket (EAL runtime dir of the prefix).
+telemetry_sock=/var/run/dpdk/$file_prefix/dpdk_telemetry.v2
+snap() {
+	[ "$sut" = sipcancel ] || return 0
+	python3 "$here/sipp/lab_summary.py" snapshot "$telemetry_sock" "$1" ||
+		echo "lab: no counter snapshot $1" >&2
+}
+
 # --- scenarios ----------------------------------------------------------------------
 failed=()
 limit=$((rate * (ring_delay / 1000 + 2) + 100))
 for s in $scenarios; do
 	say "scenario $s: $calls calls at $rate/s"
+	snap "$workdir/$s.before.json"
 	rc=0
 	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
 		ip netns exec "$ns_uac" sipp -sf "$here/sipp/uac_$s.xml" -s service \
@@ -295,6 +314,17 @@ for s in $scenarios; do
 	if ! python3 "$here/sipp/lab_summary.py" check "$workdir" "$s" "$calls"; then
 		failed+=("$s")
 		[ "$quiet" = 1 ] || tail -5 "$workdir/$s.errors.log" 2>/dev/null || true
+	elif [ "$sut" = sipcancel ]; then
+		# Let anything still due land first: for before180 a wrongly armed 180 fires
+		# one ring delay after its INVITE.
+		if [ "$s" = before180 ]; then
+			sleep "$(awk "BEGIN { print $ring_delay / 1000 + 0.5 }")"
+		else
+			sleep 0.3
+		fi
+		snap "$workdir/$s.after.json"
+		python3 "$here/sipp/lab_summary.py" appcheck "$workdir" "$s" "$calls" ||
+			failed+=("$s-counters")
 	fi
 	kill -0 "$sut_pid" 2>/dev/null || { failed+=("$sut-exited"); break; }
 done

@@ -6,6 +6,11 @@
       exit 0 when the scenario passed: SIPp exit status 0, CALLS successful calls, no
       failed call, no dead-call or out-of-call message (a late 180 after a CANCEL, a
       487 retransmitted past its ACK, a response to nothing).
+  lab_summary.py snapshot SOCKET OUT.json
+      reads /sipcancel/stats from sipcancel's telemetry socket into OUT.json.
+  lab_summary.py appcheck WORKDIR SCENARIO CALLS
+      compares sipcancel's counter deltas over one scenario (WORKDIR/SCENARIO.before
+      and .after.json snapshots) with what the scenario must cause (EXPECT below).
   lab_summary.py summary WORKDIR CALLS RATE SUT STATS_FILE SCENARIO...
       prints calls, failures and response times per scenario (from SIPp's -trace_stat
       file and, for microsecond times, its -trace_shortmsg log) and the counters of
@@ -14,7 +19,31 @@ Environment: LAB_QUIET=1 prints only failures in 'check'.
 """
 import json
 import os
+import socket
 import sys
+
+# What each call of a scenario must make sipcancel count (uas_* counters of lib/cancel).
+# Exact when SIPp retransmitted nothing in that scenario; otherwise a lower bound,
+# except the keys in NEVER, which no retransmission can excuse.
+EXPECT = {
+    "after180": {"uas_rx_invite": 1, "uas_rx_cancel": 1, "uas_rx_ack": 1,
+                 "uas_tx_100": 1, "uas_tx_180": 1, "uas_tx_200": 1, "uas_tx_487": 1,
+                 "uas_tx_481": 0, "uas_cancel_matched": 1},
+    "retrans": {"uas_rx_invite": 2, "uas_rx_cancel": 4, "uas_rx_ack": 2,
+                "uas_tx_100": 1, "uas_tx_180": 2, "uas_tx_200": 2, "uas_tx_487": 1,
+                "uas_tx_481": 2, "uas_cancel_matched": 1,
+                "uas_invite_retrans_absorbed": 1, "uas_cancel_retrans_absorbed": 1},
+    "unmatched": {"uas_rx_invite": 1, "uas_rx_cancel": 3, "uas_rx_ack": 1,
+                  "uas_tx_100": 1, "uas_tx_180": 1, "uas_tx_200": 1, "uas_tx_487": 1,
+                  "uas_tx_481": 2, "uas_cancel_matched": 1,
+                  "uas_cancel_unmatched_481": 2},
+    "before180": {"uas_rx_invite": 2, "uas_rx_cancel": 2, "uas_rx_ack": 1,
+                  "uas_tx_100": 2, "uas_tx_180": 0, "uas_tx_200": 1, "uas_tx_487": 1,
+                  "uas_tx_481": 1, "uas_cancel_matched": 1,
+                  "uas_invite_retrans_absorbed": 1},
+}
+# 9.2: a CANCEL that arrived before the 180 leaves no 180 to send, ever.
+NEVER = {"before180": ["uas_tx_180"]}
 
 
 def stat_row(workdir, scenario):
@@ -138,6 +167,49 @@ def flatten(obj, prefix=""):
         yield prefix[:-1], obj
 
 
+def snapshot(sock_path, out):
+    """One /sipcancel/stats reply of the DPDK telemetry v2 socket, saved as JSON."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(5)
+    s.connect(sock_path)
+    info = json.loads(s.recv(65536).decode())
+    s.send(b"/sipcancel/stats")
+    reply = json.loads(s.recv(int(info.get("max_output_len", 16384)) + 1024).decode())
+    s.close()
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(reply.get("/sipcancel/stats", {}), f)
+
+
+def appcheck(workdir, scenario, calls):
+    """(passed, reason): sipcancel's counter deltas over the scenario."""
+    try:
+        with open(os.path.join(workdir, scenario + ".before.json")) as f:
+            before = json.load(f)
+        with open(os.path.join(workdir, scenario + ".after.json")) as f:
+            after = json.load(f)
+    except (OSError, ValueError) as e:
+        return False, "no counter snapshots (%s)" % e
+    row = stat_row(workdir, scenario) or {}
+    exact = num(row, "Retransmissions(C)") == 0
+    why = []
+    for key, per_call in EXPECT.get(scenario, {}).items():
+        if key not in after:
+            why.append("%s: no such counter" % key)
+            continue
+        got = after[key] - before.get(key, 0)
+        want = per_call * calls
+        if key in NEVER.get(scenario, []) or exact:
+            bad = got != want
+        else:
+            bad = got < want
+        if bad:
+            why.append("%s %d, want %s%d" % (key, got, "" if exact else ">=", want))
+    if why:
+        return False, "; ".join(why)
+    return True, "%d counters as expected%s" % (
+        len(EXPECT.get(scenario, {})), "" if exact else " (lower bounds: SIPp retransmitted)")
+
+
 def summary(workdir, calls, rate, sut, stats_file, scenarios):
     ok_all = True
     print("== sipcancel lab summary: %s, %d calls per scenario at %d/s" % (sut, calls, rate))
@@ -147,6 +219,8 @@ def summary(workdir, calls, rate, sut, stats_file, scenarios):
     for s in scenarios:
         row = stat_row(workdir, s) or {}
         passed, why = verdict(workdir, s, calls)
+        if passed and sut == "sipcancel":
+            passed, why = appcheck(workdir, s, calls)
         ok_all = ok_all and passed
         print("%-10s %6d %6d %6d %7d %6d  %s" % (
             s, num(row, "TotalCallCreated"), num(row, "SuccessfulCall(C)"),
@@ -173,8 +247,14 @@ def summary(workdir, calls, rate, sut, stats_file, scenarios):
         except (OSError, ValueError) as e:
             print("sipcancel counters: no readable stats file (%s)" % e)
             return False
-        items = [(k, v) for k, v in flatten(stats) if v]
-        print("sipcancel counters (--stats-file %s, non-zero):" % stats_file)
+        items = [(k, v) for k, v in flatten(stats.get("totals", {})) if v]
+        items += [(k, v) for k, v in stats.items() if isinstance(v, int) and v]
+        lcores = stats.get("lcores", {})
+        if len(lcores) > 1:
+            items += [("rx_packets@lcore" + k, v.get("rx_packets", 0))
+                      for k, v in lcores.items()]
+        print("sipcancel counters (totals over %d worker(s), non-zero; all in %s):" % (
+            len(lcores), stats_file))
         line = " "
         for k, v in items:
             cell = " %s=%s" % (k, v if isinstance(v, int) else "%.3g" % v)
@@ -192,6 +272,19 @@ def main(argv):
         passed, why = verdict(argv[2], argv[3], int(argv[4]))
         if not passed or os.environ.get("LAB_QUIET") != "1":
             print("lab: scenario %s: %s (%s)" % (argv[3], "PASS" if passed else "FAIL", why))
+        return 0 if passed else 1
+    if len(argv) == 4 and argv[1] == "snapshot":
+        try:
+            snapshot(argv[2], argv[3])
+        except (OSError, ValueError) as e:
+            print("lab: telemetry %s: %s" % (argv[2], e), file=sys.stderr)
+            return 1
+        return 0
+    if len(argv) >= 5 and argv[1] == "appcheck":
+        passed, why = appcheck(argv[2], argv[3], int(argv[4]))
+        if not passed or os.environ.get("LAB_QUIET") != "1":
+            print("lab: scenario %s: sipcancel %s (%s)" % (
+                argv[3], "PASS" if passed else "FAIL", why))
         return 0 if passed else 1
     if len(argv) >= 7 and argv[1] == "summary":
         ok = summary(argv[2], int(argv[3]), int(argv[4]), argv[5], argv[6], argv[7:])

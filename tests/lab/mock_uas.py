@@ -54,6 +54,9 @@ def main():
     ap.add_argument("--port", type=int, default=5060)
     ap.add_argument("--ring-delay", type=int, default=100, help="ms")
     ap.add_argument("--exit-idle", type=int, default=30000, help="ms")
+    ap.add_argument("--fault", default="none",
+                    choices=["none", "no487", "ring-now", "wrong481"],
+                    help="break one rule on purpose, to show the lab catches it")
     args = ap.parse_args()
     # lab.sh stops the SUT with SIGTERM; that is a clean stop.
     # timeout(1) forwards the signal and also sends it to its process group, so it
@@ -101,13 +104,14 @@ def main():
             t["last"] = build(100, "Trying", hdrs, t["tag"])
             invites[br] = t
             sock.sendto(t["last"], src)
-            heapq.heappush(timers, (time.monotonic() + args.ring_delay / 1000.0, br))
+            delay = 0 if args.fault == "ring-now" else args.ring_delay / 1000.0
+            heapq.heappush(timers, (time.monotonic() + delay, br))
         elif method == "CANCEL":
             if br in cancels:
                 sock.sendto(cancels[br], src)
                 continue
             t = invites.get(br)
-            if t is None:
+            if t is None or args.fault == "wrong481":
                 n += 1
                 cancels[br] = build(481, "Call/Transaction Does Not Exist", hdrs,
                                     "mock%d" % n)
@@ -115,7 +119,7 @@ def main():
                 continue
             cancels[br] = build(200, "OK", hdrs, t["tag"])
             sock.sendto(cancels[br], src)
-            if not t["final"]:
+            if not t["final"] and args.fault != "no487":
                 num = get(t["hdrs"], "CSeq")[0].split()[0]
                 t["last"] = build(487, "Request Terminated", t["hdrs"], t["tag"],
                                   num + " INVITE")
