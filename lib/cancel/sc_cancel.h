@@ -205,8 +205,9 @@ struct sc_cancel_ctx *sc_cancel_ctx_create(const struct sc_cancel_cfg *cfg,
 					   const struct sc_cancel_sink *sink);
 
 /*
- * Free the context. Armed timers on the wheel that belong to its records are
- * cancelled; records still in the table stay there (freed with the table).
+ * Free the context, after its thread stopped. Timers of its records may still be
+ * armed on the wheel and point to the context: free or stop advancing the wheel
+ * too. Records still in the table stay there (freed with the table).
  */
 void sc_cancel_ctx_free(struct sc_cancel_ctx *ctx);
 

@@ -1,0 +1,1163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UAS role (lib/cancel) with virtual time: every response the role sends is caught
+ * by the sink, parsed again with sc_sip_parse and checked against RFC 3261 (8.2.6,
+ * 9.2, 13.3.1.4, 15.1.2, 17.2.1, 17.2.3). Timers run on a real wheel driven by a
+ * virtual clock in 1 ms steps, so retransmission times are checked exactly.
+ * Each test ends by running the clock far ahead and checking every record is back
+ * in its owner's pool (no leak), and no timer is left armed.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+
+#include "sc_cancel.h"
+#include "sc_sip.h"
+#include "sc_timer.h"
+#include "sc_txn.h"
+
+#define CAP		8		/* records per owner */
+#define NCTX		2
+#define MAXSENT		256
+#define MS		1000ULL
+#define SEC		1000000ULL
+#define PATH_LEN	8
+
+/* ---- environment ------------------------------------------------------------- */
+
+struct sent {
+	unsigned ctx;			/* which context's sink */
+	uint64_t path;			/* reply-path id the sink was given */
+	uint64_t t_us;			/* virtual time of the send */
+	char buf[2048];
+	uint32_t len;
+	struct sc_sip_msg msg;
+	int rc;
+};
+
+struct sink_ctx {
+	unsigned id;
+};
+
+static struct {
+	struct sc_virtual_clock vc;
+	struct sc_txn_table *table;
+	struct sc_timer_wheel *wheel[NCTX];
+	struct rte_ring *ring[NCTX];
+	struct sc_cancel_ctx *ctx[NCTX];
+	struct sink_ctx sinkc[NCTX];
+	struct sent *sent;
+	unsigned nsent;
+	unsigned cap;
+} E;
+
+static void
+eal_once(void)
+{
+	static int done;
+	char prefix[64];
+	char *argv[] = {
+		"test_cancel", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
+		"--file-prefix", prefix, "--log-level=lib.eal:error", "--no-telemetry", "--lcores", "0",
+	};
+
+	if (done)
+		return;
+	snprintf(prefix, sizeof(prefix), "sc_cancel_test_%d", (int)getpid());
+	cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
+		  "EAL init failed");
+	done = 1;
+}
+
+static int
+sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
+{
+	const struct sink_ctx *sc = sink_ctx;
+	struct sent *s;
+
+	cr_assert_lt(E.nsent, MAXSENT, "too many messages sent");
+	cr_assert_lt(len, sizeof(s->buf));
+	s = &E.sent[E.nsent++];
+	s->ctx = sc->id;
+	memcpy(&s->path, path_blob, sizeof(s->path));
+	s->t_us = E.vc.now_us;
+	memcpy(s->buf, msg, len);
+	s->len = len;
+	s->rc = sc_sip_parse(s->buf, len, &s->msg);
+	cr_assert_gt(s->rc, 0, "sent message does not parse (%d): %.*s", s->rc, (int)len, msg);
+	return 0;
+}
+
+static void
+env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
+{
+	struct sc_txn_table_params p = { 0 };
+	struct sc_cancel_cfg cfg;
+	char name[64];
+	unsigned i;
+
+	eal_once();
+	memset(&E, 0, sizeof(E));
+	E.sent = calloc(MAXSENT, sizeof(*E.sent));
+	cr_assert_not_null(E.sent);
+	E.cap = cap;
+	sc_virtual_clock_init(&E.vc, 1000 * SEC);
+	snprintf(name, sizeof(name), "cancel_t_%d", (int)getpid());
+	p.name = name;
+	p.capacity_per_owner = cap;
+	p.owners = NCTX;
+	p.max_threads = NCTX;
+	p.socket_id = SOCKET_ID_ANY;
+	p.poison_on_free = true;
+	E.table = sc_txn_table_create(&p);
+	cr_assert_not_null(E.table, "table: %s", strerror(errno));
+	cfg = *cfg_in;
+	cfg.path_len = PATH_LEN;
+	for (i = 0; i < NCTX; i++) {
+		struct sc_cancel_sink sink = { sink_send, &E.sinkc[i] };
+
+		cr_assert_eq(sc_txn_thread_register(E.table, i), 0);
+		snprintf(name, sizeof(name), "cr%u_%d", i, (int)getpid());
+		E.ring[i] = rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		cr_assert_not_null(E.ring[i]);
+		E.wheel[i] = sc_timer_wheel_create(1000, E.vc.now_us);
+		cr_assert_not_null(E.wheel[i]);
+		E.sinkc[i].id = i;
+		E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i, E.ring,
+						NCTX, &sink);
+		cr_assert_not_null(E.ctx[i], "ctx: %s", strerror(errno));
+	}
+}
+
+static uint64_t
+C(unsigned ctx, enum sc_cancel_counter c)
+{
+	return sc_cancel_counters(E.ctx[ctx])->v[c];
+}
+
+static uint64_t
+CT(enum sc_cancel_counter c)
+{
+	return C(0, c) + C(1, c);
+}
+
+static void
+poll_all(void)
+{
+	unsigned i;
+
+	for (i = 0; i < NCTX; i++)
+		sc_cancel_poll(E.ctx[i]);
+	for (i = 0; i < NCTX; i++)
+		sc_txn_quiescent(E.table, i);
+}
+
+/* Move virtual time to t (absolute, us) in 1 ms steps, polling every context. */
+static void
+run_to(uint64_t t)
+{
+	while (E.vc.now_us < t) {
+		uint64_t next = E.vc.now_us + MS;
+
+		sc_virtual_clock_set(&E.vc, next < t ? next : t);
+		poll_all();
+	}
+	poll_all();
+}
+
+static void
+run_for(uint64_t d)
+{
+	run_to(E.vc.now_us + d);
+}
+
+/* Every record back in its pool, nothing armed, counters balanced. */
+static void
+env_down(void)
+{
+	unsigned i;
+
+	/* Past every timer: ring timeout 180 s, H 32 s, I 5 s, dialog hold 32 s. */
+	for (i = 0; i < 400; i++) {
+		sc_virtual_clock_advance(&E.vc, SEC);
+		poll_all();
+	}
+	poll_all();
+	for (i = 0; i < NCTX; i++) {
+		cr_assert_eq(sc_cancel_live_records(E.ctx[i]), 0, "ctx %u leaks records", i);
+		cr_assert_eq(sc_timer_wheel_armed(E.wheel[i]), 0, "ctx %u timers armed", i);
+		cr_assert_eq(sc_txn_limbo_count(E.table, i), 0);
+		cr_assert_eq(sc_txn_pool_free_count(E.table, i), E.cap,
+			     "owner %u: %u of %u records free", i,
+			     sc_txn_pool_free_count(E.table, i), E.cap);
+	}
+	for (i = 0; i < NCTX; i++) {
+		sc_cancel_ctx_free(E.ctx[i]);
+		sc_timer_wheel_free(E.wheel[i]);
+		rte_ring_free(E.ring[i]);
+		sc_txn_thread_unregister(E.table, i);
+	}
+	sc_txn_table_free(E.table);
+	free(E.sent);
+}
+
+/* ---- messages ------------------------------------------------------------------ */
+
+struct req {
+	const char *method;		/* request line and CSeq method */
+	const char *branch;		/* NULL: no branch param (RFC 2543) */
+	const char *call_id;
+	unsigned cseq;
+	const char *from_tag;
+	const char *to_tag;		/* NULL: none */
+	const char *extra;		/* extra header lines */
+	unsigned vias;			/* 1 or 2 */
+	const char *version;		/* NULL: SIP/2.0 */
+	const char *cseq_override;	/* whole CSeq value */
+};
+
+struct tmsg {
+	char buf[2048];
+	size_t len;
+	struct sc_sip_msg msg;
+	int rc;
+};
+
+static struct tmsg *
+mk(const struct req *r)
+{
+	struct tmsg *m = calloc(1, sizeof(*m));
+	char via1[160], via2[96] = "", totag[64] = "", cseq[64];
+
+	cr_assert_not_null(m);
+	snprintf(via1, sizeof(via1), "Via: SIP/2.0/UDP 198.18.0.1:5062%s%s;rport\r\n",
+		 r->branch != NULL ? ";branch=" : "", r->branch != NULL ? r->branch : "");
+	if (r->vias == 2)
+		snprintf(via2, sizeof(via2),
+			 "Via: SIP/2.0/UDP 198.18.7.7;branch=z9hG4bKupstream;received=198.18.7.8\r\n");
+	if (r->to_tag != NULL)
+		snprintf(totag, sizeof(totag), ";tag=%s", r->to_tag);
+	if (r->cseq_override != NULL)
+		snprintf(cseq, sizeof(cseq), "%s", r->cseq_override);
+	else
+		snprintf(cseq, sizeof(cseq), "%u %s", r->cseq, r->method);
+	m->len = (size_t)snprintf(m->buf, sizeof(m->buf),
+		"%s sip:bob@198.18.0.2 %s\r\n"
+		"%s%s"
+		"Max-Forwards: 70\r\n"
+		"From: \"Alice\" <sip:alice@198.18.0.1>;tag=%s\r\n"
+		"To: <sip:bob@198.18.0.2>%s\r\n"
+		"Call-ID: %s\r\n"
+		"CSeq: %s\r\n"
+		"%s"
+		"Content-Length: 0\r\n\r\n",
+		r->method, r->version != NULL ? r->version : "SIP/2.0", via1, via2,
+		r->from_tag != NULL ? r->from_tag : "ft1", totag, r->call_id, cseq,
+		r->extra != NULL ? r->extra : "");
+	m->rc = sc_sip_parse(m->buf, m->len, &m->msg);
+	return m;
+}
+
+/* Handle msgs[0..n) as one burst on context ctx; path id = path. */
+static void
+burst(unsigned ctx, struct tmsg **msgs, unsigned n, uint64_t path, uint8_t *verdicts)
+{
+	struct sc_cancel_in in[16];
+	unsigned i;
+
+	cr_assert_leq(n, 16);
+	for (i = 0; i < n; i++) {
+		in[i].msg = &msgs[i]->msg;
+		in[i].parse_rc = msgs[i]->rc;
+		in[i].path = &path;
+		in[i].verdict = 0xff;
+	}
+	cr_assert_eq(sc_cancel_handle_burst(E.ctx[ctx], in, n), n);
+	for (i = 0; i < n; i++) {
+		cr_assert_neq(in[i].verdict, 0xff);
+		if (verdicts != NULL)
+			verdicts[i] = in[i].verdict;
+	}
+	sc_txn_quiescent(E.table, ctx);
+}
+
+static uint8_t
+feed(unsigned ctx, const struct req *r, uint64_t path)
+{
+	struct tmsg *m = mk(r);
+	uint8_t v;
+
+	burst(ctx, &m, 1, path, &v);
+	free(m);
+	return v;
+}
+
+static bool
+str_eq(const struct sc_str *s, const char *c)
+{
+	return s->len == strlen(c) && memcmp(s->p, c, s->len) == 0;
+}
+
+static bool
+str_eq2(const struct sc_str *a, const struct sc_str *b)
+{
+	return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
+}
+
+/* Check a sent response against the request it answers (8.2.6.2). */
+static void
+check_resp(const struct sent *s, unsigned status, const struct req *r, const char *cseq_method)
+{
+	const struct sc_sip_msg *m = &s->msg;
+
+	cr_assert_eq(m->kind, SC_SIP_RESPONSE, "not a response: %.*s", (int)s->len, s->buf);
+	cr_assert_eq(m->status, status, "status %u, expected %u: %.*s", m->status, status,
+		     (int)s->len, s->buf);
+	cr_assert(str_eq(&m->call_id, r->call_id), "Call-ID");
+	cr_assert_eq(m->cseq, r->cseq, "CSeq number");
+	cr_assert(str_eq(&m->cseq_method_name, cseq_method), "CSeq method: %.*s",
+		  (int)m->cseq_method_name.len, m->cseq_method_name.p);
+	cr_assert(str_eq(&m->from.tag, r->from_tag != NULL ? r->from_tag : "ft1"), "From tag");
+	cr_assert_eq(m->via_count, r->vias == 2 ? 2 : 1, "Via count");
+	if (r->branch != NULL)
+		cr_assert(str_eq(&m->vias[0].branch, r->branch), "top Via branch");
+	cr_assert(str_eq(&m->vias[0].host, "198.18.0.1"));
+	cr_assert_eq(m->vias[0].port, 5062);
+	if (r->vias == 2) {
+		cr_assert(str_eq(&m->vias[1].branch, "z9hG4bKupstream"), "2nd Via");
+		cr_assert(str_eq(&m->vias[1].received, "198.18.7.8"), "2nd Via received");
+	}
+	cr_assert_gt(m->to.tag.len, 0, "a UAS response carries a To tag (8.2.6.2)");
+	if (r->to_tag != NULL)
+		cr_assert(str_eq(&m->to.tag, r->to_tag), "To tag of the request kept");
+}
+
+static const struct sent *
+S(unsigned i)
+{
+	cr_assert_lt(i, E.nsent, "message %u not sent (only %u)", i, E.nsent);
+	return &E.sent[i];
+}
+
+static void
+same_tag(const struct sent *a, const struct sent *b)
+{
+	cr_assert(str_eq2(&a->msg.to.tag, &b->msg.to.tag), "To tags differ: %.*s vs %.*s",
+		  (int)a->msg.to.tag.len, a->msg.to.tag.p, (int)b->msg.to.tag.len,
+		  b->msg.to.tag.p);
+}
+
+/* A copy of sent message i's To tag, for building an ACK or BYE. */
+static char *
+tag_of(unsigned i)
+{
+	const struct sc_str *t = &S(i)->msg.to.tag;
+	char *s = malloc(t->len + 1U);
+
+	memcpy(s, t->p, t->len);
+	s[t->len] = '\0';
+	return s;
+}
+
+static void
+base_cfg(struct sc_cancel_cfg *c)
+{
+	sc_cancel_cfg_defaults(c);
+	c->seed = 42;
+	c->ring_delay_us = 1 * SEC;
+}
+
+#define INV(b, cid) { .method = "INVITE", .branch = (b), .call_id = (cid), .cseq = 1, \
+		      .vias = 2 }
+#define CAN(b, cid) { .method = "CANCEL", .branch = (b), .call_id = (cid), .cseq = 1, \
+		      .vias = 1 }
+
+TestSuite(cancel, .timeout = 60);
+
+/* ---- INVITE: 100, 180, ring timeout, Timer G/H ----------------------------------- */
+
+Test(cancel, invite_100_then_180_after_ring_delay)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-a1", "call-a1@198.18.0.1");
+	uint64_t t0;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	cr_assert_eq(feed(0, &inv, 7), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(E.nsent, 1, "only 100 at once");
+	check_resp(S(0), 100, &inv, "INVITE");
+	cr_assert_eq(S(0)->path, 7, "100 goes back along the request's path");
+	run_to(t0 + SEC - MS);
+	cr_assert_eq(E.nsent, 1, "no 180 before the ring delay");
+	run_to(t0 + SEC);
+	cr_assert_eq(E.nsent, 2);
+	check_resp(S(1), 180, &inv, "INVITE");
+	cr_assert_eq(S(1)->t_us, t0 + SEC, "180 exactly at the ring delay");
+	cr_assert_eq(S(1)->path, 7, "180 along the stored path");
+	same_tag(S(0), S(1));
+	cr_assert_eq(CT(SC_CANCEL_C_TX_100), 1);
+	cr_assert_eq(CT(SC_CANCEL_C_TX_180), 1);
+	cr_assert_eq(CT(SC_CANCEL_C_RECORDS_CREATED), 1);
+	/* Cancel it so the record ends. */
+	{
+		struct req can = CAN("z9hG4bK-a1", "call-a1@198.18.0.1");
+		struct req ack = { .method = "ACK", .branch = "z9hG4bK-a1",
+				   .call_id = "call-a1@198.18.0.1", .cseq = 1, .vias = 1 };
+		char *tag;
+
+		feed(0, &can, 8);
+		tag = tag_of(0);
+		ack.to_tag = tag;
+		cr_assert_eq(feed(0, &ack, 7), SC_CANCEL_V_ABSORBED);
+		free(tag);
+	}
+	env_down();
+}
+
+Test(cancel, ring_delay_zero_sends_180_right_after_100)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-rd0", "call-rd0");
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	cfg.ring_timeout_us = 3 * SEC;
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	cr_assert_eq(E.nsent, 2);
+	check_resp(S(0), 100, &inv, "INVITE");
+	check_resp(S(1), 180, &inv, "INVITE");
+	same_tag(S(0), S(1));
+	env_down();
+}
+
+/*
+ * Ring timeout: no final configured, 480 at ring_timeout_us. Then Timer G doubles
+ * from T1 to T2 (17.2.1): with T1 500 ms and T2 4 s the 480 goes again 0.5, 1.5,
+ * 3.5, 7.5, 11.5, ... 31.5 s after the first, and Timer H (64*T1 = 32 s) ends it.
+ */
+Test(cancel, ring_timeout_480_timer_g_doubling_capped_at_t2_then_timer_h)
+{
+	static const uint64_t g_ms[] = { 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500,
+					 27500, 31500 };
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-g1", "call-g1");
+	uint64_t t0, tf;
+	unsigned i;
+
+	base_cfg(&cfg);
+	cfg.ring_timeout_us = 10 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 3);
+	run_to(t0 + 10 * SEC);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 480, &inv, "INVITE");
+	cr_assert_eq(S(2)->t_us, t0 + 10 * SEC);
+	same_tag(S(0), S(2));
+	cr_assert_eq(CT(SC_CANCEL_C_RING_TIMEOUT), 1);
+	tf = S(2)->t_us;
+	run_to(tf + 32 * SEC - MS);
+	cr_assert_eq(E.nsent, 3 + 10, "%u retransmissions", E.nsent - 3);
+	for (i = 0; i < 10; i++) {
+		const struct sent *s = S(3 + i);
+
+		check_resp(s, 480, &inv, "INVITE");
+		same_tag(S(0), s);
+		cr_assert_eq(s->t_us - tf, g_ms[i] * MS, "retransmission %u at %" PRIu64 " ms", i,
+			     (s->t_us - tf) / MS);
+		cr_assert_eq(memcmp(s->buf, S(2)->buf, s->len), 0, "same bytes");
+	}
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 0);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
+	run_to(tf + 32 * SEC);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 1, "Timer H at 64*T1");
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_G_RETRANS), 10);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0, "Timer H frees the record");
+	run_for(10 * SEC);
+	cr_assert_eq(E.nsent, 13, "nothing after Timer H");
+	/* The ACK that comes too late matches nothing: dropped, counted. */
+	{
+		struct req ack = { .method = "ACK", .branch = "z9hG4bK-g1", .call_id = "call-g1",
+				   .cseq = 1, .vias = 1 };
+		char *tag = tag_of(0);
+
+		ack.to_tag = tag;
+		cr_assert_eq(feed(0, &ack, 3), SC_CANCEL_V_DROPPED);
+		cr_assert_eq(C(0, SC_CANCEL_C_DROP_ACK_NO_MATCH), 1);
+		free(tag);
+	}
+	env_down();
+}
+
+/* ---- CANCEL (9.2) ------------------------------------------------------------------ */
+
+static void
+check_cancel_pair(unsigned i200, unsigned i487, const struct req *inv, const struct req *can,
+		  unsigned first)
+{
+	check_resp(S(i200), 200, can, "CANCEL");
+	check_resp(S(i487), 487, inv, "INVITE");
+	same_tag(S(first), S(i200));
+	same_tag(S(first), S(i487));
+}
+
+Test(cancel, cancel_after_180_gets_200_then_487_and_ack_stops_timer_g)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-c1", "call-c1");
+	struct req can = CAN("z9hG4bK-c1", "call-c1");
+	struct req ack = { .method = "ACK", .branch = "z9hG4bK-c1", .call_id = "call-c1",
+			   .cseq = 1, .vias = 1 };
+	uint64_t t0, tc;
+	char *tag;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 2 * SEC);
+	cr_assert_eq(E.nsent, 2);
+	tc = E.vc.now_us;
+	cr_assert_eq(feed(0, &can, 2), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(E.nsent, 4, "200 to CANCEL and 487 to INVITE");
+	check_cancel_pair(2, 3, &inv, &can, 0);
+	cr_assert_eq(S(2)->path, 2, "200 goes where the CANCEL came from");
+	cr_assert_eq(S(3)->path, 1, "487 goes where the INVITE came from");
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_MATCHED), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_487), 1);
+	/* Timer G: first retransmission of the 487 at T1, second at 3*T1. */
+	run_to(tc + 2 * SEC);
+	cr_assert_eq(E.nsent, 6);
+	check_resp(S(4), 487, &inv, "INVITE");
+	cr_assert_eq(S(4)->t_us - tc, 500 * MS);
+	cr_assert_eq(S(5)->t_us - tc, 1500 * MS);
+	/* ACK (17.2.1): Confirmed, no more 487; never answered. */
+	tag = tag_of(3);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(E.nsent, 6, "ACK is never answered");
+	run_for(4 * SEC);
+	cr_assert_eq(E.nsent, 6, "ACK stops Timer G");
+	/* Timer I (T4 = 5 s) absorbs a late ACK, then frees the record. */
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(C(0, SC_CANCEL_C_ACK_ABSORBED), 2);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
+	run_for(1 * SEC);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_I_EXPIRED), 1);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_DROPPED, "after Timer I the ACK matches nothing");
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 0);
+	cr_assert_eq(E.nsent, 6);
+	free(tag);
+	env_down();
+}
+
+Test(cancel, cancel_before_180_no_180_ever)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-c2", "call-c2");
+	struct req can = CAN("z9hG4bK-c2", "call-c2");
+	uint64_t t0;
+	unsigned i;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 2 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 500 * MS);
+	feed(0, &can, 1);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(0), 100, &inv, "INVITE");
+	check_cancel_pair(1, 2, &inv, &can, 0);
+	run_to(t0 + 40 * SEC);
+	for (i = 3; i < E.nsent; i++)
+		cr_assert_eq(S(i)->msg.status, 487, "only 487 retransmissions, got %u",
+			     S(i)->msg.status);
+	cr_assert_eq(CT(SC_CANCEL_C_TX_180), 0, "no 180 after the final");
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 1, "no ACK: Timer H");
+	env_down();
+}
+
+Test(cancel, cancel_after_final_gets_200_only)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-c3", "call-c3");
+	struct req can = CAN("z9hG4bK-c3", "call-c3");
+	uint64_t t0;
+
+	base_cfg(&cfg);
+	cfg.final_code = 486;
+	cfg.final_delay_us = 1500 * MS;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 1500 * MS);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 486, &inv, "INVITE");
+	cr_assert_eq(S(2)->t_us, t0 + 1500 * MS);
+	same_tag(S(0), S(2));
+	run_to(t0 + 1600 * MS);
+	feed(0, &can, 2);
+	cr_assert_eq(E.nsent, 4, "only the 200, no 487");
+	check_resp(S(3), 200, &can, "CANCEL");
+	same_tag(S(0), S(3));
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_AFTER_FINAL), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_487), 0);
+	/* The 486 keeps being retransmitted (its Timer G started at 1.5 s). */
+	run_to(t0 + 2 * SEC);
+	cr_assert_eq(E.nsent, 5);
+	check_resp(S(4), 486, &inv, "INVITE");
+	env_down();
+}
+
+Test(cancel, unmatched_cancel_gets_481)
+{
+	struct sc_cancel_cfg cfg;
+	struct req can = CAN("z9hG4bK-nomatch", "call-none");
+	struct req can_req = CAN("z9hG4bK-nomatch2", "call-none2");
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	cr_assert_eq(feed(0, &can, 4), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(E.nsent, 1);
+	check_resp(S(0), 481, &can, "CANCEL");
+	cr_assert_eq(S(0)->path, 4);
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_UNMATCHED), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 0, "no record for a 481");
+	/* CANCEL never gets 420 (9.2: it carries no Require; 8.2.2.3). */
+	can_req.extra = "Require: foo\r\n";
+	feed(0, &can_req, 4);
+	check_resp(S(1), 481, &can_req, "CANCEL");
+	env_down();
+}
+
+Test(cancel, retransmitted_cancel_gets_the_same_200_and_one_487)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-c4", "call-c4");
+	struct req can = CAN("z9hG4bK-c4", "call-c4");
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	run_for(1 * SEC);
+	feed(0, &can, 2);
+	run_for(100 * MS);
+	feed(0, &can, 2);
+	cr_assert_eq(E.nsent, 5);
+	check_cancel_pair(2, 3, &inv, &can, 0);
+	check_resp(S(4), 200, &can, "CANCEL");
+	cr_assert_eq(S(4)->len, S(2)->len);
+	cr_assert_eq(memcmp(S(4)->buf, S(2)->buf, S(2)->len), 0, "same 200 again");
+	cr_assert_eq(CT(SC_CANCEL_C_TX_487), 1, "one 487");
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_RETRANS), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_MATCHED), 1);
+	env_down();
+}
+
+Test(cancel, retransmitted_invite_gets_last_response_not_a_new_transaction)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-r1", "call-r1");
+	struct req can = CAN("z9hG4bK-r1", "call-r1");
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	run_for(200 * MS);
+	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(E.nsent, 2);
+	check_resp(S(1), 100, &inv, "INVITE");
+	same_tag(S(0), S(1));
+	run_for(1 * SEC);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 180, &inv, "INVITE");
+	feed(0, &inv, 1);
+	check_resp(S(3), 180, &inv, "INVITE");
+	same_tag(S(0), S(3));
+	feed(0, &can, 1);
+	check_resp(S(5), 487, &inv, "INVITE");
+	feed(0, &inv, 1);
+	cr_assert_eq(E.nsent, 7);
+	check_resp(S(6), 487, &inv, "INVITE");
+	same_tag(S(0), S(6));
+	cr_assert_eq(C(0, SC_CANCEL_C_INVITE_RETRANS), 3);
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 1, "one transaction");
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_100), 2);
+	env_down();
+}
+
+/* Max-Forwards 0 at a UAS: processed normally (RFC 4475 3.3.11 / 16.3 is for proxies). */
+Test(cancel, max_forwards_zero_invite_is_processed)
+{
+	struct sc_cancel_cfg cfg;
+	struct tmsg *m;
+	struct req inv = INV("z9hG4bK-mf0", "call-mf0");
+	struct req can = CAN("z9hG4bK-mf0", "call-mf0");
+	char *p;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	m = mk(&inv);
+	p = strstr(m->buf, "Max-Forwards: 70");
+	cr_assert_not_null(p);
+	memcpy(p, "Max-Forwards: 00", 16);
+	m->rc = sc_sip_parse(m->buf, m->len, &m->msg);
+	cr_assert_gt(m->rc, 0);
+	cr_assert_eq(m->msg.max_forwards, 0);
+	burst(0, &m, 1, 1, NULL);
+	check_resp(S(0), 100, &inv, "INVITE");
+	feed(0, &can, 1);
+	free(m);
+	env_down();
+}
+
+/* ---- RFC 2543 (no magic cookie, 17.2.3) ------------------------------------------- */
+
+Test(cancel, rfc2543_invite_cancel_ack_matching)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = { .method = "INVITE", .branch = NULL, .call_id = "call-2543",
+			   .cseq = 5, .vias = 2 };
+	struct req inv_b = { .method = "INVITE", .branch = "1234abcd", .call_id = "call-2543b",
+			     .cseq = 5, .vias = 1 };
+	struct req can = { .method = "CANCEL", .branch = NULL, .call_id = "call-2543",
+			   .cseq = 5, .vias = 2 };
+	struct req can_b = { .method = "CANCEL", .branch = "1234abcd",
+			     .call_id = "call-2543b", .cseq = 5, .vias = 1 };
+	struct req ack = { .method = "ACK", .branch = NULL, .call_id = "call-2543", .cseq = 5,
+			   .vias = 2 };
+	char *tag;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	feed(0, &inv_b, 1);
+	cr_assert_eq(E.nsent, 2);
+	/* A retransmission (same fields) matches the transaction. */
+	feed(0, &inv, 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_INVITE_RETRANS), 1);
+	feed(0, &can, 1);
+	cr_assert_eq(E.nsent, 5);
+	check_cancel_pair(3, 4, &inv, &can, 0);
+	feed(0, &can_b, 1);
+	cr_assert_eq(E.nsent, 7);
+	check_cancel_pair(5, 6, &inv_b, &can_b, 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_MATCHED), 2);
+	/* ACK with a To tag other than ours does not match (17.2.3). */
+	ack.to_tag = "not-our-tag";
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_DROPPED);
+	cr_assert_eq(C(0, SC_CANCEL_C_DROP_ACK_NO_MATCH), 1);
+	tag = tag_of(4);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(C(0, SC_CANCEL_C_ACK_ABSORBED), 1);
+	run_for(2 * SEC);
+	for (unsigned i = 7; i < E.nsent; i++)
+		cr_assert(str_eq(&S(i)->msg.call_id, "call-2543b"),
+			  "the ACKed 487 is not retransmitted");
+	free(tag);
+	env_down();
+}
+
+/* ---- table full ------------------------------------------------------------------- */
+
+Test(cancel, table_full_503_with_retry_after_then_recovery)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv[3] = { INV("z9hG4bK-f1", "call-f1"), INV("z9hG4bK-f2", "call-f2"),
+			      INV("z9hG4bK-f3", "call-f3") };
+	struct req can = CAN("z9hG4bK-f1", "call-f1");
+	const char *p;
+
+	base_cfg(&cfg);
+	cfg.retry_after_s = 17;
+	env_up(&cfg, 2);
+	feed(0, &inv[0], 1);
+	feed(0, &inv[1], 1);
+	cr_assert_eq(E.nsent, 2);
+	feed(0, &inv[2], 1);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 503, &inv[2], "INVITE");
+	p = strstr(S(2)->buf, "\r\nRetry-After: 17\r\n");
+	cr_assert_not_null(p, "Retry-After: %.*s", (int)S(2)->len, S(2)->buf);
+	cr_assert_eq(C(0, SC_CANCEL_C_TABLE_FULL), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_503), 1);
+	/* Free one: CANCEL, no ACK, Timer H after 32 s; then the grace period. */
+	feed(0, &can, 1);
+	run_for(33 * SEC);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
+	E.nsent = 0;
+	feed(0, &inv[2], 1);
+	cr_assert_eq(E.nsent, 1);
+	check_resp(S(0), 100, &inv[2], "INVITE");
+	env_down();
+}
+
+/* ---- other methods ---------------------------------------------------------------- */
+
+Test(cancel, options_200_with_allow)
+{
+	struct sc_cancel_cfg cfg;
+	struct req opt = { .method = "OPTIONS", .branch = "z9hG4bK-o1", .call_id = "call-o1",
+			   .cseq = 9, .vias = 2 };
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	cr_assert_eq(feed(0, &opt, 1), SC_CANCEL_V_RESPONDED);
+	check_resp(S(0), 200, &opt, "OPTIONS");
+	cr_assert_not_null(strstr(S(0)->buf, "\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"));
+	feed(0, &opt, 1);
+	cr_assert_eq(memcmp(S(1)->buf, S(0)->buf, S(0)->len), 0,
+		     "a retransmission gets the same response");
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 0);
+	env_down();
+}
+
+struct method_case {
+	const char *method;
+	const char *extra;
+	unsigned status;
+	const char *must_have;
+};
+
+Test(cancel, method_and_require_rejections_405_501_420)
+{
+	static const struct method_case cases[] = {
+		{ "REGISTER", NULL, 405, "\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n" },
+		{ "SUBSCRIBE", NULL, 405, "\r\nAllow: " },
+		{ "PRACK", NULL, 405, "\r\nAllow: " },
+		{ "FOOBAR", NULL, 501, NULL },
+		{ "NEWMETHOD", "Require: foo\r\n", 501, NULL },	/* 8.2.1 before 8.2.2 */
+		{ "INVITE", "Require: foo, bar\r\n", 420, "\r\nUnsupported: foo, bar\r\n" },
+		{ "OPTIONS", "Require: 100rel\r\n", 420, "\r\nUnsupported: 100rel\r\n" },
+		{ "BYE", "Require: timer\r\n", 420, "\r\nUnsupported: timer\r\n" },
+		{ "BYE", NULL, 481, NULL },	/* 15.1.2: no such dialog */
+	};
+	struct sc_cancel_cfg cfg;
+	unsigned i;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char cid[32];
+		struct req r = { .method = cases[i].method, .branch = "z9hG4bK-m",
+				 .call_id = cid, .cseq = 3, .vias = 2, .extra = cases[i].extra,
+				 .to_tag = strcmp(cases[i].method, "BYE") == 0 ? "t9" : NULL };
+
+		snprintf(cid, sizeof(cid), "call-m%u", i);
+		E.nsent = 0;
+		cr_assert_eq(feed(0, &r, 1), SC_CANCEL_V_RESPONDED, "case %u", i);
+		cr_assert_eq(E.nsent, 1, "case %u", i);
+		check_resp(S(0), cases[i].status, &r, cases[i].method);
+		if (cases[i].must_have != NULL)
+			cr_assert_not_null(strstr(S(0)->buf, cases[i].must_have), "case %u: %s",
+					   i, S(0)->buf);
+	}
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 0, "rejected INVITE made no record");
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_420), 3);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_405), 3);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_501), 2);
+	env_down();
+}
+
+/* An INVITE with a To tag we do not know: a dialog we do not have (12.2.2). */
+Test(cancel, invite_with_unknown_to_tag_gets_481)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-reinv", "call-reinv");
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	inv.to_tag = "nosuch";
+	feed(0, &inv, 1);
+	cr_assert_eq(E.nsent, 1);
+	check_resp(S(0), 481, &inv, "INVITE");
+	env_down();
+}
+
+/* ---- malformed and unroutable ------------------------------------------------------- */
+
+Test(cancel, malformed_requests_400_505_or_counted_drop)
+{
+	struct sc_cancel_cfg cfg;
+	struct req bad_ver = INV("z9hG4bK-v", "call-v");
+	struct req bad_cseq = INV("z9hG4bK-cs", "call-cs");
+	struct req bad_ack = { .method = "ACK", .branch = "z9hG4bK-ba", .call_id = "call-ba",
+			       .vias = 1, .cseq_override = "x ACK" };
+	struct tmsg *m;
+	uint8_t v;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	bad_ver.version = "SIP/7.0";
+	m = mk(&bad_ver);
+	cr_assert_lt(m->rc, 0);
+	burst(0, &m, 1, 1, &v);
+	cr_assert_eq(v, SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(E.nsent, 1);
+	cr_assert_eq(S(0)->msg.status, 505);
+	cr_assert(str_eq(&S(0)->msg.call_id, "call-v"));
+	free(m);
+
+	bad_cseq.cseq_override = "1 BYE";	/* CSeq method differs from the method */
+	m = mk(&bad_cseq);
+	cr_assert_lt(m->rc, 0);
+	burst(0, &m, 1, 1, &v);
+	cr_assert_eq(E.nsent, 2);
+	cr_assert_eq(S(1)->msg.status, 400);
+	cr_assert(str_eq(&S(1)->msg.vias[0].branch, "z9hG4bK-cs"));
+	free(m);
+
+	/* A malformed ACK is never answered. */
+	m = mk(&bad_ack);
+	cr_assert_lt(m->rc, 0);
+	burst(0, &m, 1, 1, &v);
+	cr_assert_eq(v, SC_CANCEL_V_DROPPED);
+	cr_assert_eq(E.nsent, 2);
+	free(m);
+
+	/* No Via: nowhere to send a response (18.2.2). */
+	m = calloc(1, sizeof(*m));
+	m->len = (size_t)snprintf(m->buf, sizeof(m->buf),
+				  "INVITE sip:bob@198.18.0.2 SIP/2.0\r\nFrom: <sip:a@b>;tag=1\r\n"
+				  "To: <sip:bob@198.18.0.2>\r\nCall-ID: nv\r\nCSeq: 1 INVITE\r\n"
+				  "Content-Length: 0\r\n\r\n");
+	m->rc = sc_sip_parse(m->buf, m->len, &m->msg);
+	burst(0, &m, 1, 1, &v);
+	cr_assert_eq(v, SC_CANCEL_V_DROPPED);
+	cr_assert_eq(E.nsent, 2);
+	cr_assert_eq(C(0, SC_CANCEL_C_DROP_UNROUTABLE), 1);
+	free(m);
+
+	/* Responses are not ours: dropped, counted. */
+	m = calloc(1, sizeof(*m));
+	m->len = (size_t)snprintf(m->buf, sizeof(m->buf),
+				  "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKx\r\n"
+				  "From: <sip:a@b>;tag=1\r\nTo: <sip:bob@c>;tag=2\r\nCall-ID: r1\r\n"
+				  "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+	m->rc = sc_sip_parse(m->buf, m->len, &m->msg);
+	cr_assert_gt(m->rc, 0);
+	burst(0, &m, 1, 1, &v);
+	cr_assert_eq(v, SC_CANCEL_V_DROPPED);
+	cr_assert_eq(C(0, SC_CANCEL_C_DROP_RESPONSE), 1);
+	free(m);
+
+	/* Garbage: no answer. */
+	m = calloc(1, sizeof(*m));
+	m->len = (size_t)snprintf(m->buf, sizeof(m->buf), "hello world\r\n\r\n");
+	m->rc = sc_sip_parse(m->buf, m->len, &m->msg);
+	cr_assert_lt(m->rc, 0);
+	burst(0, &m, 1, 1, &v);
+	cr_assert_eq(v, SC_CANCEL_V_DROPPED);
+	cr_assert_eq(E.nsent, 2);
+	free(m);
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 0);
+	env_down();
+}
+
+/* ---- bursts ------------------------------------------------------------------------- */
+
+Test(cancel, invite_and_cancel_in_one_burst)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-b1", "call-b1");
+	struct req can = CAN("z9hG4bK-b1", "call-b1");
+	struct req inv2 = INV("z9hG4bK-b2", "call-b2");
+	struct tmsg *m[4];
+	uint8_t v[4];
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	env_up(&cfg, CAP);
+	m[0] = mk(&inv);
+	m[1] = mk(&inv);	/* retransmission inside the burst */
+	m[2] = mk(&can);
+	m[3] = mk(&inv2);
+	burst(0, m, 4, 1, v);
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 2);
+	cr_assert_eq(C(0, SC_CANCEL_C_INVITE_RETRANS), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_MATCHED), 1, "CANCEL right behind its INVITE matches");
+	check_resp(S(0), 100, &inv, "INVITE");
+	check_resp(S(1), 180, &inv, "INVITE");
+	check_resp(S(2), 180, &inv, "INVITE");
+	check_cancel_pair(3, 4, &inv, &can, 0);
+	check_resp(S(5), 100, &inv2, "INVITE");
+	for (unsigned i = 0; i < 4; i++)
+		free(m[i]);
+	m[0] = mk(&can);
+	m[1] = mk(&(struct req)CAN("z9hG4bK-b2", "call-b2"));
+	burst(0, m, 2, 1, NULL);
+	free(m[0]);
+	free(m[1]);
+	env_down();
+}
+
+/* ---- two cores ----------------------------------------------------------------------- */
+
+Test(cancel, cross_core_cancel_one_487_owner_runs_timers)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-x1", "call-x1");
+	struct req can = CAN("z9hG4bK-x1", "call-x1");
+	struct req ack = { .method = "ACK", .branch = "z9hG4bK-x1", .call_id = "call-x1",
+			   .cseq = 1, .vias = 1 };
+	uint64_t tc;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.final_code = 486;
+	cfg.final_delay_us = 3 * SEC;
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	run_for(1 * SEC);
+	cr_assert_eq(E.nsent, 2);
+	/* The CANCEL lands on core 1: it wins the CAS and sends 200 + 487 itself. */
+	tc = E.vc.now_us;
+	feed(1, &can, 2);
+	poll_all();
+	cr_assert_eq(E.nsent, 4);
+	check_cancel_pair(2, 3, &inv, &can, 0);
+	cr_assert_eq(S(2)->ctx, 1);
+	cr_assert_eq(S(3)->ctx, 1);
+	cr_assert_eq(S(3)->path, 1, "487 along the record's path");
+	cr_assert_eq(C(1, SC_CANCEL_C_RING_POSTED), 1, "core 1 asks the owner");
+	/* A retransmitted INVITE on core 1 gets the 487 too, from the shared record. */
+	feed(1, &inv, 1);
+	check_resp(S(4), 487, &inv, "INVITE");
+	/* The owner drains its ring and runs Timer G; its final timer (486) lost the CAS. */
+	run_to(tc + 4 * SEC);
+	cr_assert_eq(C(0, SC_CANCEL_C_RING_DRAINED), 1);
+	cr_assert_eq(CT(SC_CANCEL_C_TX_486), 0, "exactly one final: the 487");
+	cr_assert_geq(C(0, SC_CANCEL_C_TIMER_G_RETRANS), 2);
+	for (unsigned i = 5; i < E.nsent; i++) {
+		check_resp(S(i), 487, &inv, "INVITE");
+		cr_assert_eq(S(i)->ctx, 0, "Timer G runs on the owner");
+		same_tag(S(0), S(i));
+	}
+	cr_assert_eq(S(5)->t_us - tc, 500 * MS);
+	/* ACK on core 1 too: CAS to Confirmed, the owner cancels G and runs Timer I. */
+	tag = tag_of(0);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(1, &ack, 1), SC_CANCEL_V_ABSORBED);
+	unsigned n = E.nsent;
+
+	run_for(4900 * MS);
+	cr_assert_eq(E.nsent, n, "no Timer G after the ACK");
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
+	run_for(200 * MS);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_I_EXPIRED), 1);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
+	cr_assert_eq(CT(SC_CANCEL_C_TX_487), 1 + 1 + C(0, SC_CANCEL_C_TIMER_G_RETRANS));
+	cr_assert_eq(sc_cancel_live_records(E.ctx[1]), 0, "core 1 owns nothing");
+	free(tag);
+	env_down();
+}
+
+/* ---- 2xx (13.3.1.4) and BYE (15.1.2) -------------------------------------------------- */
+
+Test(cancel, answer_200_retransmitted_until_ack_then_bye)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-ok1", "call-ok1");
+	struct req can = CAN("z9hG4bK-ok1", "call-ok1");
+	struct req ack = { .method = "ACK", .branch = "z9hG4bK-newbranch", .call_id = "call-ok1",
+			   .cseq = 1, .vias = 1 };
+	struct req bye = { .method = "BYE", .branch = "z9hG4bK-bye", .call_id = "call-ok1",
+			   .cseq = 2, .vias = 1 };
+	uint64_t t0, ta;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.final_code = 200;
+	cfg.final_delay_us = 2 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 2 * SEC);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 200, &inv, "INVITE");
+	same_tag(S(0), S(2));
+	cr_assert_not_null(strstr(S(2)->buf, "\r\nContact: <sip:bob@198.18.0.2>\r\n"),
+			   "12.1.1: a 2xx to INVITE carries Contact");
+	/* 13.3.1.4: the 2xx again at T1, 3*T1, 7*T1 ... while no ACK. */
+	ta = S(2)->t_us;
+	run_to(ta + 3600 * MS);
+	cr_assert_eq(E.nsent, 6);
+	cr_assert_eq(S(3)->t_us - ta, 500 * MS);
+	cr_assert_eq(S(4)->t_us - ta, 1500 * MS);
+	cr_assert_eq(S(5)->t_us - ta, 3500 * MS);
+	check_resp(S(5), 200, &inv, "INVITE");
+	/* CANCEL after the 2xx: 200, no effect (9.2). INVITE retransmission: the 2xx again. */
+	feed(0, &can, 1);
+	check_resp(S(6), 200, &can, "CANCEL");
+	feed(0, &inv, 1);
+	check_resp(S(7), 200, &inv, "INVITE");
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_487), 0);
+	/* The ACK for the 2xx has a new branch (17.1.1.3): matched by dialog. */
+	tag = tag_of(2);
+	ack.to_tag = tag;
+	ack.cseq = 7;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_DROPPED, "ACK with another CSeq: no match");
+	ack.cseq = 1;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(C(0, SC_CANCEL_C_ACK_2XX), 1);
+	unsigned n = E.nsent;
+
+	run_for(10 * SEC);
+	cr_assert_eq(E.nsent, n, "the ACK stops the 2xx retransmissions");
+	/* BYE in the dialog: 200; again: 200; in an unknown dialog: 481. */
+	bye.to_tag = tag;
+	cr_assert_eq(feed(0, &bye, 5), SC_CANCEL_V_RESPONDED);
+	check_resp(S(n), 200, &bye, "BYE");
+	cr_assert_eq(S(n)->path, 5);
+	feed(0, &bye, 5);
+	check_resp(S(n + 1), 200, &bye, "BYE");
+	cr_assert_eq(C(0, SC_CANCEL_C_BYE_MATCHED), 1);
+	bye.call_id = "call-other";
+	feed(0, &bye, 5);
+	check_resp(S(n + 2), 481, &bye, "BYE");
+	cr_assert_eq(C(0, SC_CANCEL_C_BYE_UNMATCHED), 1);
+	free(tag);
+	env_down();
+}
+
+Test(cancel, answer_200_without_ack_gives_up_after_64_t1)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-ok2", "call-ok2");
+	uint64_t ta;
+	unsigned i, retr = 0;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	cfg.final_code = 200;
+	cfg.final_delay_us = 0;
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	cr_assert_eq(E.nsent, 3, "100, 180, 200 at once");
+	check_resp(S(2), 200, &inv, "INVITE");
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 2, "INVITE and dialog records");
+	ta = S(2)->t_us;
+	run_to(ta + 32 * SEC);
+	for (i = 3; i < E.nsent; i++) {
+		check_resp(S(i), 200, &inv, "INVITE");
+		retr++;
+	}
+	cr_assert_eq(retr, 10, "same schedule as Timer G");
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_2XX_GIVEUP), 1);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
+	env_down();
+}
