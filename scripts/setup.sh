@@ -13,7 +13,7 @@ PACKAGES=(
 	# benchmark peers (linked only into bench/)
 	libosip2-dev libsofia-sip-ua-dev libre-dev
 	# lab test bed
-	iproute2 sip-tester tshark kamailio procps
+	iproute2 sip-tester tshark kamailio procps ethtool
 )
 
 missing=()
