@@ -319,6 +319,7 @@ sc_txn_lookup_bulk(struct sc_txn_table *t, unsigned thread_id, struct sc_txn_key
 	const void *dk[RTE_HASH_LOOKUP_BULK_MAX];
 	hash_sig_t sig[RTE_HASH_LOOKUP_BULK_MAX];
 	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+	struct sc_txn_rec *recs[RTE_HASH_LOOKUP_BULK_MAX];
 	unsigned hits = 0;
 	unsigned base, i, m;
 
@@ -332,15 +333,23 @@ sc_txn_lookup_bulk(struct sc_txn_table *t, unsigned thread_id, struct sc_txn_key
 			sig[i] = digest_sig(k->digest);
 		}
 		rte_hash_lookup_with_hash_bulk(t->h, dk, sig, m, pos);
+		/*
+		 * Two more dependent misses per hit (slot, record): issue every slot
+		 * load, then every record prefetch, before the first compare.
+		 */
+		for (i = 0; i < m; i++)
+			if (pos[i] >= 0)
+				rte_prefetch0(&t->slot[pos[i]]);
 		for (i = 0; i < m; i++) {
-			struct sc_txn_rec *r = slot_rec(t, pos[i]);
-
-			if (r != NULL)
-				rte_prefetch0(r);
+			recs[i] = slot_rec(t, pos[i]);
+			if (recs[i] != NULL) {
+				rte_prefetch0(recs[i]);
+				rte_prefetch0(recs[i]->area);
+			}
 		}
 		for (i = 0; i < m; i++) {
 			const struct sc_txn_key *k = keys[base + i];
-			struct sc_txn_rec *r = slot_rec(t, pos[i]);
+			struct sc_txn_rec *r = recs[i];
 
 			out[base + i] = NULL;
 			if (r == NULL)

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transaction table benchmark: bulk lookups (hash + rte_hash bulk + exact compare)
+ * per second per core with 1M pending transactions (200k with SC_BENCH_QUICK=1),
+ * insert+delete per second, and bytes per pending transaction.
+ *
+ * Baseline, in the same process: a bare rte_hash with the same flags and the same
+ * 16-byte digests, looked up with rte_hash_lookup_with_hash_bulk() from precomputed
+ * signatures: no key hashing, no slot/record access, no exact compare. For
+ * insert+delete the baseline is rte_hash add + del + free_key_with_position of the
+ * same digests. Ratio = table cycles / baseline cycles.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_hash.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_prefetch.h>
+#include <rte_random.h>
+
+#include "sc_txn.h"
+
+#define RUNS		5
+#define BURST		32	/* one rx burst (DESIGN.md) */
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t
+median(uint64_t *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+static size_t
+heap_alloc_bytes(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t total = 0;
+	unsigned s;
+
+	for (s = 0; s < rte_socket_count(); s++) {
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &st) == 0)
+			total += st.heap_allocsz_bytes;
+	}
+	return total;
+}
+
+#define BRANCH_LEN	23	/* "z9hG4bK" + 16 hex digits */
+
+static const char *const hosts[] = {
+	"198.18.0.1", "198.18.7.33", "pbx1.carrier.example.net", "198.19.200.4",
+};
+
+/* The branch of pending transaction i (what a real UA would put in its Via). */
+static void
+make_branch(char *b, uint64_t i)
+{
+	char tmp[BRANCH_LEN + 1];
+
+	snprintf(tmp, sizeof(tmp), "z9hG4bK%016" PRIx64,
+		 (uint64_t)(i * UINT64_C(0x9e3779b97f4a7c15)));
+	memcpy(b, tmp, BRANCH_LEN);
+}
+
+/*
+ * Build the 17.2.3 server key of INVITE i from parsed fields, as the worker does
+ * after sc_sip_parse: the message struct is reused, only the slices change.
+ */
+static inline void
+make_key(struct sc_sip_msg *m, struct sc_txn_key *k, const char *branches, uint64_t i)
+{
+	m->vias[0].branch.p = branches + i * BRANCH_LEN;
+	m->vias[0].host.p = hosts[i & 3];
+	m->vias[0].host.len = (uint32_t)strlen(hosts[i & 3]);
+	m->vias[0].port = (uint16_t)(5060 + (i & 1));
+	if (sc_txn_key_server(m, k) != 0)
+		abort();
+}
+
+static void
+msg_init(struct sc_sip_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = SC_SIP_REQUEST;
+	m->method = SC_METHOD_INVITE;
+	m->cseq_method = SC_METHOD_INVITE;
+	m->via_count = 1;
+	m->vias[0].branch.len = BRANCH_LEN;
+	m->vias[0].transport.p = "UDP";
+	m->vias[0].transport.len = 3;
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal_argv[] = {
+		argv[0], "-l", "0", "--no-huge", "--no-pci", "-m", "2048", "--file-prefix",
+		prefix, "--log-level=lib.eal:error", "--no-telemetry", NULL,
+	};
+	const char *q = getenv("SC_BENCH_QUICK");
+	bool quick = q != NULL && strcmp(q, "1") == 0;
+	uint32_t n = quick ? 200000 : 1000000;
+	uint32_t nlook = quick ? 200000 : 1000000;	/* lookups per run */
+	uint32_t nchurn = quick ? 16384 : 32768;	/* insert+delete pairs per run */
+	uint32_t ntot = 2 * n + nchurn;			/* hits, misses, churn */
+	struct sc_txn_table_params tp;
+	struct rte_hash_parameters hp;
+	struct sc_sip_msg *msg;
+	struct sc_txn_key *kb;				/* one burst of keys, hot */
+	struct sc_txn_key *kp[BURST];
+	struct sc_txn_rec *out[BURST];
+	uint8_t (*digests)[SC_TXN_DIGEST_LEN];
+	uint8_t bd[BURST][SC_TXN_DIGEST_LEN];
+	const void *dk[BURST];
+	hash_sig_t sig[BURST];
+	int32_t pos[BURST];
+	char *branches;
+	uint32_t *idx_hit, *idx_miss;
+	uint64_t t_hit[RUNS], t_miss[RUNS], b_hit[RUNS], b_miss[RUNS], t_ch[RUNS], b_ch[RUNS];
+	uint64_t k_build[RUNS];
+	uint64_t t0, hz, sink = 0;
+	size_t before, after;
+	struct sc_txn_table *t;
+	struct rte_hash *bh;
+	unsigned r, i, j;
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "sc_bench_table_%d", (int)getpid());
+	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	hz = rte_get_tsc_hz();
+	msg = malloc(sizeof(*msg));
+	kb = malloc(sizeof(*kb) * BURST);
+	branches = malloc((size_t)ntot * BRANCH_LEN);
+	digests = malloc(sizeof(*digests) * ntot);
+	idx_hit = malloc(sizeof(*idx_hit) * nlook);
+	idx_miss = malloc(sizeof(*idx_miss) * nlook);
+	if (msg == NULL || kb == NULL || branches == NULL || digests == NULL ||
+	    idx_hit == NULL || idx_miss == NULL)
+		return 1;
+	msg_init(msg);
+	for (i = 0; i < ntot; i++)
+		make_branch(branches + (size_t)i * BRANCH_LEN, i);
+	for (i = 0; i < nlook; i++) {
+		idx_hit[i] = (uint32_t)(rte_rand() % n);
+		idx_miss[i] = n + (uint32_t)(rte_rand() % n);
+	}
+	for (j = 0; j < BURST; j++)
+		kp[j] = &kb[j];
+
+	/* Capacity = the pending set plus the churn set: bytes are per capacity. */
+	before = heap_alloc_bytes();
+	memset(&tp, 0, sizeof(tp));
+	tp.name = "bench_txn";
+	tp.capacity_per_owner = n + nchurn;
+	tp.owners = 1;
+	tp.socket_id = SOCKET_ID_ANY;
+	t = sc_txn_table_create(&tp);
+	if (t == NULL) {
+		perror("sc_txn_table_create");
+		return 1;
+	}
+	after = heap_alloc_bytes();
+	sc_txn_thread_register(t, 0);
+	for (i = 0; i < ntot; i++) {
+		make_key(msg, &kb[0], branches, i);
+		sc_txn_key_hash(t, &kb[0]);
+		memcpy(digests[i], kb[0].digest, SC_TXN_DIGEST_LEN);
+	}
+
+	t0 = rte_rdtsc();
+	for (i = 0; i < n; i++) {
+		struct sc_txn_rec *rec;
+
+		make_key(msg, &kb[0], branches, i);
+		rec = sc_txn_alloc(t, 0, &kb[0], SC_TXN_SRV_PROCEEDING);
+		if (rec == NULL || sc_txn_insert(t, rec) != 0) {
+			fprintf(stderr, "fill failed at %u\n", i);
+			return 1;
+		}
+	}
+	printf("table: fill %u pending transactions: %" PRIu64 " cycles/insert (key build "
+	       "included)\n", n, (rte_rdtsc() - t0) / n);
+
+	/* Baseline hash: same flags, same digests. */
+	memset(&hp, 0, sizeof(hp));
+	hp.name = "bench_bare";
+	hp.entries = n + nchurn;
+	hp.key_len = SC_TXN_DIGEST_LEN;
+	hp.socket_id = SOCKET_ID_ANY;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	bh = rte_hash_create(&hp);
+	if (bh == NULL) {
+		fprintf(stderr, "rte_hash_create baseline failed\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t s;
+
+		memcpy(&s, digests[i], 4);
+		if (rte_hash_add_key_with_hash(bh, digests[i], s) < 0)
+			return 1;
+	}
+
+	for (r = 0; r < RUNS; r++) {
+		uint32_t *idxs[2] = { idx_hit, idx_miss };
+		uint64_t *res[2] = { &t_hit[r], &t_miss[r] };
+		uint64_t *bres[2] = { &b_hit[r], &b_miss[r] };
+		unsigned which;
+
+		k_build[r] = 0;
+		for (which = 0; which < 2; which++) {
+			uint32_t *idx = idxs[which];
+			uint64_t acc = 0, bacc = 0, kacc = 0;
+			unsigned hits = 0;
+
+			for (i = 0; i + BURST <= nlook; i += BURST) {
+				/* The worker builds the burst's keys from parsed messages ... */
+				for (j = 0; j < BURST; j++)
+					rte_prefetch0(branches + (size_t)idx[i + j] * BRANCH_LEN);
+				t0 = rte_rdtsc();
+				for (j = 0; j < BURST; j++)
+					make_key(msg, &kb[j], branches, idx[i + j]);
+				kacc += rte_rdtsc() - t0;
+				/* ... then hashes them, one bulk lookup, exact compares. */
+				t0 = rte_rdtsc();
+				hits += sc_txn_lookup_bulk(t, 0, kp, BURST, out);
+				acc += rte_rdtsc() - t0;
+				sc_txn_quiescent(t, 0);
+
+				/* Baseline: the same digests, signatures given, nothing else. */
+				for (j = 0; j < BURST; j++) {
+					memcpy(bd[j], digests[idx[i + j]], SC_TXN_DIGEST_LEN);
+					dk[j] = bd[j];
+					memcpy(&sig[j], bd[j], 4);
+				}
+				t0 = rte_rdtsc();
+				rte_hash_lookup_with_hash_bulk(bh, dk, sig, BURST, pos);
+				bacc += rte_rdtsc() - t0;
+				sink += (uint64_t)pos[0];
+			}
+			if (hits != (which == 0 ? nlook / BURST * BURST : 0)) {
+				fprintf(stderr, "unexpected hits %u\n", hits);
+				return 1;
+			}
+			*res[which] = acc;
+			*bres[which] = bacc;
+			k_build[r] += kacc;
+		}
+
+		/* Insert + delete (reclaimed after the grace period) of fresh keys at n load. */
+		t0 = rte_rdtsc();
+		for (i = 0; i < nchurn; i++) {
+			struct sc_txn_rec *rec;
+
+			make_key(msg, &kb[0], branches, 2ULL * n + i);
+			rec = sc_txn_alloc(t, 0, &kb[0], SC_TXN_SRV_PROCEEDING);
+			if (rec == NULL || sc_txn_insert(t, rec) != 0)
+				return 1;
+			out[i % BURST] = rec;
+			if (i % BURST == BURST - 1) {
+				for (j = 0; j < BURST; j++)
+					sc_txn_delete(t, out[j]);
+				sc_txn_quiescent(t, 0);
+			}
+		}
+		while (sc_txn_limbo_count(t, 0) != 0)
+			sc_txn_quiescent(t, 0);
+		t_ch[r] = rte_rdtsc() - t0;
+
+		t0 = rte_rdtsc();
+		for (i = 0; i < nchurn; i++) {
+			const uint8_t *d = digests[2 * n + i];
+			uint32_t s;
+			int32_t p, p2;
+
+			memcpy(&s, d, 4);
+			p = rte_hash_add_key_with_hash(bh, d, s);
+			p2 = rte_hash_del_key_with_hash(bh, d, s);
+			if (p < 0 || p2 != p)
+				return 1;
+			rte_hash_free_key_with_position(bh, p);
+		}
+		b_ch[r] = rte_rdtsc() - t0;
+	}
+
+	{
+		uint32_t nl = nlook / BURST * BURST;
+		double cyc_h = (double)median(t_hit, RUNS) / nl;
+		double cyc_m = (double)median(t_miss, RUNS) / nl;
+		double bcyc_h = (double)median(b_hit, RUNS) / nl;
+		double bcyc_m = (double)median(b_miss, RUNS) / nl;
+		double cyc_k = (double)median(k_build, RUNS) / (2.0 * nl);
+		double cyc_c = (double)median(t_ch, RUNS) / nchurn;
+		double bcyc_c = (double)median(b_ch, RUNS) / nchurn;
+		double per_txn = (double)(after - before) / tp.capacity_per_owner;
+		struct sc_txn_counters c;
+
+		printf("table: %u pending, TSC %.2f GHz, bursts of %d, median of %d runs%s\n", n,
+		       (double)hz / 1e9, BURST, RUNS, quick ? " (SC_BENCH_QUICK)" : "");
+		printf("table: key build (17.2.3 server key from parsed fields) %6.1f cycles/key\n",
+		       cyc_k);
+		printf("table: lookup hit  %6.1f cycles/op  %6.2f M/s/core  baseline %6.1f cycles/op"
+		       "  ratio %.2f\n", cyc_h, (double)hz / cyc_h / 1e6, bcyc_h, cyc_h / bcyc_h);
+		printf("table: lookup miss %6.1f cycles/op  %6.2f M/s/core  baseline %6.1f cycles/op"
+		       "  ratio %.2f\n", cyc_m, (double)hz / cyc_m / 1e6, bcyc_m, cyc_m / bcyc_m);
+		printf("table: key build + lookup hit %6.1f cycles/op  %6.2f M/s/core\n",
+		       cyc_k + cyc_h, (double)hz / (cyc_k + cyc_h) / 1e6);
+		printf("table: insert+delete %6.1f cycles/pair  %6.2f M pairs/s  baseline %6.1f"
+		       " cycles/pair  ratio %.2f\n", cyc_c, (double)hz / cyc_c / 1e6, bcyc_c,
+		       cyc_c / bcyc_c);
+		printf("table: bytes per pending transaction %.1f (record %zu + hash, slot array "
+		       "and pools %.1f) at capacity %u, target <= 1024\n", per_txn,
+		       sizeof(struct sc_txn_rec), per_txn - (double)sizeof(struct sc_txn_rec),
+		       tp.capacity_per_owner);
+		printf("table: baseline = bare rte_hash_lookup_with_hash_bulk of the same 16-byte "
+		       "digests (LF|MW|EXT), no key hashing, no slot/record access, no exact "
+		       "compare; insert+delete baseline = rte_hash add+del+free_key_with_position\n");
+		sc_txn_counters_get(t, 0, &c);
+		printf("table: counters lookups %" PRIu64 " hits %" PRIu64 " misses %" PRIu64
+		       " inserts %" PRIu64 " deletes %" PRIu64 " reclaimed %" PRIu64
+		       " digest_mismatch %" PRIu64 " (sink %" PRIu64 ")\n", c.lookups, c.hits,
+		       c.misses, c.inserts, c.deletes, c.reclaimed, c.digest_mismatch, sink & 1);
+	}
+	rte_hash_free(bh);
+	sc_txn_table_free(t);
+	free(msg);
+	free(kb);
+	free(branches);
+	free(digests);
+	free(idx_hit);
+	free(idx_miss);
+	rte_eal_cleanup();
+	return 0;
+}
