@@ -183,9 +183,9 @@ void sc_net_frag_free(struct sc_net_frag *f);
  * Feed one SC_NET_FRAGMENT mbuf (as classified) at time now_tsc. The context
  * owns m from here on. Returns NULL while more fragments are needed (or when the
  * fragment was invalid and sent to the death row), else the reassembled mbuf,
- * decapped again into *pkt: its class is SC_NET_SIP (pkt->payload flat, copied
- * into the context's scratch when the mbuf is chained; valid until the next call)
- * or SC_NET_DROP (caller frees). The reassembled mbuf is the caller's.
+ * decapped again into *pkt: its class is SC_NET_SIP or SC_NET_DROP (caller
+ * frees). The reassembled mbuf is the caller's; it is usually chained, so
+ * pkt->payload is usually NULL: get it with sc_net_flat_payload().
  */
 struct rte_mbuf *sc_net_reassemble(struct sc_net_frag *f, struct rte_mbuf *m,
 				   const struct sc_net_cfg *cfg, struct sc_net_pkt *pkt,
@@ -199,8 +199,9 @@ uint32_t sc_net_frag_drain(struct sc_net_frag *f);
 
 /*
  * Flat view of an SC_NET_SIP payload: pkt->payload when set, else the payload
- * copied from the chained mbuf into the context's scratch (and pkt->payload set
- * to it). NULL when the payload exceeds the scratch (64 KiB).
+ * copied from the chained mbuf into the context's single scratch buffer (and
+ * pkt->payload set to it), valid until the next copy: finish with it first.
+ * NULL when the payload exceeds the scratch (64 KiB).
  */
 const char *sc_net_flat_payload(struct sc_net_frag *f, const struct rte_mbuf *m,
 				struct sc_net_pkt *pkt);

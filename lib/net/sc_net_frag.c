@@ -122,12 +122,12 @@ sc_net_reassemble(struct sc_net_frag *f, struct rte_mbuf *m, const struct sc_net
 	}
 	/* A NIC cannot check L4 of a fragment; whatever the flags say, check ourselves. */
 	r->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK);
-	if (sc_net_classify(r, cfg, pkt) == SC_NET_SIP && pkt->payload == NULL &&
-	    sc_net_flat_payload(f, r, pkt) == NULL) {
-		pkt->cls = SC_NET_DROP;
-		pkt->drop = SC_NET_DROP_BAD_UDP_LENGTH;
-	}
-	if (pkt->cls == SC_NET_FRAGMENT) {
+	/*
+	 * The payload is usually chained: it stays NULL here so the caller decides
+	 * when to copy it into the scratch (sc_net_flat_payload) and knows that copy
+	 * is overwritten by the next one.
+	 */
+	if (sc_net_classify(r, cfg, pkt) == SC_NET_FRAGMENT) {
 		/* Cannot happen for a datagram rte_ip_frag rebuilt; never loop on it. */
 		pkt->cls = SC_NET_DROP;
 		pkt->drop = SC_NET_DROP_BAD_FRAGMENT;

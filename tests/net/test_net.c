@@ -1151,6 +1151,8 @@ reassemble(int v, const int order[3], int vlan)
 	cr_expect_gt(r->nb_segs, 1, "chained");
 	cr_expect_eq(pkt.has_vlan, vlan >= 0);
 	cr_expect_eq(pkt.payload_len, sizeof(body));
+	cr_expect_null(pkt.payload, "chained: the caller asks for the flat copy");
+	cr_assert_not_null(sc_net_flat_payload(f, r, &pkt));
 	cr_assert_not_null(pkt.payload);
 	cr_expect_eq(memcmp(pkt.payload, body, sizeof(body)), 0, "payload is the original");
 	cr_expect_eq(pkt.src_port, 5070);
