@@ -432,7 +432,8 @@ sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 		if (rc < 0)
 			return rc;
 	}
-	if (cfg->n_local_ips == 0) {
+	/* The proxy role stops with its own message in main() before this matters. */
+	if (cfg->n_local_ips == 0 && cfg->role == SC_APP_ROLE_UAS) {
 		fprintf(stderr, "sipcancel: at least one --local-ip is needed (the addresses "
 			"ARP/ND and SIP are answered for)\n");
 		return -EINVAL;
