@@ -167,6 +167,8 @@ status=1
 # Stop what we started (by pid), then remove the namespaces. Runs on every exit.
 cleanup() {
 	local rc=$?
+	# Nothing here may stop the cleanup half way (a kill of a process that is gone).
+	set +e
 	trap - EXIT INT TERM HUP
 	[ -n "$sipp_pid" ] && kill -TERM "$sipp_pid" 2>/dev/null
 	if [ -n "$sut_pid" ] && kill -0 "$sut_pid" 2>/dev/null; then
