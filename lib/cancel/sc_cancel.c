@@ -405,13 +405,19 @@ static void
 notify_owner(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 {
 	unsigned owner = rec->owner;
+	uint64_t ev;
 
 	if (owner == ctx->owner) {
 		reconcile(ctx, rec);
 		return;
 	}
+	/*
+	 * Elements go through uint64_t on both sides: rte_ring copies them as 64-bit
+	 * words, and clang -O3 mis-orders a void * array filled that way (aliasing).
+	 */
+	ev = (uint64_t)(uintptr_t)rec;
 	if (owner >= ctx->n_rings || ctx->rings[owner] == NULL ||
-	    rte_ring_mp_enqueue(ctx->rings[owner], rec) != 0) {
+	    rte_ring_mp_enqueue_elem(ctx->rings[owner], &ev, sizeof(ev)) != 0) {
 		/* The owner's own timers re-read the state and catch up. */
 		cnt(ctx, SC_CANCEL_C_RING_FULL);
 		return;
@@ -1176,13 +1182,14 @@ sc_cancel_poll(struct sc_cancel_ctx *ctx)
 	unsigned work = 0, fired;
 
 	while (r != NULL && work < RING_DRAIN_MAX) {
-		void *objs[32];
-		unsigned i, k = rte_ring_sc_dequeue_burst(r, objs, RTE_DIM(objs), NULL);
+		uint64_t objs[32];
+		unsigned i, k = rte_ring_sc_dequeue_burst_elem(r, objs, sizeof(objs[0]),
+							       RTE_DIM(objs), NULL);
 
 		if (k == 0)
 			break;
 		for (i = 0; i < k; i++) {
-			struct sc_txn_rec *rec = objs[i];
+			struct sc_txn_rec *rec = (struct sc_txn_rec *)(uintptr_t)objs[i];
 
 			/* A stale post for a record since reused is harmless: see reconcile(). */
 			if (rec->owner == ctx->owner)

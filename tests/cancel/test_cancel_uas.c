@@ -27,8 +27,8 @@
 #define CAP		8		/* records per owner */
 #define NCTX		2
 #define MAXSENT		256
-#define MS		1000ULL
-#define SEC		1000000ULL
+#define MS		UINT64_C(1000)
+#define SEC		UINT64_C(1000000)
 #define PATH_LEN	8
 
 /* ---- environment ------------------------------------------------------------- */
