@@ -36,15 +36,21 @@
 
 /* Scenarios; the short name starts every Call-ID so a checker knows the intent. */
 #define SCENARIOS(X) \
-	X(AFTER_RINGING, "cancel-after-ringing", "ring") \
-	X(BEFORE_RINGING, "cancel-before-ringing", "early") \
-	X(UNMATCHED, "unmatched-cancel", "unmatched") \
-	X(AFTER_FINAL, "cancel-after-final", "final") \
-	X(RETRANSMIT, "retransmit", "retrans") \
-	X(RFC2543, "rfc2543", "rfc2543")
+	X(AFTER_RINGING, "cancel-after-ringing", "ring", \
+	  "INVITE, CANCEL, ACK; the UAS has rung (180) before the CANCEL") \
+	X(BEFORE_RINGING, "cancel-before-ringing", "early", \
+	  "INVITE, CANCEL, ACK; for a UAS whose ring delay exceeds the gap") \
+	X(UNMATCHED, "unmatched-cancel", "unmatched", \
+	  "CANCEL for no INVITE (481)") \
+	X(AFTER_FINAL, "cancel-after-final", "final", \
+	  "INVITE, CANCEL, ACK; the UAS sends its final (--final-status) first") \
+	X(RETRANSMIT, "retransmit", "retrans", \
+	  "INVITE twice, CANCEL twice, ACK") \
+	X(RFC2543, "rfc2543", "rfc2543", \
+	  "INVITE, CANCEL; branch without z9hG4bK (even calls) or none (odd)")
 
 enum scenario {
-#define X_ENUM(e, name, tag) SCEN_##e,
+#define X_ENUM(e, name, tag, text) SCEN_##e,
 	SCENARIOS(X_ENUM)
 #undef X_ENUM
 	SCEN_COUNT,
@@ -52,13 +58,19 @@ enum scenario {
 };
 
 static const char *const scen_names[] = {
-#define X_NAME(e, name, tag) name,
+#define X_NAME(e, name, tag, text) name,
 	SCENARIOS(X_NAME)
 #undef X_NAME
 };
 
+static const char *const scen_texts[] = {
+#define X_TEXT(e, name, tag, text) text,
+	SCENARIOS(X_TEXT)
+#undef X_TEXT
+};
+
 static const char *const scen_tags[] = {
-#define X_TAG(e, name, tag) tag,
+#define X_TAG(e, name, tag, text) tag,
 	SCENARIOS(X_TAG)
 #undef X_TAG
 };
@@ -134,6 +146,14 @@ call_packets(int scen, enum pkt_kind *k)
 	case SCEN_UNMATCHED:
 		k[0] = PK_CANCEL;
 		return 1;
+	case SCEN_RFC2543:
+		/*
+		 * No ACK: without the cookie the UAS matches an ACK by the To tag of its
+		 * 487 (17.2.3 / RFC 2543), which a capture cannot know.
+		 */
+		k[0] = PK_INVITE;
+		k[1] = PK_CANCEL;
+		return 2;
 	case SCEN_RETRANSMIT:
 		k[0] = PK_INVITE;
 		k[1] = PK_INVITE;
@@ -556,9 +576,9 @@ usage(FILE *fp)
 		"  -n, --calls N         number of calls (default 1)\n"
 		"  -s, --scenario NAME   default cancel-after-ringing; one of:\n");
 	for (i = 0; i < SCEN_COUNT; i++)
-		fprintf(fp, "                          %s\n", scen_names[i]);
+		fprintf(fp, "          %-22s %s\n", scen_names[i], scen_texts[i]);
 	fprintf(fp,
-		"                          mixed (call i gets scenario i mod 6, in the order above)\n"
+		"          mixed                  call i gets scenario i mod 6, in the order above\n"
 		"  -6, --ipv6            IPv6 (default IPv4)\n"
 		"      --vlan ID         802.1Q tag with VLAN ID 0-4095 (default untagged)\n"
 		"      --src-ip IP       UAC address (default 198.18.0.1, -6: 2001:2::1)\n"
@@ -584,7 +604,7 @@ usage(FILE *fp)
 		"\n"
 		"Limits: the ACK for the 487 has no To tag (a capture cannot know the UAS's\n"
 		"tag); the UAS matches it by the INVITE branch (17.2.3). RFC 2543 calls (no\n"
-		"cookie / no branch) therefore cannot have their ACK matched.\n",
+		"cookie / no branch) would need that tag, so they are sent without an ACK.\n",
 		MAX_SPLIT);
 }
 
