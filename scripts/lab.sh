@@ -29,8 +29,11 @@ Options:
   --rate R           calls per second SIPp starts (default $rate)
   --scenario NAME    after180, retrans, unmatched, before180, a comma list, or all
                      (default all)
-  --lcores LIST      EAL lcore list for sipcancel, main lcore first (default $lcores);
-                     one af_packet queue pair per worker lcore
+  --lcores MAP       EAL --lcores for sipcancel, main lcore first (default $lcores);
+                     one af_packet queue pair per worker lcore; more lcores than
+                     CPUs: e.g. '0@0,1@1,2@1'
+  --transport T      SIPp's UDP mode: u1 one socket for all calls (default), un one
+                     socket (source port) per call, which spreads calls over queues
   --ring-delay MS    sipcancel's delay from 100 to 180 (default $ring_delay); it must
                      stay well above a round trip for before180 to hold
   --sipcancel PATH   the sipcancel binary (default: build/app/sipcancel/sipcancel)
@@ -54,6 +57,7 @@ calls=20
 rate=50
 scenarios=all
 lcores=0,1
+transport=u1
 ring_delay=1000
 sipcancel=""
 sut=sipcancel
@@ -69,6 +73,7 @@ while [ $# -gt 0 ]; do
 	--rate) rate=${2:?}; shift 2 ;;
 	--scenario) scenarios=${2:?}; shift 2 ;;
 	--lcores) lcores=${2:?}; shift 2 ;;
+	--transport) transport=${2:?}; shift 2 ;;
 	--ring-delay) ring_delay=${2:?}; shift 2 ;;
 	--sipcancel) sipcancel=${2:?}; shift 2 ;;
 	--sut) sut=${2:?}; shift 2 ;;
@@ -92,6 +97,7 @@ for v in calls rate ring_delay; do
 	[[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] ||
 		{ echo "lab: --${v/_/-} wants a positive integer" >&2; exit 2; }
 done
+case "$transport" in u1 | un) ;; *) echo "lab: --transport u1|un" >&2; exit 2 ;; esac
 case "$sut" in sipcancel | mock) ;; *) echo "lab: --sut sipcancel|mock" >&2; exit 2 ;; esac
 
 # Names and addresses (198.18.0.0/15 only).
@@ -228,14 +234,19 @@ sut_mac=$(ip -n "$ns_sut" -o link show "$if_sut" | grep -o 'link/ether [0-9a-f:]
 
 # --- the system under test ----------------------------------------------------------
 # Bounds: every process runs under timeout(1); SIPp has -m, -r, -timeout too.
-n_lc=0
-for part in ${lcores//,/ }; do
-	if [[ $part =~ ^([0-9]+)-([0-9]+)$ ]]; then
-		n_lc=$((n_lc + BASH_REMATCH[2] - BASH_REMATCH[1] + 1))
-	else
-		n_lc=$((n_lc + 1))
-	fi
-done
+# EAL --lcores syntax: elements "lcores[@cpus]" split by commas outside parentheses;
+# lcores is N, N-M or a parenthesised list of those. Workers = lcores - the main one.
+n_lc=$(python3 - "$lcores" <<'PY'
+import re, sys
+ids = set()
+for elem in re.split(r",(?![^()]*\))", sys.argv[1]):
+    for part in elem.split("@")[0].strip("()").split(","):
+        a, _, b = part.partition("-")
+        if a.strip().isdigit():
+            ids.update(range(int(a), int(b or a) + 1))
+print(len(ids))
+PY
+)
 workers=$((n_lc > 1 ? n_lc - 1 : 1))
 n_sc=$(echo $scenarios | wc -w)
 per_scenario_s=$((calls / rate + ring_delay / 1000 + 30))
@@ -246,7 +257,7 @@ if [ "$sut" = sipcancel ]; then
 	say "sipcancel: $sipcancel, lcores $lcores, $workers queue pair(s), ring delay" \
 		"${ring_delay} ms"
 	timeout -k 5 "$budget_s" ip netns exec "$ns_sut" "$sipcancel" \
-		-l "$lcores" --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
+		--lcores "$lcores" --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
 		--vdev "net_af_packet0,iface=$if_sut,qpairs=$workers" \
 		--log-level=lib.eal:error \
 		-- --role uas --local-ip "$sut_ip" --sip-port "$sip_port" \
@@ -265,7 +276,10 @@ fi
 # probe is one UDP datagram to the discard port, which sipcancel counts as a drop.
 ready=0
 for _ in $(seq 60); do
-	kill -0 "$sut_pid" 2>/dev/null || break
+	if ! kill -0 "$sut_pid" 2>/dev/null; then
+		tail -30 "$workdir/"*.log >&2 || true
+		die "$sut exited during start-up (log: $workdir)"
+	fi
 	ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$sut_ip/9" 2>/dev/null || true
 	sleep 0.5
 	if [ "$sut" = mock ] && ! grep -q ready "$workdir/mock.log"; then
@@ -300,7 +314,7 @@ for s in $scenarios; do
 	rc=0
 	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
 		ip netns exec "$ns_uac" sipp -sf "$here/sipp/uac_$s.xml" -s service \
-		-i "$uac_ip" -p "$uac_port" "$sut_ip:$sip_port" \
+		-t "$transport" -max_socket 1000 -i "$uac_ip" -p "$uac_port" "$sut_ip:$sip_port" \
 		-m "$calls" -r "$rate" -l "$limit" \
 		-timeout "${per_scenario_s}s" -timeout_error \
 		-recv_timeout $((ring_delay + 8000)) -default_behaviors all,-bye \
@@ -315,7 +329,10 @@ for s in $scenarios; do
 	echo "$rc" >"$workdir/$s.rc"
 	if ! python3 "$here/sipp/lab_summary.py" check "$workdir" "$s" "$calls"; then
 		failed+=("$s")
-		[ "$quiet" = 1 ] || tail -5 "$workdir/$s.errors.log" 2>/dev/null || true
+		if [ "$quiet" != 1 ] && [ -f "$workdir/$s.errors.log" ]; then
+			tail -5 "$workdir/$s.errors.log"
+			echo
+		fi
 	elif [ "$sut" = sipcancel ]; then
 		# Let anything still due land first: for before180 a wrongly armed 180 fires
 		# one ring delay after its INVITE.
