@@ -310,19 +310,40 @@ sip_header_id(const char *p, size_t n)
 
 /* ---- start line ---------------------------------------------------------- */
 
-static void
+static inline __attribute__((always_inline)) void
 sip_msg_init(struct sc_sip_msg *msg)
 {
-	/* Only the scalars: arrays are valid below their counts and filled in order. */
-	memset(msg, 0, offsetof(struct sc_sip_msg, vias));
-	memset(&msg->call_id, 0, offsetof(struct sc_sip_msg, routes) -
-	       offsetof(struct sc_sip_msg, call_id));
+	/*
+	 * Field by field, not one memset: the compiler emits plain vector stores for
+	 * these, where a memset of the same span became "rep stos" (slow to start).
+	 * Arrays are valid below their counts and filled in order, so never cleared.
+	 */
+	static const struct sc_str z;
+	static const struct sc_sip_addr za;
+
+	msg->kind = 0;
+	msg->method = SC_METHOD_NONE;
+	msg->cseq_method = SC_METHOD_NONE;
+	msg->via_count = 0;
+	msg->status = 0;
+	msg->error = SC_SIP_E_OK;
+	msg->method_name = z;
+	msg->request_uri = z;
+	msg->reason_phrase = z;
+	msg->via_total = 0;
+	msg->call_id = z;
+	msg->cseq = 0;
+	msg->cseq_method_name = z;
+	msg->from = za;
+	msg->to = za;
 	msg->max_forwards = -1;
 	msg->content_length = -1;
-	msg->headers.p = NULL;
-	msg->headers.len = 0;
-	msg->body.p = NULL;
-	msg->body.len = 0;
+	msg->route_count = 0;
+	msg->reason_count = 0;
+	msg->require_count = 0;
+	msg->proxy_require_count = 0;
+	msg->headers = z;
+	msg->body = z;
 	msg->msg_len = 0;
 }
 
@@ -569,6 +590,25 @@ parse_uint(const char *p, const char *e, uint64_t max, uint64_t *out, bool *over
 	return p == s ? NULL : p;
 }
 
+static inline void
+via_clear(struct sc_sip_via *v)
+{
+	/* Field stores rather than a memset that would become "rep stos". */
+	static const struct sc_str z;
+
+	v->value = z;
+	v->protocol = z;
+	v->transport = z;
+	v->host = z;
+	v->port = 0;
+	v->host_type = SC_HOST_NONE;
+	v->has_rport = false;
+	v->branch = z;
+	v->received = z;
+	v->rport = z;
+	v->maddr = z;
+}
+
 /* One via-parm (20.42, 25.1) at p; returns its end (before any LWS), or NULL. */
 static const char *
 parse_via_parm(const char *p, const char *e, struct sc_sip_via *via, enum sc_sip_error *err)
@@ -683,7 +723,7 @@ parse_via(struct sc_sip_msg *msg, const char *p, const char *e)
 			return;
 		}
 		via = msg->via_count < SC_SIP_MAX_VIAS ? &msg->vias[msg->via_count] : &tmp;
-		memset(via, 0, sizeof(*via));
+		via_clear(via);
 		q = parse_via_parm(p, e, via, &err);
 		/* Keep what was read of a broken value: the 400 still needs its sent-by. */
 		if (via != &tmp)
@@ -1081,6 +1121,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_CORE_LINE_END line_end_scalar
 #define SIP_CORE_ATTR
 #define SIP_EOL sip_eol_scalar_inl
+#define SIP_TOK_END sip_tok_end_scalar_inl
 #include "sip_parse_core.h"
 
 #ifdef SIP_HAVE_X86_SIMD
@@ -1088,12 +1129,14 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_CORE_LINE_END line_end_sse42
 #define SIP_CORE_ATTR __attribute__((target("sse4.2")))
 #define SIP_EOL sip_eol_sse42_inl
+#define SIP_TOK_END sip_tok_end_sse42_inl
 #include "sip_parse_core.h"
 
 #define SIP_CORE_NAME parse_avx2
 #define SIP_CORE_LINE_END line_end_avx2
 #define SIP_CORE_ATTR __attribute__((target("avx2")))
 #define SIP_EOL sip_eol_avx2_inl
+#define SIP_TOK_END sip_tok_end_avx2_inl
 #include "sip_parse_core.h"
 #endif
 

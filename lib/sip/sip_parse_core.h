@@ -125,8 +125,7 @@ SIP_CORE_NAME(const char *buf, size_t len, struct sc_sip_msg *msg)
 		}
 
 		name = p;
-		while (p < end && sip_is((unsigned char)*p, SIP_C_TOKEN))
-			p++;
+		p = SIP_TOK_END(p, end);
 		ne = p;
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
@@ -184,3 +183,4 @@ truncated:
 #undef SIP_CORE_LINE_END
 #undef SIP_CORE_ATTR
 #undef SIP_EOL
+#undef SIP_TOK_END

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sip_priv.h"
+
 #if defined(__x86_64__) && !defined(SC_SIMD_SCALAR)
 #define SIP_HAVE_X86_SIMD 1
 #include <immintrin.h>
@@ -42,7 +44,106 @@ sip_eol_scalar_inl(const char *p, const char *end)
 	return p;
 }
 
+/*
+ * First octet at or after p that is not a token character (25.1), or end. The
+ * vector twins classify 16/32 octets at once with two nibble lookups: a byte is a
+ * token character when lut_lo[low nibble] & lut_hi[high nibble] != 0 (one bit per
+ * high-nibble row 2..7 of the ASCII table).
+ */
+#define SIP_TOK_LUT_LO \
+	0x3a, 0x3f, 0x3e, 0x3e, 0x3e, 0x3f, 0x3e, 0x3f, \
+	0x3e, 0x3e, 0x3d, 0x15, 0x14, 0x15, 0x35, 0x1c
+#define SIP_TOK_LUT_HI \
+	0x00, 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, \
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+
+static inline const char *
+sip_tok_end_scalar_inl(const char *p, const char *end)
+{
+	while (p < end && (sip_cls[(unsigned char)*p] & SIP_C_TOKEN))
+		p++;
+	return p;
+}
+
 #ifdef SIP_HAVE_X86_SIMD
+/* Bit i set when octet i of v is NOT a token character. */
+__attribute__((target("sse4.2")))
+static inline unsigned
+sip_nontok_mask_sse42(__m128i v)
+{
+	const __m128i lut_lo = _mm_setr_epi8(SIP_TOK_LUT_LO);
+	const __m128i lut_hi = _mm_setr_epi8(SIP_TOK_LUT_HI);
+	const __m128i nib = _mm_set1_epi8(0x0f);
+	__m128i lo = _mm_and_si128(v, nib);
+	__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), nib);
+	__m128i t = _mm_and_si128(_mm_shuffle_epi8(lut_lo, lo), _mm_shuffle_epi8(lut_hi, hi));
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(t, _mm_setzero_si128()));
+}
+
+__attribute__((target("sse4.2")))
+static inline const char *
+sip_tok_end_sse42_inl(const char *p, const char *end)
+{
+	const char *p0 = p;
+
+	while (end - p >= 16) {
+		unsigned m = sip_nontok_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)p));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+	if (p < end && end - p0 >= 16) {
+		const char *q = end - 16;
+		unsigned m = sip_nontok_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)q));
+
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+	return sip_tok_end_scalar_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+static inline uint32_t
+sip_nontok_mask_avx2(__m256i v)
+{
+	const __m256i lut_lo = _mm256_setr_epi8(SIP_TOK_LUT_LO, SIP_TOK_LUT_LO);
+	const __m256i lut_hi = _mm256_setr_epi8(SIP_TOK_LUT_HI, SIP_TOK_LUT_HI);
+	const __m256i nib = _mm256_set1_epi8(0x0f);
+	__m256i lo = _mm256_and_si256(v, nib);
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+	__m256i t = _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo),
+				     _mm256_shuffle_epi8(lut_hi, hi));
+
+	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(t, _mm256_setzero_si256()));
+}
+
+__attribute__((target("avx2")))
+static inline const char *
+sip_tok_end_avx2_inl(const char *p, const char *end)
+{
+	const char *p0 = p;
+
+	while (end - p >= 32) {
+		uint32_t m = sip_nontok_mask_avx2(
+			_mm256_loadu_si256((const __m256i *)(const void *)p));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 32;
+	}
+	if (p < end && end - p0 >= 32) {
+		const char *q = end - 32;
+		uint32_t m = sip_nontok_mask_avx2(
+			_mm256_loadu_si256((const __m256i *)(const void *)q));
+
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+	return sip_tok_end_sse42_inl(p, end);
+}
+
 __attribute__((target("sse4.2")))
 static inline const char *
 sip_eol_sse42_inl(const char *p, const char *end)
