@@ -28,6 +28,10 @@
  * by every timer callback, so a lost post only delays the timer work, and a stale
  * post for a record since freed and reused does nothing wrong.
  *
+ * Known race: the owner's 180 and a CANCEL's 487 on another core can leave in
+ * either order when they happen in the same microsecond; the state stays right
+ * (Completed, 487 retransmitted) and the UAC ignores a 180 after a final (17.1.1.2).
+ *
  * State x event (UAS, INVITE record; "+F" = SC_TXN_F_FINAL_SENT):
  *   Proceeding, ring timer       -> Proceeding +PROV_SENT, send 180
  *   Proceeding, final timer      -> Completed +F (3xx-6xx) send final, arm G/H
@@ -302,22 +306,28 @@ transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid, enum sc_
 
 #define S(x) (1u << (x))
 
+/*
+ * user[0]: bits 0-7 the phase (owner only), bits 32-63 the INVITE's CSeq number
+ * (fixed at insert, read by any core). Atomic accesses: the word is shared.
+ */
 static inline unsigned
 rec_phase(const struct sc_txn_rec *rec)
 {
-	return (unsigned)(rec->user[0] & 0xff);
+	return (unsigned)(__atomic_load_n(&rec->user[0], __ATOMIC_RELAXED) & 0xff);
 }
 
 static inline void
 set_phase(struct sc_txn_rec *rec, unsigned ph)
 {
-	rec->user[0] = (rec->user[0] & ~0xffULL) | ph;
+	uint64_t u = __atomic_load_n(&rec->user[0], __ATOMIC_RELAXED);
+
+	__atomic_store_n(&rec->user[0], (u & ~0xffULL) | ph, __ATOMIC_RELAXED);
 }
 
 static inline uint32_t
 rec_cseq(const struct sc_txn_rec *rec)
 {
-	return (uint32_t)(rec->user[0] >> 32);
+	return (uint32_t)(__atomic_load_n(&rec->user[0], __ATOMIC_RELAXED) >> 32);
 }
 
 static inline bool
@@ -639,6 +649,11 @@ tim_life_cb(struct sc_timer *tim, void *arg)
 	case SC_TXN_SRV_PROCEEDING:
 		if (ph != PH_RINGING)
 			break;
+		if (ctx->cfg.final_code == 0 && ctx->cfg.ring_timeout_us == 0) {
+			/* Rings forever: only a watchdog, see create_invite(). */
+			arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
+			return;
+		}
 		if (ctx->cfg.final_code != 0) {
 			send_final(ctx, rec, ctx->cfg.final_code);
 		} else {
@@ -867,6 +882,12 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 			arm(ctx, rec, TIM_LIFE, ctx->cfg.final_delay_us);
 	} else if (ctx->cfg.ring_timeout_us != 0) {
 		arm(ctx, rec, TIM_LIFE, ctx->cfg.ring_timeout_us);
+	} else {
+		/*
+		 * Ringing without end: a watchdog every 64*T1 runs reconcile(), so a
+		 * CANCEL from another core whose ring post was lost still gets Timer G/H.
+		 */
+		arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
 	}
 }
 

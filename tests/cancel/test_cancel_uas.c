@@ -57,7 +57,10 @@ static struct {
 	struct sent *sent;
 	unsigned nsent;
 	unsigned cap;
+	bool lose_posts;		/* context 1 gets no rings: every post is lost */
 } E;
+
+static bool lose_posts_next;	/* set before env_up() */
 
 static void
 eal_once(void)
@@ -106,6 +109,8 @@ env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
 
 	eal_once();
 	memset(&E, 0, sizeof(E));
+	E.lose_posts = lose_posts_next;
+	lose_posts_next = false;
 	E.sent = calloc(MAXSENT, sizeof(*E.sent));
 	cr_assert_not_null(E.sent);
 	E.cap = cap;
@@ -131,8 +136,12 @@ env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
 		E.wheel[i] = sc_timer_wheel_create(1000, E.vc.now_us);
 		cr_assert_not_null(E.wheel[i]);
 		E.sinkc[i].id = i;
-		E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i, E.ring,
-						NCTX, &sink);
+		if (E.lose_posts && i == 1)
+			E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i,
+							NULL, 0, &sink);
+		else
+			E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i,
+							E.ring, NCTX, &sink);
 		cr_assert_not_null(E.ctx[i], "ctx: %s", strerror(errno));
 	}
 }
@@ -1158,6 +1167,68 @@ Test(cancel, answer_200_without_ack_gives_up_after_64_t1)
 	}
 	cr_assert_eq(retr, 10, "same schedule as Timer G");
 	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_2XX_GIVEUP), 1);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
+	env_down();
+}
+
+/*
+ * The post to the owner is lost (ring full): the owner's own timers re-read the
+ * state word and catch up, so the 487 is still retransmitted and the record freed.
+ */
+Test(cancel, cross_core_cancel_lost_post_owner_catches_up)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-lp", "call-lp");
+	struct req can = CAN("z9hG4bK-lp", "call-lp");
+	uint64_t t0;
+	unsigned i;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 2 * SEC;
+	cfg.ring_timeout_us = 0;	/* rings forever: only the watchdog is armed */
+	lose_posts_next = true;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	feed(1, &can, 2);
+	cr_assert_eq(E.nsent, 3);
+	check_cancel_pair(1, 2, &inv, &can, 0);
+	cr_assert_eq(C(1, SC_CANCEL_C_RING_FULL), 1);
+	/* The 180 timer fires at 2 s, sees Completed: no 180, Timer G/H armed. */
+	run_to(t0 + 2 * SEC + 500 * MS);
+	cr_assert_eq(E.nsent, 4);
+	check_resp(S(3), 487, &inv, "INVITE");
+	cr_assert_eq(S(3)->t_us - t0, 2500 * MS);
+	cr_assert_eq(CT(SC_CANCEL_C_TX_180), 0);
+	run_to(t0 + 40 * SEC);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 1);
+	for (i = 3; i < E.nsent; i++)
+		cr_assert_eq(S(i)->msg.status, 487);
+	env_down();
+}
+
+Test(cancel, cross_core_cancel_lost_post_ring_forever_watchdog)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-wd", "call-wd");
+	struct req can = CAN("z9hG4bK-wd", "call-wd");
+	uint64_t t0;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	cfg.ring_timeout_us = 0;
+	lose_posts_next = true;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	feed(1, &can, 2);
+	cr_assert_eq(E.nsent, 4);
+	/* Nothing armed but the 64*T1 watchdog: it arms Timer G/H at 32 s. */
+	run_to(t0 + 32 * SEC + 500 * MS);
+	cr_assert_eq(E.nsent, 5);
+	check_resp(S(4), 487, &inv, "INVITE");
+	run_to(t0 + 70 * SEC);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 1);
 	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
 	env_down();
 }
