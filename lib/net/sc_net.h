@@ -198,6 +198,13 @@ struct rte_mbuf *sc_net_reassemble(struct sc_net_frag *f, struct rte_mbuf *m,
 uint32_t sc_net_frag_drain(struct sc_net_frag *f);
 
 /*
+ * Like sc_net_frag_drain(), and first move the fragments of datagrams older than
+ * the timeout at now_tsc to the death row, so incomplete datagrams do not hold
+ * mbufs until their hash bucket is next used. Returns how many mbufs were freed.
+ */
+uint32_t sc_net_frag_expire(struct sc_net_frag *f, uint64_t now_tsc);
+
+/*
  * Flat view of an SC_NET_SIP payload: pkt->payload when set, else the payload
  * copied from the chained mbuf into the context's single scratch buffer (and
  * pkt->payload set to it), valid until the next copy: finish with it first.

@@ -3,6 +3,11 @@
  * Reassembly glue over rte_ip_frag: one table and death row per lcore, and a
  * scratch buffer so the parser always gets a flat payload.
  */
+/* rte_ip_frag_table_del_expired_entries() is still experimental in DPDK 22.11. */
+#ifndef ALLOW_EXPERIMENTAL_API
+#define ALLOW_EXPERIMENTAL_API
+#endif
+
 #include <errno.h>
 #include <string.h>
 
@@ -61,6 +66,14 @@ sc_net_frag_drain(struct sc_net_frag *f)
 	rte_ip_frag_free_death_row(&f->dr, 0);
 	f->freed = 0;
 	return (uint32_t)n;
+}
+
+uint32_t
+sc_net_frag_expire(struct sc_net_frag *f, uint64_t now_tsc)
+{
+	/* Deletes while the death row has room; what is left goes next time. */
+	rte_ip_frag_table_del_expired_entries(f->tbl, &f->dr, now_tsc);
+	return sc_net_frag_drain(f);
 }
 
 void

@@ -1220,3 +1220,47 @@ Test(net, reassembly_bad_checksum_dropped)
 	rte_pktmbuf_free(r);
 	sc_net_frag_free(f);
 }
+
+Test(net, reassembly_timeout_frees_held_fragments)
+{
+	struct spec s = base_spec(4);
+	uint8_t b[4096];
+	struct sc_net_frag *f = sc_net_frag_create(16, 1000, SOCKET_ID_ANY);
+	unsigned before = rte_mempool_in_use_count(pool);
+	struct sc_net_pkt pkt;
+	struct rte_mbuf *m;
+
+	cr_assert_not_null(f);
+	s.frag = 0x2000;	/* first fragment; the rest never comes */
+	s.payload_len = 16;
+	m = mbuf_of(b, build(&s, b, NULL, NULL));
+	cr_assert_eq(sc_net_classify(m, &cfg, &pkt), SC_NET_FRAGMENT);
+	cr_assert_null(sc_net_reassemble(f, m, &cfg, &pkt, 100));
+	cr_expect_eq(rte_mempool_in_use_count(pool), before + 1, "held");
+	cr_expect_eq(sc_net_frag_expire(f, 500), 0, "within the timeout");
+	cr_expect_eq(sc_net_frag_expire(f, 100 + 1000 + 1), 1, "expired and freed");
+	cr_expect_eq(rte_mempool_in_use_count(pool), before);
+	sc_net_frag_free(f);
+}
+
+Test(net, answer_restores_stripped_vlan)
+{
+	uint8_t b[128];
+	struct rte_mbuf *m;
+	struct sc_net_pkt pkt;
+	const uint8_t *r;
+
+	/* The NIC took tag 100 off an ARP request: the reply must carry it again. */
+	m = mbuf_of(b, build_arp(b, -1, 1, "198.18.0.2", 6));
+	m->ol_flags = RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 100;
+	cr_assert_eq(sc_net_classify(m, &cfg, &pkt), SC_NET_ARP);
+	cr_assert_eq(sc_net_answer(m, &cfg, &pkt), 0);
+	r = rte_pktmbuf_mtod(m, const uint8_t *);
+	cr_expect_eq(get16(r + 12), 0x8100);
+	cr_expect_eq(get16(r + 14), 100);
+	cr_expect_eq(get16(r + 16), 0x0806);
+	cr_expect_eq(get16(r + 18 + 6), 2, "op reply");
+	cr_expect_eq(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED, 0);
+	rte_pktmbuf_free(m);
+}
