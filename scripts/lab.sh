@@ -94,8 +94,10 @@ for s in $scenarios; do
 	[ -f "$here/sipp/uac_$s.xml" ] || { echo "lab: no scenario '$s'" >&2; exit 2; }
 done
 for v in calls rate ring_delay; do
-	[[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] ||
-		{ echo "lab: --${v/_/-} wants a positive integer" >&2; exit 2; }
+	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" -eq 0 ]; then
+		echo "lab: --${v/_/-} wants a positive integer" >&2
+		exit 2
+	fi
 done
 case "$transport" in u1 | un) ;; *) echo "lab: --transport u1|un" >&2; exit 2 ;; esac
 case "$sut" in sipcancel | mock) ;; *) echo "lab: --sut sipcancel|mock" >&2; exit 2 ;; esac
