@@ -116,6 +116,45 @@ default_text(const struct sc_app_cfg *d, const char *name, char *buf, size_t cap
 		snprintf(buf, cap, "off");
 }
 
+#define USAGE_COLS 79
+#define USAGE_INDENT 19
+
+/* One option: name, then its help text and default wrapped at USAGE_COLS. */
+static void
+print_wrapped(const char *name, const char *help, const char *def)
+{
+	char text[512];
+	const char *p = text;
+	int col;
+
+	if (def[0] != '\0')
+		snprintf(text, sizeof(text), "%s (default: %s)", help, def);
+	else
+		snprintf(text, sizeof(text), "%s", help);
+	col = printf("  --%-14s ", name);
+	while (*p != '\0') {
+		const char *sp = p;
+		const char *brk = NULL;
+
+		/* Longest run of words that fits in the line. */
+		while (*sp != '\0' && col + (sp - p) <= USAGE_COLS) {
+			if (*sp == ' ')
+				brk = sp;
+			sp++;
+		}
+		if (*sp == '\0' && col + (sp - p) <= USAGE_COLS + 1)
+			brk = sp;
+		if (brk == NULL || brk == p)
+			brk = sp;
+		printf("%.*s\n", (int)(brk - p), p);
+		p = brk;
+		while (*p == ' ')
+			p++;
+		if (*p != '\0')
+			col = printf("%*s", USAGE_INDENT, "");
+	}
+}
+
 void
 sc_app_usage(const char *prog)
 {
@@ -129,13 +168,14 @@ sc_app_usage(const char *prog)
 	       "Options:\n", prog);
 #define SC_X_USAGE(name, arg, help) \
 	default_text(&d, name, def, sizeof(def)); \
-	printf("  --%-14s %s\n", name, help); \
-	if (def[0] != '\0') \
-		printf("  %-16s (default: %s)\n", "", def);
+	print_wrapped(name, help, def);
 	SC_APP_OPTIONS(SC_X_USAGE)
 #undef SC_X_USAGE
-	printf("\nExit codes: 0 clean stop, 1 run-time failure, 2 bad option or "
-	       "unsupported setting.\n");
+	printf("\nConfig file: INI, section [sipcancel], keys are the option names "
+	       "without\n\"--\" (local-ip and sip-port take lists: \"5060, 5080\").\n"
+	       "Telemetry (dpdk-telemetry.py): /sipcancel/stats, /sipcancel/lcore,<id>.\n"
+	       "Exit codes: 0 clean stop, 1 run-time failure, 2 bad option or "
+	       "unsupported\nsetting.\n");
 }
 
 static int

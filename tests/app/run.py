@@ -12,9 +12,12 @@ CASE: SCENARIO-v4|v6-vlan|novlan-w1|w2|w2x  (w2: two workers, calls split over t
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,14 +29,23 @@ DATA = os.environ.get("SC_TEST_DATA",
                       os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
 
 
+PREFIXES = []
+
+
 def eal_args(tag, workers, ins, outs):
     # Every lcore may run on either CPU: the tests share a 2-core machine.
     lc = ",".join("%d@(0,1)" % k for k in range(workers + 1))
     vdev = "net_pcap0," + ",".join(["rx_pcap=%s" % p for p in ins] +
                                    ["tx_pcap=%s" % p for p in outs])
-    return ["--no-huge", "-m", "512", "--no-pci", "--file-prefix",
-            "sc_app_%s_%d" % (tag, os.getpid()), "--log-level=lib.eal:error",
-            "--lcores", lc, "--vdev", vdev]
+    prefix = "sc_app_%s_%d" % (tag, os.getpid())
+    PREFIXES.append(prefix)
+    return ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
+            "--log-level=lib.eal:error", "--lcores", lc, "--vdev", vdev]
+
+
+def runtime_dir(prefix):
+    base = os.environ.get("XDG_RUNTIME_DIR", "/tmp") if os.getuid() != 0 else "/var/run"
+    return os.path.join(base, "dpdk", prefix)
 
 
 def run(exe, args, tmp, expect_rc=0):
@@ -162,6 +174,158 @@ def case_malformed(exe, tmp, name):
     return finish(name, n, m)
 
 
+def telemetry(sock_path, cmd):
+    """One rte_telemetry v2 request; returns the JSON value of cmd."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.settimeout(5)
+        s.connect(sock_path)
+        json.loads(s.recv(16384).decode())     # greeting with version and max size
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(1 << 20).decode())
+    finally:
+        s.close()
+    return reply[cmd.split(",")[0]]
+
+
+def case_telemetry(exe, tmp):
+    """Counters through rte_telemetry while running, a stats line per --stats-period,
+    then SIGTERM: clean stop, final counters, stats file, every response right."""
+    ins = [os.path.join(tmp, "in%d.pcap" % k) for k in range(2)]
+    outs = [os.path.join(tmp, "out%d.pcap" % k) for k in range(2)]
+    sw.write_inputs(ins, "ring", 4, None, "call")
+    n_pkts = sum(len(sw.read_pcap(p)) for p in ins)
+    stats = os.path.join(tmp, "stats.json")
+    args = eal_args("telemetry", 2, ins, outs)
+    args = [a for a in args if a != "--log-level=lib.eal:error"]
+    cmd = [exe] + args + ["--"] + app_opts(stats, idle=0) + ["--stats-period", "1"]
+    sock = os.path.join(runtime_dir(PREFIXES[-1]), "dpdk_telemetry.v2")
+    proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    tot = lcores = one = None
+    deadline = time.time() + 30
+    try:
+        while time.time() < deadline:
+            time.sleep(0.2)
+            if proc.poll() is not None:
+                break
+            try:
+                tot = telemetry(sock, "/sipcancel/stats")
+            except (OSError, ValueError, KeyError):
+                continue
+            if tot is None:     # command not registered yet
+                continue
+            if tot.get("rx_packets") == n_pkts and tot.get("uas_tx_487", 0) == sw.N_CALLS:
+                lcores = telemetry(sock, "/sipcancel/lcore")
+                one = telemetry(sock, "/sipcancel/lcore,%d" % lcores[0])
+                time.sleep(1.2)     # at least one --stats-period line
+                break
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=TIMEOUT)[0].decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if proc.returncode != 0:
+        check.fail("exit %d after SIGTERM, want 0" % proc.returncode)
+    if tot is None or tot.get("rx_packets") != n_pkts:
+        check.fail("/sipcancel/stats: rx_packets %r, want %d" %
+                   (None if tot is None else tot.get("rx_packets"), n_pkts))
+    if lcores is None or len(lcores) != 2:
+        check.fail("/sipcancel/lcore: %r, want two worker lcores" % (lcores,))
+    if one is None or one.get("rx_packets", 0) == 0 or \
+            (tot and one.get("rx_packets", 0) >= tot["rx_packets"]):
+        check.fail("/sipcancel/lcore,<id>: %r is not one lcore's share" %
+                   (None if one is None else one.get("rx_packets")))
+    if "signal 15: stopping" not in out or "final counters" not in out:
+        check.fail("no clean-stop message and final counters on SIGTERM")
+    if "sipcancel: rx " not in out:
+        check.fail("no --stats-period line")
+    a = Args()
+    a.inp, a.out, a.stats = ins, outs, stats
+    n, m = (0, 0)
+    if os.path.exists(stats):
+        n, m = check.check_sip(a)
+    else:
+        check.fail("no --stats-file after SIGTERM")
+    if check.FAILS:
+        print(out)
+    return finish("telemetry", n, m)
+
+
+def case_checker(exe, tmp):
+    """The checker must catch wrong responses: run a good case, then break its output
+    one way at a time and expect a violation each time."""
+    ins = [os.path.join(tmp, "in.pcap")]
+    outs = [os.path.join(tmp, "out.pcap")]
+    sw.write_inputs(ins, "ring", 4, sw.VLAN_ID, "call")
+    stats = os.path.join(tmp, "stats.json")
+    run(exe, eal_args("checker", 1, ins, outs) + ["--"] + app_opts(stats) +
+        sw.SCENARIOS["ring"]["opts"], tmp)
+    a = Args()
+    a.inp, a.out, a.stats = ins, outs, None
+    check.check_sip(a)
+    if check.FAILS:
+        return finish("checker (unmodified output)", 0, 0)
+    good = sw.read_pcap(outs[0])
+
+    def rewrite(fn):
+        res = []
+        for ts, fr in good:
+            f = sw.Frame(fr)
+            r = fn(f, fr)
+            if r is not None:
+                res.append((ts, r))
+        return res
+
+    def resip(f, fr, new_payload):
+        # Rebuild the frame around a new SIP payload with correct checksums.
+        return sw.udp_frames(f.dst_mac, f.src_mac, f.src_ip, f.dst_ip, f.sport, f.dport,
+                             new_payload, vlan=f.vlan)[0]
+
+    def sub(old, new, status):
+        def fn(f, fr):
+            if f.payload and f.payload.startswith(b"SIP/2.0 %d" % status):
+                return resip(f, fr, f.payload.replace(old, new, 1))
+            return fr
+        return fn
+
+    mutations = {
+        "487 To tag changed": sub(b";tag=", b";tag=x", 487),
+        "180 Via dropped": lambda f, fr: resip(f, fr, b"\r\n".join(
+            ln for ln in f.payload.split(b"\r\n") if not ln.startswith(b"Via: SIP/2.0/UDP 198.18.9.9"))) if f.payload.startswith(b"SIP/2.0 180") else fr,
+        "200 CSeq method": sub(b"CANCEL\r\n", b"INVITE\r\n", 200),
+        "487 Call-ID": sub(b"Call-ID: ring", b"Call-ID: gnir", 487),
+        "no 487": lambda f, fr: None if f.payload.startswith(b"SIP/2.0 487") else fr,
+        "no 100": lambda f, fr: None if f.payload.startswith(b"SIP/2.0 100") else fr,
+        "extra 180 after final": None,
+        "wrong port": lambda f, fr: sw.udp_frames(f.dst_mac, f.src_mac, f.src_ip, f.dst_ip,
+                                                  f.sport, f.dport + 1, f.payload,
+                                                  vlan=f.vlan)[0],
+        "wrong MAC": lambda f, fr: b"\x02\x00\x00\x00\x00\x77" + fr[6:],
+        "no VLAN": lambda f, fr: fr[:12] + fr[16:],
+        "UDP checksum": lambda f, fr: fr[:-1] + bytes([fr[-1] ^ 1]),
+        "status 486": sub(b"SIP/2.0 487 Request Terminated", b"SIP/2.0 486 Busy Here", 487),
+    }
+    missed = []
+    for name, fn in mutations.items():
+        if fn is None:
+            bad = list(good)
+            ts, fr = [(t, x) for t, x in good if sw.Frame(x).payload.startswith(b"SIP/2.0 180")][0]
+            bad.append((ts + 10, fr))
+        else:
+            bad = rewrite(fn)
+        sw.write_pcap(outs[0], bad)
+        check.FAILS.clear()
+        check.check_sip(a)
+        if not check.FAILS:
+            missed.append(name)
+    check.FAILS.clear()
+    for name in missed:
+        check.fail("checker accepted a broken output: %s" % name)
+    return finish("checker", len(mutations), len(good))
+
+
 def case_help(exe, tmp):
     out = run(exe, ["--", "--help"], tmp)
     for opt in ("--role", "--local-ip", "--sip-port", "--capacity", "--t1", "--t2", "--t4",
@@ -222,11 +386,17 @@ def main():
             rc = case_arpnd(exe, tmp)
         elif name.startswith("malformed"):
             rc = case_malformed(exe, tmp, name)
+        elif name == "telemetry":
+            rc = case_telemetry(exe, tmp)
+        elif name == "checker":
+            rc = case_checker(exe, tmp)
         elif name.startswith("config-"):
             rc = case_sip(exe, tmp, name[len("config-"):], config=True)
         else:
             rc = case_sip(exe, tmp, name)
     finally:
+        for p in PREFIXES:
+            shutil.rmtree(runtime_dir(p), ignore_errors=True)
         if os.environ.get("SC_KEEP") and "rc" in dir():
             print("kept " + tmp)
         else:
