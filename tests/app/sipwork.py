@@ -403,7 +403,12 @@ SCENARIOS = {
     "rfc2543": dict(opts=["--ring-delay", "0"]),
     # INVITE larger than the MTU: IP fragments reassembled, then as "ring".
     "frag": dict(opts=["--ring-delay", "0"]),
+    # Table full: the first FULL_CAPACITY calls as "ring", the rest get 503 with
+    # Retry-After (DESIGN "Shared state"), and their CANCEL 481 (nothing pending).
+    "full": dict(opts=["--ring-delay", "0", "--capacity", "4", "--retry-after", "7"]),
 }
+FULL_CAPACITY = 4
+FULL_RETRY_AFTER = 7
 
 N_CALLS = 12
 CALL_GAP = 0.012
