@@ -37,17 +37,17 @@
 /* Scenarios; the short name starts every Call-ID so a checker knows the intent. */
 #define SCENARIOS(X) \
 	X(AFTER_RINGING, "cancel-after-ringing", "ring", \
-	  "INVITE, CANCEL, ACK; the UAS has rung (180) before the CANCEL") \
+	  "INVITE, CANCEL, ACK; UAS rings (180) before the CANCEL") \
 	X(BEFORE_RINGING, "cancel-before-ringing", "early", \
-	  "INVITE, CANCEL, ACK; for a UAS whose ring delay exceeds the gap") \
+	  "INVITE, CANCEL, ACK; UAS ring delay > --gap-us") \
 	X(UNMATCHED, "unmatched-cancel", "unmatched", \
 	  "CANCEL for no INVITE (481)") \
 	X(AFTER_FINAL, "cancel-after-final", "final", \
-	  "INVITE, CANCEL, ACK; the UAS sends its final (--final-status) first") \
+	  "INVITE, CANCEL, ACK; UAS sent its final first") \
 	X(RETRANSMIT, "retransmit", "retrans", \
 	  "INVITE twice, CANCEL twice, ACK") \
 	X(RFC2543, "rfc2543", "rfc2543", \
-	  "INVITE, CANCEL; branch without z9hG4bK (even calls) or none (odd)")
+	  "INVITE, CANCEL; no z9hG4bK (even) / no branch (odd)")
 
 enum scenario {
 #define X_ENUM(e, name, tag, text) SCEN_##e,
@@ -576,9 +576,9 @@ usage(FILE *fp)
 		"  -n, --calls N         number of calls (default 1)\n"
 		"  -s, --scenario NAME   default cancel-after-ringing; one of:\n");
 	for (i = 0; i < SCEN_COUNT; i++)
-		fprintf(fp, "          %-22s %s\n", scen_names[i], scen_texts[i]);
+		fprintf(fp, "    %-22s %s\n", scen_names[i], scen_texts[i]);
 	fprintf(fp,
-		"          mixed                  call i gets scenario i mod 6, in the order above\n"
+		"    mixed                  call i: scenario i mod 6, in the order above\n"
 		"  -6, --ipv6            IPv6 (default IPv4)\n"
 		"      --vlan ID         802.1Q tag with VLAN ID 0-4095 (default untagged)\n"
 		"      --src-ip IP       UAC address (default 198.18.0.1, -6: 2001:2::1)\n"
@@ -587,7 +587,7 @@ usage(FILE *fp)
 		"      --dst-port P      SUT port (default 5060)\n"
 		"      --src-mac MAC     UAC MAC (default 02:00:00:00:00:01)\n"
 		"      --dst-mac MAC     SUT MAC (default 02:00:00:00:00:02)\n"
-		"      --gap-us N        timestamp gap between the packets of a call (default 1000)\n"
+		"      --gap-us N        timestamp gap between a call's packets (default 1000)\n"
 		"      --call-gap-us N   gap between call starts; 0 = after the previous call's\n"
 		"                        last packet plus one gap (default 0)\n"
 		"      --rport           put ;rport on the Via (RFC 3581)\n"
@@ -596,8 +596,8 @@ usage(FILE *fp)
 		"      --split K         write K files, calls round-robin (default 1, max %d)\n"
 		"      --final-status N  final response the SUT is configured with, for\n"
 		"                        cancel-after-final (--expect, ACK branch) (default 486)\n"
-		"      --expect FILE     write the responses a UAS must send (RFC 3261 9.2, 17.2.1)\n"
-		"                        as TSV: call, status (1xx = any provisional), CSeq method,\n"
+		"      --expect FILE     write what a UAS must send (RFC 3261 9.2, 17.2.1) as\n"
+		"                        TSV: call, status (1xx: any provisional), CSeq method,\n"
 		"                        destination ip:port, Call-ID; extra 180s and Timer G\n"
 		"                        retransmissions of a final are allowed on top\n"
 		"  -h, --help            this text\n"

@@ -26,7 +26,7 @@
 
 struct sc_net_frag {
 	struct rte_ip_frag_tbl *tbl;
-	uint64_t freed;			/* mbufs freed from the death row, not yet reported */
+	uint64_t freed;			/* death-row mbufs freed, not yet reported */
 	struct rte_ip_frag_death_row dr;
 	char scratch[FRAG_SCRATCH_LEN] __rte_cache_aligned;
 };

@@ -253,8 +253,9 @@ check_scenario(const struct scen_case *sc, const char *extra, int v, int vlan)
 		cr_assert_eq(d.vlan, vlan);
 		cr_assert_eq(d.dport, 5060);
 		if (i > 0)
-			cr_assert(c.p[i].ts_s > c.p[i - 1].ts_s || (c.p[i].ts_s == c.p[i - 1].ts_s &&
-				  c.p[i].ts_us >= c.p[i - 1].ts_us), "timestamps in order");
+			cr_assert((uint64_t)c.p[i].ts_s * 1000000 + c.p[i].ts_us >=
+				  (uint64_t)c.p[i - 1].ts_s * 1000000 + c.p[i - 1].ts_us,
+				  "timestamps in order");
 		rc = sc_sip_parse(d.payload, d.len, m);
 		cr_assert_eq(rc, (int)d.len, "%s packet %u: parse %d (%s)", sc->name, i, rc,
 			     rc < 0 ? sc_sip_error_name((enum sc_sip_error)-rc) : "short");
@@ -303,7 +304,7 @@ check_scenario(const struct scen_case *sc, const char *extra, int v, int vlan)
 			cr_expect_eq(a->cseq, b->cseq, "CSeq number");
 			cr_expect(str_eq(&a->vias[0].value, &b->vias[0].value), "top Via");
 			if (b->method == SC_METHOD_INVITE)
-				cr_expect(str_eq(&a->headers, &b->headers), "retransmission identical");
+				cr_expect(str_eq(&a->headers, &b->headers), "same retransmission");
 		}
 	}
 	/* Unique Call-IDs: one per call. */
