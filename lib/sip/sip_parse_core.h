@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The parser core, instantiated once per byte-scan level by sc_sip_parse.c:
- *   SIP_CORE_NAME  function name
+ *   SIP_F(name)    the level's name of a function (SIP_LEVEL suffix)
  *   SIP_CORE_ATTR  target attribute of the instantiation (empty for scalar)
  *   SIP_EOL        the line-end scan to inline
- * Everything here runs once per line; the per-field grammar lives in
- * sc_sip_parse.c and is shared by all instantiations.
+ *   SIP_TOK_END    the token-run scan to inline
+ * Everything here runs once per line; the per-field grammar is in
+ * sip_fields_core.h, instantiated alongside.
  */
 
 /*
@@ -15,7 +16,7 @@
  * ends first: a header block must end with an empty line, so this is truncation.
  */
 SIP_CORE_ATTR static inline const char *
-SIP_CORE_LINE_END(const char *p, const char *end, const char **next, bool *bare_cr)
+SIP_F(line_end)(const char *p, const char *end, const char **next, bool *bare_cr)
 {
 	for (;;) {
 		const char *q = SIP_EOL(p, end);
@@ -48,7 +49,7 @@ SIP_CORE_LINE_END(const char *p, const char *end, const char **next, bool *bare_
 }
 
 SIP_CORE_ATTR static int
-SIP_CORE_NAME(const char *buf, size_t len, struct sc_sip_msg *msg)
+SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 {
 	const char *end = buf + len;
 	const char *p = buf;
@@ -90,7 +91,7 @@ SIP_CORE_NAME(const char *buf, size_t len, struct sc_sip_msg *msg)
 		}
 		if (bare_cr)
 			sip_err(msg, SC_SIP_E_START_LINE);
-		if (sip_parse_start_line(msg, p, le) != 0) {
+		if (SIP_F(sip_parse_start_line)(end, msg, p, le) != 0) {
 			msg->msg_len = (uint32_t)len;
 			return -(int)msg->error;
 		}
@@ -127,10 +128,15 @@ SIP_CORE_NAME(const char *buf, size_t len, struct sc_sip_msg *msg)
 		name = p;
 		p = SIP_TOK_END(p, end);
 		ne = p;
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		v = p;
 		bare_cr = false;
+		if (p < end && *p == ':' && ne != name) {
+			v = p + 1;
+		} else {
+			/* HCOLON = *( SP / HTAB ) ":" SWS (25.1) */
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			v = p;
+		}
 		if (p < end && *p == ':' && ne != name) {
 			v = p + 1;
 		} else {
@@ -138,13 +144,13 @@ SIP_CORE_NAME(const char *buf, size_t len, struct sc_sip_msg *msg)
 			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 			name = ne;
 		}
-		le = SIP_CORE_LINE_END(v, end, &next, &bare_cr);
+		le = SIP_F(line_end)(v, end, &next, &bare_cr);
 		if (le == NULL)
 			goto truncated;
 		if (bare_cr)
 			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 		if (ne != name)
-			sip_parse_header(msg, &seen, sip_header_id(name, (size_t)(ne - name)), v, le);
+			SIP_F(sip_parse_header)(end, msg, &seen, sip_header_id(name, (size_t)(ne - name)), v, le);
 		p = next;
 	}
 
@@ -179,8 +185,8 @@ truncated:
 	return -(int)msg->error;
 }
 
-#undef SIP_CORE_NAME
-#undef SIP_CORE_LINE_END
+#undef SIP_LEVEL
 #undef SIP_CORE_ATTR
 #undef SIP_EOL
 #undef SIP_TOK_END
+#undef SIP_URI_END

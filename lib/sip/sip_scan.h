@@ -65,7 +65,91 @@ sip_tok_end_scalar_inl(const char *p, const char *end)
 	return p;
 }
 
+/*
+ * First octet at or after p that cannot be part of a URI (SP, CTL, non-ASCII,
+ * "<", ">", DQUOTE), or end: ends the Request-URI and a URI inside "<>".
+ */
+static inline const char *
+sip_uri_end_scalar_inl(const char *p, const char *end)
+{
+	while (p < end && (sip_cls[(unsigned char)*p] & SIP_C_URI))
+		p++;
+	return p;
+}
+
 #ifdef SIP_HAVE_X86_SIMD
+__attribute__((target("sse4.2")))
+static inline unsigned
+sip_nonuri_mask_sse42(__m128i v)
+{
+	__m128i lo = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)), _mm_set1_epi8(0x20));
+	__m128i hi = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x7f)), _mm_set1_epi8(0x7f));
+	__m128i sp = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+				  _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+
+	sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(lo, hi), sp));
+}
+
+__attribute__((target("sse4.2")))
+static inline const char *
+sip_uri_end_sse42_inl(const char *p, const char *end)
+{
+	const char *p0 = p;
+
+	while (end - p >= 16) {
+		unsigned m = sip_nonuri_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)p));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+	if (p < end && end - p0 >= 16) {
+		const char *q = end - 16;
+		unsigned m = sip_nonuri_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)q));
+
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+	return sip_uri_end_scalar_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+static inline const char *
+sip_uri_end_avx2_inl(const char *p, const char *end)
+{
+	const char *p0 = p;
+	const __m256i c20 = _mm256_set1_epi8(0x20), c7f = _mm256_set1_epi8(0x7f);
+	const __m256i lt = _mm256_set1_epi8('<'), gt = _mm256_set1_epi8('>');
+	const __m256i dq = _mm256_set1_epi8('"');
+
+#define SIP_NONURI_AVX2(v) \
+	(uint32_t)_mm256_movemask_epi8(_mm256_or_si256( \
+		_mm256_or_si256(_mm256_cmpeq_epi8(_mm256_max_epu8((v), c20), c20), \
+				_mm256_cmpeq_epi8(_mm256_min_epu8((v), c7f), c7f)), \
+		_mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8((v), lt), \
+						_mm256_cmpeq_epi8((v), gt)), \
+				_mm256_cmpeq_epi8((v), dq))))
+	while (end - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		uint32_t m = SIP_NONURI_AVX2(v);
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 32;
+	}
+	if (p < end && end - p0 >= 32) {
+		const char *q = end - 32;
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
+		uint32_t m = SIP_NONURI_AVX2(v);
+
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+#undef SIP_NONURI_AVX2
+	return sip_uri_end_sse42_inl(p, end);
+}
+
 /* Bit i set when octet i of v is NOT a token character. */
 __attribute__((target("sse4.2")))
 static inline unsigned

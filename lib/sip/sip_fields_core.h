@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Header-value grammar (RFC 3261 sections 20 and 25), instantiated once per scan
+ * level next to the parser core (see sip_parse_core.h), so token runs use the
+ * vector scan of that level. SIP_F(name) gives the level's name of a function.
+ */
+
+/*
+ * Returns non-zero when parsing must stop (nothing after the start line can be
+ * trusted to be SIP). Errors in a recognisable start line are recorded and the
+ * headers still parsed, so a 400 or 505 can be routed.
+ */
+/*
+ * Scans bounded by a field end e but allowed to read up to lim, the end of the
+ * datagram: the vector scans then rarely fall back to bytes one at a time near a
+ * field end. The result is clamped to e, so it is what a scan of [p, e) gives.
+ */
+SIP_CORE_ATTR static inline const char *
+SIP_F(tok_in)(const char *lim, const char *p, const char *e)
+{
+	const char *q;
+
+	if (p >= e)
+		return p;
+	q = SIP_TOK_END(p, lim);
+	return q < e ? q : e;
+}
+
+SIP_CORE_ATTR static inline const char *
+SIP_F(uri_in)(const char *lim, const char *p, const char *e)
+{
+	const char *q;
+
+	if (p >= e)
+		return p;
+	q = SIP_URI_END(p, lim);
+	return q < e ? q : e;
+}
+
+/* End of a word (25.1): token runs joined by the extra word marks. */
+SIP_CORE_ATTR static inline const char *
+SIP_F(word_end)(const char *lim, const char *p, const char *e)
+{
+	p = SIP_F(tok_in)(lim, p, e);
+	while (p < e && sip_is((unsigned char)*p, SIP_C_WORD))
+		p = SIP_F(tok_in)(lim, p + 1, e);
+	return p;
+}
+
+SIP_CORE_ATTR static int
+SIP_F(sip_parse_start_line)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *le)
+{
+	const char *q;
+
+	if (le - p >= 4 && (ld4(p) | 0x00202020u) == ld4("sip/")) {
+		enum sc_sip_error ve;
+		unsigned code = 0;
+
+		/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (7.2). */
+		msg->kind = SC_SIP_RESPONSE;
+		q = p;
+		while (q < le && *q != ' ')
+			q++;
+		ve = check_version(p, q);
+		if (ve != SC_SIP_E_OK)
+			sip_err(msg, ve);
+		if (q == le) {
+			sip_err(msg, SC_SIP_E_START_LINE);
+			return 0;
+		}
+		p = q + 1;
+		q = skip_cls(p, le, SIP_C_DIGIT);
+		if (q == p || (q < le && *q != ' ')) {
+			sip_err(msg, SC_SIP_E_START_LINE);
+			return 0;
+		}
+		if (q - p != 3) {
+			sip_err(msg, SC_SIP_E_STATUS_CODE);
+			return 0;
+		}
+		code = (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 +
+		       (unsigned)(p[2] - '0');
+		if (code < 100 || code > 699)
+			sip_err(msg, SC_SIP_E_STATUS_CODE);
+		msg->status = (uint16_t)code;
+		msg->reason_phrase = sip_mkstr(q < le ? q + 1 : q, le);
+		return 0;
+	}
+
+	/* Request-Line = Method SP Request-URI SP SIP-Version (7.1). */
+	msg->kind = SC_SIP_REQUEST;
+	q = SIP_F(tok_in)(lim, p, le);
+	msg->method_name = sip_mkstr(p, q);
+	msg->method = (uint8_t)method_id(p, (size_t)(q - p));
+	if (q == le || *q != ' ') {
+		sip_err(msg, SC_SIP_E_METHOD);
+		return 0;
+	}
+	p = q + 1;
+	q = SIP_F(uri_in)(lim, p, le);
+	if (q < le && *q != ' ') {
+		sip_err(msg, SC_SIP_E_REQUEST_URI);
+		while (q < le && *q != ' ')
+			q++;
+	}
+	msg->request_uri = sip_mkstr(p, q);
+	if (!check_uri(p, q))
+		sip_err(msg, SC_SIP_E_REQUEST_URI);
+	if (q == le) {
+		sip_err(msg, SC_SIP_E_START_LINE);
+		return 0;
+	}
+	p = q + 1;
+	q = p;
+	while (q < le && *q != ' ')
+		q++;
+	if (q != le) {
+		/* A third SP: LWS inside the Request-URI (RFC 4475 3.1.2.8). */
+		sip_err(msg, SC_SIP_E_REQUEST_URI);
+		return 0;
+	}
+	{
+		enum sc_sip_error ve = check_version(p, le);
+
+		if (ve != SC_SIP_E_OK)
+			sip_err(msg, ve);
+	}
+	return 0;
+}
+
+/* ---- header values ------------------------------------------------------- */
+
+/*
+ * generic-param after a SEMI (25.1): token [ EQUAL gen-value ], gen-value = token /
+ * host / quoted-string. p is just past the ";". Returns the end of the parameter,
+ * or NULL with *err set.
+ */
+SIP_CORE_ATTR static const char *
+SIP_F(parse_param)(const char *lim, const char *p, const char *e, struct sc_str *name, struct sc_str *val,
+	    enum sc_sip_error *err, enum sc_sip_error syntax)
+{
+	const char *q;
+
+	p = skip_lws(p, e);
+	q = SIP_F(tok_in)(lim, p, e);
+	if (q == p) {
+		*err = syntax;
+		return NULL;
+	}
+	*name = sip_mkstr(p, q);
+	val->p = NULL;
+	val->len = 0;
+	p = skip_lws(q, e);
+	if (p == e || *p != '=')
+		return q;
+	p = skip_lws(p + 1, e);
+	if (p < e && *p == '"') {
+		q = quoted_end(p, e);
+		if (q == NULL) {
+			*err = SC_SIP_E_QUOTE;
+			return NULL;
+		}
+	} else {
+		/* gen-value: token, or host with ":" "[" "]" (RFC 5118 received=). */
+		q = SIP_F(tok_in)(lim, p, e);
+		while (q < e && (*q == ':' || *q == '[' || *q == ']'))
+			q = SIP_F(tok_in)(lim, q + 1, e);
+		if (q == p) {
+			*err = syntax;
+			return NULL;
+		}
+	}
+	*val = sip_mkstr(p, q);
+	return q;
+}
+
+/*
+ * sent-by host (25.1): hostname / IPv4address / IPv6reference. Returns the end of
+ * the host, or NULL.
+ */
+SIP_CORE_ATTR static const char *
+SIP_F(parse_host)(const char *lim, const char *p, const char *e, struct sc_str *host, uint8_t *type)
+{
+	const char *q;
+
+	if (p < e && *p == '[') {
+		q = p + 1;
+		while (q < e && (sip_is((unsigned char)*q, SIP_C_HEX) || *q == ':' || *q == '.'))
+			q++;
+		if (q == e || *q != ']' || q == p + 1)
+			return NULL;
+		q++;
+		*host = sip_mkstr(p, q);
+		*type = SC_HOST_IPV6;
+		return q;
+	}
+	/*
+	 * hostname / IPv4address. The run is taken as a token: "_" and the other
+	 * token marks that 25.1 leaves out of hostname do occur in the field and
+	 * cannot be mistaken for the ":" or ";" that follow a host.
+	 */
+	q = SIP_F(tok_in)(lim, p, e);
+	if (q == p)
+		return NULL;
+	*host = sip_mkstr(p, q);
+	*type = (unsigned)(*p - '0') <= 9 && is_ipv4(p, q) ? SC_HOST_IPV4 : SC_HOST_NAME;
+	return q;
+}
+
+/* One via-parm (20.42, 25.1) at p; returns its end (before any LWS), or NULL. */
+SIP_CORE_ATTR static const char *
+SIP_F(parse_via_parm)(const char *lim, const char *p, const char *e, struct sc_sip_via *via, enum sc_sip_error *err)
+{
+	const char *s = p, *q, *ps;
+
+	*err = SC_SIP_E_VIA;
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
+	q = SIP_F(tok_in)(lim, p, e);
+	if (q == p)
+		return NULL;
+	ps = p;
+	p = skip_lws(q, e);
+	if (p == e || *p != '/')
+		return NULL;
+	p = skip_lws(p + 1, e);
+	q = SIP_F(tok_in)(lim, p, e);
+	if (q == p)
+		return NULL;
+	via->protocol = sip_mkstr(ps, q);
+	p = skip_lws(q, e);
+	if (p == e || *p != '/')
+		return NULL;
+	p = skip_lws(p + 1, e);
+	q = SIP_F(tok_in)(lim, p, e);
+	if (q == p)
+		return NULL;
+	via->transport = sip_mkstr(p, q);
+	via->value = sip_mkstr(s, q);
+	/* LWS sent-by */
+	p = skip_lws(q, e);
+	if (p == q)
+		return NULL;
+	q = SIP_F(parse_host)(lim, p, e, &via->host, &via->host_type);
+	if (q == NULL)
+		return NULL;
+	via->value = sip_mkstr(s, q);
+	p = skip_lws(q, e);
+	if (p < e && *p == ':') {
+		uint64_t port;
+		bool over;
+
+		p = skip_lws(p + 1, e);
+		q = parse_uint(p, e, 65535, &port, &over);
+		if (q == NULL || over)
+			return NULL;
+		via->port = (uint16_t)port;
+		via->value = sip_mkstr(s, q);
+	}
+	/* *( SEMI via-params ) */
+	for (;;) {
+		struct sc_str name, val;
+
+		p = skip_lws(q, e);
+		if (p == e || *p != ';')
+			break;
+		q = SIP_F(parse_param)(lim, p + 1, e, &name, &val, err, SC_SIP_E_VIA);
+		if (q == NULL)
+			return NULL;
+		/* Parameter names are case-insensitive (7.3.1). */
+		switch (name.len) {
+		case 5:
+			if (IEQ(name.p, 5, "maddr"))
+				via->maddr = val;
+			else if (IEQ(name.p, 5, "rport")) {
+				via->has_rport = true;
+				via->rport = val;
+				if (val.p != NULL && skip_cls(val.p, val.p + val.len, SIP_C_DIGIT) !=
+				    val.p + val.len) {
+					*err = SC_SIP_E_VIA;
+					return NULL;
+				}
+			}
+			break;
+		case 6:
+			if (IEQ(name.p, 6, "branch")) {
+				if (val.p == NULL || val.len == 0) {
+					*err = SC_SIP_E_VIA;
+					return NULL;
+				}
+				via->branch = val;
+			}
+			break;
+		case 8:
+			if (IEQ(name.p, 8, "received"))
+				via->received = val;
+			break;
+		default:
+			break;
+		}
+		via->value = sip_mkstr(s, q);
+	}
+	*err = SC_SIP_E_OK;
+	return q;
+}
+
+SIP_CORE_ATTR static void
+SIP_F(parse_via)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e)
+{
+	for (;;) {
+		struct sc_sip_via tmp, *via;
+		enum sc_sip_error err;
+		const char *q;
+
+		p = skip_lws(p, e);
+		if (p == e) {
+			sip_err(msg, SC_SIP_E_VIA);
+			return;
+		}
+		if (msg->via_total == UINT16_MAX) {
+			sip_err(msg, SC_SIP_E_TOO_MANY_VIAS);
+			return;
+		}
+		via = msg->via_count < SC_SIP_MAX_VIAS ? &msg->vias[msg->via_count] : &tmp;
+		via_clear(via);
+		q = SIP_F(parse_via_parm)(lim, p, e, via, &err);
+		/* Keep what was read of a broken value: the 400 still needs its sent-by. */
+		if (via != &tmp)
+			msg->via_count++;
+		msg->via_total++;
+		if (q == NULL) {
+			sip_err(msg, err);
+			return;
+		}
+		p = skip_lws(q, e);
+		if (p == e)
+			return;
+		if (*p != ',') {
+			sip_err(msg, SC_SIP_E_VIA);
+			return;
+		}
+		p++;
+	}
+}
+
+/*
+ * name-addr / addr-spec with header params (20.10, 20.20, 20.39, 20.34). Stops at
+ * a top-level comma or e; returns that position, or NULL with *err set. With
+ * need_angle (Route) the URI must be inside "<>".
+ */
+SIP_CORE_ATTR static const char *
+SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_addr *a, bool need_angle,
+	   enum sc_sip_error *err, enum sc_sip_error syntax)
+{
+	const char *s, *q, *ue;
+
+	*err = syntax;
+	memset(a, 0, sizeof(*a));
+	p = skip_lws(p, e);
+	s = p;
+	if (p == e)
+		return NULL;
+	if (*p == '"') {
+		q = quoted_end(p, e);
+		if (q == NULL) {
+			*err = SC_SIP_E_QUOTE;
+			return NULL;
+		}
+		p = skip_lws(q, e);
+		if (p == e || *p != '<') {
+			*err = SC_SIP_E_ANGLE;
+			return NULL;
+		}
+	} else {
+		/* display-name as tokens and LWS, or the start of an addr-spec. */
+		q = p;
+		while (q < e && sip_is((unsigned char)*q, SIP_C_TOKEN | SIP_C_LWS))
+			q++;
+		if (q < e && *q == '<')
+			p = q;
+		else if (need_angle) {
+			*err = SC_SIP_E_ANGLE;
+			return NULL;
+		}
+	}
+	if (*p == '<') {
+		p++;
+		q = SIP_F(uri_in)(lim, p, e);
+		/* Tolerate raw UTF-8 in a user part; SP, CTL, "<" and DQUOTE end it. */
+		while (q < e && (unsigned char)*q >= 0x80)
+			q = SIP_F(uri_in)(lim, q + 1, e);
+		if (q == e || *q != '>') {
+			*err = SC_SIP_E_ANGLE;
+			return NULL;
+		}
+		ue = q;
+		q++;
+	} else {
+		/* addr-spec: a URI with ";" "," or "?" must be in <> (20.10). */
+		q = p;
+		while (q < e && *q != ';' && *q != ',' && *q != '<' && *q != '>' && *q != '"' &&
+		       !sip_is((unsigned char)*q, SIP_C_LWS))
+			q++;
+		if (q < e && (*q == '<' || *q == '>')) {
+			*err = SC_SIP_E_ANGLE;
+			return NULL;
+		}
+		if (q < e && *q == '"') {
+			*err = SC_SIP_E_QUOTE;
+			return NULL;
+		}
+		ue = q;
+	}
+	if (ue == p || memchr(p, ':', (size_t)(ue - p)) == NULL)
+		return NULL;
+	a->uri = sip_mkstr(p, ue);
+	for (;;) {
+		struct sc_str name, val;
+
+		p = skip_lws(q, e);
+		if (p == e || *p != ';')
+			break;
+		q = SIP_F(parse_param)(lim, p + 1, e, &name, &val, err, syntax);
+		if (q == NULL)
+			return NULL;
+		if (IEQ(name.p, name.len, "tag")) {
+			if (val.p == NULL || val.len == 0 ||
+			    SIP_F(tok_in)(lim, val.p, val.p + val.len) != val.p + val.len) {
+				*err = syntax;
+				return NULL;
+			}
+			a->tag = val;
+		}
+	}
+	a->value = sip_mkstr(s, q);
+	if (p < e && *p != ',') {
+		/* Anything but a list separator after the parameters. */
+		*err = (*p == '<' || *p == '>') ? SC_SIP_E_ANGLE :
+		       (*p == '"') ? SC_SIP_E_QUOTE : syntax;
+		return NULL;
+	}
+	*err = SC_SIP_E_OK;
+	return p;
+}
+
+SIP_CORE_ATTR static void
+SIP_F(parse_from_to)(const char *lim, struct sc_sip_msg *msg, bool *seen, struct sc_sip_addr *a, const char *p,
+	      const char *e, enum sc_sip_error syntax)
+{
+	struct sc_sip_addr tmp;
+	enum sc_sip_error err;
+	const char *q;
+
+	if (*seen) {
+		/* From and To are single-valued (7.3.1, RFC 4475 3.3.8). */
+		sip_err(msg, syntax);
+		return;
+	}
+	*seen = true;
+	q = SIP_F(parse_addr)(lim, p, e, &tmp, false, &err, syntax);
+	if (q == NULL) {
+		sip_err(msg, err);
+		/* Keep the raw value: a 400 copies From and To (8.2.6.2). */
+		p = skip_lws(p, e);
+		a->value = sip_mkstr(p, rtrim(p, e));
+		a->uri = tmp.uri;
+		a->tag = tmp.tag;
+		return;
+	}
+	*a = tmp;
+	if (q != e)
+		sip_err(msg, syntax);	/* a second value after a comma */
+}
+
+SIP_CORE_ATTR static void
+SIP_F(parse_route)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e)
+{
+	for (;;) {
+		struct sc_sip_addr a;
+		enum sc_sip_error err;
+		const char *q = SIP_F(parse_addr)(lim, p, e, &a, true, &err, SC_SIP_E_HEADER_SYNTAX);
+
+		if (q == NULL) {
+			sip_err(msg, err);
+			return;
+		}
+		if (msg->route_count == SC_SIP_MAX_ROUTES) {
+			sip_err(msg, SC_SIP_E_TOO_MANY_VALUES);
+			return;
+		}
+		msg->routes[msg->route_count++] = a.value;
+		if (q == e)
+			return;
+		p = q + 1;
+	}
+}
+
+/* Reason (RFC 3326) and option-tag lists (20.32, 20.29): kept as trimmed slices. */
+SIP_CORE_ATTR static void
+SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e, struct sc_str *arr,
+	   uint8_t *count, unsigned max, bool tokens)
+{
+	for (;;) {
+		enum sc_sip_error err = SC_SIP_E_HEADER_SYNTAX;
+		const char *q = list_elem_end(p, e, &err);
+		const char *s, *t;
+
+		if (q == NULL) {
+			sip_err(msg, err);
+			return;
+		}
+		s = skip_lws(p, q);
+		t = rtrim(s, q);
+		if (s == t || (q < e && *q != ',') || !sip_is((unsigned char)*s, SIP_C_TOKEN) ||
+		    (tokens && SIP_F(tok_in)(lim, s, t) != t)) {
+			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
+			return;
+		}
+		if (*count >= max) {
+			sip_err(msg, SC_SIP_E_TOO_MANY_VALUES);
+			return;
+		}
+		arr[(*count)++] = sip_mkstr(s, t);
+		if (q == e)
+			return;
+		p = q + 1;
+	}
+}
+
+SIP_CORE_ATTR static void
+SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, const char *p, const char *e)
+{
+	const char *q, *m;
+	uint64_t v;
+	bool over;
+
+	if (seen->cseq) {
+		sip_err(msg, SC_SIP_E_CSEQ);
+		return;
+	}
+	seen->cseq = true;
+	/* CSeq = 1*DIGIT LWS Method; the number is 32-bit (8.1.1.5, RFC 4475 3.1.2.4). */
+	p = skip_lws(p, e);
+	q = parse_uint(p, e, UINT32_MAX, &v, &over);
+	if (q == NULL) {
+		sip_err(msg, SC_SIP_E_CSEQ);
+		return;
+	}
+	m = skip_lws(q, e);
+	if (m == q) {
+		sip_err(msg, SC_SIP_E_CSEQ);
+		return;
+	}
+	q = SIP_F(tok_in)(lim, m, e);
+	msg->cseq_method_name = sip_mkstr(m, q);
+	msg->cseq_method = (uint8_t)method_id(m, (size_t)(q - m));
+	msg->cseq = over ? 0 : (uint32_t)v;
+	if (over)
+		sip_err(msg, SC_SIP_E_CSEQ_RANGE);
+	if (q == m || skip_lws(q, e) != e)
+		sip_err(msg, SC_SIP_E_CSEQ);
+}
+
+SIP_CORE_ATTR static void
+SIP_F(parse_call_id)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, const char *p, const char *e)
+{
+	const char *q, *at;
+
+	if (seen->call_id) {
+		sip_err(msg, SC_SIP_E_CALL_ID);
+		return;
+	}
+	seen->call_id = true;
+	/* callid = word [ "@" word ] (25.1) */
+	p = skip_lws(p, e);
+	e = rtrim(p, e);
+	msg->call_id = sip_mkstr(p, e);
+	q = SIP_F(word_end)(lim, p, e);
+	if (q == p) {
+		sip_err(msg, SC_SIP_E_CALL_ID);
+		return;
+	}
+	if (q == e)
+		return;
+	at = q;
+	q = SIP_F(word_end)(lim, q + 1, e);
+	if (*at != '@' || q == at + 1 || q != e)
+		sip_err(msg, SC_SIP_E_CALL_ID);
+}
+
+SIP_CORE_ATTR static void
+SIP_F(sip_parse_header)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, enum sip_hdr id, const char *p,
+		 const char *e)
+{
+	uint64_t v;
+
+	switch (id) {
+	case SIP_H_OTHER:
+		return;
+	case SIP_H_VIA:
+		SIP_F(parse_via)(lim, msg, p, e);
+		return;
+	case SIP_H_CALL_ID:
+		SIP_F(parse_call_id)(lim, msg, seen, p, e);
+		return;
+	case SIP_H_CSEQ:
+		SIP_F(parse_cseq)(lim, msg, seen, p, e);
+		return;
+	case SIP_H_FROM:
+		SIP_F(parse_from_to)(lim, msg, &seen->from, &msg->from, p, e, SC_SIP_E_FROM);
+		return;
+	case SIP_H_TO:
+		SIP_F(parse_from_to)(lim, msg, &seen->to, &msg->to, p, e, SC_SIP_E_TO);
+		return;
+	case SIP_H_MAX_FORWARDS:
+		/* 20.22 says 0-255; larger values are tolerated (RFC 4475 3.1.2.4). */
+		if (seen->max_forwards) {
+			sip_err(msg, SC_SIP_E_MAX_FORWARDS);
+			return;
+		}
+		seen->max_forwards = true;
+		parse_number(msg, p, e, INT32_MAX, &v, SC_SIP_E_MAX_FORWARDS);
+		if (v != UINT64_MAX)
+			msg->max_forwards = (int32_t)v;
+		return;
+	case SIP_H_CONTENT_LENGTH:
+		parse_number(msg, p, e, UINT32_MAX, &v, SC_SIP_E_CONTENT_LENGTH);
+		if (v == UINT64_MAX)
+			return;
+		/* Repeating the same value is harmless; two values cannot frame a body. */
+		if (msg->content_length >= 0 && (uint64_t)msg->content_length != v)
+			sip_err(msg, SC_SIP_E_CONTENT_LENGTH);
+		else
+			msg->content_length = (int64_t)v;
+		return;
+	case SIP_H_ROUTE:
+		SIP_F(parse_route)(lim, msg, p, e);
+		return;
+	case SIP_H_REQUIRE:
+		SIP_F(parse_list)(lim, msg, p, e, msg->requires, &msg->require_count, SC_SIP_MAX_REQUIRES,
+			   true);
+		return;
+	case SIP_H_PROXY_REQUIRE:
+		SIP_F(parse_list)(lim, msg, p, e, msg->proxy_requires, &msg->proxy_require_count,
+			   SC_SIP_MAX_REQUIRES, true);
+		return;
+	case SIP_H_REASON:
+		SIP_F(parse_list)(lim, msg, p, e, msg->reasons, &msg->reason_count, SC_SIP_MAX_REASONS, false);
+		return;
+	}
+}
+
