@@ -42,6 +42,14 @@ EXPECT = {
                   "uas_tx_481": 1, "uas_cancel_matched": 1,
                   "uas_invite_retrans_absorbed": 1},
 }
+# Counters the summary always shows (sipcancel --stats-file "totals").
+SHOWN = ["rx_packets", "tx_packets", "arp_replies", "sip_requests", "drops_total",
+         "rx_method_INVITE", "rx_method_CANCEL", "rx_method_ACK",
+         "uas_tx_100", "uas_tx_180", "uas_tx_200", "uas_tx_481", "uas_tx_487",
+         "uas_cancel_matched", "uas_cancel_unmatched_481", "uas_cancel_after_final",
+         "uas_invite_retrans_absorbed", "uas_cancel_retrans_absorbed", "uas_ack_absorbed",
+         "uas_timer_g_retrans", "uas_records_created", "uas_records_freed"]
+
 # 9.2: a CANCEL that arrived before the 180 leaves no 180 to send, ever.
 NEVER = {"before180": ["uas_tx_180"]}
 
@@ -247,18 +255,24 @@ def summary(workdir, calls, rate, sut, stats_file, scenarios):
         except (OSError, ValueError) as e:
             print("sipcancel counters: no readable stats file (%s)" % e)
             return False
-        items = [(k, v) for k, v in flatten(stats.get("totals", {})) if v]
-        items += [(k, v) for k, v in stats.items() if isinstance(v, int) and v]
+        totals = dict(flatten(stats.get("totals", {})))
+        # The counters a reader of a CANCEL run looks for, then every non-zero one that
+        # says something went wrong (drops, failures, parse errors).
+        items = [(k, totals[k]) for k in SHOWN if k in totals]
+        items += [(k, v) for k, v in sorted(totals.items())
+                  if v and k not in SHOWN and k != "parse_OK" and
+                  any(w in k for w in ("drop", "fail", "malformed", "parse_", "503"))]
+        items += [(k, stats[k]) for k in ("live_records", "mempool_in_use") if k in stats]
         lcores = stats.get("lcores", {})
         if len(lcores) > 1:
             items += [("rx_packets@lcore" + k, v.get("rx_packets", 0))
                       for k, v in lcores.items()]
-        print("sipcancel counters (totals over %d worker(s), non-zero; all in %s):" % (
-            len(lcores), stats_file))
+        print("sipcancel counters, totals over %d worker(s) (all: %s):" % (
+            len(lcores), os.path.basename(stats_file)))
         line = " "
         for k, v in items:
             cell = " %s=%s" % (k, v if isinstance(v, int) else "%.3g" % v)
-            if len(line) + len(cell) > 96:
+            if len(line) + len(cell) > 88:
                 print(line)
                 line = " "
             line += cell
