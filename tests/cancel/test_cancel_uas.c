@@ -1232,3 +1232,240 @@ Test(cancel, cross_core_cancel_lost_post_ring_forever_watchdog)
 	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
 	env_down();
 }
+
+/* ---- two threads, real clock: exactly one final per INVITE ---------------------------- */
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#define ST_CALLS	500
+#define ST_MAXMSG	(ST_CALLS * 24)
+
+struct st_out {
+	uint32_t n;
+	uint32_t call[ST_MAXMSG];
+	uint16_t status[ST_MAXMSG];
+	uint8_t cancel[ST_MAXMSG];	/* CSeq method CANCEL */
+	char last_tag[40];		/* To tag of the last 200 to a CANCEL */
+	unsigned bad;			/* messages that did not parse */
+};
+
+struct st_env {
+	struct sc_txn_table *table;
+	struct sc_cancel_ctx *ctx[NCTX];
+	struct sc_timer_wheel *wheel[NCTX];
+	struct rte_ring *ring[NCTX];
+	struct st_out out[NCTX];
+	struct sc_clock clock;
+	uint32_t invited;		/* calls whose INVITE thread 0 handled */
+	uint32_t b_done;
+	uint32_t b_progress;		/* calls thread 1 has finished */
+	uint64_t seed;
+};
+
+static uint64_t
+st_now_us(const struct sc_clock *clk)
+{
+	struct timespec ts;
+
+	(void)clk;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int
+st_sink(void *sink_ctx, const void *path, const char *msg, uint32_t len)
+{
+	struct st_out *o = sink_ctx;
+	struct sc_sip_msg m;
+	unsigned k;
+
+	(void)path;
+	if (sc_sip_parse(msg, len, &m) <= 0 || m.call_id.len < 4 || o->n >= ST_MAXMSG) {
+		o->bad++;
+		return 0;
+	}
+	k = (unsigned)strtoul(m.call_id.p + 3, NULL, 10);
+	o->call[o->n] = k;
+	o->status[o->n] = m.status;
+	o->cancel[o->n] = m.cseq_method == SC_METHOD_CANCEL;
+	o->n++;
+	if (m.cseq_method == SC_METHOD_CANCEL && m.to.tag.len < sizeof(o->last_tag)) {
+		memcpy(o->last_tag, m.to.tag.p, m.to.tag.len);
+		o->last_tag[m.to.tag.len] = '\0';
+	}
+	return 0;
+}
+
+static void
+st_feed(struct st_env *st, unsigned ctx, const struct req *r)
+{
+	struct tmsg *m = mk(r);
+	struct sc_cancel_in in = { &m->msg, m->rc, &in, 0 };
+
+	sc_cancel_handle_burst(st->ctx[ctx], &in, 1);
+	free(m);
+}
+
+static void
+st_spin(struct st_env *st, unsigned ctx, uint64_t us)
+{
+	uint64_t end = st_now_us(NULL) + us;
+
+	do {
+		sc_cancel_poll(st->ctx[ctx]);
+		sc_txn_quiescent(st->table, ctx);
+	} while (st_now_us(NULL) < end);
+}
+
+/* Thread 1: a CANCEL for every call at a random moment around the final, then ACK. */
+static void *
+st_thread_b(void *arg)
+{
+	struct st_env *st = arg;
+	uint64_t rng = st->seed;
+	unsigned k;
+
+	for (k = 0; k < ST_CALLS; k++) {
+		char cid[32];
+		struct req can = { .method = "CANCEL", .branch = cid, .call_id = cid, .cseq = 1,
+				   .vias = 1 };
+		struct req ack = { .method = "ACK", .branch = cid, .call_id = cid, .cseq = 1,
+				   .vias = 1 };
+
+		while (__atomic_load_n(&st->invited, __ATOMIC_ACQUIRE) <= k) {
+			st_spin(st, 1, 0);
+			sched_yield();
+		}
+		snprintf(cid, sizeof(cid), "st-%u", k);
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		st_spin(st, 1, (rng >> 33) % 2000);
+		st_feed(st, 1, &can);
+		ack.to_tag = st->out[1].last_tag;
+		st_feed(st, 1, &ack);
+		sc_txn_quiescent(st->table, 1);
+		__atomic_store_n(&st->b_progress, k + 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&st->b_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+Test(cancel, two_threads_cancel_races_final_exactly_one_final_per_call, .timeout = 120)
+{
+	struct sc_txn_table_params p = { 0 };
+	struct sc_cancel_cfg cfg;
+	struct st_env *st = calloc(1, sizeof(*st));
+	uint8_t *finals = calloc(ST_CALLS, 1);
+	pthread_t tb;
+	char name[64];
+	unsigned i, k, won = 0;
+	uint64_t deadline;
+
+	cr_assert_not_null(st);
+	eal_once();
+	st->clock.now_us = st_now_us;
+	st->seed = 12345;
+	snprintf(name, sizeof(name), "cancel_st_%d", (int)getpid());
+	p.name = name;
+	p.capacity_per_owner = 4096;
+	p.owners = NCTX;
+	p.max_threads = NCTX;
+	p.socket_id = SOCKET_ID_ANY;
+	st->table = sc_txn_table_create(&p);
+	cr_assert_not_null(st->table);
+	sc_cancel_cfg_defaults(&cfg);
+	cfg.t1_us = 1000;
+	cfg.t2_us = 4000;
+	cfg.t4_us = 5000;
+	cfg.ring_delay_us = 0;
+	cfg.final_code = 486;
+	cfg.final_delay_us = 1000;
+	cfg.path_len = PATH_LEN;
+	cfg.seed = 9;
+	for (i = 0; i < NCTX; i++) {
+		struct sc_cancel_sink sink = { st_sink, &st->out[i] };
+
+		cr_assert_eq(sc_txn_thread_register(st->table, i), 0);
+		snprintf(name, sizeof(name), "st%u_%d", i, (int)getpid());
+		st->ring[i] = rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		st->wheel[i] = sc_timer_wheel_create(100, st_now_us(NULL));
+		cr_assert(st->ring[i] != NULL && st->wheel[i] != NULL);
+		st->ctx[i] = sc_cancel_ctx_create(&cfg, st->table, st->wheel[i], &st->clock, i,
+						  st->ring, NCTX, &sink);
+		cr_assert_not_null(st->ctx[i]);
+	}
+	cr_assert_eq(pthread_create(&tb, NULL, st_thread_b, st), 0);
+	/* Thread 0 (this one, an EAL lcore): every INVITE, and all the timers. */
+	for (k = 0; k < ST_CALLS; k++) {
+		char cid[32];
+		struct req inv = { .method = "INVITE", .branch = cid, .call_id = cid, .cseq = 1,
+				   .vias = 1 };
+
+		snprintf(cid, sizeof(cid), "st-%u", k);
+		st_feed(st, 0, &inv);
+		__atomic_store_n(&st->invited, k + 1, __ATOMIC_RELEASE);
+		/* Lockstep, so every CANCEL lands near its INVITE's final timer. */
+		while (__atomic_load_n(&st->b_progress, __ATOMIC_ACQUIRE) <= k) {
+			st_spin(st, 0, 0);
+			sched_yield();
+		}
+	}
+	deadline = st_now_us(NULL) + 60 * SEC;
+	while ((__atomic_load_n(&st->b_done, __ATOMIC_ACQUIRE) == 0 ||
+		sc_cancel_live_records(st->ctx[0]) != 0) && st_now_us(NULL) < deadline)
+		st_spin(st, 0, 1000);
+	pthread_join(tb, NULL);
+	st_spin(st, 0, 2000);
+	st_spin(st, 1, 0);
+	st_spin(st, 0, 0);
+
+	cr_assert_eq(st->out[0].bad + st->out[1].bad, 0);
+	/* First final per call, from either core: 486 (final timer) or 487 (CANCEL). */
+	for (i = 0; i < NCTX; i++) {
+		const struct st_out *o = &st->out[i];
+
+		for (unsigned j = 0; j < o->n; j++) {
+			uint8_t f = o->status[j] == 486 ? 1 : o->status[j] == 487 ? 2 : 0;
+
+			cr_assert_lt(o->call[j], ST_CALLS);
+			if (f == 0 || o->cancel[j])
+				continue;
+			cr_assert(finals[o->call[j]] == 0 || finals[o->call[j]] == f,
+				  "call %u got both 486 and 487", o->call[j]);
+			finals[o->call[j]] = f;
+		}
+	}
+	for (k = 0; k < ST_CALLS; k++) {
+		cr_assert_neq(finals[k], 0, "call %u got no final", k);
+		won += finals[k] == 2;
+	}
+	cr_assert_eq(won, sc_cancel_counters(st->ctx[1])->v[SC_CANCEL_C_CANCEL_MATCHED],
+		     "calls with a 487 = CANCELs that won the CAS");
+	/* Core 1 sends only first 487s (the owner runs Timer G): one per won CANCEL. */
+	{
+		unsigned n487 = 0;
+
+		for (unsigned j = 0; j < st->out[1].n; j++)
+			n487 += st->out[1].status[j] == 487;
+		cr_assert_eq(n487, won, "%u 487s from core 1 for %u won CANCELs", n487, won);
+	}
+	cr_assert_gt(won, 0, "the race never went the CANCEL's way: test proves nothing");
+	cr_assert_lt(won, ST_CALLS, "the race never went the final's way");
+	cr_assert_eq(sc_cancel_counters(st->ctx[1])->v[SC_CANCEL_C_CANCEL_MATCHED] +
+		     sc_cancel_counters(st->ctx[1])->v[SC_CANCEL_C_CANCEL_AFTER_FINAL], ST_CALLS);
+	cr_assert_eq(sc_cancel_live_records(st->ctx[0]), 0, "records leaked");
+	cr_assert_eq(sc_cancel_counters(st->ctx[1])->v[SC_CANCEL_C_RECORDS_CREATED], 0);
+	for (i = 0; i < NCTX; i++) {
+		sc_txn_quiescent(st->table, i);
+		cr_assert_eq(sc_txn_pool_free_count(st->table, i), 4096, "owner %u pool", i);
+		sc_cancel_ctx_free(st->ctx[i]);
+		sc_timer_wheel_free(st->wheel[i]);
+		rte_ring_free(st->ring[i]);
+		sc_txn_thread_unregister(st->table, i);
+	}
+	cr_log_info("calls %u: CANCEL won %u, after final %u", ST_CALLS, won, ST_CALLS - won);
+	sc_txn_table_free(st->table);
+	free(finals);
+	free(st);
+}
