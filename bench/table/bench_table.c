@@ -45,6 +45,22 @@ median(uint64_t *v, unsigned n)
 	return v[n / 2];
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of per-burst samples, cycles per op: robust to preemption on a shared box. */
+static double
+burst_median(uint32_t *v, size_t n, unsigned ops)
+{
+	qsort(v, n, sizeof(*v), cmp_u32);
+	return (double)v[n / 2] / ops;
+}
+
 static size_t
 heap_alloc_bytes(void)
 {
@@ -133,6 +149,11 @@ main(int argc, char **argv)
 	uint32_t *idx_hit, *idx_miss;
 	uint64_t t_hit[RUNS], t_miss[RUNS], b_hit[RUNS], b_miss[RUNS], t_ch[RUNS], b_ch[RUNS];
 	uint64_t k_build[RUNS];
+	uint32_t *smp[6];	/* per-burst samples: hit, miss, base hit, base miss, key build,
+				 * record-line floor */
+	struct sc_txn_rec **recp;
+	size_t nsmp = 0;
+	unsigned si;
 	uint64_t t0, hz, sink = 0;
 	size_t before, after;
 	struct sc_txn_table *t;
@@ -164,6 +185,14 @@ main(int argc, char **argv)
 	}
 	for (j = 0; j < BURST; j++)
 		kp[j] = &kb[j];
+	recp = malloc(sizeof(*recp) * n);
+	if (recp == NULL)
+		return 1;
+	for (si = 0; si < 6; si++) {
+		smp[si] = malloc(sizeof(uint32_t) * RUNS * (nlook / BURST + 1));
+		if (smp[si] == NULL)
+			return 1;
+	}
 
 	/* Capacity = the pending set plus the churn set: bytes are per capacity. */
 	before = heap_alloc_bytes();
@@ -195,6 +224,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "fill failed at %u\n", i);
 			return 1;
 		}
+		recp[i] = rec;
 	}
 	printf("table: fill %u pending transactions: %" PRIu64 " cycles/insert (key build "
 	       "included)\n", n, (rte_rdtsc() - t0) / n);
@@ -229,8 +259,9 @@ main(int argc, char **argv)
 		k_build[r] = 0;
 		for (which = 0; which < 2; which++) {
 			uint32_t *idx = idxs[which];
-			uint64_t acc = 0, bacc = 0, kacc = 0;
+			uint64_t acc = 0, bacc = 0, kacc = 0, d;
 			unsigned hits = 0;
+			size_t s0 = nsmp;
 
 			for (i = 0; i + BURST <= nlook; i += BURST) {
 				/* The worker builds the burst's keys from parsed messages ... */
@@ -239,11 +270,16 @@ main(int argc, char **argv)
 				t0 = rte_rdtsc();
 				for (j = 0; j < BURST; j++)
 					make_key(msg, &kb[j], branches, idx[i + j]);
-				kacc += rte_rdtsc() - t0;
+				d = rte_rdtsc() - t0;
+				kacc += d;
+				if (which == 0)
+					smp[4][nsmp] = (uint32_t)d;
 				/* ... then hashes them, one bulk lookup, exact compares. */
 				t0 = rte_rdtsc();
 				hits += sc_txn_lookup_bulk(t, 0, kp, BURST, out);
-				acc += rte_rdtsc() - t0;
+				d = rte_rdtsc() - t0;
+				acc += d;
+				smp[which][nsmp] = (uint32_t)d;
 				sc_txn_quiescent(t, 0);
 
 				/* Baseline: the same digests, signatures given, nothing else. */
@@ -254,13 +290,30 @@ main(int argc, char **argv)
 				}
 				t0 = rte_rdtsc();
 				rte_hash_lookup_with_hash_bulk(bh, dk, sig, BURST, pos);
-				bacc += rte_rdtsc() - t0;
+				d = rte_rdtsc() - t0;
+				bacc += d;
+				smp[2 + which][nsmp] = (uint32_t)d;
+				if (which == 0) {
+					/* Floor: one random record line per op, prefetched. */
+					/* other records than the ones just looked up */
+					const uint32_t *fi = &idx_hit[(i + nlook / 2) % (nlook - BURST)];
+
+					t0 = rte_rdtsc();
+					for (j = 0; j < BURST; j++)
+						rte_prefetch0(recp[fi[j]]);
+					for (j = 0; j < BURST; j++)
+						sink += recp[fi[j]]->key_len;
+					smp[5][nsmp] = (uint32_t)(rte_rdtsc() - t0);
+				}
+				nsmp++;
 				sink += (uint64_t)pos[0];
 			}
 			if (hits != (which == 0 ? nlook / BURST * BURST : 0)) {
 				fprintf(stderr, "unexpected hits %u\n", hits);
 				return 1;
 			}
+			if (which == 0)
+				nsmp = s0;	/* the miss pass refills the same sample slots */
 			*res[which] = acc;
 			*bres[which] = bacc;
 			k_build[r] += kacc;
@@ -304,17 +357,23 @@ main(int argc, char **argv)
 
 	{
 		uint32_t nl = nlook / BURST * BURST;
-		double cyc_h = (double)median(t_hit, RUNS) / nl;
-		double cyc_m = (double)median(t_miss, RUNS) / nl;
-		double bcyc_h = (double)median(b_hit, RUNS) / nl;
-		double bcyc_m = (double)median(b_miss, RUNS) / nl;
-		double cyc_k = (double)median(k_build, RUNS) / (2.0 * nl);
+		/* Per-op figures: median burst; "mean" = median over runs of the run mean. */
+		double mean_h = (double)median(t_hit, RUNS) / nl;
+		double mean_bh = (double)median(b_hit, RUNS) / nl;
+		double mean_k = (double)median(k_build, RUNS) / (2.0 * nl);
+		double cyc_h = burst_median(smp[0], nsmp, BURST);
+		double cyc_m = burst_median(smp[1], nsmp, BURST);
+		double bcyc_h = burst_median(smp[2], nsmp, BURST);
+		double bcyc_m = burst_median(smp[3], nsmp, BURST);
+		double cyc_k = burst_median(smp[4], nsmp, BURST);
+		double cyc_f = burst_median(smp[5], nsmp, BURST);
 		double cyc_c = (double)median(t_ch, RUNS) / nchurn;
 		double bcyc_c = (double)median(b_ch, RUNS) / nchurn;
-		double per_txn = (double)(after - before) / tp.capacity_per_owner;
+		double per_txn = (double)(after - before + sc_txn_table_anon_bytes(t)) /
+				 tp.capacity_per_owner;
 		struct sc_txn_counters c;
 
-		printf("table: %u pending, TSC %.2f GHz, bursts of %d, median of %d runs%s\n", n,
+		printf("table: %u pending, TSC %.2f GHz, bursts of %d, %d runs, median burst%s\n", n,
 		       (double)hz / 1e9, BURST, RUNS, quick ? " (SC_BENCH_QUICK)" : "");
 		printf("table: key build (17.2.3 server key from parsed fields) %6.1f cycles/key\n",
 		       cyc_k);
@@ -322,8 +381,12 @@ main(int argc, char **argv)
 		       "  ratio %.2f\n", cyc_h, (double)hz / cyc_h / 1e6, bcyc_h, cyc_h / bcyc_h);
 		printf("table: lookup miss %6.1f cycles/op  %6.2f M/s/core  baseline %6.1f cycles/op"
 		       "  ratio %.2f\n", cyc_m, (double)hz / cyc_m / 1e6, bcyc_m, cyc_m / bcyc_m);
+		printf("table: memory floor: one random record line (of %u) per op, prefetched a "
+		       "burst ahead: %6.1f cycles/op\n", n, cyc_f);
 		printf("table: key build + lookup hit %6.1f cycles/op  %6.2f M/s/core\n",
 		       cyc_k + cyc_h, (double)hz / (cyc_k + cyc_h) / 1e6);
+		printf("table: run means (incl. preemption): lookup hit %6.1f, baseline %6.1f, "
+		       "key build %6.1f cycles/op\n", mean_h, mean_bh, mean_k);
 		printf("table: insert+delete %6.1f cycles/pair  %6.2f M pairs/s  baseline %6.1f"
 		       " cycles/pair  ratio %.2f\n", cyc_c, (double)hz / cyc_c / 1e6, bcyc_c,
 		       cyc_c / bcyc_c);
@@ -348,6 +411,9 @@ main(int argc, char **argv)
 	free(digests);
 	free(idx_hit);
 	free(idx_miss);
+	for (si = 0; si < 6; si++)
+		free(smp[si]);
+	free(recp);
 	rte_eal_cleanup();
 	return 0;
 }

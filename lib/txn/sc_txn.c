@@ -20,8 +20,10 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_common.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_lcore.h>
@@ -33,7 +35,8 @@
 #include "sc_txn.h"
 
 _Static_assert(sizeof(struct sc_txn_rec) == SC_TXN_REC_SIZE, "record size");
-_Static_assert(offsetof(struct sc_txn_rec, area) == 64, "hot header is one cache line");
+_Static_assert(offsetof(struct sc_txn_rec, area) == 64 - SC_TXN_KEY_LINE0,
+	       "a short key ends in the first cache line");
 _Static_assert(SC_TXN_REC_SIZE % 64 == 0, "records are cache-line aligned");
 
 #define POISON_BYTE	0x5c
@@ -51,12 +54,20 @@ struct thread {
 	struct sc_txn_counters c;
 } __rte_cache_aligned;
 
+/* Memory for the big arrays: EAL heap, or anonymous THP pages (see big_alloc). */
+struct big {
+	void *base;
+	size_t len;			/* mapped length; 0: from rte_malloc */
+};
+
 struct sc_txn_table {
 	struct rte_hash *h;
 	uint32_t *slot;			/* hash position -> record index + 1 */
 	uint32_t nslots;
 	struct sc_txn_rec *recs;
 	uint32_t nrecs;
+	struct big recs_mem;
+	struct big slot_mem;
 	uint16_t owners;
 	uint16_t max_threads;
 	bool own_rcu;
@@ -108,6 +119,56 @@ ctr(struct sc_txn_table *t, unsigned thread_id)
 	return &t->thr[thread_id].c;
 }
 
+#define THP_SIZE (2u << 20)
+
+/*
+ * With --no-huge, EAL memory is a shared memfd of 4 KiB pages: a million records
+ * then cost a TLB miss and a page walk per lookup. Then the records and slots come
+ * from a private anonymous mapping advised for transparent huge pages instead (no
+ * DMA or secondary process ever touches them). With hugepages, the EAL heap.
+ */
+static void *
+big_alloc(struct big *b, const char *name, size_t len, int socket, bool zero)
+{
+	uint8_t *p;
+
+	b->base = NULL;
+	b->len = 0;
+	if (rte_eal_has_hugepages()) {
+		b->base = zero ? rte_zmalloc_socket(name, len, RTE_CACHE_LINE_SIZE, socket) :
+				 rte_malloc_socket(name, len, RTE_CACHE_LINE_SIZE, socket);
+		return b->base;
+	}
+	p = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	b->base = p;
+	b->len = len + THP_SIZE;
+	p = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)p, (uintptr_t)THP_SIZE);
+	/* Advice only: without THP the mapping still works with small pages. */
+	(void)madvise(p, RTE_ALIGN_CEIL(len, (size_t)THP_SIZE), MADV_HUGEPAGE);
+	return p;	/* anonymous pages are zero */
+}
+
+static void
+big_free(struct big *b)
+{
+	if (b->base == NULL)
+		return;
+	if (b->len != 0)
+		munmap(b->base, b->len);
+	else
+		rte_free(b->base);
+	b->base = NULL;
+}
+
+size_t
+sc_txn_table_anon_bytes(const struct sc_txn_table *t)
+{
+	return t->recs_mem.len + t->slot_mem.len;
+}
+
 struct sc_txn_table *
 sc_txn_table_create(const struct sc_txn_table_params *p)
 {
@@ -146,8 +207,8 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 	t->thr = rte_zmalloc_socket("sc_txn_thr", sizeof(*t->thr) * t->max_threads,
 				    RTE_CACHE_LINE_SIZE, p->socket_id);
 	/* Not zeroed: a million records would be written twice. Pools init below. */
-	t->recs = rte_malloc_socket("sc_txn_recs", (size_t)total * SC_TXN_REC_SIZE,
-				    RTE_CACHE_LINE_SIZE, p->socket_id);
+	t->recs = big_alloc(&t->recs_mem, "sc_txn_recs", (size_t)total * SC_TXN_REC_SIZE,
+			    p->socket_id, false);
 	if (t->own == NULL || t->thr == NULL || t->recs == NULL) {
 		err = ENOMEM;
 		goto fail;
@@ -192,8 +253,8 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 	}
 	/* Positions are < max key id + 1; the per-lcore caches add slots beyond entries. */
 	t->nslots = (uint32_t)rte_hash_max_key_id(t->h) + 1;
-	t->slot = rte_zmalloc_socket("sc_txn_slot", sizeof(uint32_t) * t->nslots,
-				     RTE_CACHE_LINE_SIZE, p->socket_id);
+	t->slot = big_alloc(&t->slot_mem, "sc_txn_slot", sizeof(uint32_t) * t->nslots,
+			    p->socket_id, true);
 	if (t->slot == NULL) {
 		err = ENOMEM;
 		goto fail;
@@ -206,7 +267,7 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 		for (i = 0; i < p->capacity_per_owner; i++) {
 			struct sc_txn_rec *r = &t->recs[(size_t)o * p->capacity_per_owner + i];
 
-			memset(r, 0, 64);
+			r->state = SC_TXN_FREE;
 			r->owner = (uint16_t)o;
 			r->key_pos = -1;
 			if (prev == NULL)
@@ -230,10 +291,10 @@ sc_txn_table_free(struct sc_txn_table *t)
 	if (t == NULL)
 		return;
 	rte_hash_free(t->h);
-	rte_free(t->slot);
+	big_free(&t->slot_mem);
 	if (t->own_rcu)
 		rte_free(t->rcu);
-	rte_free(t->recs);
+	big_free(&t->recs_mem);
 	rte_free(t->thr);
 	rte_free(t->own);
 	rte_free(t);
@@ -341,10 +402,13 @@ sc_txn_lookup_bulk(struct sc_txn_table *t, unsigned thread_id, struct sc_txn_key
 			if (pos[i] >= 0)
 				rte_prefetch0(&t->slot[pos[i]]);
 		for (i = 0; i < m; i++) {
+			const struct sc_txn_key *k = keys[base + i];
+
 			recs[i] = slot_rec(t, pos[i]);
 			if (recs[i] != NULL) {
 				rte_prefetch0(recs[i]);
-				rte_prefetch0(recs[i]->area);
+				if ((unsigned)k->len + k->tail_len > SC_TXN_KEY_LINE0)
+					rte_prefetch0(recs[i]->area + SC_TXN_KEY_LINE0);
 			}
 		}
 		for (i = 0; i < m; i++) {
@@ -412,11 +476,16 @@ sc_txn_alloc(struct sc_txn_table *t, unsigned owner, const struct sc_txn_key *ke
 	ow->free_head = r->next;
 	ow->free_count--;
 
-	/* Only the hot header is reset: everything else is written before it is read. */
-	memset(r, 0, 64);
+	/* Every field is set here; the area beyond area_used is written before read. */
 	r->owner = (uint16_t)owner;
 	r->key_pos = -1;
 	r->state = (uint32_t)initial;
+	r->last_status = 0;
+	r->resp_off = r->resp_len = 0;
+	r->fwd_off = r->fwd_len = 0;
+	r->internal = 0;
+	r->rcu_token = 0;
+	r->next = NULL;
 	r->key_len = key->len;
 	r->key_kind = key->kind;
 	r->key_tail_len = key->tail_len;

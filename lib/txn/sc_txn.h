@@ -115,7 +115,7 @@ bool sc_txn_key_equal(const struct sc_txn_key *a, const struct sc_txn_key *b);
 
 /* ---- records --------------------------------------------------------------- */
 
-#define SC_TXN_REC_SIZE		960	/* bytes, whole record; cache-line multiple */
+#define SC_TXN_REC_SIZE		896	/* bytes, whole record; cache-line multiple */
 #define SC_TXN_REPLY_PATH_LEN	64	/* opaque, filled and read by the app */
 #define SC_TXN_TO_TAG_MAX	32
 #define SC_TXN_NTIMERS		3
@@ -162,35 +162,39 @@ sc_txn_flags_of(uint32_t word)
  * A pending transaction. SC_TXN_REC_SIZE bytes. Written only by its owner before
  * sc_txn_insert() (and by its owner's timers after); other threads read it and
  * change `state` only through the CAS helpers. Variable-length data (key, response
- * header block, proxy forward data) shares `area`.
+ * header block, proxy forward data) shares `area`. The key starts at byte 8, so a
+ * lookup confirms a hit from the first cache line alone for keys up to
+ * SC_TXN_KEY_LINE0 bytes (every RFC 3261 key with a branch up to ~40 characters).
  */
+#define SC_TXN_AREA_LEN		(SC_TXN_REC_SIZE - 296)
+#define SC_TXN_KEY_LINE0	56
+
 struct sc_txn_rec {
-	/* first cache line: read on every hit */
+	/* first cache line: everything a lookup reads */
 	uint32_t state;			/* atomic state word, see above */
-	uint16_t owner;			/* thread id that created it */
 	uint16_t key_len;		/* hashed key bytes at area[0] */
 	uint8_t key_kind;		/* enum sc_txn_key_kind */
 	uint8_t key_tail_len;		/* stored tail at area[key_len] */
-	uint8_t to_tag_len;
-	uint8_t internal;		/* table bookkeeping */
+	char area[SC_TXN_AREA_LEN];	/* key, then response block, then forward data */
+
+	/* cold: read when the record is acted on */
+	uint8_t reply_path[SC_TXN_REPLY_PATH_LEN];	/* app: upstream address, L2 */
+	char to_tag[SC_TXN_TO_TAG_MAX];			/* the To tag we sent/generated */
+	struct sc_timer timers[SC_TXN_NTIMERS];		/* owner's wheel only */
+	uint64_t user[2];				/* app: e.g. peer record, time */
+	struct sc_txn_rec *next;	/* pool / deferred-free list */
+	uint64_t rcu_token;		/* grace period after delete */
+	uint8_t digest[SC_TXN_DIGEST_LEN];
+	int32_t key_pos;		/* rte_hash position while inserted */
+	uint16_t owner;			/* thread id that created it */
 	uint16_t last_status;		/* last response sent (server) or received (client) */
 	uint16_t area_used;
 	uint16_t resp_off;		/* response header block in area */
 	uint16_t resp_len;
 	uint16_t fwd_off;		/* proxy forward data in area */
 	uint16_t fwd_len;
-	int32_t key_pos;		/* rte_hash position while inserted */
-	uint8_t digest[SC_TXN_DIGEST_LEN];
-	uint64_t rcu_token;		/* grace period after delete */
-	struct sc_txn_rec *next;	/* pool / deferred-free list */
-
-	char area[SC_TXN_REC_SIZE - 64 - SC_TXN_REPLY_PATH_LEN - SC_TXN_TO_TAG_MAX
-		  - SC_TXN_NTIMERS * sizeof(struct sc_timer) - 16];
-
-	uint8_t reply_path[SC_TXN_REPLY_PATH_LEN];	/* app: upstream address, L2 */
-	char to_tag[SC_TXN_TO_TAG_MAX];			/* the To tag we sent/generated */
-	struct sc_timer timers[SC_TXN_NTIMERS];		/* owner's wheel only */
-	uint64_t user[2];				/* app: e.g. peer record, time */
+	uint8_t to_tag_len;
+	uint8_t internal;		/* table bookkeeping */
 };
 
 /* Hashed key bytes of a record. */
@@ -287,6 +291,13 @@ struct sc_txn_table *sc_txn_table_create(const struct sc_txn_table_params *p);
 
 /* Free the table, its hash, records and (if it created it) its RCU variable. */
 void sc_txn_table_free(struct sc_txn_table *t);
+
+/*
+ * Bytes of the table's arrays held outside the EAL heap: with --no-huge the records
+ * and slots live in anonymous memory advised for transparent huge pages (the EAL
+ * heap is then 4 KiB pages). 0 with hugepages. For footprint reports.
+ */
+size_t sc_txn_table_anon_bytes(const struct sc_txn_table *t);
 
 /* The RCU variable the table uses (given or created). */
 struct rte_rcu_qsbr *sc_txn_table_rcu(const struct sc_txn_table *t);
