@@ -468,6 +468,11 @@ sc_txn_alloc(struct sc_txn_table *t, unsigned owner, const struct sc_txn_key *ke
 		return NULL;
 	}
 	r = ow->free_head;
+	if (r == NULL && ow->limbo_head != NULL) {
+		/* Deleted records whose grace period is over count as free. */
+		sc_txn_reclaim(t, owner);
+		r = ow->free_head;
+	}
 	if (r == NULL) {
 		c->insert_full++;
 		errno = ENOSPC;
@@ -549,6 +554,10 @@ sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
 	uint32_t expect = 0;
 	struct sc_txn_rec *cur;
 	int32_t pos;
+
+	/* rte_hash's multi-writer free-slot cache is indexed by lcore id. */
+	if (rte_lcore_id() == LCORE_ID_ANY)
+		return -EPERM;
 
 	pos = rte_hash_add_key_with_hash(t->h, rec->digest, digest_sig(rec->digest));
 	if (pos < 0) {

@@ -336,7 +336,8 @@ struct sc_txn_rec *sc_txn_lookup(struct sc_txn_table *t, unsigned thread_id,
 				 struct sc_txn_key *key);
 
 /*
- * Take a record from owner's pool and copy the key into it. The record is private
+ * Take a record from owner's pool (reclaiming records past their grace period when
+ * it is empty) and copy the key into it. The record is private
  * until sc_txn_insert(); fill it (state, set_resp_hdr, reply_path, timers) first.
  * Returns NULL with errno ENOSPC (pool empty: insert_full) or E2BIG (key does not
  * fit: insert_too_long).
@@ -347,8 +348,8 @@ struct sc_txn_rec *sc_txn_alloc(struct sc_txn_table *t, unsigned owner,
 /*
  * Publish rec in the table under the key given to sc_txn_alloc(). Owner only.
  * Returns 0, -EEXIST (an equal key is present: insert_duplicate), -EKEYREJECTED
- * (another key with the same digest is present: insert_collision) or -ENOSPC (the
- * hash is full: insert_hash_full). On error the record is still the caller's:
+ * (another key with the same digest is present: insert_collision), -ENOSPC (the
+ * hash is full: insert_hash_full) or -EPERM (not an EAL or registered thread). On error the record is still the caller's:
  * sc_txn_free() it.
  */
 int sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec);

@@ -16,6 +16,8 @@
 #include <rte_memory.h>
 #include <rte_pause.h>
 #include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <pthread.h>
 
 #include "sc_txn.h"
 
@@ -418,6 +420,40 @@ Test(table, capacity_exhaustion_and_recovery)
 	cr_assert_eq(c.insert_full, 2);
 	cr_assert_eq(c.inserts, CAP + 4);
 	cr_assert_eq(c.reclaimed, 4);
+
+	/* An empty pool reclaims by itself once the grace period is over. */
+	cr_assert_eq(sc_txn_delete(t, recs[4]), 0);
+	rte_rcu_qsbr_quiescent(sc_txn_table_rcu(t), 0);
+	num_key(&k, 0, 2000);
+	cr_assert_not_null(sc_txn_alloc(t, 0, &k, SC_TXN_CLI_CALLING));
+	sc_txn_table_free(t);
+}
+
+static void *
+foreign_insert(void *arg)
+{
+	struct sc_txn_table *t = arg;
+	const struct sc_str br = { "z9hG4bKforeign", 14 };
+	struct sc_txn_key k;
+	struct sc_txn_rec *r;
+	intptr_t rc;
+
+	sc_txn_key_client(&br, SC_METHOD_INVITE, NULL, &k);
+	r = sc_txn_alloc(t, 0, &k, SC_TXN_CLI_CALLING);
+	rc = r == NULL ? -ENOMEM : sc_txn_insert(t, r);
+	return (void *)rc;
+}
+
+/* rte_hash's multi-writer cache needs an lcore id: a plain pthread is refused. */
+Test(table, insert_from_a_non_eal_thread_is_refused)
+{
+	struct sc_txn_table *t = mk_table("t_foreign", 4, 1, NULL, false);
+	pthread_t th;
+	void *rc;
+
+	cr_assert_eq(pthread_create(&th, NULL, foreign_insert, t), 0);
+	cr_assert_eq(pthread_join(th, &rc), 0);
+	cr_assert_eq((intptr_t)rc, -EPERM);
 	sc_txn_table_free(t);
 }
 
