@@ -36,7 +36,8 @@
 	"a=sendrecv" CRLF
 
 #define VIAS \
-	"Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK-d8754z-1f2e3d4c5b6a-1---d8754z-;rport" CRLF \
+	"Via: SIP/2.0/UDP " \
+		"198.18.0.1:5060;branch=z9hG4bK-d8754z-1f2e3d4c5b6a-1---d8754z-;rport" CRLF \
 	"Via: SIP/2.0/UDP 198.18.0.10:5060;received=198.18.0.10;branch=z9hG4bKas83kd9bs0" CRLF
 
 #define DIALOG \

@@ -100,8 +100,13 @@ sip_err(struct sc_sip_msg *msg, enum sc_sip_error e)
 static inline const char *
 skip_lws(const char *p, const char *e)
 {
-	while (p < e && sip_is((unsigned char)*p, SIP_C_LWS))
+	/* Mostly one SP or none: test that first so the loop below is rarely entered. */
+	if (p < e && *p == ' ')
 		p++;
+	if (p < e && sip_is((unsigned char)*p, SIP_C_LWS)) {
+		while (p < e && sip_is((unsigned char)*p, SIP_C_LWS))
+			p++;
+	}
 	return p;
 }
 
@@ -386,6 +391,7 @@ check_uri(const char *p, const char *e)
 	return q < e && *q == ':';
 }
 
+/* IPv4address (25.1): four dotted 1-3 digit parts, each <= 255. */
 static bool
 is_ipv4(const char *p, const char *e)
 {

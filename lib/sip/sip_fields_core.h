@@ -136,8 +136,8 @@ SIP_F(sip_parse_start_line)(const char *lim, struct sc_sip_msg *msg, const char 
  * or NULL with *err set.
  */
 SIP_CORE_ATTR static const char *
-SIP_F(parse_param)(const char *lim, const char *p, const char *e, struct sc_str *name, struct sc_str *val,
-	    enum sc_sip_error *err, enum sc_sip_error syntax)
+SIP_F(parse_param)(const char *lim, const char *p, const char *e, struct sc_str *name,
+	struct sc_str *val, enum sc_sip_error *err, enum sc_sip_error syntax)
 {
 	const char *q;
 
@@ -209,7 +209,8 @@ SIP_F(parse_host)(const char *lim, const char *p, const char *e, struct sc_str *
 
 /* One via-parm (20.42, 25.1) at p; returns its end (before any LWS), or NULL. */
 SIP_CORE_ATTR static const char *
-SIP_F(parse_via_parm)(const char *lim, const char *p, const char *e, struct sc_sip_via *via, enum sc_sip_error *err)
+SIP_F(parse_via_parm)(const char *lim, const char *p, const char *e, struct sc_sip_via *via,
+	enum sc_sip_error *err)
 {
 	const char *s = p, *q, *ps;
 
@@ -274,7 +275,8 @@ SIP_F(parse_via_parm)(const char *lim, const char *p, const char *e, struct sc_s
 			else if (IEQ(name.p, 5, "rport")) {
 				via->has_rport = true;
 				via->rport = val;
-				if (val.p != NULL && skip_cls(val.p, val.p + val.len, SIP_C_DIGIT) !=
+				if (val.p != NULL &&
+				    skip_cls(val.p, val.p + val.len, SIP_C_DIGIT) !=
 				    val.p + val.len) {
 					*err = SC_SIP_E_VIA;
 					return NULL;
@@ -348,8 +350,8 @@ SIP_F(parse_via)(const char *lim, struct sc_sip_msg *msg, const char *p, const c
  * need_angle (Route) the URI must be inside "<>".
  */
 SIP_CORE_ATTR static const char *
-SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_addr *a, bool need_angle,
-	   enum sc_sip_error *err, enum sc_sip_error syntax)
+SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_addr *a,
+	bool need_angle, enum sc_sip_error *err, enum sc_sip_error syntax)
 {
 	const char *s, *q, *ue;
 
@@ -443,8 +445,8 @@ SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_a
 }
 
 SIP_CORE_ATTR static void
-SIP_F(parse_from_to)(const char *lim, struct sc_sip_msg *msg, bool *seen, struct sc_sip_addr *a, const char *p,
-	      const char *e, enum sc_sip_error syntax)
+SIP_F(parse_from_to)(const char *lim, struct sc_sip_msg *msg, bool *seen, struct sc_sip_addr *a,
+	const char *p, const char *e, enum sc_sip_error syntax)
 {
 	struct sc_sip_addr tmp;
 	enum sc_sip_error err;
@@ -477,7 +479,8 @@ SIP_F(parse_route)(const char *lim, struct sc_sip_msg *msg, const char *p, const
 	for (;;) {
 		struct sc_sip_addr a;
 		enum sc_sip_error err;
-		const char *q = SIP_F(parse_addr)(lim, p, e, &a, true, &err, SC_SIP_E_HEADER_SYNTAX);
+		const char *q = SIP_F(parse_addr)(lim, p, e, &a, true, &err,
+			SC_SIP_E_HEADER_SYNTAX);
 
 		if (q == NULL) {
 			sip_err(msg, err);
@@ -496,8 +499,8 @@ SIP_F(parse_route)(const char *lim, struct sc_sip_msg *msg, const char *p, const
 
 /* Reason (RFC 3326) and option-tag lists (20.32, 20.29): kept as trimmed slices. */
 SIP_CORE_ATTR static void
-SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e, struct sc_str *arr,
-	   uint8_t *count, unsigned max, bool tokens)
+SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e,
+	struct sc_str *arr, uint8_t *count, unsigned max, bool tokens)
 {
 	for (;;) {
 		enum sc_sip_error err = SC_SIP_E_HEADER_SYNTAX;
@@ -527,7 +530,8 @@ SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const 
 }
 
 SIP_CORE_ATTR static void
-SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, const char *p, const char *e)
+SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, const char *p,
+	const char *e)
 {
 	const char *q, *m;
 	uint64_t v;
@@ -561,7 +565,8 @@ SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen
 }
 
 SIP_CORE_ATTR static void
-SIP_F(parse_call_id)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, const char *p, const char *e)
+SIP_F(parse_call_id)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, const char *p,
+	const char *e)
 {
 	const char *q, *at;
 
@@ -588,8 +593,8 @@ SIP_F(parse_call_id)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *s
 }
 
 SIP_CORE_ATTR static void
-SIP_F(sip_parse_header)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, enum sip_hdr id, const char *p,
-		 const char *e)
+SIP_F(sip_parse_header)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen,
+	enum sip_hdr id, const char *p, const char *e)
 {
 	uint64_t v;
 
@@ -636,7 +641,8 @@ SIP_F(sip_parse_header)(const char *lim, struct sc_sip_msg *msg, struct sip_seen
 		SIP_F(parse_route)(lim, msg, p, e);
 		return;
 	case SIP_H_REQUIRE:
-		SIP_F(parse_list)(lim, msg, p, e, msg->requires, &msg->require_count, SC_SIP_MAX_REQUIRES,
+		SIP_F(parse_list)(lim, msg, p, e, msg->requires, &msg->require_count,
+			SC_SIP_MAX_REQUIRES,
 			   true);
 		return;
 	case SIP_H_PROXY_REQUIRE:
@@ -644,7 +650,8 @@ SIP_F(sip_parse_header)(const char *lim, struct sc_sip_msg *msg, struct sip_seen
 			   SC_SIP_MAX_REQUIRES, true);
 		return;
 	case SIP_H_REASON:
-		SIP_F(parse_list)(lim, msg, p, e, msg->reasons, &msg->reason_count, SC_SIP_MAX_REASONS, false);
+		SIP_F(parse_list)(lim, msg, p, e, msg->reasons, &msg->reason_count,
+			SC_SIP_MAX_REASONS, false);
 		return;
 	}
 }

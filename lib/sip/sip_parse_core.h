@@ -129,14 +129,12 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 		p = SIP_TOK_END(p, end);
 		ne = p;
 		bare_cr = false;
-		if (p < end && *p == ':' && ne != name) {
-			v = p + 1;
-		} else {
+		if (p < end && *p != ':') {
 			/* HCOLON = *( SP / HTAB ) ":" SWS (25.1) */
 			while (p < end && (*p == ' ' || *p == '\t'))
 				p++;
-			v = p;
 		}
+		v = p;
 		if (p < end && *p == ':' && ne != name) {
 			v = p + 1;
 		} else {
@@ -150,7 +148,8 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 		if (bare_cr)
 			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 		if (ne != name)
-			SIP_F(sip_parse_header)(end, msg, &seen, sip_header_id(name, (size_t)(ne - name)), v, le);
+			SIP_F(sip_parse_header)(end, msg, &seen, sip_header_id(name,
+				(size_t)(ne - name)), v, le);
 		p = next;
 	}
 

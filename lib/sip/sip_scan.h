@@ -98,7 +98,8 @@ sip_uri_end_sse42_inl(const char *p, const char *end)
 	const char *p0 = p;
 
 	while (end - p >= 16) {
-		unsigned m = sip_nonuri_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)p));
+		unsigned m = sip_nonuri_mask_sse42(
+			_mm_loadu_si128((const __m128i *)(const void *)p));
 
 		if (m != 0)
 			return p + __builtin_ctz(m);
@@ -106,7 +107,8 @@ sip_uri_end_sse42_inl(const char *p, const char *end)
 	}
 	if (p < end && end - p0 >= 16) {
 		const char *q = end - 16;
-		unsigned m = sip_nonuri_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)q));
+		unsigned m = sip_nonuri_mask_sse42(
+			_mm_loadu_si128((const __m128i *)(const void *)q));
 
 		m >>= (unsigned)(p - q);
 		return m != 0 ? p + __builtin_ctz(m) : end;
@@ -172,7 +174,8 @@ sip_tok_end_sse42_inl(const char *p, const char *end)
 	const char *p0 = p;
 
 	while (end - p >= 16) {
-		unsigned m = sip_nontok_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)p));
+		unsigned m = sip_nontok_mask_sse42(
+			_mm_loadu_si128((const __m128i *)(const void *)p));
 
 		if (m != 0)
 			return p + __builtin_ctz(m);
@@ -180,7 +183,8 @@ sip_tok_end_sse42_inl(const char *p, const char *end)
 	}
 	if (p < end && end - p0 >= 16) {
 		const char *q = end - 16;
-		unsigned m = sip_nontok_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)q));
+		unsigned m = sip_nontok_mask_sse42(
+			_mm_loadu_si128((const __m128i *)(const void *)q));
 
 		m >>= (unsigned)(p - q);
 		return m != 0 ? p + __builtin_ctz(m) : end;

@@ -205,7 +205,8 @@ chk_addr(const struct sc_sip_msg *m, const char *buf, size_t len)
 {
 	(void)buf;
 	(void)len;
-	ASSERT_STR(m->from.value, "\"J \\\"Rosenberg\\\", \\\\x\" <sip:jdrosen@example.com>;TAG=98asjd8");
+	ASSERT_STR(m->from.value,
+		"\"J \\\"Rosenberg\\\", \\\\x\" <sip:jdrosen@example.com>;TAG=98asjd8");
 	ASSERT_STR(m->from.uri, "sip:jdrosen@example.com");
 	ASSERT_STR(m->from.tag, "98asjd8");
 	ASSERT_STR(m->to.uri, "sip:b@y.example.org;transport=udp");
@@ -334,7 +335,8 @@ chk_partial(const struct sc_sip_msg *m, const char *buf, size_t len)
 
 #define VIA20 \
 	"Via: SIP/2.0/UDP h0.example.com;branch=z9hG4bK0, SIP/2.0/UDP h1.example.com\r\n" \
-	"Via: SIP/2.0/UDP h2.example.com,SIP/2.0/UDP h3.example.com,SIP/2.0/UDP h4.example.com\r\n" \
+	"Via: SIP/2.0/UDP h2.example.com,SIP/2.0/UDP h3.example.com,SIP/2.0/UDP " \
+		"h4.example.com\r\n" \
 	"Via: SIP/2.0/UDP h5.example.com\r\nVia: SIP/2.0/UDP h6.example.com\r\n" \
 	"Via: SIP/2.0/UDP h7.example.com\r\nVia: SIP/2.0/UDP h8.example.com\r\n" \
 	"Via: SIP/2.0/UDP h9.example.com\r\nVia: SIP/2.0/UDP h10.example.com\r\n" \
@@ -445,7 +447,8 @@ static const struct pcase cases[] = {
 	  SC_SIP_E_MISSING_HEADER, 400, NULL },
 	{ "response missing call-id", "SIP/2.0 200 OK\r\n" VIA FROM TO "CSeq: 1 INVITE\r\n\r\n",
 	  SC_SIP_E_MISSING_HEADER, 0, NULL },
-	{ "content-length too big", REQ_LINE COMMON "CSeq: 314159 INVITE\r\nContent-Length: 5\r\n\r\n"
+	{ "content-length too big",
+		REQ_LINE COMMON "CSeq: 314159 INVITE\r\nContent-Length: 5\r\n\r\n"
 	  "abcd", SC_SIP_E_BODY_TRUNCATED, 400, chk_partial },
 	{ "content-length negative", REQ_LINE COMMON "CSeq: 1 INVITE\r\nl: -1\r\n\r\n",
 	  SC_SIP_E_CONTENT_LENGTH, 400, NULL },
@@ -455,7 +458,8 @@ static const struct pcase cases[] = {
 	{ "content-length huge", REQ_LINE COMMON
 	  "CSeq: 1 INVITE\r\nContent-Length: 99999999999999999999999\r\n\r\n",
 	  SC_SIP_E_CONTENT_LENGTH, 400, NULL },
-	{ "max-forwards text", REQ_LINE VIA FROM TO CID "Max-Forwards: abc\r\nCSeq: 1 INVITE\r\n\r\n",
+	{ "max-forwards text",
+		REQ_LINE VIA FROM TO CID "Max-Forwards: abc\r\nCSeq: 1 INVITE\r\n\r\n",
 	  SC_SIP_E_MAX_FORWARDS, 400, NULL },
 	{ "call-id with space", REQ_LINE VIA FROM TO "Call-ID: a b\r\nCSeq: 1 INVITE\r\n\r\n",
 	  SC_SIP_E_CALL_ID, 400, NULL },
@@ -500,7 +504,8 @@ static const struct pcase cases[] = {
 	  SC_SIP_E_HEADER_SYNTAX, 400, NULL },
 	{ "bare CR in header", REQ_LINE COMMON "CSeq: 1 INVITE\r\nX-A: a\rb\r\n\r\n",
 	  SC_SIP_E_HEADER_SYNTAX, 400, NULL },
-	{ "no empty line", REQ_LINE COMMON "CSeq: 314159 INVITE\r\nX: y\r\n", SC_SIP_E_TRUNCATED, 400,
+	{ "no empty line", REQ_LINE COMMON "CSeq: 314159 INVITE\r\nX: y\r\n", SC_SIP_E_TRUNCATED,
+		400,
 	  chk_partial },
 	/* Not even a whole start line: the kind is unknown, nothing to answer. */
 	{ "start line only", "INVITE sip:b@y SIP/2.0", SC_SIP_E_TRUNCATED, 0, NULL },
@@ -637,6 +642,78 @@ Test(sip_scan, find_eol_levels_agree)
 	guard_free(&g);
 }
 
+/* token (25.1), written out here independently of the parser's tables. */
+static bool
+is_token(unsigned c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c != 0 && strchr("-.!%*_+`'~", (int)c) != NULL);
+}
+
+/*
+ * Every octet value, in a header name and in URIs, at a short and a long offset,
+ * on every scan level: the vector classifiers agree with the grammar.
+ */
+Test(sip_scan, every_octet_in_names_and_uris)
+{
+	struct guard g = guard_new(4096);
+	static const char *long_name = "X-Long-Header-Name-For-Vector-Paths";
+	static const char *long_user = "a-rather-long-user-part-for-the-vector-scans";
+
+	for (unsigned l = 0; l < 3; l++) {
+		if (sc_sip_set_simd(all_levels[l]) != 0)
+			continue;
+		for (unsigned b = 0; b < 256; b++) {
+			for (unsigned pos = 0; pos < 2; pos++) {
+				char msg[1024];
+				size_t n;
+				struct sc_sip_msg m;
+				bool want;
+				int rc;
+
+				/* header name: token octets or the colon keep the line valid */
+				n = (size_t)snprintf(msg, sizeof(msg), "OPTIONS sip:b@y SIP/2.0\r\n"
+						     COMMON "CSeq: 1 OPTIONS\r\n%.*s",
+						     pos ? 30 : 2, long_name);
+				msg[n++] = (char)b;
+				n += (size_t)snprintf(msg + n, sizeof(msg) - n, "Z: 1\r\n\r\n");
+				rc = sc_sip_parse(guard_place(&g, msg, n), n, &m);
+				want = is_token(b) || b == ':';
+				cr_assert_eq(rc > 0, want, "[%s] name octet 0x%02x pos %u: %s",
+					     level_name[l], b, pos,
+					     sc_sip_error_name((enum sc_sip_error)m.error));
+
+				/* Request-URI: 0x21-0x7e but "<" ">" DQUOTE */
+				n = (size_t)snprintf(msg, sizeof(msg), "OPTIONS sip:%.*s",
+						     pos ? 40 : 2, long_user);
+				msg[n++] = (char)b;
+				n += (size_t)snprintf(msg + n, sizeof(msg) - n,
+						      "@y SIP/2.0\r\n" COMMON "CSeq: 1 OPTIONS\r\n\r\n");
+				rc = sc_sip_parse(guard_place(&g, msg, n), n, &m);
+				want = b > 0x20 && b < 0x7f && b != '<' && b != '>' && b != '"';
+				cr_assert_eq(rc > 0, want, "[%s] Request-URI octet 0x%02x pos %u: %s",
+					     level_name[l], b, pos,
+					     sc_sip_error_name((enum sc_sip_error)m.error));
+
+				/* URI in <>: the same, and raw UTF-8 octets tolerated */
+				n = (size_t)snprintf(msg, sizeof(msg), "OPTIONS sip:b@y SIP/2.0\r\n"
+						     VIA FROM CID "CSeq: 1 OPTIONS\r\nTo: <sip:%.*s",
+						     pos ? 40 : 2, long_user);
+				msg[n++] = (char)b;
+				n += (size_t)snprintf(msg + n, sizeof(msg) - n, "@y>\r\n\r\n");
+				rc = sc_sip_parse(guard_place(&g, msg, n), n, &m);
+				want = (b > 0x20 && b < 0x7f && b != '<' && b != '>' && b != '"') ||
+				       b >= 0x80;
+				cr_assert_eq(rc > 0, want, "[%s] To URI octet 0x%02x pos %u: %s",
+					     level_name[l], b, pos,
+					     sc_sip_error_name((enum sc_sip_error)m.error));
+			}
+		}
+	}
+	sc_sip_set_simd(SC_SIP_SIMD_SCALAR);
+	guard_free(&g);
+}
+
 /* ---- RFC 4475 corpus ---------------------------------------------------------- */
 
 struct corpus_expect {
@@ -729,7 +806,8 @@ corpus_check(const struct corpus_expect *c, const struct sc_sip_msg *m, int rc,
 	     const char *buf, size_t len)
 {
 	if (c->err == SC_SIP_E_OK)
-		cr_assert_gt(rc, 0, "%s: %s", c->file, sc_sip_error_name((enum sc_sip_error)m->error));
+		cr_assert_gt(rc, 0, "%s: %s", c->file,
+			sc_sip_error_name((enum sc_sip_error)m->error));
 	else
 		cr_assert_eq(rc, -(int)c->err, "%s: %s want %s", c->file,
 			     sc_sip_error_name((enum sc_sip_error)m->error),
