@@ -773,6 +773,17 @@ respond_full(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	respond_stateless(ctx, in, 503, extra);
 }
 
+/*
+ * The INVITE's key or response header block does not fit a record (many Vias,
+ * huge To/From): 513 Message Too Large (21.5.14) says so; nothing is kept.
+ */
+static void
+too_large(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
+{
+	cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
+	respond_stateless(ctx, in, 513, NULL);
+}
+
 static void
 invite_retrans(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec)
 {
@@ -816,8 +827,12 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 
 	rec = sc_txn_alloc(ctx->table, ctx->owner, key, SC_TXN_SRV_PROCEEDING);
 	if (rec == NULL) {
-		cnt(ctx, errno == ENOSPC ? SC_CANCEL_C_TABLE_FULL : SC_CANCEL_C_INSERT_FAIL);
-		respond_full(ctx, in);
+		if (errno == ENOSPC) {
+			cnt(ctx, SC_CANCEL_C_TABLE_FULL);
+			respond_full(ctx, in);
+		} else {
+			too_large(ctx, in);
+		}
 		return;
 	}
 	new_tag(ctx, tag);
@@ -845,8 +860,7 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	}
 	if (rc != 0) {
 		sc_txn_free(ctx->table, rec);
-		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
-		respond_full(ctx, in);
+		too_large(ctx, in);
 		return;
 	}
 	memcpy(rec->reply_path, in->path, ctx->cfg.path_len);
@@ -907,8 +921,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		return;
 	}
 	if (key == NULL) {
-		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
-		respond_full(ctx, in);
+		too_large(ctx, in);
 		return;
 	}
 	create_invite(ctx, in, key);
