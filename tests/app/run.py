@@ -3,11 +3,12 @@
 """Run one sipcancel integration case: write the input pcap(s), run the real binary
 on net_pcap (--no-huge), check the output pcap(s) and the stats file.
 
-  run.py SIPCANCEL CASE
+  run.py SIPCANCEL CASE [SIPCANCEL-GEN]
 
 CASE: SCENARIO-v4|v6-vlan|novlan-w1|w2|w2x  (w2: two workers, calls split over two
       rx queues; w2x: INVITEs on one queue, CANCEL/ACK on the other)
-      arpnd, malformed-w1, malformed-w2, help, badopts, config, proxy
+      gen-SCENARIO-v4|v6-w1|w2 (workload from sipcancel-gen)
+      full-..., config-..., arpnd, malformed-w1|w2, help, badopts, telemetry, checker
 """
 import json
 import os
@@ -25,6 +26,7 @@ import check  # noqa: E402
 import sipwork as sw  # noqa: E402
 
 TIMEOUT = 120
+GEN = None      # app/tools/sipcancel-gen
 DATA = os.environ.get("SC_TEST_DATA",
                       os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
 
@@ -101,6 +103,52 @@ def case_sip(exe, tmp, name, config=False):
     out = run(exe, eal_args(name, workers, ins, outs) + ["--"] + opts + sopts, tmp)
     a = Args()
     a.inp, a.out, a.stats = ins, outs, stats
+    n, m = check.check_sip(a)
+    if check.FAILS:
+        print(out)
+    return finish(name, n, m)
+
+
+GEN_SCENARIOS = {
+    "ring": ("cancel-after-ringing", ["--ring-delay", "0"]),
+    "early": ("cancel-before-ringing", ["--ring-delay", "500"]),
+    "unmatched": ("unmatched-cancel", ["--ring-delay", "0"]),
+    "final": ("cancel-after-final", ["--ring-delay", "0", "--final-code", "486",
+                                     "--final-delay", "0"]),
+    "retrans": ("retransmit", ["--ring-delay", "0"]),
+    "rfc2543": ("rfc2543", ["--ring-delay", "0"]),
+}
+
+
+def case_gen(exe, tmp, name):
+    """Workload from app/tools/sipcancel-gen (net engineer's generator)."""
+    _, scen, ipv, w = name.split("-")
+    workers = 2 if w == "w2" else 1
+    gen = GEN or os.path.join(os.path.dirname(exe), "..", "tools", "sipcancel-gen")
+    base = os.path.join(tmp, "in.pcap")
+    g = [gen, "-o", base, "-n", "16", "-s", GEN_SCENARIOS[scen][0], "--gap-us", "100000",
+         "--call-gap-us", "7000", "--rport", "--flows", "8", "--seed", "7"]
+    if ipv == "v6":
+        g.append("-6")
+    if workers > 1:
+        g += ["--split", "2"]
+    r = subprocess.run(g, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
+    if r.returncode != 0:
+        print(r.stdout.decode(errors="replace"))
+        check.fail("sipcancel-gen exited %d" % r.returncode)
+        return finish(name, 0, 0)
+    ins = [base] if workers == 1 else [os.path.join(tmp, "in.%d.pcap" % k)
+                                       for k in range(2)]
+    outs = [os.path.join(tmp, "out%d.pcap" % k) for k in range(workers)]
+    stats = os.path.join(tmp, "stats.json")
+    ip, mac = ("198.18.0.2", "02:00:00:00:00:02") if ipv == "v4" else \
+        ("2001:2::2", "02:00:00:00:00:02")
+    opts = ["--local-ip", ip, "--mac", mac, "--pcap-pace", "--exit-idle",
+            "700" if scen == "early" else "300", "--stats-file", stats]
+    out = run(exe, eal_args(name, workers, ins, outs) + ["--"] + opts +
+              GEN_SCENARIOS[scen][1], tmp)
+    a = Args()
+    a.inp, a.out, a.stats, a.clocks = ins, outs, stats, 0
     n, m = check.check_sip(a)
     if check.FAILS:
         print(out)
@@ -372,10 +420,12 @@ def case_badopts(exe, tmp):
 
 
 def main():
-    if len(sys.argv) != 3:
+    global GEN
+    if len(sys.argv) not in (3, 4):
         print(__doc__)
         return 2
     exe, name = os.path.abspath(sys.argv[1]), sys.argv[2]
+    GEN = os.path.abspath(sys.argv[3]) if len(sys.argv) == 4 else None
     tmp = tempfile.mkdtemp(prefix="sc_app_%s_" % name)
     try:
         if name == "help":
@@ -390,6 +440,8 @@ def main():
             rc = case_telemetry(exe, tmp)
         elif name == "checker":
             rc = case_checker(exe, tmp)
+        elif name.startswith("gen-"):
+            rc = case_gen(exe, tmp, name)
         elif name.startswith("config-"):
             rc = case_sip(exe, tmp, name[len("config-"):], config=True)
         else:
