@@ -39,8 +39,8 @@ Options:
   --sipcancel PATH   the sipcancel binary (default: build/app/sipcancel/sipcancel)
   --sut KIND         sipcancel (default) or mock: a kernel-socket stand-in
                      (tests/lab/mock_uas.py) that proves the plumbing and scenarios
-  --mock-fault F     with --sut mock: no487, ring-now or wrong481 breaks one rule on
-                     purpose (the lab must then fail)
+  --mock-fault F     with --sut mock: no487, ring-now, wrong481 or changed-repeat
+                     breaks one rule on purpose (the lab must then fail)
   --workdir DIR      where logs and SIPp traces go (default: a new /tmp directory,
                      removed after a passing run unless --keep)
   --keep             leave the namespaces, processes' logs and work directory for
@@ -323,6 +323,7 @@ for s in $scenarios; do
 		-nostdin -trace_err -error_file "$s.errors.log" \
 		-trace_stat -stf "$s.stat.csv" \
 		-trace_shortmsg -shortmessage_file "$s.short.log" \
+		-trace_msg -message_file "$s.messages.log" \
 		-trace_screen -screen_file "$s.screen.log" \
 		>"$s.sipp.out" 2>&1) &
 	sipp_pid=$!

@@ -5,7 +5,9 @@
   lab_summary.py check WORKDIR SCENARIO CALLS
       exit 0 when the scenario passed: SIPp exit status 0, CALLS successful calls, no
       failed call, no dead-call or out-of-call message (a late 180 after a CANCEL, a
-      487 retransmitted past its ACK, a response to nothing).
+      487 retransmitted past its ACK, a response to nothing), and every response the
+      UAS repeated is byte-identical to its first copy (17.2.1, 17.2.2), with as
+      many repeats as the scenario provokes (REPEATS).
   lab_summary.py snapshot SOCKET OUT.json
       reads /sipcancel/stats from sipcancel's telemetry socket into OUT.json.
   lab_summary.py appcheck WORKDIR SCENARIO CALLS
@@ -42,6 +44,14 @@ EXPECT = {
                   "uas_tx_481": 1, "uas_cancel_matched": 1,
                   "uas_invite_retrans_absorbed": 1},
 }
+# Responses each call must receive twice, byte for byte (status, CSeq method): the
+# scenario retransmitted the request and the server transaction answers again with
+# what it sent last (17.2.1 for INVITE, 17.2.2 for CANCEL).
+REPEATS = {
+    "retrans": [("180", "INVITE"), ("200", "CANCEL")],
+    "before180": [("100", "INVITE")],
+}
+
 # Counters the summary always shows (sipcancel --stats-file "totals").
 SHOWN = ["rx_packets", "tx_packets", "arp_replies", "sip_requests", "drops_total",
          "rx_method_INVITE", "rx_method_CANCEL", "rx_method_ACK",
@@ -105,9 +115,72 @@ def verdict(workdir, scenario, calls):
         why.append("%d dead-call messages" % dead)
     if ooc != 0:
         why.append("%d out-of-call messages" % ooc)
+    if not why:
+        passed, reason = repeats_ok(workdir, scenario, calls)
+        if not passed:
+            why.append(reason)
     if why:
         return False, ", ".join(why)
-    return True, "%d/%d calls successful" % (ok, calls)
+    return True, "%d/%d calls successful%s" % (
+        ok, calls, ", repeated responses identical" if scenario in REPEATS else "")
+
+
+def received(workdir, scenario):
+    """{Call-ID: [raw response text, ...]} from SIPp's -trace_msg log, in order."""
+    path = os.path.join(workdir, scenario + ".messages.log")
+    out = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return None
+    for block in text.split("\n----------------------------------------------- ")[1:]:
+        head, _, body = block.partition("\n")
+        if not head or "UDP message received" not in body.split("\n", 1)[0]:
+            continue
+        msg = body.split("\n", 1)[1].lstrip("\n") if "\n" in body else ""
+        msg = msg.rstrip("\n")
+        if not msg.startswith("SIP/2.0 "):
+            continue
+        cid = ""
+        for line in msg.split("\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() in ("call-id", "i"):
+                cid = value.strip()
+                break
+        out.setdefault(cid, []).append(msg)
+    return out
+
+
+def cseq_method(msg):
+    for line in msg.split("\n"):
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "cseq":
+            return value.split()[-1] if value.split() else ""
+    return ""
+
+
+def repeats_ok(workdir, scenario, calls):
+    """(passed, reason): the repeated responses of REPEATS, per call."""
+    want = REPEATS.get(scenario)
+    if not want:
+        return True, ""
+    got = received(workdir, scenario)
+    if got is None:
+        return False, "no SIPp message log"
+    if len(got) != calls:
+        return False, "responses seen for %d calls of %d" % (len(got), calls)
+    for cid, msgs in got.items():
+        for code, method in want:
+            same = [m for m in msgs if m.split(" ", 2)[1] == code and
+                    cseq_method(m) == method]
+            if len(same) < 2:
+                return False, "call %s: %s to %s came %d time(s), want 2" % (
+                    cid, code, method, len(same))
+            if any(m != same[0] for m in same[1:]):
+                return False, "call %s: the repeated %s to %s differs from the first" % (
+                    cid, code, method)
+    return True, ""
 
 
 def samples(workdir, scenario):

@@ -55,7 +55,7 @@ def main():
     ap.add_argument("--ring-delay", type=int, default=100, help="ms")
     ap.add_argument("--exit-idle", type=int, default=30000, help="ms")
     ap.add_argument("--fault", default="none",
-                    choices=["none", "no487", "ring-now", "wrong481"],
+                    choices=["none", "no487", "ring-now", "wrong481", "changed-repeat"],
                     help="break one rule on purpose, to show the lab catches it")
     args = ap.parse_args()
     # lab.sh stops the SUT with SIGTERM; that is a clean stop.
@@ -97,6 +97,10 @@ def main():
         if method == "INVITE":
             t = invites.get(br)
             if t is not None:
+                if args.fault == "changed-repeat":
+                    # The same status, rebuilt with another To tag: not "the same".
+                    line = t["last"].split(b"\r\n", 1)[0].decode().split(" ", 2)
+                    t["last"] = build(int(line[1]), line[2], t["hdrs"], t["tag"] + "x")
                 sock.sendto(t["last"], src)
                 continue
             n += 1
