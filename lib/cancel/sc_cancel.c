@@ -1139,7 +1139,7 @@ handle_one(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key
 }
 
 static void
-handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned n)
+uas_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned n)
 {
 	struct sc_txn_key *kptr[2 * BURST_CHUNK];
 	int8_t ia[BURST_CHUNK], ib[BURST_CHUNK];
@@ -1198,10 +1198,19 @@ sc_cancel_handle_burst(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsig
 {
 	unsigned done = 0;
 
+	/* Role dispatch: the proxy role (issue 5) gets its own chunk handler. */
 	while (done < n) {
 		unsigned k = n - done < BURST_CHUNK ? n - done : BURST_CHUNK;
 
-		handle_chunk(ctx, in + done, k);
+		switch (ctx->cfg.role) {
+		case SC_CANCEL_ROLE_UAS:
+			uas_handle_chunk(ctx, in + done, k);
+			break;
+		default:
+			for (unsigned i = 0; i < k; i++)
+				in[done + i].verdict = SC_CANCEL_V_DROPPED;
+			break;
+		}
 		done += k;
 	}
 	return n;

@@ -15,6 +15,25 @@
  * is requested from the owner by posting the record to the owner's ring;
  * sc_cancel_poll() on the owner drains it. Lost posts (ring full) are tolerated: the
  * owner's own timers re-read the state word and catch up.
+ *
+ * UAS behaviour (choices where the RFC leaves room):
+ *  - INVITE: 100 at once (with our To tag, like every later response of the call),
+ *    180 after ring_delay_us, final_code after final_delay_us, else ringing until
+ *    CANCEL or ring_timeout_us (then ring_timeout_code, default 480).
+ *  - CANCEL (9.2): 481 when nothing matches; 200 (To tag of the INVITE's responses)
+ *    then 487 when no final was sent; 200 only when one was. Retransmitted CANCEL:
+ *    the same 200.
+ *  - Non-2xx final: Timer G/H/I per 17.2.1 (UDP). 2xx final: the INVITE record
+ *    stays 64*T1 for INVITE retransmissions (RFC 6026), a dialog record (Call-ID,
+ *    From tag, our To tag) retransmits the 2xx (13.3.1.4) until the ACK (new branch,
+ *    same CSeq number) or 64*T1, then answers BYE with 200 (15.1.2) for
+ *    dialog_hold_us; later BYEs get 481.
+ *  - OPTIONS: 200 with Allow. Known methods we do not take: 405 with Allow; unknown
+ *    methods: 501 (8.2.1). Any Require (we support no extension): 420 with
+ *    Unsupported (8.2.2.3), never for CANCEL or ACK. INVITE with an unknown To tag:
+ *    481 (12.2.2). Parser verdicts: 400/505 when a Via routes the answer, else a
+ *    counted drop. Table full: 503 with Retry-After. INVITE too large for a record
+ *    (key or response header block): 513 (21.5.14). Responses: counted drop.
  */
 #ifndef SC_CANCEL_H
 #define SC_CANCEL_H
@@ -98,7 +117,12 @@ enum sc_cancel_verdict {
 struct sc_cancel_in {
 	const struct sc_sip_msg *msg;	/* filled by sc_sip_parse, also on error */
 	int parse_rc;			/* sc_sip_parse() return: > 0 ok, -sc_sip_error */
-	const void *path;		/* reply-path blob, cfg.path_len bytes */
+	/*
+	 * Reply-path blob, cfg.path_len bytes (copied into the record of a new INVITE).
+	 * NULL when the app found no route back (18.2.2): the request is then dropped
+	 * (counter drop_no_path), except an ACK, which needs no answer.
+	 */
+	const void *path;
 	uint8_t verdict;		/* out: enum sc_cancel_verdict */
 };
 

@@ -70,7 +70,8 @@ eal_once(void)
 	char prefix[64];
 	char *argv[] = {
 		"test_cancel", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
-		"--file-prefix", prefix, "--log-level=lib.eal:error", "--no-telemetry", "--lcores", "0",
+		"--file-prefix", prefix, "--log-level=lib.eal:error", "--no-telemetry",
+		"--lcores", "0",
 	};
 
 	if (done)
@@ -96,7 +97,8 @@ sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
 	memcpy(s->buf, msg, len);
 	s->len = len;
 	s->rc = sc_sip_parse(s->buf, len, &s->msg);
-	cr_assert(s->rc > 0 || E.allow_unparsable, "sent message does not parse (%d): %.*s", s->rc, (int)len, msg);
+	cr_assert(s->rc > 0 || E.allow_unparsable, "sent message does not parse (%d): %.*s",
+		  s->rc, (int)len, msg);
 	return 0;
 }
 
@@ -252,7 +254,8 @@ mk(const struct req *r)
 		 r->branch != NULL ? ";branch=" : "", r->branch != NULL ? r->branch : "");
 	if (r->vias == 2)
 		snprintf(via2, sizeof(via2),
-			 "Via: SIP/2.0/UDP 198.18.7.7;branch=z9hG4bKupstream;received=198.18.7.8\r\n");
+			 "Via: SIP/2.0/UDP 198.18.7.7;branch=z9hG4bKupstream"
+			 ";received=198.18.7.8\r\n");
 	if (r->to_tag != NULL)
 		snprintf(totag, sizeof(totag), ";tag=%s", r->to_tag);
 	if (r->cseq_override != NULL)
@@ -566,7 +569,8 @@ Test(cancel, cancel_after_180_gets_200_then_487_and_ack_stops_timer_g)
 	run_for(1 * SEC);
 	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_I_EXPIRED), 1);
 	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
-	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_DROPPED, "after Timer I the ACK matches nothing");
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_DROPPED,
+		     "after Timer I the ACK matches nothing");
 	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 0);
 	cr_assert_eq(E.nsent, 6);
 	free(tag);
@@ -955,8 +959,10 @@ Test(cancel, malformed_requests_400_505_or_counted_drop)
 	/* Responses are not ours: dropped, counted. */
 	m = calloc(1, sizeof(*m));
 	m->len = (size_t)snprintf(m->buf, sizeof(m->buf),
-				  "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKx\r\n"
-				  "From: <sip:a@b>;tag=1\r\nTo: <sip:bob@c>;tag=2\r\nCall-ID: r1\r\n"
+				  "SIP/2.0 180 Ringing\r\n"
+				  "Via: SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKx\r\n"
+				  "From: <sip:a@b>;tag=1\r\nTo: <sip:bob@c>;tag=2\r\n"
+				  "Call-ID: r1\r\n"
 				  "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
 	m->rc = sc_sip_parse(m->buf, m->len, &m->msg);
 	cr_assert_gt(m->rc, 0);
@@ -1535,8 +1541,9 @@ Test(cancel, rfc4475_corpus_at_a_uas)
 
 			cr_assert_gt(E.nsent, before, "%s: no answer", cases[i].file);
 			cr_assert_eq(sscanf(S(before)->buf, "SIP/2.0 %u ", &st), 1);
-			cr_assert(st == cases[i].status || (cases[i].alt != 0 && st == cases[i].alt),
-				  "%s: %u", cases[i].file, st);
+			cr_assert(st == cases[i].status ||
+				  (cases[i].alt != 0 && st == cases[i].alt), "%s: %u",
+				  cases[i].file, st);
 			cr_log_info("%s: %u", cases[i].file, st);
 			/*
 			 * Only a 400 echoing the request's own defect may not parse: quotbal's
