@@ -40,6 +40,7 @@ _Static_assert(sizeof(struct sc_txn_rec) == SC_TXN_REC_SIZE, "record size");
 _Static_assert(offsetof(struct sc_txn_rec, area) == 64 - SC_TXN_KEY_LINE0,
 	       "a short key ends in the first cache line");
 _Static_assert(SC_TXN_REC_SIZE % 64 == 0, "records are cache-line aligned");
+_Static_assert(SC_TXN_LOOKUP_MAX <= RTE_HASH_LOOKUP_BULK_MAX, "one rte_hash bulk call");
 
 #define POISON_BYTE	0x5c
 #define RECLAIM_BATCH	64	/* records released per reclaim call, bounds latency */
@@ -396,67 +397,93 @@ rec_tail_equal(const struct sc_txn_rec *r, const struct sc_txn_key *k)
 }
 
 unsigned
+sc_txn_lookup_start(struct sc_txn_table *t, struct sc_txn_key *const keys[], unsigned n,
+		    struct sc_txn_lookup *lk)
+{
+	const void *dk[SC_TXN_LOOKUP_MAX];
+	hash_sig_t sig[SC_TXN_LOOKUP_MAX];
+	int32_t pos[SC_TXN_LOOKUP_MAX];
+	unsigned i;
+
+	n = RTE_MIN(n, (unsigned)SC_TXN_LOOKUP_MAX);
+	lk->n = n;
+	for (i = 0; i < n; i++) {
+		struct sc_txn_key *k = keys[i];
+
+		sc_txn_key_hash(t, k);
+		dk[i] = k->digest;
+		sig[i] = digest_sig(k->digest);
+	}
+	if (n == 0)
+		return 0;
+	rte_hash_lookup_with_hash_bulk(t->h, dk, sig, n, pos);
+	/*
+	 * Two more dependent misses per hit (slot, record): issue every slot load,
+	 * then every record prefetch; the compares come in sc_txn_lookup_finish().
+	 */
+	for (i = 0; i < n; i++)
+		if (pos[i] >= 0)
+			rte_prefetch0(&t->slot[pos[i]]);
+	for (i = 0; i < n; i++) {
+		const struct sc_txn_key *k = keys[i];
+		struct sc_txn_rec *r = slot_rec(t, pos[i]);
+
+		lk->cand[i] = r;
+		if (r != NULL) {
+			rte_prefetch0(r);
+			if ((unsigned)k->len + k->tail_len > SC_TXN_KEY_LINE0)
+				rte_prefetch0(r->area + SC_TXN_KEY_LINE0);
+		}
+	}
+	return n;
+}
+
+unsigned
+sc_txn_lookup_finish(struct sc_txn_table *t, unsigned thread_id,
+		     struct sc_txn_key *const keys[], const struct sc_txn_lookup *lk,
+		     struct sc_txn_rec *out[])
+{
+	struct sc_txn_counters *c = ctr(t, thread_id);
+	unsigned hits = 0;
+	unsigned i;
+
+	for (i = 0; i < lk->n; i++) {
+		const struct sc_txn_key *k = keys[i];
+		struct sc_txn_rec *r = lk->cand[i];
+
+		out[i] = NULL;
+		if (r == NULL)
+			continue;
+		if (!rec_hashed_equal(r, k)) {
+			/* Same digest, different transaction: never a match. */
+			c->digest_mismatch++;
+			continue;
+		}
+		if (sc_txn_flags_of(sc_txn_load_state(r)) & SC_TXN_F_DEAD)
+			continue;
+		if (!rec_tail_equal(r, k))
+			continue;
+		out[i] = r;
+		hits++;
+	}
+	c->lookups += lk->n;
+	c->hits += hits;
+	c->misses += lk->n - hits;
+	return hits;
+}
+
+unsigned
 sc_txn_lookup_bulk(struct sc_txn_table *t, unsigned thread_id, struct sc_txn_key *const keys[],
 		   unsigned n, struct sc_txn_rec *out[])
 {
-	struct sc_txn_counters *c = ctr(t, thread_id);
-	const void *dk[RTE_HASH_LOOKUP_BULK_MAX];
-	hash_sig_t sig[RTE_HASH_LOOKUP_BULK_MAX];
-	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
-	struct sc_txn_rec *recs[RTE_HASH_LOOKUP_BULK_MAX];
+	struct sc_txn_lookup lk;
 	unsigned hits = 0;
-	unsigned base, i, m;
+	unsigned base, m;
 
 	for (base = 0; base < n; base += m) {
-		m = RTE_MIN(n - base, (unsigned)RTE_HASH_LOOKUP_BULK_MAX);
-		for (i = 0; i < m; i++) {
-			struct sc_txn_key *k = keys[base + i];
-
-			sc_txn_key_hash(t, k);
-			dk[i] = k->digest;
-			sig[i] = digest_sig(k->digest);
-		}
-		rte_hash_lookup_with_hash_bulk(t->h, dk, sig, m, pos);
-		/*
-		 * Two more dependent misses per hit (slot, record): issue every slot
-		 * load, then every record prefetch, before the first compare.
-		 */
-		for (i = 0; i < m; i++)
-			if (pos[i] >= 0)
-				rte_prefetch0(&t->slot[pos[i]]);
-		for (i = 0; i < m; i++) {
-			const struct sc_txn_key *k = keys[base + i];
-
-			recs[i] = slot_rec(t, pos[i]);
-			if (recs[i] != NULL) {
-				rte_prefetch0(recs[i]);
-				if ((unsigned)k->len + k->tail_len > SC_TXN_KEY_LINE0)
-					rte_prefetch0(recs[i]->area + SC_TXN_KEY_LINE0);
-			}
-		}
-		for (i = 0; i < m; i++) {
-			const struct sc_txn_key *k = keys[base + i];
-			struct sc_txn_rec *r = recs[i];
-
-			out[base + i] = NULL;
-			if (r == NULL)
-				continue;
-			if (!rec_hashed_equal(r, k)) {
-				/* Same digest, different transaction: never a match. */
-				c->digest_mismatch++;
-				continue;
-			}
-			if (sc_txn_flags_of(sc_txn_load_state(r)) & SC_TXN_F_DEAD)
-				continue;
-			if (!rec_tail_equal(r, k))
-				continue;
-			out[base + i] = r;
-			hits++;
-		}
+		m = sc_txn_lookup_start(t, keys + base, n - base, &lk);
+		hits += sc_txn_lookup_finish(t, thread_id, keys + base, &lk, out + base);
 	}
-	c->lookups += n;
-	c->hits += hits;
-	c->misses += n - hits;
 	return hits;
 }
 

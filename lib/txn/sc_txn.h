@@ -331,6 +331,28 @@ unsigned sc_txn_lookup_bulk(struct sc_txn_table *t, unsigned thread_id,
 			    struct sc_txn_key *const keys[], unsigned n,
 			    struct sc_txn_rec *out[]);
 
+/*
+ * The same in two steps, so a worker can overlap the record misses of one burst
+ * with other work (parsing the next burst, or starting its lookup):
+ * sc_txn_lookup_start() hashes up to SC_TXN_LOOKUP_MAX keys, does the rte_hash bulk
+ * lookup and prefetches the candidate records into `lk`; sc_txn_lookup_finish()
+ * confirms them by exact compare into out[] and returns the hits. The keys must
+ * stay unchanged in between, and both calls happen before the thread's next
+ * sc_txn_quiescent(). start returns how many keys it took (min(n, MAX)).
+ */
+#define SC_TXN_LOOKUP_MAX	64
+
+struct sc_txn_lookup {
+	unsigned n;
+	struct sc_txn_rec *cand[SC_TXN_LOOKUP_MAX];
+};
+
+unsigned sc_txn_lookup_start(struct sc_txn_table *t, struct sc_txn_key *const keys[],
+			     unsigned n, struct sc_txn_lookup *lk);
+unsigned sc_txn_lookup_finish(struct sc_txn_table *t, unsigned thread_id,
+			      struct sc_txn_key *const keys[], const struct sc_txn_lookup *lk,
+			      struct sc_txn_rec *out[]);
+
 /* One key. Returns the record or NULL. */
 struct sc_txn_rec *sc_txn_lookup(struct sc_txn_table *t, unsigned thread_id,
 				 struct sc_txn_key *key);

@@ -88,6 +88,18 @@ parse_req(struct pmsg *p, const char *method, const char *cseq_method, const cha
 	cr_assert_eq(rc, n, "parse %d", rc);
 }
 
+/* A distinct client key per (owner, n). */
+static void
+num_key(struct sc_txn_key *k, unsigned owner, uint64_t n)
+{
+	char b[48];
+	struct sc_str s;
+
+	s.len = (uint32_t)snprintf(b, sizeof(b), "z9hG4bK-%u-%llu", owner, (unsigned long long)n);
+	s.p = b;
+	cr_assert_eq(sc_txn_key_client(&s, SC_METHOD_INVITE, NULL, k), 0);
+}
+
 /* Insert an INVITE server transaction from a parsed INVITE. */
 static struct sc_txn_rec *
 insert_invite(struct sc_txn_table *t, const struct sc_sip_msg *inv, const char *to_tag)
@@ -284,6 +296,39 @@ Test(table, state_word_sequence_and_cas)
 	sc_txn_table_free(t);
 }
 
+/* The two-step lookup gives what the one-call bulk lookup gives, hits and misses. */
+Test(table, two_step_lookup_matches_bulk)
+{
+	enum { N = 100 };
+	struct sc_txn_table *t = mk_table("t_2step", N, 1, NULL, false);
+	static struct sc_txn_key keys[2 * N];
+	struct sc_txn_key *kp[2 * N];
+	struct sc_txn_rec *a[2 * N], *b[SC_TXN_LOOKUP_MAX], *ins[N];
+	struct sc_txn_lookup lk;
+	unsigned i, base, m, hits = 0;
+
+	for (i = 0; i < 2 * N; i++) {
+		num_key(&keys[i], 0, i);
+		kp[i] = &keys[i];
+		if (i < N) {
+			ins[i] = sc_txn_alloc(t, 0, &keys[i], SC_TXN_CLI_CALLING);
+			cr_assert_eq(sc_txn_insert(t, ins[i]), 0);
+		}
+	}
+	cr_assert_eq(sc_txn_lookup_bulk(t, 0, kp, 2 * N, a), N);
+	for (base = 0; base < 2 * N; base += m) {
+		m = sc_txn_lookup_start(t, kp + base, 2 * N - base, &lk);
+		cr_assert_eq(m, RTE_MIN(2u * N - base, (unsigned)SC_TXN_LOOKUP_MAX));
+		hits += sc_txn_lookup_finish(t, 0, kp + base, &lk, b);
+		for (i = 0; i < m; i++) {
+			cr_assert_eq(b[i], a[base + i], "key %u", base + i);
+			cr_assert_eq(b[i], base + i < N ? ins[base + i] : NULL);
+		}
+	}
+	cr_assert_eq(hits, N);
+	sc_txn_table_free(t);
+}
+
 /* ---- forced collisions ------------------------------------------------------ */
 
 static void
@@ -362,16 +407,6 @@ Test(table, record_area_bounds)
 
 /* ---- capacity ------------------------------------------------------------------ */
 
-static void
-num_key(struct sc_txn_key *k, unsigned owner, uint64_t n)
-{
-	char b[48];
-	struct sc_str s;
-
-	s.len = (uint32_t)snprintf(b, sizeof(b), "z9hG4bK-%u-%llu", owner, (unsigned long long)n);
-	s.p = b;
-	cr_assert_eq(sc_txn_key_client(&s, SC_METHOD_INVITE, NULL, k), 0);
-}
 
 Test(table, capacity_exhaustion_and_recovery)
 {
