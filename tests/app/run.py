@@ -341,7 +341,9 @@ def case_checker(exe, tmp):
     mutations = {
         "487 To tag changed": sub(b";tag=", b";tag=x", 487),
         "180 Via dropped": lambda f, fr: resip(f, fr, b"\r\n".join(
-            ln for ln in f.payload.split(b"\r\n") if not ln.startswith(b"Via: SIP/2.0/UDP 198.18.9.9"))) if f.payload.startswith(b"SIP/2.0 180") else fr,
+            ln for ln in f.payload.split(b"\r\n")
+            if not ln.startswith(b"Via: SIP/2.0/UDP 198.18.9.9")))
+        if f.payload.startswith(b"SIP/2.0 180") else fr,
         "200 CSeq method": sub(b"CANCEL\r\n", b"INVITE\r\n", 200),
         "487 Call-ID": sub(b"Call-ID: ring", b"Call-ID: gnir", 487),
         "no 487": lambda f, fr: None if f.payload.startswith(b"SIP/2.0 487") else fr,
