@@ -85,7 +85,10 @@ int sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv);
 void sc_app_usage(const char *prog);
 
 /*
- * App counters (X-macro: enum suffix, name). Packet accounting:
+ * App counters (X-macro: enum suffix, name). busy_cycles: TSC of loop iterations
+ * that received, sent or fired anything; proc_cycles: the part of them spent in
+ * classify/parse/lib/cancel/encap, i.e. without the driver's RX and TX.
+ * Packet accounting:
  * rx_packets = rx_replied_in_place + rx_sip_handled + drops (every drop_* here, the
  * net drops and the parse drops) + held (fragments in reassembly, paced packets).
  */
@@ -113,6 +116,7 @@ void sc_app_usage(const char *prog);
 	X(POLL_EVENTS, "poll_events") \
 	X(LOOPS, "loops") \
 	X(BUSY_CYCLES, "busy_cycles") \
+	X(PROC_CYCLES, "proc_cycles") \
 	X(IDLE_CYCLES, "idle_cycles")
 
 enum sc_app_counter {

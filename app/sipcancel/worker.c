@@ -309,7 +309,7 @@ sc_worker_main(void *arg)
 {
 	struct sc_worker *w = arg;
 	struct rte_mbuf *pkts[SC_APP_BURST];
-	uint64_t t0, t1, last = rte_rdtsc();
+	uint64_t t0, t1, tp, last = rte_rdtsc();
 	unsigned thread_id = w->queue_id;
 	uint16_t i, n;
 
@@ -344,13 +344,17 @@ sc_worker_main(void *arg)
 				continue;
 			busy = true;
 			w->last_rx_tsc = t0;
+			tp = rte_rdtsc();
 			handle_rx(w, pkts, n, t0);
+			w->stats.app[SC_APP_C_PROC_CYCLES] += rte_rdtsc() - tp;
 		}
 		/* Timers and cross-core events may send too: poll before the flush. */
+		tp = rte_rdtsc();
 		ev = sc_cancel_poll(w->cancel);
 		if (ev != 0) {
 			busy = true;
 			w->stats.app[SC_APP_C_POLL_EVENTS] += ev;
+			w->stats.app[SC_APP_C_PROC_CYCLES] += rte_rdtsc() - tp;
 		}
 		for (i = 0; i < w->n_ports; i++) {
 			struct sc_worker_port *p = &w->ports[i];
