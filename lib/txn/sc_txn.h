@@ -12,10 +12,16 @@
  * (counter `insert_collision`).
  *
  * Table: one rte_hash shared by every worker, RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF
- * (lookups never lock) + MULTI_WRITER_ADD + EXT_TABLE. Records are fixed-size
- * (SC_TXN_REC_SIZE), pre-allocated per owner at creation, and go back to their
- * owner's pool only after an RCU grace period (rte_rcu_qsbr): each owner keeps its
- * own deferred-free list, so frees never cross cores.
+ * (lookups never lock) + MULTI_WRITER_ADD + EXT_TABLE (DPDK 22.11 accepts the
+ * three together; writers serialise inside rte_hash, readers never wait). The hash
+ * position maps to the record through a slot array claimed by CAS, so two cores
+ * inserting the same transaction at once cannot both succeed (rte_hash's *_data
+ * add would silently overwrite). Records are fixed-size (SC_TXN_REC_SIZE),
+ * pre-allocated per owner at creation, and go back to their owner's pool only
+ * after an RCU grace period (rte_rcu_qsbr): each owner keeps its own deferred-free
+ * FIFO (instead of rte_hash_rcu_qsbr_add's shared queue), so frees never cross
+ * cores and a record never changes hands. Bytes per pending transaction: the
+ * record plus ~66 bytes of rte_hash, slot array and pools (bench/table prints it).
  *
  * Threads: every thread that calls into the table has an id < params.max_threads
  * (the "owner" / thread id below; the app uses its worker index). Every such thread
@@ -250,7 +256,8 @@ struct sc_txn_table_params {
 	uint16_t owners;		/* owners (creating threads) */
 	uint16_t max_threads;		/* RCU readers; 0: = owners */
 	int socket_id;			/* SOCKET_ID_ANY is fine */
-	struct rte_rcu_qsbr *rcu;	/* NULL: the table creates one for max_threads */
+	struct rte_rcu_qsbr *rcu;	/* NULL: the table creates one for max_threads;
+					 * given: initialised for >= max_threads */
 	sc_txn_digest_fn digest_fn;	/* NULL: XXH3-128 */
 	void *digest_ctx;
 	bool poison_on_free;		/* tests: fill freed records with 0x5c */
