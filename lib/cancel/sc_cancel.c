@@ -236,6 +236,8 @@ respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned statu
 	return emit(ctx, in->path, len, status);
 }
 
+static const char *answer_contact(const struct sc_txn_rec *rec);
+
 /* A response of the transaction in rec, from its stored header block. */
 static bool
 respond_rec(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, unsigned status)
@@ -246,7 +248,9 @@ respond_rec(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, unsigned st
 
 	block = sc_txn_rec_resp_hdr(rec, &blen);
 	len = sc_sip_build_response_from_block(ctx->scratch, sizeof(ctx->scratch), status, NULL,
-					       block, blen, NULL);
+					       block, blen,
+					       status >= 200 && status < 300 ?
+					       answer_contact(rec) : NULL);
 	return emit(ctx, rec->reply_path, len, status);
 }
 
@@ -475,15 +479,19 @@ start_dialog(struct sc_cancel_ctx *ctx, struct sc_txn_rec *inv, unsigned status)
 {
 	struct sc_txn_key *key = &ctx->tmp_key;
 	const char *block, *kb;
-	size_t blen, klen;
+	size_t blen, klen, flen;
+	uint16_t k16 = 0;
 	struct sc_txn_rec *d;
 
-	kb = sc_txn_rec_fwd(inv, &klen);
-	if (klen == 0 || klen > SC_TXN_KEY_MAX) {
+	kb = sc_txn_rec_fwd(inv, &flen);
+	if (flen >= sizeof(k16))
+		memcpy(&k16, kb, sizeof(k16));
+	klen = k16;
+	if (flen < sizeof(k16) + klen || klen == 0 || klen > SC_TXN_KEY_MAX) {
 		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
 		return;
 	}
-	memcpy(key->buf, kb, klen);
+	memcpy(key->buf, kb + sizeof(k16), klen);
 	key->len = (uint16_t)klen;
 	key->tail_len = 0;
 	key->kind = KEY_DIALOG;
@@ -496,6 +504,7 @@ start_dialog(struct sc_cancel_ctx *ctx, struct sc_txn_rec *inv, unsigned status)
 	}
 	block = sc_txn_rec_resp_hdr(inv, &blen);
 	if (sc_txn_rec_set_resp_hdr(ctx->table, d, block, blen) != 0 ||
+	    sc_txn_rec_set_fwd(ctx->table, d, kb, flen) != 0 ||
 	    sc_txn_rec_set_to_tag(d, inv->to_tag, inv->to_tag_len) != 0) {
 		sc_txn_free(ctx->table, d);
 		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
@@ -814,6 +823,47 @@ invite_retrans(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn
 		in->verdict = SC_CANCEL_V_RESPONDED;
 }
 
+/*
+ * What a 2xx needs later, kept in the record's forward area (unused by the UAS
+ * role): [u16 key length][dialog key][Contact line, NUL-terminated]. 12.1.1: a 2xx
+ * to INVITE carries Contact; we give the Request-URI that reached us.
+ */
+static int
+set_answer_data(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_sip_msg *m,
+		const struct sc_str *to_tag)
+{
+	struct sc_txn_key *dk = &ctx->tmp_key;
+	char *buf = ctx->scratch;
+	uint16_t klen;
+	int rc, n;
+
+	rc = key_dialog(&m->call_id, &m->from.tag, to_tag, dk);
+	if (rc != 0)
+		return rc;
+	klen = dk->len;
+	memcpy(buf, &klen, sizeof(klen));
+	memcpy(buf + sizeof(klen), dk->buf, klen);
+	n = snprintf(buf + sizeof(klen) + klen, sizeof(ctx->scratch) - sizeof(klen) - klen,
+		     "Contact: <%.*s>\r\n", (int)m->request_uri.len, m->request_uri.p);
+	if (n < 0 || (size_t)n >= sizeof(ctx->scratch) - sizeof(klen) - klen)
+		return -E2BIG;
+	return sc_txn_rec_set_fwd(ctx->table, rec, buf, sizeof(klen) + klen + (size_t)n + 1);
+}
+
+/* The Contact line kept by set_answer_data(), or NULL. */
+static const char *
+answer_contact(const struct sc_txn_rec *rec)
+{
+	size_t len;
+	const char *p = sc_txn_rec_fwd(rec, &len);
+	uint16_t klen;
+
+	if (len < sizeof(klen))
+		return NULL;
+	memcpy(&klen, p, sizeof(klen));
+	return sizeof(klen) + klen < len ? p + sizeof(klen) + klen : NULL;
+}
+
 /* A new INVITE: create its server transaction (17.2.1), 100 at once, then 180. */
 static void
 create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key *key)
@@ -839,25 +889,12 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	t.p = tag;
 	t.len = TAG_HEX;
 	blen = sc_sip_build_resp_headers(ctx->scratch, sizeof(ctx->scratch), m, &t);
-	if (blen >= 0 && answer2xx) {
-		/* 12.1.1: a 2xx to INVITE carries Contact; the Request-URI reached us. */
-		int n = snprintf(ctx->scratch + blen, sizeof(ctx->scratch) - (size_t)blen,
-				 "Contact: <%.*s>\r\n", (int)m->request_uri.len,
-				 m->request_uri.p);
-
-		blen = n < 0 || (size_t)n >= sizeof(ctx->scratch) - (size_t)blen ? -1 : blen + n;
-	}
 	rc = blen < 0 ? -E2BIG : sc_txn_rec_set_resp_hdr(ctx->table, rec, ctx->scratch,
 							(size_t)blen);
 	if (rc == 0)
 		rc = sc_txn_rec_set_to_tag(rec, tag, TAG_HEX);
-	if (rc == 0 && answer2xx) {
-		struct sc_txn_key *dk = &ctx->tmp_key;
-
-		rc = key_dialog(&m->call_id, &m->from.tag, &t, dk);
-		if (rc == 0)
-			rc = sc_txn_rec_set_fwd(ctx->table, rec, dk->buf, dk->len);
-	}
+	if (rc == 0 && answer2xx)
+		rc = set_answer_data(ctx, rec, m, &t);
 	if (rc != 0) {
 		sc_txn_free(ctx->table, rec);
 		too_large(ctx, in);

@@ -1116,11 +1116,16 @@ Test(cancel, answer_200_retransmitted_until_ack_then_bye)
 	cr_assert_eq(S(4)->t_us - ta, 1500 * MS);
 	cr_assert_eq(S(5)->t_us - ta, 3500 * MS);
 	check_resp(S(5), 200, &inv, "INVITE");
+	cr_assert_not_null(strstr(S(5)->buf, "\r\nContact: <sip:bob@198.18.0.2>\r\n"),
+			   "retransmitted 2xx carries Contact too");
+	cr_assert_null(strstr(S(0)->buf, "Contact:"), "Contact only on the 2xx");
 	/* CANCEL after the 2xx: 200, no effect (9.2). INVITE retransmission: the 2xx again. */
 	feed(0, &can, 1);
 	check_resp(S(6), 200, &can, "CANCEL");
 	feed(0, &inv, 1);
 	check_resp(S(7), 200, &inv, "INVITE");
+	cr_assert_not_null(strstr(S(7)->buf, "\r\nContact: "));
+	cr_assert_null(strstr(S(6)->buf, "Contact:"), "not on the 200 to CANCEL");
 	cr_assert_eq(C(0, SC_CANCEL_C_TX_487), 0);
 	/* The ACK for the 2xx has a new branch (17.1.1.3): matched by dialog. */
 	tag = tag_of(2);
