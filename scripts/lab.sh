@@ -46,6 +46,8 @@ Options:
   --keep             leave the namespaces, processes' logs and work directory for
                      debugging; remove them later with: $0 --cleanup
   --cleanup          remove the lab namespaces left by --keep, then exit
+  --strict           the SHOULD-level and RFC 3581 header checks fail the run
+                     instead of printing a warning
   --quiet            print only the summary and errors
   --help             this text
 
@@ -65,6 +67,7 @@ mock_fault=none
 workdir=""
 keep=0
 quiet=0
+strict=0
 cleanup_only=0
 
 while [ $# -gt 0 ]; do
@@ -82,6 +85,7 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1; shift ;;
 	--cleanup) cleanup_only=1; shift ;;
 	--quiet) quiet=1; shift ;;
+	--strict) strict=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "lab: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -115,7 +119,7 @@ sip_port=5060
 uac_port=5062
 file_prefix=lab
 
-export LAB_QUIET=$quiet
+export LAB_QUIET=$quiet LAB_STRICT=$strict
 say() { [ "$quiet" = 1 ] || echo "lab: $*"; }
 die() { echo "lab: $*" >&2; exit 1; }
 

@@ -119,6 +119,8 @@ def verdict(workdir, scenario, calls):
         passed, reason = repeats_ok(workdir, scenario, calls)
         if not passed:
             why.append(reason)
+        errors, _ = rfc_notes(workdir, scenario)
+        why += errors
     if why:
         return False, ", ".join(why)
     return True, "%d/%d calls successful%s" % (
@@ -181,6 +183,64 @@ def repeats_ok(workdir, scenario, calls):
                 return False, "call %s: the repeated %s to %s differs from the first" % (
                     cid, code, method)
     return True, ""
+
+
+def header(msg, *names):
+    """First value of a header (full or compact name) in a raw message, or ""."""
+    for line in msg.split("\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() in names:
+            return value.strip()
+    return ""
+
+
+def to_tag(msg):
+    to = header(msg, "to", "t")
+    return to.split(";tag=", 1)[1].split(";")[0].strip() if ";tag=" in to else ""
+
+
+def rfc_notes(workdir, scenario):
+    """(errors, warnings): header rules checked on every response SIPp received.
+
+    Errors (MUST): 8.2.6.2, one To tag for every response to an INVITE but the 100.
+    Warnings, errors under LAB_STRICT=1: RFC 3581 section 4 (a request whose top Via
+    has "rport" gets a response whose top Via has rport=<source port> and received=
+    <source IP>), and 9.2's SHOULD that the 200 to a CANCEL carries the INVITE
+    responses' To tag.
+    """
+    got = received(workdir, scenario) or {}
+    errors, warnings = [], []
+    n_rport = 0
+    n_tag92 = 0
+    for cid, msgs in got.items():
+        inv_tags = set()
+        for m in msgs:
+            code = m.split(" ", 2)[1]
+            method = cseq_method(m)
+            via = header(m, "via", "v")
+            if ";rport" in via:
+                params = dict((kv.split("=", 1) + [""])[:2] for kv in via.split(";")[1:])
+                if not params.get("rport", "").isdigit() or not params.get("received"):
+                    n_rport += 1
+            if method == "INVITE" and code != "100":
+                inv_tags.add(to_tag(m))
+        if len(inv_tags) > 1:
+            errors.append("call %s: responses to its INVITE carry To tags %s "
+                          "(8.2.6.2: one tag)" % (cid, sorted(inv_tags)))
+        for m in msgs:
+            if (m.split(" ", 2)[1] == "200" and cseq_method(m) == "CANCEL" and inv_tags
+                    and to_tag(m) not in inv_tags):
+                n_tag92 += 1
+    if n_rport:
+        warnings.append("%d responses keep a bare ;rport or lack received= in the top "
+                        "Via (RFC 3581 section 4)" % n_rport)
+    if n_tag92:
+        warnings.append("%d 200s to CANCEL carry another To tag than the INVITE's "
+                        "responses (9.2 SHOULD)" % n_tag92)
+    if os.environ.get("LAB_STRICT") == "1":
+        return errors + warnings, []
+    return errors[:3] + (["... %d more" % (len(errors) - 3)] if len(errors) > 3 else []), \
+        warnings
 
 
 def samples(workdir, scenario):
@@ -310,6 +370,13 @@ def summary(workdir, calls, rate, sut, stats_file, scenarios):
             "PASS" if passed else "FAIL: " + why))
         for kind, vals in samples(workdir, s).items():
             times.setdefault(kind, []).extend(vals)
+    notes = {}
+    for s in scenarios:
+        for w in rfc_notes(workdir, s)[1]:
+            notes.setdefault(w.split(" ", 1)[1], []).append((s, int(w.split(" ", 1)[0])))
+    for what, where in notes.items():
+        print("warning: %d %s [%s]; --strict makes this a failure" % (
+            sum(n for _, n in where), what, ", ".join(s for s, _ in where)))
     if times:
         print("response times seen by SIPp, microseconds (all scenarios):")
         print("  %-14s %7s %9s %9s %9s %9s" % ("exchange", "n", "median", "p90", "p99",
@@ -359,6 +426,8 @@ def main(argv):
         passed, why = verdict(argv[2], argv[3], int(argv[4]))
         if not passed or os.environ.get("LAB_QUIET") != "1":
             print("lab: scenario %s: %s (%s)" % (argv[3], "PASS" if passed else "FAIL", why))
+            for w in rfc_notes(argv[2], argv[3])[1]:
+                print("lab: scenario %s: warning: %s" % (argv[3], w))
         return 0 if passed else 1
     if len(argv) == 4 and argv[1] == "snapshot":
         try:

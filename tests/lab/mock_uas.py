@@ -37,6 +37,13 @@ def get(hdrs, name):
 def build(code, reason, hdrs, to_tag, cseq=None):
     out = ["SIP/2.0 %d %s" % (code, reason)]
     out += ["Via: " + v for v in get(hdrs, "Via")]
+    # RFC 3581 section 4: fill a bare rport of the top Via, and add received.
+    src = dict(hdrs).get("_src")
+    if src is not None and len(out) > 1 and ";rport" in out[1]:
+        parts = out[1].split(";")
+        parts = [p for p in parts if p != "rport" and not p.startswith("rport=")
+                 and not p.startswith("received=")]
+        out[1] = ";".join(parts) + ";rport=%d;received=%s" % (src[1], src[0])
     out.append("From: " + get(hdrs, "From")[0])
     to = get(hdrs, "To")[0]
     if ";tag=" not in to:
@@ -89,6 +96,7 @@ def main():
         last_rx = time.monotonic()
         try:
             start, hdrs = parse(data)
+            hdrs.append(("_src", src))
             method = start.split(" ", 1)[0]
             via = get(hdrs, "Via")[0]
             br = via.split("branch=", 1)[1].split(";")[0].split(",")[0].strip()
