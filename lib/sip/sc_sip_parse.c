@@ -429,17 +429,17 @@ parse_uint(const char *p, const char *e, uint64_t max, uint64_t *out, bool *over
 	const char *s = p;
 	uint64_t v = 0;
 
-	*over = false;
+	bool ov = false;
+
 	while (p < e && (unsigned)(*p - '0') <= 9) {
 		/* v <= max <= UINT32_MAX here, so v * 10 + 9 cannot wrap. */
 		uint64_t nv = v * 10 + (uint64_t)(*p - '0');
 
-		if (nv > max)
-			*over = true;
-		else
-			v = nv;
+		ov |= nv > max;
+		v = nv > max ? v : nv;
 		p++;
 	}
+	*over = ov;
 	*out = v;
 	return p == s ? NULL : p;
 }

@@ -135,7 +135,7 @@ SIP_F(sip_parse_start_line)(const char *lim, struct sc_sip_msg *msg, const char 
  * host / quoted-string. p is just past the ";". Returns the end of the parameter,
  * or NULL with *err set.
  */
-SIP_CORE_ATTR static const char *
+SIP_CORE_ATTR static inline __attribute__((always_inline)) const char *
 SIP_F(parse_param)(const char *lim, const char *p, const char *e, struct sc_str *name,
 	struct sc_str *val, enum sc_sip_error *err, enum sc_sip_error syntax)
 {
@@ -448,7 +448,6 @@ SIP_CORE_ATTR static void
 SIP_F(parse_from_to)(const char *lim, struct sc_sip_msg *msg, bool *seen, struct sc_sip_addr *a,
 	const char *p, const char *e, enum sc_sip_error syntax)
 {
-	struct sc_sip_addr tmp;
 	enum sc_sip_error err;
 	const char *q;
 
@@ -458,17 +457,14 @@ SIP_F(parse_from_to)(const char *lim, struct sc_sip_msg *msg, bool *seen, struct
 		return;
 	}
 	*seen = true;
-	q = SIP_F(parse_addr)(lim, p, e, &tmp, false, &err, syntax);
+	q = SIP_F(parse_addr)(lim, p, e, a, false, &err, syntax);
 	if (q == NULL) {
 		sip_err(msg, err);
-		/* Keep the raw value: a 400 copies From and To (8.2.6.2). */
+		/* Keep the raw value (uri and tag as far as read): a 400 copies it. */
 		p = skip_lws(p, e);
 		a->value = sip_mkstr(p, rtrim(p, e));
-		a->uri = tmp.uri;
-		a->tag = tmp.tag;
 		return;
 	}
-	*a = tmp;
 	if (q != e)
 		sip_err(msg, syntax);	/* a second value after a comma */
 }
