@@ -89,8 +89,9 @@ void sc_app_usage(const char *prog);
  * that received, sent or fired anything; proc_cycles: the part of them spent in
  * classify/parse/lib/cancel/encap, i.e. without the driver's RX and TX.
  * Packet accounting:
- * rx_packets = rx_replied_in_place + rx_sip_handled + drops (every drop_* here, the
- * net drops and the parse drops) + held (fragments in reassembly, paced packets).
+ * rx_packets = rx_replied_in_place + rx_sip_handled + drops (every drop_* here,
+ * frag_expired, the net drops and lib/cancel's verdict drops) + held (fragments in
+ * reassembly) + frag_merged (fragments that became part of another datagram).
  */
 #define SC_APP_COUNTERS(X) \
 	X(RX_PACKETS, "rx_packets") \

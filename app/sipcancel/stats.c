@@ -88,7 +88,7 @@ sc_stats_visit(struct sc_worker *const *w, unsigned n, sc_stats_visit_t cb, void
 	}
 }
 
-/* Sum of every drop counter: app drop_*, net drops and role drops. */
+/* Sum of every drop counter: app drop_*, fragments given up, net and role drops. */
 static uint64_t
 drops_of(struct sc_worker *const *w, unsigned n)
 {
@@ -102,6 +102,7 @@ drops_of(struct sc_worker *const *w, unsigned n)
 		v += w[i]->stats.app[SC_APP_C_DROP_NO_PATH];
 		v += w[i]->stats.app[SC_APP_C_DROP_PAYLOAD];
 		v += w[i]->stats.app[SC_APP_C_DROP_SHUTDOWN];
+		v += w[i]->stats.app[SC_APP_C_FRAG_EXPIRED];
 	}
 	return v;
 }
