@@ -51,7 +51,9 @@ struct sc_worker {
 	struct sc_net_frag *frag;
 	struct sc_timer_wheel *wheel;
 	struct sc_cancel_ctx *cancel;
-	struct sc_clock clock;		/* TSC microseconds */
+	struct sc_clock clock;		/* TSC microseconds, read at each loop start */
+	uint64_t now_us;
+	uint64_t tsc_per_us;
 	struct sc_txn_table *table;	/* shared; this worker is RCU reader queue_id */
 	bool yield_idle;		/* lcores share a CPU: yield when idle */
 	struct sc_worker_burst *burst;
@@ -71,8 +73,11 @@ struct sc_worker {
 	struct sc_txn_counters txn_snap;
 } __rte_cache_aligned;
 
-/* TSC clock in microseconds, for lib/timer and lib/cancel. */
+/* TSC clock in microseconds, for lib/timer and lib/cancel; clk->ctx is the worker. */
 uint64_t sc_worker_tsc_now_us(const struct sc_clock *clk);
+
+/* Move the worker's clock to TSC value tsc (monotonic). */
+void sc_worker_clock_update(struct sc_worker *w, uint64_t tsc);
 
 /* The sink lib/cancel sends through: encap into a fresh mbuf and buffer it. */
 int sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len);

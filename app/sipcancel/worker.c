@@ -22,15 +22,23 @@
 
 #include "sc_worker.h"
 
-static uint64_t tsc_hz_div_us;	/* TSC ticks per microsecond, set once */
-
 uint64_t
 sc_worker_tsc_now_us(const struct sc_clock *clk)
 {
-	(void)clk;
-	if (unlikely(tsc_hz_div_us == 0))
-		tsc_hz_div_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
-	return rte_rdtsc() / tsc_hz_div_us;
+	const struct sc_worker *w = clk->ctx;
+
+	/* Read once per loop (sc_worker_clock_update): one division per loop, not per use. */
+	return w->now_us;
+}
+
+void
+sc_worker_clock_update(struct sc_worker *w, uint64_t tsc)
+{
+	uint64_t now = tsc / w->tsc_per_us;
+
+	/* Lcores may float between CPUs: never let the clock step back. */
+	if (now > w->now_us)
+		w->now_us = now;
 }
 
 void
@@ -329,6 +337,7 @@ sc_worker_main(void *arg)
 		uint32_t dr;
 
 		t0 = rte_rdtsc();
+		sc_worker_clock_update(w, t0);
 		for (i = 0; i < w->n_ports; i++) {
 			struct sc_worker_port *p = &w->ports[i];
 

@@ -12,12 +12,16 @@ Exit 0 when everything holds, 1 with one line per violation otherwise.
 import argparse
 import ipaddress
 import json
+import os
 import struct
 import sys
 
 import sipwork as sw
 
 FAILS = []
+# RFC 3581 section 4: a server MUST add received= and fill rport when the request's
+# top Via has ;rport. Off by default until lib/sip+lib/cancel write them.
+STRICT_3581 = os.environ.get("SC_STRICT_3581") == "1"
 
 
 def fail(msg):
@@ -134,6 +138,10 @@ def check_headers(where, req, fr, rsp):
                 if pa.get("rport") not in (None, "", str(req.fr.sport)):
                     fail("%s: top Via rport=%s, source port was %d" %
                          (where, pa["rport"], req.fr.sport))
+                if STRICT_3581 and "rport" in sw.via_parts(b)[3] and (
+                        pa.get("rport") in (None, "") or "received" not in pa):
+                    fail("%s: top Via %r lacks received= or a filled rport (RFC 3581 "
+                         "section 4)" % (where, a))
                 a = strip_params(a, ("received", "rport"))
                 b = strip_params(b, ("received", "rport"))
             if a != b:
