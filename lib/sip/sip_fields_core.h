@@ -115,8 +115,13 @@ SIP_F(sip_parse_start_line)(const char *lim, struct sc_sip_msg *msg, const char 
 	while (q < le && *q != ' ')
 		q++;
 	if (q != le) {
-		/* A third SP: LWS inside the Request-URI (RFC 4475 3.1.2.8). */
-		sip_err(msg, SC_SIP_E_REQUEST_URI);
+		/*
+		 * A third SP: LWS inside the Request-URI (RFC 4475 3.1.2.8), or only
+		 * whitespace after the version (3.1.2.10), a start-line fault.
+		 */
+		bool trailing = skip_lws(q, le) == le && check_version(p, q) == SC_SIP_E_OK;
+
+		sip_err(msg, trailing ? SC_SIP_E_START_LINE : SC_SIP_E_REQUEST_URI);
 		return 0;
 	}
 	{

@@ -404,6 +404,40 @@ static const struct pcase cases[] = {
 	{ "lower-case version", "OPTIONS sip:b@y sip/2.0\r\n" COMMON "CSeq: 1 OPTIONS\r\n\r\n",
 	  SC_SIP_E_OK, 0, NULL },
 	{ "ack", "ACK sip:b@y SIP/2.0\r\n" COMMON "CSeq: 1 ACK\r\n\r\n", SC_SIP_E_OK, 0, NULL },
+	/* RFC 4475 and RFC 5118 messages that are not in tests/data */
+	{ "4475 esc02", "RE%47IST%45R sip:registrar.example.com SIP/2.0\r\n"
+	  "To: \"%Z%45\" <sip:resource@example.com>\r\n"
+	  "From: \"%Z%45\" <sip:resource@example.com>;tag=f232jadfj23\r\n"
+	  "Call-ID: esc02.asdfnqwo34rq23i34jrjasdcnl23nrlknsdf\r\n"
+	  "Via: SIP/2.0/TCP host.example.com;branch=z9hG4bK209g\r\n"
+	  "CSeq: 29344 RE%47IST%45R\r\nMax-Forwards: 70\r\n"
+	  "C%6Fntact: <sip:alias2@host2.example.com>\r\nl: 0\r\n\r\n", SC_SIP_E_OK, 0, NULL },
+	{ "4475 transports", "OPTIONS sip:user@example.com SIP/2.0\r\n" FROM TO CID
+	  "CSeq: 60 OPTIONS\r\nVia: SIP/2.0/SCTP t2.example.com;branch=z9hG4bKklasjdhf\r\n"
+	  "Via: SIP/2.0/TLS-SCTP t3.example.com;branch=z9hG4bK2980unddj\r\n"
+	  "Via: SIP/2.0/UNKNOWN t4.example.com;branch=z9hG4bKasd0f3en\r\nl: 0\r\n\r\n",
+	  SC_SIP_E_OK, 0, NULL },
+	{ "4475 lwsstart", "INVITE  sip:user@example.com  SIP/2.0\r\n" COMMON
+	  "CSeq: 1 INVITE\r\n\r\n", SC_SIP_E_REQUEST_URI, 400, NULL },
+	{ "4475 trws", "OPTIONS sip:remote-target@example.com SIP/2.0  \r\n" COMMON
+	  "CSeq: 1 OPTIONS\r\n\r\n", SC_SIP_E_START_LINE, 400, NULL },
+	{ "4475 badaspec", "OPTIONS sip:user@example.org SIP/2.0\r\n" VIA FROM
+	  "To: \"Watson, Thomas\" < sip:t.watson@example.org >\r\n" CID
+	  "CSeq: 1 OPTIONS\r\n\r\n", SC_SIP_E_ANGLE, 400, NULL },
+	{ "4475 baddn", "OPTIONS sip:user@example.org SIP/2.0\r\n" VIA
+	  "From:    Bell, Alexander <sip:a.g.bell@example.com>;tag=43\r\n" TO CID
+	  "CSeq: 1 OPTIONS\r\n\r\n", SC_SIP_E_FROM, 400, NULL },
+	{ "4475 mismatch02", "NEWMETHOD sip:user@example.com SIP/2.0\r\n" COMMON
+	  "CSeq: 8 INVITE\r\n\r\n", SC_SIP_E_CSEQ_METHOD, 400, NULL },
+	{ "5118 ipv6 received", "BYE sip:[2001:db8::10] SIP/2.0\r\n"
+	  "To: sip:user@example.com;tag=bd76ya\r\nFrom: sip:user@example.com;tag=81x2\r\n"
+	  "Via: SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKas3\r\n"
+	  CID "CSeq: 321 BYE\r\n\r\n", SC_SIP_E_OK, 0, NULL },
+	{ "5118 ipv4-mapped", "OPTIONS sip:user@[::ffff:192.0.2.1] SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP [::ffff:192.0.2.2];branch=z9hG4bKas3\r\n" FROM
+	  "To: sip:user@[::ffff:192.0.2.1]\r\n" CID "CSeq: 921 OPTIONS\r\n\r\n",
+	  SC_SIP_E_OK, 0, NULL },
+
 	{ "cancel", "CANCEL sip:b@y SIP/2.0\r\n" COMMON "CSeq: 1 CANCEL\r\n\r\n",
 	  SC_SIP_E_OK, 0, NULL },
 
@@ -687,17 +721,18 @@ Test(sip_scan, every_octet_in_names_and_uris)
 				n = (size_t)snprintf(msg, sizeof(msg), "OPTIONS sip:%.*s",
 						     pos ? 40 : 2, long_user);
 				msg[n++] = (char)b;
-				n += (size_t)snprintf(msg + n, sizeof(msg) - n,
-						      "@y SIP/2.0\r\n" COMMON "CSeq: 1 OPTIONS\r\n\r\n");
+				n += (size_t)snprintf(msg + n, sizeof(msg) - n, "@y SIP/2.0\r\n"
+						      COMMON "CSeq: 1 OPTIONS\r\n\r\n");
 				rc = sc_sip_parse(guard_place(&g, msg, n), n, &m);
 				want = b > 0x20 && b < 0x7f && b != '<' && b != '>' && b != '"';
-				cr_assert_eq(rc > 0, want, "[%s] Request-URI octet 0x%02x pos %u: %s",
+				cr_assert_eq(rc > 0, want, "[%s] R-URI octet 0x%02x pos %u: %s",
 					     level_name[l], b, pos,
 					     sc_sip_error_name((enum sc_sip_error)m.error));
 
 				/* URI in <>: the same, and raw UTF-8 octets tolerated */
-				n = (size_t)snprintf(msg, sizeof(msg), "OPTIONS sip:b@y SIP/2.0\r\n"
-						     VIA FROM CID "CSeq: 1 OPTIONS\r\nTo: <sip:%.*s",
+				n = (size_t)snprintf(msg, sizeof(msg),
+						     "OPTIONS sip:b@y SIP/2.0\r\n" VIA FROM CID
+						     "CSeq: 1 OPTIONS\r\nTo: <sip:%.*s",
 						     pos ? 40 : 2, long_user);
 				msg[n++] = (char)b;
 				n += (size_t)snprintf(msg + n, sizeof(msg) - n, "@y>\r\n\r\n");
