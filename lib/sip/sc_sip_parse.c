@@ -680,7 +680,6 @@ sip_foreach_via(const struct sc_sip_msg *msg,
 		return 0;
 	while (p < end) {
 		const char *name = p, *ne, *v, *le, *next;
-		bool bare = false;
 
 		ne = skip_cls(p, end, SIP_C_TOKEN);
 		v = ne;
@@ -700,13 +699,12 @@ sip_foreach_via(const struct sc_sip_msg *msg,
 				continue;
 			}
 			if (le < end && *le == '\r' && next == le + 1 && le + 1 < end) {
-				bare = true;
+				/* A bare CR inside a value is not a line end. */
 				le = next;
 				continue;
 			}
 			break;
 		}
-		(void)bare;
 		if (v < le && *v == ':' && ne != name &&
 		    sip_header_id(name, (size_t)(ne - name)) == SIP_H_VIA) {
 			const char *q = v + 1;
