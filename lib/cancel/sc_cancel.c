@@ -103,6 +103,7 @@ struct sc_cancel_ctx {
 	struct sc_txn_key keys[2 * BURST_CHUNK];
 	struct sc_txn_rec *found[2 * BURST_CHUNK];
 	char scratch[SCRATCH_LEN];
+	char block[SCRATCH_LEN];	/* response header block being built */
 };
 
 static const char *const counter_names[SC_CANCEL_C_COUNT] = {
@@ -215,6 +216,109 @@ emit(struct sc_cancel_ctx *ctx, const void *path, int len, unsigned status)
 	return true;
 }
 
+static bool
+ieq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x + 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y + 32);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Offset just past a valueless ";rport" parameter in a via-parm, or 0 (RFC 3581:
+ * rport with no value is the one the server fills).
+ */
+static size_t
+rport_end(const struct sc_str *v)
+{
+	size_t i = 0;
+
+	while (i < v->len) {
+		size_t j = i + 1, k;
+
+		if (v->p[i] != ';') {
+			i++;
+			continue;
+		}
+		while (j < v->len && (v->p[j] == ' ' || v->p[j] == '\t'))
+			j++;
+		if (v->len - j < 5 || !ieq(v->p + j, "rport", 5)) {
+			i = j;
+			continue;
+		}
+		k = j + 5;
+		while (k < v->len && (v->p[k] == ' ' || v->p[k] == '\t'))
+			k++;
+		if (k == v->len || v->p[k] == ';' || v->p[k] == ',')
+			return j + 5;
+		i = k;
+	}
+	return 0;
+}
+
+/*
+ * The response header block for req into ctx->block (8.2.6.2), with the top Via
+ * completed per 18.2.1 and RFC 3581 section 4 when the app tells the source.
+ * Returns the length or a negative errno.
+ */
+static int
+build_block(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *req, const void *path,
+	    const struct sc_str *to_tag)
+{
+	const struct sc_sip_via *top = &req->vias[0];
+	char ip[64], *b = ctx->block;
+	size_t cap = sizeof(ctx->block), host_len, at, line_len;
+	const char *host;
+	uint16_t port = 0;
+	bool add_received, fill_rport;
+	int len, n;
+
+	len = sc_sip_build_resp_headers(b, cap, req, to_tag);
+	if (len < 0 || ctx->cfg.path_source == NULL || path == NULL || req->via_count == 0 ||
+	    top->value.len == 0 || ctx->cfg.path_source(path, ip, sizeof(ip), &port) != 0)
+		return len;
+	host = top->host.p;
+	host_len = top->host.len;
+	if (top->host_type == SC_HOST_IPV6 && host_len >= 2) {
+		host++;
+		host_len -= 2;
+	}
+	add_received = top->received.len == 0 &&
+		       (top->has_rport || host_len != strlen(ip) || !ieq(host, ip, host_len));
+	at = rport_end(&top->value);
+	fill_rport = top->has_rport && top->rport.len == 0 && at != 0;
+	if (!add_received && !fill_rport)
+		return len;
+	/* The block starts with "Via: " + the top via-parm + CRLF (sc_sip builder). */
+	line_len = 5 + top->value.len + 2;
+	if ((size_t)len < line_len || memcmp(b + 5, top->value.p, top->value.len) != 0)
+		return len;
+	if (fill_rport)
+		n = snprintf(ctx->scratch, sizeof(ctx->scratch), "Via: %.*s=%u%.*s%s%s\r\n",
+			     (int)at, top->value.p, port, (int)(top->value.len - at),
+			     top->value.p + at, add_received ? ";received=" : "",
+			     add_received ? ip : "");
+	else
+		n = snprintf(ctx->scratch, sizeof(ctx->scratch), "Via: %.*s;received=%s\r\n",
+			     (int)top->value.len, top->value.p, ip);
+	if (n <= 0 || (size_t)n >= sizeof(ctx->scratch) ||
+	    (size_t)n + (size_t)len - line_len > cap)
+		return -ENOSPC;
+	memmove(b + n, b + line_len, (size_t)len - line_len);
+	memcpy(b, ctx->scratch, (size_t)n);
+	return n + len - (int)line_len;
+}
+
 /* A response to the request at hand, built from it (8.2.6). */
 static bool
 respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned status,
@@ -222,7 +326,7 @@ respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned statu
 {
 	struct sc_str fresh;
 	char tag[TAG_HEX + 1];
-	int len;
+	int len, blen;
 
 	/* 8.2.6.2: a UAS adds a To tag unless the request already had one. */
 	if (to_tag == NULL && in->msg->to.tag.len == 0) {
@@ -231,8 +335,10 @@ respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned statu
 		fresh.len = TAG_HEX;
 		to_tag = &fresh;
 	}
-	len = sc_sip_build_response(ctx->scratch, sizeof(ctx->scratch), in->msg, status, NULL,
-				    to_tag, extra);
+	blen = build_block(ctx, in->msg, in->path, to_tag);
+	len = blen < 0 ? blen :
+	      sc_sip_build_response_from_block(ctx->scratch, sizeof(ctx->scratch), status, NULL,
+					       ctx->block, (size_t)blen, extra);
 	return emit(ctx, in->path, len, status);
 }
 
@@ -888,8 +994,8 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	new_tag(ctx, tag);
 	t.p = tag;
 	t.len = TAG_HEX;
-	blen = sc_sip_build_resp_headers(ctx->scratch, sizeof(ctx->scratch), m, &t);
-	rc = blen < 0 ? -E2BIG : sc_txn_rec_set_resp_hdr(ctx->table, rec, ctx->scratch,
+	blen = build_block(ctx, m, in->path, &t);
+	rc = blen < 0 ? -E2BIG : sc_txn_rec_set_resp_hdr(ctx->table, rec, ctx->block,
 							(size_t)blen);
 	if (rc == 0)
 		rc = sc_txn_rec_set_to_tag(rec, tag, TAG_HEX);

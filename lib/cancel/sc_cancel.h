@@ -39,6 +39,7 @@
 #define SC_CANCEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sc_sip.h"
@@ -89,6 +90,15 @@ struct sc_cancel_cfg {
 	/* Bytes of the app's reply-path blob copied into records (<= txn blob size). */
 	uint32_t path_len;
 	uint64_t seed;			/* To-tag generator seed; 0: from the clock */
+	/*
+	 * Optional (NULL: top Via copied unchanged). The source of the request whose
+	 * reply-path blob this is: its IP as text into ip[0..cap) (IPv6 without
+	 * brackets, NUL-terminated) and its UDP source port. Returns 0, or negative
+	 * when unknown. With it, every response's top Via gets received=<source IP>
+	 * when the sent-by host differs (18.2.1) or the Via has rport, and an empty
+	 * rport gets the source port (RFC 3581 section 4).
+	 */
+	int (*path_source)(const void *path_blob, char *ip, size_t cap, uint16_t *port);
 };
 
 /* Fill cfg with the defaults described in struct sc_cancel_cfg (role uas). */

@@ -102,6 +102,18 @@ sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
 	return 0;
 }
 
+/* Source of a request by path id: 198.18.0.77:(40000 + id); id 100: the sent-by. */
+static int
+path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port)
+{
+	uint64_t id;
+
+	memcpy(&id, path_blob, sizeof(id));
+	snprintf(ip, cap, "%s", id == 100 ? "198.18.0.1" : "198.18.0.77");
+	*port = (uint16_t)(40000 + id);
+	return 0;
+}
+
 static void
 env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
 {
@@ -129,6 +141,7 @@ env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
 	cr_assert_not_null(E.table, "table: %s", strerror(errno));
 	cfg = *cfg_in;
 	cfg.path_len = PATH_LEN;
+	cfg.path_source = path_source;
 	for (i = 0; i < NCTX; i++) {
 		struct sc_cancel_sink sink = { sink_send, &E.sinkc[i] };
 
@@ -234,6 +247,7 @@ struct req {
 	unsigned vias;			/* 1 or 2 */
 	const char *version;		/* NULL: SIP/2.0 */
 	const char *cseq_override;	/* whole CSeq value */
+	bool no_rport;			/* top Via without ;rport */
 };
 
 struct tmsg {
@@ -250,8 +264,9 @@ mk(const struct req *r)
 	char via1[160], via2[96] = "", totag[64] = "", cseq[64];
 
 	cr_assert_not_null(m);
-	snprintf(via1, sizeof(via1), "Via: SIP/2.0/UDP 198.18.0.1:5062%s%s;rport\r\n",
-		 r->branch != NULL ? ";branch=" : "", r->branch != NULL ? r->branch : "");
+	snprintf(via1, sizeof(via1), "Via: SIP/2.0/UDP 198.18.0.1:5062%s%s%s\r\n",
+		 r->branch != NULL ? ";branch=" : "", r->branch != NULL ? r->branch : "",
+		 r->no_rport ? "" : ";rport");
 	if (r->vias == 2)
 		snprintf(via2, sizeof(via2),
 			 "Via: SIP/2.0/UDP 198.18.7.7;branch=z9hG4bKupstream"
@@ -344,6 +359,16 @@ check_resp(const struct sent *s, unsigned status, const struct req *r, const cha
 		cr_assert(str_eq(&m->vias[0].branch, r->branch), "top Via branch");
 	cr_assert(str_eq(&m->vias[0].host, "198.18.0.1"));
 	cr_assert_eq(m->vias[0].port, 5062);
+	if (!r->no_rport) {
+		char port[16];
+
+		/* RFC 3581 section 4: rport filled with the source port, received added. */
+		snprintf(port, sizeof(port), "%u", (unsigned)(40000 + s->path));
+		cr_assert(str_eq(&m->vias[0].rport, port), "rport=%.*s, source port %s",
+			  (int)m->vias[0].rport.len, m->vias[0].rport.p, port);
+		cr_assert(str_eq(&m->vias[0].received,
+				 s->path == 100 ? "198.18.0.1" : "198.18.0.77"), "received");
+	}
 	if (r->vias == 2) {
 		cr_assert(str_eq(&m->vias[1].branch, "z9hG4bKupstream"), "2nd Via");
 		cr_assert(str_eq(&m->vias[1].received, "198.18.7.8"), "2nd Via received");
@@ -1564,5 +1589,37 @@ Test(cancel, rfc4475_corpus_at_a_uas)
 			cr_assert_not_null(strstr(S(before)->buf, "\r\nUnsupported: "));
 		free(m);
 	}
+	env_down();
+}
+
+/* 18.2.1: received only when the sent-by host is not the source; RFC 3581 rport. */
+Test(cancel, top_via_received_and_rport)
+{
+	struct sc_cancel_cfg cfg;
+	struct req opt = { .method = "OPTIONS", .branch = "z9hG4bK-v1", .call_id = "call-v1",
+			   .cseq = 1, .vias = 2, .no_rport = true };
+	const struct sc_sip_via *v;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	/* No rport, sent-by 198.18.0.1 but the source is 198.18.0.77: received added. */
+	feed(0, &opt, 3);
+	v = &S(0)->msg.vias[0];
+	cr_assert(str_eq(&v->received, "198.18.0.77"));
+	cr_assert_not(v->has_rport);
+	cr_assert(str_eq(&S(0)->msg.vias[1].branch, "z9hG4bKupstream"), "2nd Via untouched");
+	cr_assert_null(strstr(S(0)->buf, "z9hG4bKupstream;received=198.18.0.77"));
+	/* No rport, the source is the sent-by host: the Via is copied unchanged. */
+	feed(0, &opt, 100);
+	v = &S(1)->msg.vias[0];
+	cr_assert_eq(v->received.len, 0);
+	cr_assert_not_null(strstr(S(1)->buf,
+				  "\r\nVia: SIP/2.0/UDP 198.18.0.1:5062;branch=z9hG4bK-v1\r\n"));
+	/* rport: filled and received added even when equal to the sent-by (RFC 3581). */
+	opt.no_rport = false;
+	feed(0, &opt, 100);
+	cr_assert_not_null(strstr(S(2)->buf,
+				  "\r\nVia: SIP/2.0/UDP 198.18.0.1:5062;branch=z9hG4bK-v1"
+				  ";rport=40100;received=198.18.0.1\r\n"), "%s", S(2)->buf);
 	env_down();
 }
