@@ -27,8 +27,8 @@ and prints a summary. Needs root, iproute2 with 'ip netns', sipp, python3.
 Options:
   --calls N          calls per scenario (default $calls)
   --rate R           calls per second SIPp starts (default $rate)
-  --scenario NAME    after180, retrans, unmatched, before180, a comma list, or all
-                     (default all)
+  --scenario NAME    after180, retrans, unmatched, before180, afterfinal, a comma
+                     list, or all (default all)
   --lcores MAP       EAL --lcores for sipcancel, main lcore first (default $lcores);
                      one af_packet queue pair per worker lcore; more lcores than
                      CPUs: e.g. '0@0,1@1,2@1'
@@ -39,8 +39,8 @@ Options:
   --sipcancel PATH   the sipcancel binary (default: build/app/sipcancel/sipcancel)
   --sut KIND         sipcancel (default) or mock: a kernel-socket stand-in
                      (tests/lab/mock_uas.py) that proves the plumbing and scenarios
-  --mock-fault F     with --sut mock: no487, ring-now, wrong481 or changed-repeat
-                     breaks one rule on purpose (the lab must then fail)
+  --mock-fault F     with --sut mock: no487, ring-now, wrong481, changed-repeat or
+                     487-after-final breaks one rule on purpose (the lab must fail)
   --workdir DIR      where logs and SIPp traces go (default: a new /tmp directory,
                      removed after a passing run unless --keep)
   --keep             leave the namespaces, processes' logs and work directory for
@@ -91,7 +91,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-all_scenarios="after180 retrans unmatched before180"
+all_scenarios="after180 retrans unmatched before180 afterfinal"
 [ "$scenarios" = all ] && scenarios=$all_scenarios
 scenarios=${scenarios//,/ }
 for s in $scenarios; do
@@ -170,7 +170,7 @@ workdir=$(cd "$workdir" && pwd)
 for s in $all_scenarios; do
 	rm -f "$workdir/$s".*
 done
-rm -f "$workdir"/sipcancel.log "$workdir"/sipcancel-stats.json "$workdir"/mock.log
+rm -f "$workdir"/sipcancel-*.log "$workdir"/sipcancel-*.json "$workdir"/mock-*.log
 
 sut_pid=""
 sipp_pid=""
@@ -257,51 +257,26 @@ workers=$((n_lc > 1 ? n_lc - 1 : 1))
 n_sc=$(echo $scenarios | wc -w)
 per_scenario_s=$((calls / rate + ring_delay / 1000 + 30))
 budget_s=$((n_sc * (per_scenario_s + 15) + 60))
-stats_file=$workdir/sipcancel-stats.json
 
-if [ "$sut" = sipcancel ]; then
-	say "sipcancel: $sipcancel, lcores $lcores, $workers queue pair(s), ring delay" \
-		"${ring_delay} ms"
-	timeout -k 5 "$budget_s" ip netns exec "$ns_sut" "$sipcancel" \
-		--lcores "$lcores" --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
-		--vdev "net_af_packet0,iface=$if_sut,qpairs=$workers" \
-		--log-level=lib.eal:error \
-		-- --role uas --local-ip "$sut_ip" --sip-port "$sip_port" \
-		--ring-delay "$ring_delay" --stats-file "$stats_file" \
-		>"$workdir/sipcancel.log" 2>&1 &
-	sut_pid=$!
-else
-	say "mock UAS (kernel socket) on $sut_ip:$sip_port, ring delay ${ring_delay} ms"
-	timeout -k 5 "$budget_s" ip netns exec "$ns_sut" python3 "$root/tests/lab/mock_uas.py" \
-		--ip "$sut_ip" --port "$sip_port" --ring-delay "$ring_delay" --fault "$mock_fault" \
-		--exit-idle $((budget_s * 1000)) >"$workdir/mock.log" 2>&1 &
-	sut_pid=$!
-fi
-
-# Ready when $sut_ip resolves from the UAC side: sipcancel answers ARP itself. The
-# probe is one UDP datagram to the discard port, which sipcancel counts as a drop.
-ready=0
-for _ in $(seq 60); do
-	if ! kill -0 "$sut_pid" 2>/dev/null; then
-		tail -30 "$workdir/"*.log >&2 || true
-		die "$sut exited during start-up (log: $workdir)"
-	fi
-	ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$sut_ip/9" 2>/dev/null || true
-	sleep 0.5
-	if [ "$sut" = mock ] && ! grep -q ready "$workdir/mock.log"; then
-		continue
-	fi
-	if ip -n "$ns_uac" neigh show "$sut_ip" dev "$if_uac" |
-		grep -q "lladdr $sut_mac .*\(REACHABLE\|STALE\|DELAY\|PROBE\)"; then
-		ready=1
-		break
-	fi
+# Scenarios need one of two UAS behaviours, so the SUT runs once per profile:
+#   ring   100, 180 after --ring-delay, no final: ringing until CANCEL
+#   final  100, 180 after 50 ms, 486 Busy Here 200 ms after the INVITE
+profile_of() { [ "$1" = afterfinal ] && echo final || echo ring; }
+profile_args() {
+	case "$1" in
+	ring) echo "--ring-delay $ring_delay" ;;
+	final) echo "--ring-delay 50 --final-code 486 --final-delay 200" ;;
+	esac
+}
+# Ring scenarios first, then the final one: one restart at most.
+ordered=""
+for p in ring final; do
+	for s in $scenarios; do
+		[ "$(profile_of "$s")" = "$p" ] && ordered="$ordered $s"
+	done
 done
-if [ "$ready" != 1 ]; then
-	tail -30 "$workdir/"*.log >&2 || true
-	die "$sut did not answer ARP for $sut_ip within 30 s"
-fi
-say "$sut_ip is at $sut_mac: $sut is up"
+scenarios=${ordered# }
+stats_files=""
 
 # sipcancel's counters through its telemetry socket (EAL runtime dir of the prefix).
 telemetry_sock=/var/run/dpdk/$file_prefix/dpdk_telemetry.v2
@@ -311,10 +286,89 @@ snap() {
 		echo "lab: no counter snapshot $1" >&2
 }
 
+start_sut() { # $1: profile
+	local profile=$1 args
+	args=$(profile_args "$profile")
+	# A fresh ARP resolution is the readiness signal, also after a restart.
+	ip -n "$ns_uac" neigh flush dev "$if_uac" 2>/dev/null || true
+	sut_log=$workdir/$sut-$profile.log
+	if [ "$sut" = sipcancel ]; then
+		stats_file=$workdir/sipcancel-$profile.json
+		stats_files="$stats_files${stats_files:+,}$stats_file"
+		say "sipcancel ($profile: $args): lcores $lcores, $workers queue pair(s)"
+		# shellcheck disable=SC2086 # $args is a list of options
+		timeout -k 5 "$budget_s" ip netns exec "$ns_sut" "$sipcancel" \
+			--lcores "$lcores" --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
+			--vdev "net_af_packet0,iface=$if_sut,qpairs=$workers" \
+			--log-level=lib.eal:error \
+			-- --role uas --local-ip "$sut_ip" --sip-port "$sip_port" $args \
+			--stats-file "$stats_file" >"$sut_log" 2>&1 &
+		sut_pid=$!
+	else
+		say "mock UAS (kernel socket) on $sut_ip:$sip_port ($profile: $args)"
+		# shellcheck disable=SC2086
+		timeout -k 5 "$budget_s" ip netns exec "$ns_sut" \
+			python3 "$root/tests/lab/mock_uas.py" --ip "$sut_ip" --port "$sip_port" \
+			$args --fault "$mock_fault" --exit-idle $((budget_s * 1000)) \
+			>"$sut_log" 2>&1 &
+		sut_pid=$!
+	fi
+
+	# Ready when $sut_ip resolves from the UAC side: sipcancel answers ARP itself.
+	# The probe is one UDP datagram to the discard port, which sipcancel counts as a
+	# drop (net_drop_not_sip_port).
+	local ready=0
+	for _ in $(seq 60); do
+		if ! kill -0 "$sut_pid" 2>/dev/null; then
+			tail -30 "$sut_log" >&2 || true
+			die "$sut exited during start-up (log: $sut_log)"
+		fi
+		ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$sut_ip/9" \
+			2>/dev/null || true
+		sleep 0.5
+		if [ "$sut" = mock ] && ! grep -q ready "$sut_log"; then
+			continue
+		fi
+		if ip -n "$ns_uac" neigh show "$sut_ip" dev "$if_uac" |
+			grep -q "lladdr $sut_mac .*\(REACHABLE\|STALE\|DELAY\|PROBE\)"; then
+			ready=1
+			break
+		fi
+	done
+	if [ "$ready" != 1 ]; then
+		tail -30 "$sut_log" >&2 || true
+		die "$sut did not answer ARP for $sut_ip within 30 s"
+	fi
+	say "$sut_ip is at $sut_mac: $sut is up"
+}
+
+# Stop the SUT so it writes its counters; a clean stop is part of passing.
+stop_sut() {
+	local sut_rc=0
+	if kill -0 "$sut_pid" 2>/dev/null; then
+		kill -TERM "$sut_pid"
+		wait "$sut_pid" || sut_rc=$?
+	else
+		wait "$sut_pid" || sut_rc=$?
+	fi
+	sut_pid=""
+	if [ "$sut_rc" != 0 ]; then
+		echo "lab: $sut exited with status $sut_rc" >&2
+		tail -20 "$sut_log" >&2 || true
+		failed+=("$sut-status")
+	fi
+}
+
 # --- scenarios ----------------------------------------------------------------------
 failed=()
 limit=$((rate * (ring_delay / 1000 + 2) + 100))
+profile=""
 for s in $scenarios; do
+	if [ "$(profile_of "$s")" != "$profile" ]; then
+		[ -n "$profile" ] && stop_sut
+		profile=$(profile_of "$s")
+		start_sut "$profile"
+	fi
 	say "scenario $s: $calls calls at $rate/s"
 	snap "$workdir/$s.before.json"
 	rc=0
@@ -355,23 +409,10 @@ for s in $scenarios; do
 	kill -0 "$sut_pid" 2>/dev/null || { failed+=("$sut-exited"); break; }
 done
 
-# Stop the SUT so it writes its counters; a clean stop is part of passing.
-sut_rc=0
-if kill -0 "$sut_pid" 2>/dev/null; then
-	kill -TERM "$sut_pid"
-	wait "$sut_pid" || sut_rc=$?
-else
-	wait "$sut_pid" || sut_rc=$?
-fi
-sut_pid=""
-if [ "$sut_rc" != 0 ]; then
-	echo "lab: $sut exited with status $sut_rc" >&2
-	tail -20 "$workdir/"sipcancel.log "$workdir/"mock.log 2>/dev/null >&2 || true
-	failed+=("$sut-status")
-fi
+stop_sut
 
 python3 "$here/sipp/lab_summary.py" summary "$workdir" "$calls" "$rate" "$sut" \
-	"$stats_file" $scenarios || failed+=("summary")
+	"${stats_files:-none}" $scenarios || failed+=("summary")
 
 if [ ${#failed[@]} -eq 0 ]; then
 	status=0

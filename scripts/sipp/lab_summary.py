@@ -43,6 +43,9 @@ EXPECT = {
                   "uas_tx_100": 2, "uas_tx_180": 0, "uas_tx_200": 1, "uas_tx_487": 1,
                   "uas_tx_481": 1, "uas_cancel_matched": 1,
                   "uas_invite_retrans_absorbed": 1},
+    "afterfinal": {"uas_rx_invite": 1, "uas_rx_cancel": 1, "uas_rx_ack": 1,
+                   "uas_tx_100": 1, "uas_tx_180": 1, "uas_tx_486": 1, "uas_tx_200": 1,
+                   "uas_tx_487": 0, "uas_tx_481": 0, "uas_cancel_after_final": 1},
 }
 # Responses each call must receive twice, byte for byte (status, CSeq method): the
 # scenario retransmitted the request and the server transaction answers again with
@@ -55,13 +58,15 @@ REPEATS = {
 # Counters the summary always shows (sipcancel --stats-file "totals").
 SHOWN = ["rx_packets", "tx_packets", "arp_replies", "sip_requests", "drops_total",
          "rx_method_INVITE", "rx_method_CANCEL", "rx_method_ACK",
-         "uas_tx_100", "uas_tx_180", "uas_tx_200", "uas_tx_481", "uas_tx_487",
+         "uas_tx_100", "uas_tx_180", "uas_tx_200", "uas_tx_481", "uas_tx_486",
+         "uas_tx_487",
          "uas_cancel_matched", "uas_cancel_unmatched_481", "uas_cancel_after_final",
          "uas_invite_retrans_absorbed", "uas_cancel_retrans_absorbed", "uas_ack_absorbed",
          "uas_timer_g_retrans", "uas_records_created", "uas_records_freed"]
 
-# 9.2: a CANCEL that arrived before the 180 leaves no 180 to send, ever.
-NEVER = {"before180": ["uas_tx_180"]}
+# 9.2: a CANCEL that arrived before the 180 leaves no 180 to send, ever; one that
+# arrived after the final has no effect on the INVITE, so no 487.
+NEVER = {"before180": ["uas_tx_180"], "afterfinal": ["uas_tx_487"]}
 
 
 def stat_row(workdir, scenario):
@@ -389,13 +394,24 @@ def summary(workdir, calls, rate, sut, stats_file, scenarios):
             print("  %-14s %7d %9.0f %9.0f %9.0f %9.0f" % (
                 kind, len(v), pct(v, 0.5), pct(v, 0.9), pct(v, 0.99), v[-1]))
     if sut == "sipcancel":
-        try:
-            with open(stats_file, encoding="utf-8") as f:
-                stats = json.load(f)
-        except (OSError, ValueError) as e:
-            print("sipcancel counters: no readable stats file (%s)" % e)
-            return False
-        totals = dict(flatten(stats.get("totals", {})))
+        # One stats file per sipcancel run (one per UAS profile): counters add up.
+        totals, stats, lcores = {}, {}, {}
+        for path in stats_file.split(","):
+            try:
+                with open(path, encoding="utf-8") as f:
+                    one = json.load(f)
+            except (OSError, ValueError) as e:
+                print("sipcancel counters: no readable stats file (%s)" % e)
+                return False
+            for k, v in flatten(one.get("totals", {})):
+                totals[k] = totals.get(k, 0) + v
+            for k, v in one.items():
+                if isinstance(v, int):
+                    stats[k] = stats.get(k, 0) + v
+            for lc, d in one.get("lcores", {}).items():
+                lcores.setdefault(lc, {"rx_packets": 0})
+                lcores[lc]["rx_packets"] += d.get("rx_packets", 0)
+        runs = len(stats_file.split(","))
         # The counters a reader of a CANCEL run looks for, then every non-zero one that
         # says something went wrong (drops, failures, parse errors).
         items = [(k, totals[k]) for k in SHOWN if k in totals]
@@ -403,12 +419,12 @@ def summary(workdir, calls, rate, sut, stats_file, scenarios):
                   if v and k not in SHOWN and k != "parse_OK" and
                   any(w in k for w in ("drop", "fail", "malformed", "parse_", "503"))]
         items += [(k, stats[k]) for k in ("live_records", "mempool_in_use") if k in stats]
-        lcores = stats.get("lcores", {})
         if len(lcores) > 1:
             items += [("rx_packets@lcore" + k, v.get("rx_packets", 0))
                       for k, v in lcores.items()]
-        print("sipcancel counters, totals over %d worker(s) (all: %s):" % (
-            len(lcores), os.path.basename(stats_file)))
+        print("sipcancel counters, totals over %d worker(s)%s (all: %s):" % (
+            len(lcores), " and %d runs" % runs if runs > 1 else "",
+            ", ".join(os.path.basename(p) for p in stats_file.split(","))))
         line = " "
         for k, v in items:
             cell = " %s=%s" % (k, v if isinstance(v, int) else "%.3g" % v)

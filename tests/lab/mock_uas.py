@@ -61,8 +61,11 @@ def main():
     ap.add_argument("--port", type=int, default=5060)
     ap.add_argument("--ring-delay", type=int, default=100, help="ms")
     ap.add_argument("--exit-idle", type=int, default=30000, help="ms")
+    ap.add_argument("--final-code", type=int, default=0, help="0: ring until CANCEL")
+    ap.add_argument("--final-delay", type=int, default=0, help="ms after the INVITE")
     ap.add_argument("--fault", default="none",
-                    choices=["none", "no487", "ring-now", "wrong481", "changed-repeat"],
+                    choices=["none", "no487", "ring-now", "wrong481", "changed-repeat",
+                             "487-after-final"],
                     help="break one rule on purpose, to show the lab catches it")
     args = ap.parse_args()
     # lab.sh stops the SUT with SIGTERM; that is a clean stop.
@@ -81,11 +84,16 @@ def main():
     while True:
         now = time.monotonic()
         while timers and timers[0][0] <= now:
-            _, br = heapq.heappop(timers)
+            _, br, what = heapq.heappop(timers)
             t = invites.get(br)
-            if t is not None and not t["final"]:
+            if t is None or t["final"]:
+                continue
+            if what == "ring":
                 t["last"] = build(180, "Ringing", t["hdrs"], t["tag"])
-                sock.sendto(t["last"], t["src"])
+            else:
+                t["last"] = build(args.final_code, "Busy Here", t["hdrs"], t["tag"])
+                t["final"] = True
+            sock.sendto(t["last"], t["src"])
         if now - last_rx > args.exit_idle / 1000.0:
             return
         wait = 0.2 if not timers else max(0.0, min(0.2, timers[0][0] - now))
@@ -117,7 +125,10 @@ def main():
             invites[br] = t
             sock.sendto(t["last"], src)
             delay = 0 if args.fault == "ring-now" else args.ring_delay / 1000.0
-            heapq.heappush(timers, (time.monotonic() + delay, br))
+            now = time.monotonic()
+            heapq.heappush(timers, (now + delay, br, "ring"))
+            if args.final_code:
+                heapq.heappush(timers, (now + args.final_delay / 1000.0, br, "final"))
         elif method == "CANCEL":
             if br in cancels:
                 sock.sendto(cancels[br], src)
@@ -131,6 +142,8 @@ def main():
                 continue
             cancels[br] = build(200, "OK", hdrs, t["tag"])
             sock.sendto(cancels[br], src)
+            if args.fault == "487-after-final" and t["final"]:
+                t["final"] = False
             if not t["final"] and args.fault != "no487":
                 num = get(t["hdrs"], "CSeq")[0].split()[0]
                 t["last"] = build(487, "Request Terminated", t["hdrs"], t["tag"],
