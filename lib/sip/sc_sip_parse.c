@@ -247,8 +247,8 @@ method_id(const char *p, size_t n)
 	return SC_METHOD_EXTENSION;
 }
 
-enum sip_hdr
-sip_header_id(const char *p, size_t n)
+static inline enum sip_hdr
+header_id_inl(const char *p, size_t n)
 {
 	switch (n) {
 	case 1:
@@ -311,6 +311,12 @@ sip_header_id(const char *p, size_t n)
 		break;
 	}
 	return SIP_H_OTHER;
+}
+
+enum sip_hdr
+sip_header_id(const char *p, size_t n)
+{
+	return header_id_inl(p, n);
 }
 
 /* ---- start line ---------------------------------------------------------- */

@@ -148,7 +148,7 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 		if (bare_cr)
 			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 		if (ne != name)
-			SIP_F(sip_parse_header)(end, msg, &seen, sip_header_id(name,
+			SIP_F(sip_parse_header)(end, msg, &seen, header_id_inl(name,
 				(size_t)(ne - name)), v, le);
 		p = next;
 	}
