@@ -544,6 +544,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_EOL sip_eol_scalar_inl
 #define SIP_TOK_END sip_tok_end_scalar_inl
 #define SIP_URI_END sip_uri_end_scalar_inl
+#define SIP_QEND sip_qend_scalar_inl
 #include "sip_fields_core.h"
 #include "sip_parse_core.h"
 
@@ -553,6 +554,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_EOL sip_eol_sse42_inl
 #define SIP_TOK_END sip_tok_end_sse42_inl
 #define SIP_URI_END sip_uri_end_sse42_inl
+#define SIP_QEND sip_qend_sse42_inl
 #include "sip_fields_core.h"
 #include "sip_parse_core.h"
 
@@ -561,6 +563,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_EOL sip_eol_avx2_inl
 #define SIP_TOK_END sip_tok_end_avx2_inl
 #define SIP_URI_END sip_uri_end_avx2_inl
+#define SIP_QEND sip_qend_avx2_inl
 #include "sip_fields_core.h"
 #include "sip_parse_core.h"
 #endif

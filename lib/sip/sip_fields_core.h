@@ -37,6 +37,24 @@ SIP_F(uri_in)(const char *lim, const char *p, const char *e)
 	return q < e ? q : e;
 }
 
+/* Skip a quoted-string at the DQUOTE at p (25.1); NULL when unterminated. */
+SIP_CORE_ATTR static inline const char *
+SIP_F(quoted_end)(const char *lim, const char *p, const char *e)
+{
+	for (p++;;) {
+		const char *q = p < e ? SIP_QEND(p, lim) : e;
+
+		if (q >= e)
+			return NULL;
+		if (*q == '"')
+			return q + 1;
+		/* quoted-pair: any octet but CR and LF follows the backslash. */
+		if (q + 1 >= e || q[1] == '\r' || q[1] == '\n')
+			return NULL;
+		p = q + 2;
+	}
+}
+
 /* End of a word (25.1): token runs joined by the extra word marks. */
 SIP_CORE_ATTR static inline const char *
 SIP_F(word_end)(const char *lim, const char *p, const char *e)
@@ -160,7 +178,7 @@ SIP_F(parse_param)(const char *lim, const char *p, const char *e, struct sc_str 
 		return q;
 	p = skip_lws(p + 1, e);
 	if (p < e && *p == '"') {
-		q = quoted_end(p, e);
+		q = SIP_F(quoted_end)(lim, p, e);
 		if (q == NULL) {
 			*err = SC_SIP_E_QUOTE;
 			return NULL;
@@ -373,7 +391,7 @@ SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_a
 	if (p == e)
 		return NULL;
 	if (*p == '"') {
-		q = quoted_end(p, e);
+		q = SIP_F(quoted_end)(lim, p, e);
 		if (q == NULL) {
 			*err = SC_SIP_E_QUOTE;
 			return NULL;

@@ -189,3 +189,4 @@ truncated:
 #undef SIP_EOL
 #undef SIP_TOK_END
 #undef SIP_URI_END
+#undef SIP_QEND

@@ -65,6 +65,15 @@ sip_tok_end_scalar_inl(const char *p, const char *end)
 	return p;
 }
 
+/* First DQUOTE or backslash at or after p (quoted-string scan, 25.1), or end. */
+static inline const char *
+sip_qend_scalar_inl(const char *p, const char *end)
+{
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
 /*
  * First octet at or after p that cannot be part of a URI (SP, CTL, non-ASCII,
  * "<", ">", DQUOTE), or end: ends the Request-URI and a URI inside "<>".
@@ -286,6 +295,53 @@ sip_eol_avx2_inl(const char *p, const char *end)
 	}
 	return sip_eol_sse42_inl(p, end);
 }
+__attribute__((target("sse4.2")))
+static inline const char *
+sip_qend_sse42_inl(const char *p, const char *end)
+{
+	const char *p0 = p;
+	const __m128i dq = _mm_set1_epi8('"');
+	const __m128i bs = _mm_set1_epi8('\\');
+
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, dq),
+								     _mm_cmpeq_epi8(v, bs)));
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+	if (p < end && end - p0 >= 16) {
+		const char *q = end - 16;
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, dq),
+								     _mm_cmpeq_epi8(v, bs)));
+
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+	return sip_qend_scalar_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+static inline const char *
+sip_qend_avx2_inl(const char *p, const char *end)
+{
+	const __m256i dq = _mm256_set1_epi8('"');
+	const __m256i bs = _mm256_set1_epi8('\\');
+
+	while (end - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, dq), _mm256_cmpeq_epi8(v, bs)));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 32;
+	}
+	return sip_qend_sse42_inl(p, end);
+}
+
 #endif /* SIP_HAVE_X86_SIMD */
 
 #endif /* SIP_SCAN_H */
