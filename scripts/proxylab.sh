@@ -1,0 +1,481 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The three-party proxy lab: SIPp UAC -> proxy -> SIPp UAS, in network namespaces on
+# one Linux bridge, running the CANCEL scenarios of scripts/sipp-proxy/ through
+# Kamailio (the reference proxy), through sipcancel in the proxy role, or straight
+# from UAC to UAS (direct: proves the scenarios themselves). Exits 0 only if every
+# call of every scenario succeeded on both SIPp ends.
+#
+#   [ns scp-uac] SIPp UAC 198.19.0.1/24 scp-uac0 --+
+#   [ns scp-mid] proxy    198.19.0.2/24 scp-mid0 --+-- bridge scp-br0 in [ns scp-sw]
+#   [ns scp-uas] SIPp UAS 198.19.0.3/24 scp-uas0 --+
+#
+# For sipcancel, scp-mid0 has no kernel address: sipcancel owns 198.19.0.2 through
+# net_af_packet, answers ARP itself and resolves the next hop with ARP.
+# Only addresses of 198.19.0.0/24 (inside 198.18.0.0/15, RFC 2544 benchmarking), only
+# inside the namespaces this script creates; a trap stops every process it started
+# (by pid) and removes the namespaces on success, failure or Ctrl-C (unless --keep).
+# Separate names, addresses, lock and EAL file prefix from scripts/lab.sh, so both
+# labs can run on one machine one after the other.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+scen_dir=$here/sipp-proxy
+
+all_scenarios="cancel slow busy answer_race"
+
+usage() {
+	cat <<EOF
+Usage: $0 [options]
+
+Runs SIPp UAC -> proxy -> SIPp UAS CANCEL scenarios in network namespaces and
+prints per scenario: calls, successful, failed (UAC and UAS) and the proxy's
+counters. Needs root, iproute2 with 'ip netns', sipp, python3; kamailio for
+--proxy kamailio.
+
+Options:
+  --proxy P          kamailio (default), sipcancel (its proxy role; exits 77 when
+                     the binary has none yet) or direct (UAC straight to UAS)
+  --scenario NAME    a comma list of: $all_scenarios; or all (default)
+                       cancel       UAS rings, UAC cancels: 200 (CANCEL) + 487, ACK
+                       slow         UAS silent ${slow_ms} ms before 180; the UAC cancels
+                                    on the proxy's 100, the proxy holds its CANCEL
+                                    until the 180 (9.1)
+                       busy         UAS answers 486; ACK hop by hop (17.1.1.3)
+                       answer_race  UAS answers 200 as the CANCEL arrives: 200 for
+                                    both, no 487, then ACK and BYE
+  --calls N          calls per scenario (default $calls)
+  --rate R           calls per second (default $rate)
+  --sipcancel PATH   sipcancel binary (default build/app/sipcancel/sipcancel)
+  --cost FILE        write the proxy's CPU use over the run to FILE (for
+                     scripts/peer-cost.sh)
+  --workdir DIR      logs and SIPp traces (default: a new /tmp directory, removed
+                     after a passing run unless --keep)
+  --keep             leave namespaces, processes and logs; later: $0 --cleanup
+  --cleanup          remove namespaces left by --keep (stops their processes), exit
+  --quiet            print only the summary and errors
+  --help             this text
+
+Exit: 0 every call passed, 1 a failure, 2 bad option, 77 cannot run here (not
+root, no 'ip netns', no kamailio, or no sipcancel proxy role).
+EOF
+}
+
+proxy=kamailio
+scenarios=all
+calls=20
+rate=20
+sipcancel=""
+cost_file=""
+workdir=""
+keep=0
+cleanup_only=0
+quiet=0
+slow_ms=400
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--proxy) proxy=${2:?}; shift 2 ;;
+	--scenario) scenarios=${2:?}; shift 2 ;;
+	--calls) calls=${2:?}; shift 2 ;;
+	--rate) rate=${2:?}; shift 2 ;;
+	--sipcancel) sipcancel=${2:?}; shift 2 ;;
+	--cost) cost_file=${2:?}; shift 2 ;;
+	--workdir) workdir=${2:?}; shift 2 ;;
+	--keep) keep=1; shift ;;
+	--cleanup) cleanup_only=1; shift ;;
+	--quiet) quiet=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "proxylab: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+case "$proxy" in
+kamailio | sipcancel | direct) ;;
+*) echo "proxylab: --proxy kamailio|sipcancel|direct" >&2; exit 2 ;;
+esac
+
+# Names and addresses (198.19.0.0/24 only).
+ns_sw=scp-sw
+ns_uac=scp-uac
+ns_mid=scp-mid
+ns_uas=scp-uas
+bridge=scp-br0
+uac_ip=198.19.0.1
+mid_ip=198.19.0.2
+uas_ip=198.19.0.3
+net_len=24
+sip_port=5060
+uac_port=5062
+file_prefix=proxylab
+
+say() { [ "$quiet" = 1 ] || echo "proxylab: $*"; }
+die() { echo "proxylab: $*" >&2; exit 1; }
+skip() { echo "proxylab: skipped: $*"; exit 77; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
+command -v ip >/dev/null || skip "no ip (iproute2)"
+
+remove_namespaces() {
+	local ns
+	for ns in "$ns_uac" "$ns_mid" "$ns_uas" "$ns_sw"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+# One proxy lab at a time on this machine: same names, same file prefix.
+lockdir=/run/lock
+[ -d "$lockdir" ] && [ -w "$lockdir" ] || lockdir=/tmp
+exec 9>"$lockdir/sipcancel-proxylab.lock"
+flock -w 600 9 || die "another proxylab run holds the lock for 10 minutes"
+
+if [ "$cleanup_only" = 1 ]; then
+	for ns in "$ns_uac" "$ns_mid" "$ns_uas"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -TERM "$pid" 2>/dev/null || true
+		done
+	done
+	sleep 1
+	remove_namespaces
+	echo "proxylab: removed namespaces scp-* (if they existed)"
+	exit 0
+fi
+
+[ "$scenarios" = all ] && scenarios=$all_scenarios
+scenarios=${scenarios//,/ }
+# The UAS side of scenario "cancel" is uas_ring.xml; the others share the name.
+uas_xml() {
+	if [ "$1" = cancel ]; then echo "$scen_dir/uas_ring.xml"; else echo "$scen_dir/uas_$1.xml"; fi
+}
+for s in $scenarios; do
+	[ -f "$scen_dir/uac_$s.xml" ] && [ -f "$(uas_xml "$s")" ] ||
+		{ echo "proxylab: no scenario '$s'" >&2; exit 2; }
+done
+for v in calls rate; do
+	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" -eq 0 ]; then
+		echo "proxylab: --$v wants a positive integer" >&2
+		exit 2
+	fi
+done
+command -v sipp >/dev/null || skip "sipp not found (Debian sip-tester; scripts/setup.sh)"
+command -v python3 >/dev/null || skip "python3 not found"
+probe=scp-probe-$$
+ip netns add "$probe" 2>/dev/null || skip "'ip netns add' does not work here"
+ip netns del "$probe" 2>/dev/null || true
+
+if [ "$proxy" = kamailio ]; then
+	command -v kamailio >/dev/null || skip "kamailio not found (scripts/setup.sh)"
+fi
+if [ "$proxy" = sipcancel ]; then
+	[ -n "$sipcancel" ] || sipcancel=$root/build/app/sipcancel/sipcancel
+	[ -x "$sipcancel" ] || die "no sipcancel binary at $sipcancel (build it, or --sipcancel)"
+	sipcancel=$(cd "$(dirname "$sipcancel")" && pwd)/$(basename "$sipcancel")
+	# The proxy role is there when --help offers it with a next hop and does not call
+	# it unimplemented (issue 5).
+	help=$("$sipcancel" -- --help 2>&1 || true)
+	if ! grep -q -- '--next-hop' <<<"$help" || grep -qi 'not implemented' <<<"$help"; then
+		echo "proxylab: sipcancel proxy role not available"
+		exit 77
+	fi
+fi
+
+made_workdir=0
+if [ -z "$workdir" ]; then
+	workdir=$(mktemp -d /tmp/sipcancel-proxylab.XXXXXX)
+	made_workdir=1
+fi
+mkdir -p "$workdir"
+workdir=$(cd "$workdir" && pwd)
+# A reused work directory: drop the previous run's results so none is read as ours.
+for s in $all_scenarios; do
+	rm -f "$workdir/$s".*
+done
+rm -f "$workdir"/proxy.* "$workdir"/kamailio.* "$workdir"/sipcancel.*
+
+proxy_pid=""
+uas_pid=""
+uac_pid=""
+status=1
+
+# Stop what we started (by pid), then remove the namespaces. Runs on every exit.
+cleanup() {
+	local rc=$? pid
+	# Nothing here may stop the cleanup half way (a kill of a process that is gone).
+	set +e
+	trap - EXIT INT TERM HUP
+	for pid in "$uac_pid" "$uas_pid"; do
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	done
+	if [ -n "$proxy_pid" ] && kill -0 "$proxy_pid" 2>/dev/null; then
+		kill -TERM "$proxy_pid" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$proxy_pid" 2>/dev/null
+	fi
+	wait 2>/dev/null
+	if [ "$keep" = 1 ]; then
+		echo "proxylab: --keep: namespaces scp-* left; logs in $workdir;" \
+			"remove with: $0 --cleanup" >&2
+	else
+		# Kamailio's children and anything else still in our namespaces: they were
+		# all started by this run (the names are ours, under our lock).
+		for ns in "$ns_uac" "$ns_mid" "$ns_uas"; do
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do
+				kill -KILL "$pid" 2>/dev/null
+			done
+		done
+		remove_namespaces
+		if [ "$status" = 0 ] && [ "$made_workdir" = 1 ]; then
+			rm -rf "$workdir"
+		else
+			echo "proxylab: logs kept in $workdir" >&2
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "proxylab: interrupted" >&2; exit 130' INT
+trap 'exit 143' TERM HUP
+
+# --- topology ---------------------------------------------------------------------
+# Stale namespaces of a killed run (we hold the lock, so nobody else uses them).
+remove_namespaces
+say "bridge $bridge in $ns_sw; $ns_uac $uac_ip, $ns_mid $mid_ip ($proxy), $ns_uas $uas_ip"
+for ns in "$ns_sw" "$ns_uac" "$ns_mid" "$ns_uas"; do
+	ip netns add "$ns"
+	# No IPv6: no DAD, router or MLD chatter reaching the proxy; the lab is IPv4.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 || true
+	ip -n "$ns" link set lo up
+done
+ip -n "$ns_sw" link add "$bridge" type bridge
+# No STP listening delay: ports forward at once.
+ip -n "$ns_sw" link set "$bridge" type bridge stp_state 0 forward_delay 0 2>/dev/null || true
+ip -n "$ns_sw" link set "$bridge" up
+for role in uac mid uas; do
+	ns=scp-$role
+	ip link add "scp-$role"0 netns "$ns" type veth peer name "scp-$role"-br netns "$ns_sw"
+	ip -n "$ns_sw" link set "scp-$role"-br master "$bridge"
+	# veth leaves UDP checksums for the NIC to fill (CHECKSUM_PARTIAL); a packet
+	# socket (sipcancel's af_packet) would read them unfinished and drop them. With
+	# TX checksumming off, the kernel writes full checksums.
+	if command -v ethtool >/dev/null; then
+		ip netns exec "$ns" ethtool -K "scp-$role"0 tx off >/dev/null 2>&1 ||
+			say "warning: ethtool -K scp-${role}0 tx off failed"
+		ip netns exec "$ns_sw" ethtool -K "scp-$role"-br tx off >/dev/null 2>&1 || true
+	else
+		say "warning: no ethtool; UDP checksums may be left unfinished"
+	fi
+	ip -n "$ns_sw" link set "scp-$role"-br up
+done
+ip -n "$ns_uac" addr add "$uac_ip/$net_len" dev scp-uac0
+ip -n "$ns_uas" addr add "$uas_ip/$net_len" dev scp-uas0
+if [ "$proxy" = kamailio ]; then
+	ip -n "$ns_mid" addr add "$mid_ip/$net_len" dev scp-mid0
+fi
+for role in uac mid uas; do
+	ip -n "scp-$role" link set "scp-$role"0 up
+done
+
+# --- bounds ---------------------------------------------------------------------------
+n_sc=$(echo $scenarios | wc -w)
+per_scenario_s=$((calls / rate + 20))
+budget_s=$((n_sc * (per_scenario_s + 15) + 30))
+limit=$((rate * 3 + 50))
+
+# --- the proxy ------------------------------------------------------------------------
+target_ip=$mid_ip
+kam_ctl=$workdir/kamailio_ctl
+stats_file=$workdir/sipcancel.stats.json
+case "$proxy" in
+direct)
+	target_ip=$uas_ip
+	say "direct: UAC -> UAS, no proxy"
+	;;
+kamailio)
+	say "kamailio $(kamailio -v 2>/dev/null | head -1 | cut -d' ' -f3) on $mid_ip:$sip_port," \
+		"next hop $uas_ip:$sip_port"
+	# -DD: stay in the foreground (still forking the worker children), -E: log to
+	# stderr. Own pid file, working dir and control socket: no system service needed.
+	timeout -k 5 "$budget_s" ip netns exec "$ns_mid" kamailio -DD -E \
+		-f "$here/kamailio/proxy.cfg" -P "$workdir/kamailio.pid" -w "$workdir" \
+		-Y "$workdir" -m 64 -M 8 \
+		-A "LISTEN_ADDR=udp:$mid_ip:$sip_port" \
+		-A "NEXT_HOP=\"sip:$uas_ip:$sip_port\"" \
+		-A "CTL_SOCK=\"unix:$kam_ctl\"" \
+		>"$workdir/kamailio.log" 2>&1 &
+	proxy_pid=$!
+	;;
+sipcancel)
+	say "sipcancel proxy: $sipcancel on $mid_ip:$sip_port, next hop $uas_ip:$sip_port"
+	timeout -k 5 "$budget_s" ip netns exec "$ns_mid" "$sipcancel" \
+		--lcores 0,1 --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
+		--vdev "net_af_packet0,iface=scp-mid0" --log-level=lib.eal:error \
+		-- --role proxy --local-ip "$mid_ip" --sip-port "$sip_port" \
+		--next-hop "$uas_ip:$sip_port" --stats-file "$stats_file" \
+		>"$workdir/sipcancel.log" 2>&1 &
+	proxy_pid=$!
+	;;
+esac
+
+# Ready when the proxy answers: Kamailio's UDP socket (an OPTIONS gets a reply from
+# sl), sipcancel's ARP for $mid_ip (it answers ARP itself).
+proxy_ready() {
+	case "$proxy" in
+	kamailio)
+		[ -S "$kam_ctl" ] && ip netns exec "$ns_mid" ss -Hlun "sport = :$sip_port" |
+			grep -q "$mid_ip"
+		;;
+	sipcancel)
+		ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$mid_ip/9" 2>/dev/null
+		ip -n "$ns_uac" neigh show "$mid_ip" dev scp-uac0 |
+			grep -q "lladdr .*\(REACHABLE\|STALE\|DELAY\|PROBE\)"
+		;;
+	esac
+}
+if [ -n "$proxy_pid" ]; then
+	ready=0
+	for _ in $(seq 60); do
+		if ! kill -0 "$proxy_pid" 2>/dev/null; then
+			tail -30 "$workdir/$proxy.log" >&2 || true
+			if [ "$proxy" = sipcancel ] &&
+				grep -qi 'not implemented' "$workdir/sipcancel.log"; then
+				echo "proxylab: sipcancel proxy role not available"
+				status=0
+				exit 77
+			fi
+			die "$proxy exited during start-up (log: $workdir/$proxy.log)"
+		fi
+		if proxy_ready; then
+			ready=1
+			break
+		fi
+		sleep 0.5
+	done
+	[ "$ready" = 1 ] || die "$proxy not ready within 30 s (log: $workdir/$proxy.log)"
+	say "$proxy is up"
+fi
+
+kam_stats() {
+	[ "$proxy" = kamailio ] || return 0
+	# Core counters ("group:name = value") and tm's own ("name: value", as tm:name).
+	{
+		ip netns exec "$ns_mid" timeout 5 kamcmd -s "unix:$kam_ctl" \
+			stats.get_statistics all &&
+			ip netns exec "$ns_mid" timeout 5 kamcmd -s "unix:$kam_ctl" tm.stats |
+			sed -n 's/^[[:space:]]*\([0-9a-z_]*\): \([0-9]*\)$/tm:\1 = \2/p'
+	} >"$1" 2>/dev/null || echo "proxylab: no kamcmd statistics" >&2
+}
+
+# CPU time (utime + stime, clock ticks) of every process in the proxy's namespace.
+proxy_ticks() {
+	local pid sum=0 t
+	for pid in $(ip netns pids "$ns_mid" 2>/dev/null); do
+		# Fields 14 and 15 of /proc/PID/stat, counted after the ')' of the name.
+		t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }') ||
+			continue
+		sum=$((sum + ${t:-0}))
+	done
+	echo "$sum"
+}
+
+# --- scenarios ------------------------------------------------------------------------
+# Full message traces only for debugging (--keep): they cost SIPp time and disk.
+trace=()
+[ "$keep" = 1 ] && trace=(-trace_msg)
+failed=()
+ticks_before=$(proxy_ticks)
+t_before=$(date +%s.%N)
+for s in $scenarios; do
+	say "scenario $s: $calls calls at $rate/s"
+	kam_stats "$workdir/$s.kam-before.txt"
+	# UAS first (it must be listening before the first INVITE), bounded by -m and
+	# timeout; it leaves after its CALLS calls.
+	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
+		ip netns exec "$ns_uas" sipp -sf "$(uas_xml "$s")" \
+		-i "$uas_ip" -p "$sip_port" -m "$calls" \
+		-timeout "${per_scenario_s}s" -timeout_error -nostdin \
+		-trace_err -error_file "$s.uas.errors.log" \
+		-trace_stat -stf "$s.uas.stat.csv" -fd 1 \
+		-trace_shortmsg -shortmessage_file "$s.uas.short.log" \
+		"${trace[@]}" -message_file "$s.uas.msg.log" \
+		>"$s.uas.out" 2>&1) &
+	uas_pid=$!
+	for _ in $(seq 50); do
+		ip netns exec "$ns_uas" ss -Hlun "sport = :$sip_port" | grep -q . && break
+		sleep 0.1
+	done
+	rc_uac=0
+	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
+		ip netns exec "$ns_uac" sipp -sf "$scen_dir/uac_$s.xml" -s service \
+		-i "$uac_ip" -p "$uac_port" "$target_ip:$sip_port" \
+		-m "$calls" -r "$rate" -l "$limit" \
+		-timeout "${per_scenario_s}s" -timeout_error -recv_timeout 8000 \
+		-nostdin -trace_err -error_file "$s.uac.errors.log" \
+		-trace_stat -stf "$s.uac.stat.csv" -fd 1 \
+		-trace_shortmsg -shortmessage_file "$s.uac.short.log" \
+		"${trace[@]}" -message_file "$s.uac.msg.log" \
+		>"$s.uac.out" 2>&1) &
+	uac_pid=$!
+	wait "$uac_pid" || rc_uac=$?
+	uac_pid=""
+	# A failed UAC leaves the UAS waiting for calls that never come: a short grace for
+	# its last messages, then stop it (its statistics are written on SIGTERM).
+	if [ "$rc_uac" != 0 ]; then
+		sleep 1
+		kill -TERM "$uas_pid" 2>/dev/null || true
+	fi
+	rc_uas=0
+	wait "$uas_pid" || rc_uas=$?
+	uas_pid=""
+	echo "$rc_uac" >"$workdir/$s.uac.rc"
+	echo "$rc_uas" >"$workdir/$s.uas.rc"
+	# Absorbed retransmissions and the proxy's last ACKs land before the snapshot.
+	sleep 0.3
+	kam_stats "$workdir/$s.kam-after.txt"
+	if ! python3 "$scen_dir/proxylab_summary.py" check "$workdir" "$s" "$calls"; then
+		failed+=("$s")
+		if [ "$quiet" != 1 ]; then
+			tail -5 "$workdir/$s".ua?.errors.log 2>/dev/null || true
+		fi
+	fi
+	if [ -n "$proxy_pid" ] && ! kill -0 "$proxy_pid" 2>/dev/null; then
+		failed+=("$proxy-exited")
+		break
+	fi
+done
+ticks_after=$(proxy_ticks)
+t_after=$(date +%s.%N)
+
+# Stop the proxy (sipcancel writes its stats file at exit); a clean stop is part of
+# passing for sipcancel. Kamailio ends on SIGTERM with its own status: not judged.
+if [ -n "$proxy_pid" ]; then
+	proxy_rc=0
+	kill -TERM "$proxy_pid" 2>/dev/null || true
+	wait "$proxy_pid" || proxy_rc=$?
+	proxy_pid=""
+	if [ "$proxy" = sipcancel ] && [ "$proxy_rc" != 0 ]; then
+		echo "proxylab: sipcancel exited with status $proxy_rc" >&2
+		tail -20 "$workdir/sipcancel.log" >&2 || true
+		failed+=("sipcancel-status")
+	fi
+fi
+
+python3 "$scen_dir/proxylab_summary.py" summary "$workdir" "$calls" "$rate" "$proxy" \
+	"$stats_file" $scenarios || failed+=("summary")
+
+if [ -n "$cost_file" ]; then
+	ok=$(python3 "$scen_dir/proxylab_summary.py" okcalls "$workdir" $scenarios)
+	# CLK_TCK: the unit of utime/stime in /proc/PID/stat.
+	echo "proxy=$proxy ok_calls=$ok ticks=$((ticks_after - ticks_before))" \
+		"clk_tck=$(getconf CLK_TCK) wall_s=$(awk "BEGIN { print $t_after - $t_before }")" \
+		"stats_file=$stats_file" >"$cost_file"
+fi
+
+if [ ${#failed[@]} -eq 0 ]; then
+	status=0
+	echo "proxylab: PASS ($proxy, $n_sc scenario(s), $calls calls each)"
+	exit 0
+fi
+echo "proxylab: FAIL ($proxy): ${failed[*]}" >&2
+exit 1
