@@ -48,6 +48,8 @@ Options:
   --calls N          calls per scenario (default $calls)
   --rate R           calls per second (default $rate)
   --sipcancel PATH   sipcancel binary (default build/app/sipcancel/sipcancel)
+  --kamailio-fault F a deliberate fault in the Kamailio config (the lab must then
+                     fail): cancel-at-once or no-downstream-cancel
   --cost FILE        write the proxy's CPU use over the run to FILE (for
                      scripts/peer-cost.sh)
   --workdir DIR      logs and SIPp traces (default: a new /tmp directory, removed
@@ -68,6 +70,7 @@ calls=20
 rate=20
 sipcancel=""
 cost_file=""
+kam_fault=""
 workdir=""
 keep=0
 cleanup_only=0
@@ -82,6 +85,7 @@ while [ $# -gt 0 ]; do
 	--rate) rate=${2:?}; shift 2 ;;
 	--sipcancel) sipcancel=${2:?}; shift 2 ;;
 	--cost) cost_file=${2:?}; shift 2 ;;
+	--kamailio-fault) kam_fault=${2:?}; shift 2 ;;
 	--workdir) workdir=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--cleanup) cleanup_only=1; shift ;;
@@ -94,6 +98,13 @@ done
 case "$proxy" in
 kamailio | sipcancel | direct) ;;
 *) echo "proxylab: --proxy kamailio|sipcancel|direct" >&2; exit 2 ;;
+esac
+kam_defs=()
+case "$kam_fault" in
+"") ;;
+cancel-at-once) kam_defs=(-A FAULT_CANCEL_AT_ONCE) ;;
+no-downstream-cancel) kam_defs=(-A FAULT_NO_DOWNSTREAM_CANCEL) ;;
+*) echo "proxylab: --kamailio-fault cancel-at-once|no-downstream-cancel" >&2; exit 2 ;;
 esac
 
 # Names and addresses (198.19.0.0/24 only).
@@ -302,7 +313,7 @@ kamailio)
 		-Y "$workdir" -m 64 -M 8 \
 		-A "LISTEN_ADDR=udp:$mid_ip:$sip_port" \
 		-A "NEXT_HOP=\"sip:$uas_ip:$sip_port\"" \
-		-A "CTL_SOCK=\"unix:$kam_ctl\"" \
+		-A "CTL_SOCK=\"unix:$kam_ctl\"" "${kam_defs[@]}" \
 		>"$workdir/kamailio.log" 2>&1 &
 	proxy_pid=$!
 	;;
