@@ -196,6 +196,7 @@ count_tx(struct sc_cancel_ctx *ctx, unsigned status)
 	case 501: cnt(ctx, SC_CANCEL_C_TX_501); break;
 	case 503: cnt(ctx, SC_CANCEL_C_TX_503); break;
 	case 505: cnt(ctx, SC_CANCEL_C_TX_505); break;
+	case 513: cnt(ctx, SC_CANCEL_C_TX_513); break;
 	default: break;
 	}
 }

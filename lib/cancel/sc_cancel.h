@@ -200,7 +200,8 @@ struct sc_cancel_in {
 	X(DROP_PARSE, "drop_parse") \
 	X(DROP_ACK_NO_MATCH, "drop_ack_no_match") \
 	X(DROP_ACK_PARSE, "drop_ack_malformed") \
-	X(DROP_NO_PATH, "drop_no_path")
+	X(DROP_NO_PATH, "drop_no_path") \
+	X(TX_513, "tx_513")
 
 enum sc_cancel_counter {
 #define SC_X_ENUM(name, text) SC_CANCEL_C_##name,

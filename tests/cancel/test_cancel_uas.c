@@ -1585,6 +1585,8 @@ Test(cancel, rfc4475_corpus_at_a_uas)
 				  "%s: our response does not parse", cases[i].file);
 			cr_assert_eq(S(before)->path, i);
 		}
+		if (strcmp(cases[i].file, "longreq.dat") == 0 && C(0, SC_CANCEL_C_TX_513) != 0)
+			cr_assert_eq(C(0, SC_CANCEL_C_INSERT_FAIL), 1);
 		if (cases[i].status == 420)
 			cr_assert_not_null(strstr(S(before)->buf, "\r\nUnsupported: "));
 		free(m);
