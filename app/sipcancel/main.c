@@ -409,7 +409,8 @@ idle_expired(uint64_t now)
 	return true;
 }
 
-static void
+/* Returns 0 on a requested stop (signal, --exit-idle), -1 when a worker died. */
+static int
 main_loop(void)
 {
 	uint64_t hz = rte_get_tsc_hz();
@@ -422,11 +423,11 @@ main_loop(void)
 		now = rte_rdtsc();
 		if (quit_signal != 0) {
 			SC_APP_LOG(NOTICE, "signal %d: stopping", (int)quit_signal);
-			break;
+			return 0;
 		}
 		if (app.cfg.exit_idle_ms != 0 && idle_expired(now)) {
 			SC_APP_LOG(INFO, "no packet for %u ms: stopping", app.cfg.exit_idle_ms);
-			break;
+			return 0;
 		}
 		for (i = 0; i < app.n_workers; i++)
 			if (!app.w[i]->running && rte_eal_get_lcore_state(app.w[i]->lcore_id)
@@ -434,7 +435,7 @@ main_loop(void)
 				break;
 		if (i < app.n_workers) {
 			SC_APP_LOG(ERR, "worker lcore %u stopped", app.w[i]->lcore_id);
-			break;
+			return -1;
 		}
 		if (app.cfg.stats_period_s != 0 &&
 		    now - last_stats >= hz * app.cfg.stats_period_s) {
@@ -588,7 +589,8 @@ main(int argc, char **argv)
 	}
 	SC_APP_LOG(INFO, "%u worker(s) on %u port(s), role uas", app.n_workers, app.n_ports);
 
-	main_loop();
+	if (main_loop() < 0)
+		status = 1;
 
 	for (i = 0; i < (int)app.n_workers; i++)
 		app.w[i]->stop = true;
