@@ -93,10 +93,12 @@ struct sc_cancel_cfg {
 	/*
 	 * Optional (NULL: top Via copied unchanged). The source of the request whose
 	 * reply-path blob this is: its IP as text into ip[0..cap) (IPv6 without
-	 * brackets, NUL-terminated) and its UDP source port. Returns 0, or negative
-	 * when unknown. With it, every response's top Via gets received=<source IP>
-	 * when the sent-by host differs (18.2.1) or the Via has rport, and an empty
-	 * rport gets the source port (RFC 3581 section 4).
+	 * brackets, NUL-terminated) and its UDP source port (read only when the top
+	 * Via has rport, so a path's destination port per RFC 3581 is right).
+	 * Returns 0, or negative when unknown. With it, every response's top Via gets
+	 * received=<source IP> when the sent-by host differs (18.2.1) or the Via has
+	 * rport, and an empty rport gets the source port (RFC 3581 section 4). For
+	 * sc_net_path blobs: inet_ntop of dst_ip, and dst_port.
 	 */
 	int (*path_source)(const void *path_blob, char *ip, size_t cap, uint16_t *port);
 };
