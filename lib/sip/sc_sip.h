@@ -65,7 +65,7 @@ enum sc_sip_method {
 	X(STATUS_CODE, 0, "status code outside 100-699") \
 	X(HEADER_SYNTAX, 400, "malformed header line") \
 	X(VIA, 400, "malformed Via") \
-	X(TOO_MANY_VIAS, 400, "more Via values than the parser keeps") \
+	X(TOO_MANY_VIAS, 400, "more than 65535 Via values") \
 	X(CALL_ID, 400, "malformed or repeated Call-ID") \
 	X(CSEQ, 400, "malformed CSeq") \
 	X(CSEQ_RANGE, 400, "CSeq number above 2**32-1") \
@@ -111,7 +111,7 @@ struct sc_sip_via {
 	bool has_rport;			/* ";rport" present, with or without a value */
 	struct sc_str branch;
 	struct sc_str received;
-	struct sc_str rport;		/* value, empty when ";rport" alone */
+	struct sc_str rport;		/* value; len 0 when ";rport" alone */
 	struct sc_str maddr;
 };
 
@@ -160,7 +160,7 @@ struct sc_sip_msg {
 	struct sc_str requires[SC_SIP_MAX_REQUIRES];	/* option tags */
 	struct sc_str proxy_requires[SC_SIP_MAX_REQUIRES];
 
-	struct sc_str headers;		/* from the first header to the CRLF CRLF */
+	struct sc_str headers;		/* first header line to the last one's CRLF */
 	struct sc_str body;		/* framed by Content-Length */
 	uint32_t msg_len;		/* start line + headers + body */
 };
