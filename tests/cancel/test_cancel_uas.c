@@ -1625,3 +1625,46 @@ Test(cancel, top_via_received_and_rport)
 				  ";rport=40100;received=198.18.0.1\r\n"), "%s", S(2)->buf);
 	env_down();
 }
+
+/* ---- API -------------------------------------------------------------------------------- */
+
+Test(cancel, create_validates_cfg_and_counter_names_are_unique)
+{
+	struct sc_cancel_cfg cfg, bad;
+	struct sc_cancel_sink sink = { sink_send, &E.sinkc[0] };
+	unsigned i, j;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	bad = cfg;
+	bad.t2_us = bad.t1_us - 1;
+	errno = 0;
+	cr_assert_null(sc_cancel_ctx_create(&bad, E.table, E.wheel[0], &E.vc.clock, 0, NULL, 0,
+					    &sink));
+	cr_assert_eq(errno, EINVAL);
+	bad = cfg;
+	bad.final_code = 180;		/* a final must be >= 200 */
+	cr_assert_null(sc_cancel_ctx_create(&bad, E.table, E.wheel[0], &E.vc.clock, 0, NULL, 0,
+					    &sink));
+	bad = cfg;
+	bad.ring_timeout_code = 200;	/* the ring timeout ends the call: 3xx-6xx */
+	cr_assert_null(sc_cancel_ctx_create(&bad, E.table, E.wheel[0], &E.vc.clock, 0, NULL, 0,
+					    &sink));
+	bad = cfg;
+	bad.path_len = SC_TXN_REPLY_PATH_LEN + 1;
+	cr_assert_null(sc_cancel_ctx_create(&bad, E.table, E.wheel[0], &E.vc.clock, 0, NULL, 0,
+					    &sink));
+	bad = cfg;
+	bad.role = SC_CANCEL_ROLE_PROXY;
+	errno = 0;
+	cr_assert_null(sc_cancel_ctx_create(&bad, E.table, E.wheel[0], &E.vc.clock, 0, NULL, 0,
+					    &sink));
+	cr_assert_eq(errno, ENOTSUP, "proxy role: issue 5");
+	for (i = 0; i < SC_CANCEL_C_COUNT; i++) {
+		cr_assert_not_null(sc_cancel_counter_name(i));
+		for (j = 0; j < i; j++)
+			cr_assert_str_neq(sc_cancel_counter_name(i), sc_cancel_counter_name(j));
+	}
+	cr_assert_null(sc_cancel_counter_name(SC_CANCEL_C_COUNT));
+	env_down();
+}
