@@ -1668,3 +1668,48 @@ Test(cancel, create_validates_cfg_and_counter_names_are_unique)
 	cr_assert_null(sc_cancel_counter_name(SC_CANCEL_C_COUNT));
 	env_down();
 }
+
+/* 2xx on core 0; INVITE retransmission, ACK and BYE all land on core 1. */
+Test(cancel, cross_core_2xx_ack_and_bye)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-xo", "call-xo");
+	struct req ack = { .method = "ACK", .branch = "z9hG4bK-xo-ack", .call_id = "call-xo",
+			   .cseq = 1, .vias = 1 };
+	struct req bye = { .method = "BYE", .branch = "z9hG4bK-xo-bye", .call_id = "call-xo",
+			   .cseq = 2, .vias = 1 };
+	uint64_t t0;
+	unsigned n;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.final_code = 200;
+	cfg.final_delay_us = 1500 * MS;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	/* Proceeding: a retransmission on core 1 gets the last provisional, 100. */
+	feed(1, &inv, 1);
+	check_resp(S(1), 100, &inv, "INVITE");
+	cr_assert_eq(S(1)->ctx, 1);
+	same_tag(S(0), S(1));
+	run_to(t0 + 1500 * MS);
+	cr_assert_eq(E.nsent, 4);
+	check_resp(S(2), 180, &inv, "INVITE");
+	check_resp(S(3), 200, &inv, "INVITE");
+	tag = tag_of(3);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(1, &ack, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(C(1, SC_CANCEL_C_ACK_2XX), 1);
+	cr_assert_eq(C(1, SC_CANCEL_C_RING_POSTED), 1);
+	n = E.nsent;
+	run_for(10 * SEC);
+	cr_assert_eq(E.nsent, n, "the owner stopped the 2xx retransmissions");
+	bye.to_tag = tag;
+	cr_assert_eq(feed(1, &bye, 6), SC_CANCEL_V_RESPONDED);
+	check_resp(S(n), 200, &bye, "BYE");
+	cr_assert_eq(S(n)->ctx, 1);
+	cr_assert_eq(C(1, SC_CANCEL_C_BYE_MATCHED), 1);
+	free(tag);
+	env_down();
+}
