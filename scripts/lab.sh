@@ -43,6 +43,8 @@ Options:
                      487-after-final breaks one rule on purpose (the lab must fail)
   --workdir DIR      where logs and SIPp traces go (default: a new /tmp directory,
                      removed after a passing run unless --keep)
+  --capture          record every frame on the UAC veth end into WORKDIR/lab.pcapng
+                     (dumpcap; implies keeping the work directory)
   --keep             leave the namespaces, processes' logs and work directory for
                      debugging; remove them later with: $0 --cleanup
   --cleanup          remove the lab namespaces left by --keep, then exit
@@ -66,6 +68,7 @@ sut=sipcancel
 mock_fault=none
 workdir=""
 keep=0
+capture=0
 quiet=0
 strict=0
 cleanup_only=0
@@ -83,6 +86,7 @@ while [ $# -gt 0 ]; do
 	--workdir) workdir=${2:?}; shift 2 ;;
 	--mock-fault) mock_fault=${2:?}; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--capture) capture=1; shift ;;
 	--cleanup) cleanup_only=1; shift ;;
 	--quiet) quiet=1; shift ;;
 	--strict) strict=1; shift ;;
@@ -174,6 +178,7 @@ rm -f "$workdir"/sipcancel-*.log "$workdir"/sipcancel-*.json "$workdir"/mock-*.l
 
 sut_pid=""
 sipp_pid=""
+cap_pid=""
 status=1
 
 # Stop what we started (by pid), then remove the namespaces. Runs on every exit.
@@ -183,6 +188,7 @@ cleanup() {
 	set +e
 	trap - EXIT INT TERM HUP
 	[ -n "$sipp_pid" ] && kill -TERM "$sipp_pid" 2>/dev/null
+	[ -n "$cap_pid" ] && kill -TERM "$cap_pid" 2>/dev/null
 	if [ -n "$sut_pid" ] && kill -0 "$sut_pid" 2>/dev/null; then
 		kill -TERM "$sut_pid" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$sut_pid" 2>/dev/null || break; sleep 0.1; done
@@ -194,7 +200,7 @@ cleanup() {
 			"remove with: $0 --cleanup" >&2
 	else
 		remove_namespaces
-		if [ "$status" = 0 ] && [ "$made_workdir" = 1 ]; then
+		if [ "$status" = 0 ] && [ "$made_workdir" = 1 ] && [ "$capture" = 0 ]; then
 			rm -rf "$workdir"
 		else
 			echo "lab: logs kept in $workdir" >&2
@@ -237,6 +243,14 @@ fi
 ip -n "$ns_uac" link set "$if_uac" up
 ip -n "$ns_sut" link set "$if_sut" up
 sut_mac=$(ip -n "$ns_sut" -o link show "$if_sut" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+
+if [ "$capture" = 1 ]; then
+	command -v dumpcap >/dev/null || die "--capture needs dumpcap (wireshark-common)"
+	timeout -k 5 3600 ip netns exec "$ns_uac" dumpcap -q -i "$if_uac" \
+		-w "$workdir/lab.pcapng" >"$workdir/dumpcap.log" 2>&1 &
+	cap_pid=$!
+	say "capturing $if_uac into $workdir/lab.pcapng"
+fi
 
 # --- the system under test ----------------------------------------------------------
 # Bounds: every process runs under timeout(1); SIPp has -m, -r, -timeout too.
@@ -410,6 +424,13 @@ for s in $scenarios; do
 done
 
 stop_sut
+if [ -n "$cap_pid" ]; then
+	sleep 0.2
+	kill -TERM "$cap_pid" 2>/dev/null || true
+	wait "$cap_pid" 2>/dev/null || true
+	cap_pid=""
+	echo "lab: capture: $workdir/lab.pcapng"
+fi
 
 python3 "$here/sipp/lab_summary.py" summary "$workdir" "$calls" "$rate" "$sut" \
 	"${stats_files:-none}" $scenarios || failed+=("summary")
