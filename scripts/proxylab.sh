@@ -368,7 +368,8 @@ if [ -n "$proxy_pid" ]; then
 fi
 
 kam_stats() {
-	[ "$proxy" = kamailio ] || return 0
+	# Not while measuring CPU (--cost): each RPC costs the proxy's ctl process time.
+	[ "$proxy" = kamailio ] && [ -z "$cost_file" ] || return 0
 	# Core counters ("group:name = value") and tm's own ("name: value", as tm:name).
 	{
 		ip netns exec "$ns_mid" timeout 5 kamcmd -s "unix:$kam_ctl" \
@@ -378,16 +379,20 @@ kam_stats() {
 	} >"$1" 2>/dev/null || echo "proxylab: no kamcmd statistics" >&2
 }
 
-# CPU time (utime + stime, clock ticks) of every process in the proxy's namespace.
-proxy_ticks() {
-	local pid sum=0 t
+# CPU time of every process in the proxy's namespace (Kamailio's main process and all
+# its children; sipcancel): "TICKS NS", utime + stime in clock ticks from
+# /proc/PID/stat, and the scheduler's on-CPU nanoseconds from /proc/PID/schedstat
+# (finer than a tick, 0 when the kernel has no schedstat).
+proxy_cpu() {
+	local pid ticks=0 ns=0 t n
 	for pid in $(ip netns pids "$ns_mid" 2>/dev/null); do
 		# Fields 14 and 15 of /proc/PID/stat, counted after the ')' of the name.
-		t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }') ||
-			continue
-		sum=$((sum + ${t:-0}))
+		t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+		n=$(awk '{ print $1 }' "/proc/$pid/schedstat" 2>/dev/null)
+		ticks=$((ticks + ${t:-0}))
+		ns=$((ns + ${n:-0}))
 	done
-	echo "$sum"
+	echo "$ticks $ns"
 }
 
 # --- scenarios ------------------------------------------------------------------------
@@ -395,7 +400,7 @@ proxy_ticks() {
 trace=()
 [ "$keep" = 1 ] && trace=(-trace_msg)
 failed=()
-ticks_before=$(proxy_ticks)
+read -r ticks_before ns_before < <(proxy_cpu)
 t_before=$(date +%s.%N)
 for s in $scenarios; do
 	say "scenario $s: $calls calls at $rate/s"
@@ -455,7 +460,7 @@ for s in $scenarios; do
 		break
 	fi
 done
-ticks_after=$(proxy_ticks)
+read -r ticks_after ns_after < <(proxy_cpu)
 t_after=$(date +%s.%N)
 
 # Stop the proxy (sipcancel writes its stats file at exit); a clean stop is part of
@@ -479,6 +484,7 @@ if [ -n "$cost_file" ]; then
 	ok=$(python3 "$scen_dir/proxylab_summary.py" okcalls "$workdir" $scenarios)
 	# CLK_TCK: the unit of utime/stime in /proc/PID/stat.
 	echo "proxy=$proxy ok_calls=$ok ticks=$((ticks_after - ticks_before))" \
+		"sched_ns=$((ns_after - ns_before))" \
 		"clk_tck=$(getconf CLK_TCK) wall_s=$(awk "BEGIN { print $t_after - $t_before }")" \
 		"stats_file=$stats_file" >"$cost_file"
 fi

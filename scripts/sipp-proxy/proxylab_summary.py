@@ -15,6 +15,7 @@
 import json
 import os
 import sys
+import textwrap
 
 ENDS = ("uac", "uas")
 # SIPp -trace_stat columns that must stay zero: any of them means a message the
@@ -116,7 +117,7 @@ def rtd_ms(row, name):
 def summary(workdir, calls, rate, proxy, stats_file, scenarios):
     print("proxylab summary: proxy %s, %d calls per scenario at %d/s" % (proxy, calls, rate))
     print("  %-12s %-4s %6s %10s %7s %8s %10s" % ("scenario", "end", "calls", "successful",
-                                                  "failed", "retrans", "rtd ms"))
+                                                  "failed", "retrans", "avg rtd ms"))
     rc = 0
     for s in scenarios:
         for end in ENDS:
@@ -140,13 +141,15 @@ def summary(workdir, calls, rate, proxy, stats_file, scenarios):
                 continue
             shown = ["%s %d" % (k.split(":", 1)[1], b[k] - a.get(k, 0))
                      for k in KAM_SHOWN if k in b and b[k] - a.get(k, 0) != 0]
-            print("  kamailio %s: %s" % (s, ", ".join(shown) or "no change"))
+            print(textwrap.fill("kamailio %s: %s" % (s, ", ".join(shown) or "no change"),
+                                width=88, initial_indent="  ", subsequent_indent="      "))
     elif proxy == "sipcancel":
         try:
             with open(stats_file, encoding="utf-8") as f:
                 totals = json.load(f)["totals"]
             shown = ["%s %d" % (k, v) for k, v in totals.items() if v != 0]
-            print("  sipcancel (whole run, non-zero): " + ", ".join(shown))
+            print(textwrap.fill("sipcancel (whole run, non-zero): " + ", ".join(shown),
+                                width=88, initial_indent="  ", subsequent_indent="      "))
         except (OSError, ValueError, KeyError) as e:
             print("  sipcancel: no stats file %s (%s)" % (stats_file, e))
             rc = 1
