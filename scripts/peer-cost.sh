@@ -5,8 +5,10 @@
 # Kamailio (the reference proxy) and through sipcancel in the proxy role.
 #   Kamailio:  utime + stime of all its processes (/proc/PID/stat) over the run,
 #              in seconds and in cycles at the TSC frequency, per completed call.
-#   sipcancel: the busy_cycles counter of its --stats-file (polling loops that found
-#              work; idle polling is not counted), per completed call.
+#   sipcancel: the busy_cycles counter of its --stats-file (TSC of the polling loops
+#              that found work, the driver's RX/TX included; idle polling is not
+#              counted), per completed call. TSC is wall time: a worker preempted on
+#              a shared machine is charged for it, which Kamailio's CPU time is not.
 # The last line: cost_per_call_us kamailio X sipcancel Y ratio Z (or sipcancel n/a).
 # Needs root (network namespaces); exits 77 when proxylab cannot run here.
 set -euo pipefail
@@ -16,16 +18,18 @@ root=$(dirname "$here")
 
 rate=200
 calls=2000
+runs=3
 sipcancel=$root/build/app/sipcancel/sipcancel
 keep_logs=0
 
 usage() {
 	cat <<USAGE
-Usage: $0 [--rate R] [--calls N] [--sipcancel PATH] [--keep-logs] [--help]
+Usage: $0 [--rate R] [--calls N] [--runs K] [--sipcancel PATH] [--keep-logs] [--help]
 
 Runs N (--calls, default $calls) cancelled calls at R/s (--rate, default $rate)
 through Kamailio and through sipcancel's proxy role (skipped with a line saying so
-when the binary has none), then prints each proxy's CPU cost per cancelled call.
+when the binary has none), K times each (--runs, default $runs, alternating), then
+prints each proxy's CPU cost per cancelled call per run and the medians.
 Each run takes about N/R seconds plus start-up; keep the rate modest on a shared
 machine. --keep-logs keeps the proxylab work directories.
 USAGE
@@ -35,13 +39,14 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--rate) rate=${2:?}; shift 2 ;;
 	--calls) calls=${2:?}; shift 2 ;;
+	--runs) runs=${2:?}; shift 2 ;;
 	--sipcancel) sipcancel=${2:?}; shift 2 ;;
 	--keep-logs) keep_logs=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "peer-cost: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
-for v in calls rate; do
+for v in calls rate runs; do
 	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" -eq 0 ]; then
 		echo "peer-cost: --$v wants a positive integer" >&2
 		exit 2
@@ -74,80 +79,110 @@ trap finish EXIT
 # get KEY FILE: the value of KEY=... in a proxylab --cost file.
 get() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p"; }
 
-echo "peer-cost: $calls cancelled calls at $rate/s per proxy, TSC $((hz / 1000000)) MHz"
+echo "peer-cost: $calls cancelled calls at $rate/s per proxy and run, $runs run(s)," \
+	"TSC $((hz / 1000000)) MHz"
 
-# --- Kamailio ---------------------------------------------------------------------
-rc=0
-out=$("$here/proxylab.sh" --proxy kamailio --scenario cancel --calls "$calls" \
-	--rate "$rate" --quiet --cost "$work/kamailio.cost" --workdir "$work/kamailio" 2>&1) ||
-	rc=$?
-if [ "$rc" = 77 ]; then
-	echo "peer-cost: skipped: $(tail -1 <<<"$out" | sed 's/^proxylab: //')"
-	exit 77
-fi
-if [ "$rc" != 0 ]; then
-	tail -20 <<<"$out" >&2
-	echo "peer-cost: kamailio run failed (status $rc); only completed calls count" >&2
-fi
-kam_us=n/a
-ok=$(get ok_calls "$work/kamailio.cost" 2>/dev/null || echo 0)
-if [ "${ok:-0}" -gt 0 ]; then
-	ticks=$(get ticks "$work/kamailio.cost")
-	tck=$(get clk_tck "$work/kamailio.cost")
-	sns=$(get sched_ns "$work/kamailio.cost")
+# run_kamailio I: one run; prints its line and sets kam_us (per call, or empty).
+run_kamailio() {
+	local rc=0 out ok ticks tck sns kam_s kam_cyc sched_us cost=$work/kamailio.$1.cost
+	kam_us=""
+	out=$("$here/proxylab.sh" --proxy kamailio --scenario cancel --calls "$calls" \
+		--rate "$rate" --quiet --cost "$cost" --workdir "$work/kamailio.$1" 2>&1) ||
+		rc=$?
+	if [ "$rc" = 77 ]; then
+		echo "peer-cost: skipped: $(tail -1 <<<"$out" | sed 's/^proxylab: //')"
+		exit 77
+	fi
+	if [ "$rc" != 0 ]; then
+		tail -20 <<<"$out" >&2
+		echo "peer-cost: kamailio run $1 failed (status $rc); only completed calls count" >&2
+	fi
+	ok=$(get ok_calls "$cost" 2>/dev/null || echo 0)
+	if [ "${ok:-0}" -eq 0 ]; then
+		echo "kamailio run $1: no completed call"
+		return 0
+	fi
+	ticks=$(get ticks "$cost")
+	tck=$(get clk_tck "$cost")
+	sns=$(get sched_ns "$cost")
 	read -r kam_s kam_cyc kam_us sched_us < <(awk -v t="$ticks" -v c="$tck" -v n="$ok" \
 		-v hz="$hz" -v ns="$sns" 'BEGIN { s = t / c;
 		printf "%.3f %.0f %.2f %.2f\n", s, s * hz, s / n * 1e6, ns / 1e3 / n }')
-	echo "kamailio: $ok calls, cpu $kam_s s (utime+stime, $ticks ticks of 1/$tck s)" \
+	echo "kamailio run $1: $ok calls, cpu $kam_s s (utime+stime, $ticks ticks of 1/$tck s)" \
 		"= $kam_cyc cycles; per call $kam_us us = $((kam_cyc / ok)) cycles" \
-		"(schedstat cross-check: $sched_us us)"
-else
-	echo "kamailio: no completed call"
-fi
+		"(schedstat: $sched_us us)"
+}
 
-# --- sipcancel ---------------------------------------------------------------------
-sc_us=n/a
-if [ ! -x "$sipcancel" ]; then
-	echo "sipcancel: skipped: no binary at $sipcancel"
-else
-	rc=0
+# run_sipcancel I: one run; prints its line and sets sc_us (per call, or empty);
+# sc_skip is set when the binary has no proxy role.
+run_sipcancel() {
+	local rc=0 out ok stats vals busy_cyc proc_cyc sc_hz cost=$work/sipcancel.$1.cost
+	sc_us=""
 	out=$("$here/proxylab.sh" --proxy sipcancel --scenario cancel --calls "$calls" \
-		--rate "$rate" --quiet --sipcancel "$sipcancel" --cost "$work/sipcancel.cost" \
-		--workdir "$work/sipcancel" 2>&1) || rc=$?
+		--rate "$rate" --quiet --sipcancel "$sipcancel" --cost "$cost" \
+		--workdir "$work/sipcancel.$1" 2>&1) || rc=$?
 	if [ "$rc" = 77 ]; then
-		echo "sipcancel: skipped: $(tail -1 <<<"$out" | sed 's/^proxylab: //')"
-	else
-		if [ "$rc" != 0 ]; then
-			tail -20 <<<"$out" >&2
-			echo "peer-cost: sipcancel run failed (status $rc)" >&2
-		fi
-		stats=$(get stats_file "$work/sipcancel.cost" 2>/dev/null || true)
-		ok=$(get ok_calls "$work/sipcancel.cost" 2>/dev/null || echo 0)
-		# busy_cycles (app counter, lcore TSC cycles); a tsc_hz key if the app has one.
-		vals=$(python3 -c 'import json, sys
+		sc_skip="$(tail -1 <<<"$out" | sed 's/^proxylab: //')"
+		echo "sipcancel: skipped: $sc_skip"
+		return 0
+	fi
+	if [ "$rc" != 0 ]; then
+		tail -20 <<<"$out" >&2
+		echo "peer-cost: sipcancel run $1 failed (status $rc)" >&2
+	fi
+	stats=$(get stats_file "$cost" 2>/dev/null || true)
+	ok=$(get ok_calls "$cost" 2>/dev/null || echo 0)
+	# busy_cycles and proc_cycles (app counters, TSC cycles); tsc_hz if the app has one.
+	vals=$(python3 -c 'import json, sys
 t = json.load(open(sys.argv[1]))
-print(t["totals"].get("busy_cycles", ""), t.get("tsc_hz", t["totals"].get("tsc_hz", "")))' \
-			"$stats" 2>/dev/null || true)
-		read -r busy_cyc sc_hz <<<"$vals" || true
-		[ -n "${sc_hz:-}" ] || sc_hz=$hz
-		if [ -n "${busy_cyc:-}" ] && [ "${ok:-0}" -gt 0 ]; then
-			sc_us=$(awk -v b="$busy_cyc" -v h="$sc_hz" -v n="$ok" \
-				'BEGIN { printf "%.2f\n", b / h / n * 1e6 }')
-			echo "sipcancel: $ok calls, busy $busy_cyc cycles; per call $sc_us us" \
-				"= $((busy_cyc / ok)) cycles"
+c = t["totals"]
+print(c.get("busy_cycles", ""), c.get("proc_cycles", 0), t.get("tsc_hz", c.get("tsc_hz", "")))' \
+		"$stats" 2>/dev/null || true)
+	read -r busy_cyc proc_cyc sc_hz <<<"$vals" || true
+	[ -n "${sc_hz:-}" ] || sc_hz=$hz
+	if [ -z "${busy_cyc:-}" ] || [ "${ok:-0}" -eq 0 ]; then
+		echo "sipcancel run $1: no busy_cycles or no completed call (stats: ${stats:-none})"
+		return 0
+	fi
+	sc_us=$(awk -v b="$busy_cyc" -v h="$sc_hz" -v n="$ok" \
+		'BEGIN { printf "%.2f\n", b / h / n * 1e6 }')
+	# proc_cycles: the part of busy_cycles outside the driver's RX and TX (af_packet's
+	# syscalls), shown for reference.
+	echo "sipcancel run $1: $ok calls, busy $busy_cyc cycles; per call $sc_us us" \
+		"= $((busy_cyc / ok)) cycles (classify/parse/RFC logic alone: $((proc_cyc / ok)))"
+}
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
+	if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2];
+	else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Runs alternate between the proxies so drift in the machine's load hits both alike.
+kam_all=""
+sc_all=""
+sc_skip=""
+for i in $(seq "$runs"); do
+	run_kamailio "$i"
+	kam_all="$kam_all ${kam_us}"
+	if [ -z "$sc_skip" ]; then
+		if [ ! -x "$sipcancel" ]; then
+			sc_skip="no binary at $sipcancel"
+			echo "sipcancel: skipped: $sc_skip"
 		else
-			echo "sipcancel: no busy_cycles or no completed call (stats: ${stats:-none})"
+			run_sipcancel "$i"
+			sc_all="$sc_all ${sc_us}"
 		fi
 	fi
-fi
-
-if [ "$sc_us" = n/a ]; then
-	echo "cost_per_call_us kamailio $kam_us sipcancel n/a"
+done
+kam_med=$(median <<<"$kam_all")
+sc_med=$(median <<<"$sc_all")
+echo "medians over $runs run(s): kamailio $kam_med us, sipcancel $sc_med us per cancelled call"
+if [ "$sc_med" = n/a ]; then
+	echo "cost_per_call_us kamailio $kam_med sipcancel n/a"
 else
 	ratio=n/a
-	if [ "$kam_us" != n/a ]; then
-		ratio=$(awk -v k="$kam_us" -v s="$sc_us" \
+	if [ "$kam_med" != n/a ]; then
+		ratio=$(awk -v k="$kam_med" -v s="$sc_med" \
 			'BEGIN { if (s > 0) printf "%.1f\n", k / s; else print "n/a" }')
 	fi
-	echo "cost_per_call_us kamailio $kam_us sipcancel $sc_us ratio $ratio"
+	echo "cost_per_call_us kamailio $kam_med sipcancel $sc_med ratio $ratio"
 fi
