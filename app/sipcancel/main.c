@@ -274,6 +274,7 @@ workers_init(void)
 	cc.final_code = app.cfg.final_code;
 	cc.retry_after_s = app.cfg.retry_after_s;
 	cc.path_len = sizeof(struct sc_net_path);
+	cc.path_source = sc_worker_path_source;
 
 	i = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {

@@ -111,7 +111,6 @@ void sc_app_usage(const char *prog);
 	X(SIP_REQUESTS, "sip_requests") \
 	X(SIP_RESPONSES, "sip_responses") \
 	X(DROP_ROLE, "drop_role") \
-	X(DROP_NO_PATH, "drop_no_path") \
 	X(DROP_PAYLOAD, "drop_payload_too_big") \
 	X(DROP_SHUTDOWN, "drop_shutdown") \
 	X(POLL_EVENTS, "poll_events") \

@@ -82,6 +82,12 @@ void sc_worker_clock_update(struct sc_worker *w, uint64_t tsc);
 /* The sink lib/cancel sends through: encap into a fresh mbuf and buffer it. */
 int sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len);
 
+/*
+ * lib/cancel cfg.path_source: the request's source address and port as kept in a
+ * struct sc_net_path, so responses get received= and rport= (18.2.1, RFC 3581).
+ */
+int sc_worker_path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port);
+
 /* TX buffer error callback: frees the unsent mbufs and counts them as tx_dropped. */
 void sc_worker_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata);
 

@@ -99,7 +99,6 @@ drops_of(struct sc_worker *const *w, unsigned n)
 		for (k = 0; k < SC_NET_DROP_COUNT; k++)
 			v += w[i]->stats.net_drop[k];
 		v += w[i]->stats.app[SC_APP_C_DROP_ROLE];
-		v += w[i]->stats.app[SC_APP_C_DROP_NO_PATH];
 		v += w[i]->stats.app[SC_APP_C_DROP_PAYLOAD];
 		v += w[i]->stats.app[SC_APP_C_DROP_SHUTDOWN];
 		v += w[i]->stats.app[SC_APP_C_FRAG_EXPIRED];

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -111,6 +112,19 @@ sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint
 	return 0;
 }
 
+int
+sc_worker_path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port)
+{
+	const struct sc_net_path *path = path_blob;
+
+	/* The response goes to the request's source (18.2.2): dst_ip/dst_port. */
+	if (inet_ntop(path->ip_version == 6 ? AF_INET6 : AF_INET, &path->dst_ip, ip,
+		      (socklen_t)cap) == NULL)
+		return -EINVAL;
+	*port = path->dst_port;
+	return 0;
+}
+
 /* Hand the SIP messages collected so far to lib/cancel, then free their mbufs. */
 static void
 run_batch(struct sc_worker *w)
@@ -171,13 +185,11 @@ add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
 		w->stats.app[SC_APP_C_SIP_RESPONSES]++;
 	}
 	top = msg->via_count > 0 ? &msg->vias[0] : NULL;
-	if (sc_net_response_path(pkt, top, SC_NET_SIP_DEFAULT_PORT, &b->path[k]) < 0) {
-		drop(w, m, SC_APP_C_DROP_NO_PATH);
-		return;
-	}
 	b->in[k].msg = msg;
 	b->in[k].parse_rc = rc;
-	b->in[k].path = &b->path[k];
+	/* No route back (18.2.2): lib/cancel drops it, or absorbs an ACK. */
+	b->in[k].path = sc_net_response_path(pkt, top, SC_NET_SIP_DEFAULT_PORT,
+					     &b->path[k]) == 0 ? &b->path[k] : NULL;
 	b->in[k].verdict = SC_CANCEL_V_DROPPED;
 	b->m[k] = m;
 	b->n = k + 1;

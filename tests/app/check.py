@@ -19,9 +19,10 @@ import sys
 import sipwork as sw
 
 FAILS = []
-# RFC 3581 section 4: a server MUST add received= and fill rport when the request's
-# top Via has ;rport. Off by default until lib/sip+lib/cancel write them.
-STRICT_3581 = os.environ.get("SC_STRICT_3581") == "1"
+# RFC 3261 18.2.1 and RFC 3581 section 4: the server MUST add received= when the
+# sent-by host differs from the source address, and received= plus the source port
+# in rport when the request's top Via has ;rport. SC_STRICT_3581=0 turns it off.
+STRICT_3581 = os.environ.get("SC_STRICT_3581", "1") != "0"
 
 
 def fail(msg):
@@ -114,6 +115,13 @@ def expected_dport(req):
     return port if port is not None else 5060
 
 
+def same_ip(host, ip):
+    try:
+        return ipaddress.ip_address(host.strip("[]")) == ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+
+
 def strip_params(via, names):
     head, *params = via.split(";")
     keep = [p for p in params if p.strip().split("=")[0].lower() not in names]
@@ -138,10 +146,14 @@ def check_headers(where, req, fr, rsp):
                 if pa.get("rport") not in (None, "", str(req.fr.sport)):
                     fail("%s: top Via rport=%s, source port was %d" %
                          (where, pa["rport"], req.fr.sport))
-                if STRICT_3581 and "rport" in sw.via_parts(b)[3] and (
+                _, host, _, pb = sw.via_parts(b)
+                if STRICT_3581 and "rport" in pb and (
                         pa.get("rport") in (None, "") or "received" not in pa):
                     fail("%s: top Via %r lacks received= or a filled rport (RFC 3581 "
                          "section 4)" % (where, a))
+                if STRICT_3581 and "received" not in pa and not same_ip(host, req.fr.src_ip):
+                    fail("%s: top Via %r: sent-by differs from the source %s but no "
+                         "received= (18.2.1)" % (where, a, req.fr.src_ip))
                 a = strip_params(a, ("received", "rport"))
                 b = strip_params(b, ("received", "rport"))
             if a != b:

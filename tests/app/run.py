@@ -13,6 +13,7 @@ CASE: SCENARIO-v4|v6-vlan|novlan-w1|w2|w2x  (w2: two workers, calls split over t
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -434,6 +435,12 @@ def case_checker(exe, tmp):
         "no VLAN": lambda f, fr: fr[:12] + fr[16:],
         "UDP checksum": lambda f, fr: fr[:-1] + bytes([fr[-1] ^ 1]),
         "status 486": sub(b"SIP/2.0 487 Request Terminated", b"SIP/2.0 486 Busy Here", 487),
+        "received= removed": lambda f, fr: resip(f, fr, re.sub(
+            rb";received=[^;\r\n,]*", b"", f.payload, count=1))
+        if f.payload.startswith(b"SIP/2.0 100") else fr,
+        "rport left empty": lambda f, fr: resip(f, fr, re.sub(
+            rb";rport=[0-9]+", b";rport", f.payload, count=1))
+        if f.payload.startswith(b"SIP/2.0 180") else fr,
     }
     missed = []
     for name, fn in mutations.items():
