@@ -152,9 +152,11 @@ print(c.get("busy_cycles", ""), c.get("proc_cycles", 0), t.get("tsc_hz", c.get("
 		"= $((busy_cyc / ok)) cycles (classify/parse/RFC logic alone: $((proc_cyc / ok)))"
 }
 
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
-	if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2];
-	else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { tr ' ' '\n' | awk 'NF { v[++n] = $1 } END {
+	if (n == 0) { print "n/a"; exit }
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	if (n % 2) print v[(n + 1) / 2]; else printf "%.2f\n", (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
 
 # Runs alternate between the proxies so drift in the machine's load hits both alike.
 kam_all=""
