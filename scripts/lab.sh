@@ -39,8 +39,9 @@ Options:
   --sipcancel PATH   the sipcancel binary (default: build/app/sipcancel/sipcancel)
   --sut KIND         sipcancel (default) or mock: a kernel-socket stand-in
                      (tests/lab/mock_uas.py) that proves the plumbing and scenarios
-  --mock-fault F     with --sut mock: no487, ring-now, wrong481, changed-repeat or
-                     487-after-final breaks one rule on purpose (the lab must fail)
+  --mock-fault F     with --sut mock: no487, ring-now, wrong481, changed-repeat,
+                     487-after-final or no-rport breaks one rule on purpose (the lab
+                     must then fail)
   --workdir DIR      where logs and SIPp traces go (default: a new /tmp directory,
                      removed after a passing run unless --keep)
   --capture          record every frame on the UAC veth end into WORKDIR/lab.pcapng
@@ -48,12 +49,14 @@ Options:
   --keep             leave the namespaces, processes' logs and work directory for
                      debugging; remove them later with: $0 --cleanup
   --cleanup          remove the lab namespaces left by --keep, then exit
-  --strict           the SHOULD-level and RFC 3581 header checks fail the run
-                     instead of printing a warning
+  --strict           the SHOULD-level header check (9.2: the CANCEL's 200 has the
+                     INVITE's To tag) fails the run instead of printing a warning
   --quiet            print only the summary and errors
   --help             this text
 
-Environment: SC_LAB_PREFIX (default "sc") prefixes namespace and interface names.
+Environment: SC_LAB_PREFIX (default "sc") prefixes namespace and interface names;
+SC_STRICT_3581=0 reports responses without Via rport/received (RFC 3581 section 4)
+as a warning instead of a failure.
 EOF
 }
 
@@ -123,7 +126,10 @@ sip_port=5060
 uac_port=5062
 file_prefix=lab
 
-export LAB_QUIET=$quiet LAB_STRICT=$strict
+export LAB_QUIET=$quiet LAB_STRICT=$strict LAB_UAC_IP=$uac_ip
+# With one SIPp socket the source port of every request is known; with one per call
+# only "a port" can be checked.
+if [ "$transport" = u1 ]; then export LAB_UAC_PORT=$uac_port; else export LAB_UAC_PORT=; fi
 say() { [ "$quiet" = 1 ] || echo "lab: $*"; }
 die() { echo "lab: $*" >&2; exit 1; }
 

@@ -207,12 +207,15 @@ def to_tag(msg):
 def rfc_notes(workdir, scenario):
     """(errors, warnings): header rules checked on every response SIPp received.
 
-    Errors (MUST): 8.2.6.2, one To tag for every response to an INVITE but the 100.
-    Warnings, errors under LAB_STRICT=1: RFC 3581 section 4 (a request whose top Via
-    has "rport" gets a response whose top Via has rport=<source port> and received=
-    <source IP>), and 9.2's SHOULD that the 200 to a CANCEL carries the INVITE
-    responses' To tag.
+    Errors (MUST): 8.2.6.2, one To tag for every response to an INVITE but the 100;
+    RFC 3581 section 4, a request whose top Via has "rport" gets a response whose top
+    Via has rport=<source port> and received=<source IP> (LAB_UAC_IP, LAB_UAC_PORT
+    when known); SC_STRICT_3581=0 turns the latter into a warning.
+    Warnings, errors under LAB_STRICT=1: 9.2's SHOULD that the 200 to a CANCEL
+    carries the INVITE responses' To tag.
     """
+    want_ip = os.environ.get("LAB_UAC_IP", "")
+    want_port = os.environ.get("LAB_UAC_PORT", "")
     got = received(workdir, scenario) or {}
     errors, warnings = [], []
     n_rport = 0
@@ -225,7 +228,10 @@ def rfc_notes(workdir, scenario):
             via = header(m, "via", "v")
             if ";rport" in via:
                 params = dict((kv.split("=", 1) + [""])[:2] for kv in via.split(";")[1:])
-                if not params.get("rport", "").isdigit() or not params.get("received"):
+                rport = params.get("rport", "")
+                recv = params.get("received", "")
+                if (not rport.isdigit() or not recv or (want_port and rport != want_port)
+                        or (want_ip and recv != want_ip)):
                     n_rport += 1
             if method == "INVITE" and code != "100":
                 inv_tags.add(to_tag(m))
@@ -237,8 +243,12 @@ def rfc_notes(workdir, scenario):
                     and to_tag(m) not in inv_tags):
                 n_tag92 += 1
     if n_rport:
-        warnings.append("%d responses keep a bare ;rport or lack received= in the top "
-                        "Via (RFC 3581 section 4)" % n_rport)
+        what = ("%d responses lack rport=%s;received=%s in the top Via (RFC 3581 "
+                "section 4)" % (n_rport, want_port or "<port>", want_ip or "<ip>"))
+        if os.environ.get("SC_STRICT_3581") == "0":
+            warnings.append(what)
+        else:
+            errors.append(what)
     if n_tag92:
         warnings.append("%d 200s to CANCEL carry another To tag than the INVITE's "
                         "responses (9.2 SHOULD)" % n_tag92)

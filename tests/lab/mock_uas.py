@@ -34,12 +34,15 @@ def get(hdrs, name):
     return [v for n, v in hdrs if n.lower() == name.lower()]
 
 
+FAULT = "none"
+
+
 def build(code, reason, hdrs, to_tag, cseq=None):
     out = ["SIP/2.0 %d %s" % (code, reason)]
     out += ["Via: " + v for v in get(hdrs, "Via")]
     # RFC 3581 section 4: fill a bare rport of the top Via, and add received.
     src = dict(hdrs).get("_src")
-    if src is not None and len(out) > 1 and ";rport" in out[1]:
+    if src is not None and len(out) > 1 and ";rport" in out[1] and FAULT != "no-rport":
         parts = out[1].split(";")
         parts = [p for p in parts if p != "rport" and not p.startswith("rport=")
                  and not p.startswith("received=")]
@@ -65,9 +68,11 @@ def main():
     ap.add_argument("--final-delay", type=int, default=0, help="ms after the INVITE")
     ap.add_argument("--fault", default="none",
                     choices=["none", "no487", "ring-now", "wrong481", "changed-repeat",
-                             "487-after-final"],
+                             "487-after-final", "no-rport"],
                     help="break one rule on purpose, to show the lab catches it")
     args = ap.parse_args()
+    global FAULT
+    FAULT = args.fault
     # lab.sh stops the SUT with SIGTERM; that is a clean stop.
     # timeout(1) forwards the signal and also sends it to its process group, so it
     # can come twice: leave at once, without interpreter shutdown in between.
