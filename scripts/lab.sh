@@ -34,8 +34,9 @@ Options:
                      CPUs: e.g. '0@0,1@1,2@1'
   --transport T      SIPp's UDP mode: u1 one socket for all calls (default), un one
                      socket (source port) per call, which spreads calls over queues
-  --ring-delay MS    sipcancel's delay from 100 to 180 (default $ring_delay); it must
-                     stay well above a round trip for before180 to hold
+  --ring-delay MS    sipcancel's delay from 100 to 180 (default $ring_delay) for all
+                     but afterfinal; it must stay well above a round trip for
+                     before180 to hold
   --sipcancel PATH   the sipcancel binary (default: build/app/sipcancel/sipcancel)
   --sut KIND         sipcancel (default) or mock: a kernel-socket stand-in
                      (tests/lab/mock_uas.py) that proves the plumbing and scenarios
@@ -46,8 +47,9 @@ Options:
                      removed after a passing run unless --keep)
   --capture          record every frame on the UAC veth end into WORKDIR/lab.pcapng
                      (dumpcap; implies keeping the work directory)
-  --keep             leave the namespaces, processes' logs and work directory for
-                     debugging; remove them later with: $0 --cleanup
+  --keep             leave the namespaces and the work directory for debugging (the
+                     processes are stopped all the same); remove them later with:
+                     $0 --cleanup
   --cleanup          remove the lab namespaces left by --keep, then exit
   --strict           the SHOULD-level header check (9.2: the CANCEL's 200 has the
                      INVITE's To tag) fails the run instead of printing a warning
