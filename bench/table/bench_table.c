@@ -22,6 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
+#include <sys/mman.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
 
@@ -29,6 +30,8 @@
 
 #define RUNS		5
 #define BURST		32	/* one rx burst (DESIGN.md) */
+#define NSMP		10
+#define THP_SIZE	(2u << 20)
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -73,6 +76,79 @@ heap_alloc_bytes(void)
 			total += st.heap_allocsz_bytes;
 	}
 	return total;
+}
+
+/* kB of a /proc/self/smaps_rollup field (e.g. "AnonHugePages"), 0 when absent. */
+static unsigned long
+smaps_kb(const char *field)
+{
+	char line[256];
+	unsigned long v = 0;
+	size_t fl = strlen(field);
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
+			v = strtoul(line + fl + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * A malloc heap over anonymous memory advised for transparent huge pages, so the
+ * baseline rte_hash sits on the same kind of pages as the table's (see sc_txn.c).
+ * Returns its socket id or -1 (then the baseline stays on the EAL heap).
+ */
+static int
+thp_heap(const char *name, size_t len)
+{
+	uint8_t *p;
+
+	len = RTE_ALIGN_CEIL(len, (size_t)THP_SIZE);
+	p = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	p = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)p, (uintptr_t)THP_SIZE);
+	(void)madvise(p, len, MADV_HUGEPAGE);
+	if (rte_malloc_heap_create(name) != 0 ||
+	    rte_malloc_heap_memory_add(name, p, len, NULL, (unsigned)(len / THP_SIZE),
+				       THP_SIZE) != 0)
+		return -1;
+	return rte_malloc_heap_get_socket(name);	/* mapping left to process exit */
+}
+
+static struct rte_hash *
+bare_hash(const char *name, uint32_t entries, int socket,
+	  uint8_t (*digests)[SC_TXN_DIGEST_LEN], uint32_t n)
+{
+	struct rte_hash_parameters hp;
+	struct rte_hash *h;
+	uint32_t i;
+
+	memset(&hp, 0, sizeof(hp));
+	hp.name = name;
+	hp.entries = entries;
+	hp.key_len = SC_TXN_DIGEST_LEN;
+	hp.socket_id = socket;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	h = rte_hash_create(&hp);
+	if (h == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		uint32_t s;
+
+		memcpy(&s, digests[i], 4);
+		if (rte_hash_add_key_with_hash(h, digests[i], s) < 0)
+			return NULL;
+	}
+	return h;
 }
 
 #define BRANCH_LEN	23	/* "z9hG4bK" + 16 hex digits */
@@ -135,7 +211,7 @@ main(int argc, char **argv)
 	uint32_t nchurn = quick ? 16384 : 32768;	/* insert+delete pairs per run */
 	uint32_t ntot = 2 * n + nchurn;			/* hits, misses, churn */
 	struct sc_txn_table_params tp;
-	struct rte_hash_parameters hp;
+	int bsock;
 	struct sc_sip_msg *msg;
 	struct sc_txn_key *kb;				/* one burst of keys, hot */
 	struct sc_txn_key *kp[BURST];
@@ -149,8 +225,11 @@ main(int argc, char **argv)
 	uint32_t *idx_hit, *idx_miss;
 	uint64_t t_hit[RUNS], t_miss[RUNS], b_hit[RUNS], b_miss[RUNS], t_ch[RUNS], b_ch[RUNS];
 	uint64_t k_build[RUNS];
-	uint32_t *smp[7];	/* per-burst samples: hit, miss, base hit, base miss, key build,
-				 * record-line floor, pipelined hit */
+	/*
+	 * Per-burst samples: 0 hit, 1 miss, 2/3 baseline hit/miss (EAL heap), 4 key build,
+	 * 5 record-line floor, 6 pipelined hit, 7 digest, 8/9 baseline hit/miss (THP heap).
+	 */
+	uint32_t *smp[NSMP];
 	size_t nsmp_p = 0;
 	struct sc_txn_key *kb2;
 	struct sc_txn_rec **recp;
@@ -159,7 +238,7 @@ main(int argc, char **argv)
 	uint64_t t0, hz, sink = 0;
 	size_t before, after;
 	struct sc_txn_table *t;
-	struct rte_hash *bh;
+	struct rte_hash *bh, *bht;
 	unsigned r, i, j;
 
 	(void)argc;
@@ -191,7 +270,7 @@ main(int argc, char **argv)
 	recp = malloc(sizeof(*recp) * n);
 	if (recp == NULL)
 		return 1;
-	for (si = 0; si < 7; si++) {
+	for (si = 0; si < NSMP; si++) {
 		smp[si] = malloc(sizeof(uint32_t) * RUNS * (nlook / BURST + 1));
 		if (smp[si] == NULL)
 			return 1;
@@ -231,26 +310,23 @@ main(int argc, char **argv)
 	}
 	printf("table: fill %u pending transactions: %" PRIu64 " cycles/insert (key build "
 	       "included)\n", n, (rte_rdtsc() - t0) / n);
+	printf("table: smaps: Rss %lu kB, AnonHugePages %lu kB, ShmemPmdMapped %lu kB; rte_hash "
+	       "on socket %d (%s)\n", smaps_kb("Rss"), smaps_kb("AnonHugePages"),
+	       smaps_kb("ShmemPmdMapped"), sc_txn_table_hash_socket(t),
+	       sc_txn_table_hash_socket(t) >= RTE_MAX_NUMA_NODES ? "private THP heap" :
+	       "EAL heap");
 
-	/* Baseline hash: same flags, same digests. */
-	memset(&hp, 0, sizeof(hp));
-	hp.name = "bench_bare";
-	hp.entries = n + nchurn;
-	hp.key_len = SC_TXN_DIGEST_LEN;
-	hp.socket_id = SOCKET_ID_ANY;
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	bh = rte_hash_create(&hp);
-	if (bh == NULL) {
+	/*
+	 * Baseline hashes: same flags, same digests; one on the EAL heap (4 KiB pages
+	 * with --no-huge), one on THP memory like the table's.
+	 */
+	bh = bare_hash("bench_bare", n + nchurn, SOCKET_ID_ANY, digests, n);
+	bsock = thp_heap("bench_thp", (size_t)(n + nchurn) * 128 + (32u << 20));
+	bht = bare_hash("bench_bare_thp", n + nchurn, bsock >= 0 ? bsock : SOCKET_ID_ANY,
+			digests, n);
+	if (bh == NULL || bht == NULL) {
 		fprintf(stderr, "rte_hash_create baseline failed\n");
 		return 1;
-	}
-	for (i = 0; i < n; i++) {
-		uint32_t s;
-
-		memcpy(&s, digests[i], 4);
-		if (rte_hash_add_key_with_hash(bh, digests[i], s) < 0)
-			return 1;
 	}
 
 	for (r = 0; r < RUNS; r++) {
@@ -277,7 +353,13 @@ main(int argc, char **argv)
 				kacc += d;
 				if (which == 0)
 					smp[4][nsmp] = (uint32_t)d;
-				/* ... then hashes them, one bulk lookup, exact compares. */
+				/* ... hashes them (while the packet data is hot) ... */
+				t0 = rte_rdtsc();
+				for (j = 0; j < BURST; j++)
+					sc_txn_key_hash(t, &kb[j]);
+				if (which == 0)
+					smp[7][nsmp] = (uint32_t)(rte_rdtsc() - t0);
+				/* ... then one bulk lookup and the exact compares. */
 				t0 = rte_rdtsc();
 				hits += sc_txn_lookup_bulk(t, 0, kp, BURST, out);
 				d = rte_rdtsc() - t0;
@@ -296,6 +378,9 @@ main(int argc, char **argv)
 				d = rte_rdtsc() - t0;
 				bacc += d;
 				smp[2 + which][nsmp] = (uint32_t)d;
+				t0 = rte_rdtsc();
+				rte_hash_lookup_with_hash_bulk(bht, dk, sig, BURST, pos);
+				smp[8 + which][nsmp] = (uint32_t)(rte_rdtsc() - t0);
 				if (which == 0) {
 					/* Floor: one random record line per op, prefetched. */
 					/* other records than the ones just looked up */
@@ -339,8 +424,10 @@ main(int argc, char **argv)
 			for (i = 0; i + BURST <= nlook; i += BURST) {
 				const uint32_t *pi = &idx_hit[(i + nlook / 3) % (nlook - BURST)];
 
-				for (j = 0; j < BURST; j++)
+				for (j = 0; j < BURST; j++) {
 					make_key(msg, pk[cur][j], branches, pi[j]);
+					sc_txn_key_hash(t, pk[cur][j]);
+				}
 				t0 = rte_rdtsc();
 				sc_txn_lookup_start(t, pk[cur], BURST, &lk[cur]);
 				if (i > 0)
@@ -386,11 +473,11 @@ main(int argc, char **argv)
 			int32_t p, p2;
 
 			memcpy(&s, d, 4);
-			p = rte_hash_add_key_with_hash(bh, d, s);
-			p2 = rte_hash_del_key_with_hash(bh, d, s);
+			p = rte_hash_add_key_with_hash(bht, d, s);
+			p2 = rte_hash_del_key_with_hash(bht, d, s);
 			if (p < 0 || p2 != p)
 				return 1;
-			rte_hash_free_key_with_position(bh, p);
+			rte_hash_free_key_with_position(bht, p);
 		}
 		b_ch[r] = rte_rdtsc() - t0;
 	}
@@ -403,36 +490,50 @@ main(int argc, char **argv)
 		double mean_k = (double)median(k_build, RUNS) / (2.0 * nl);
 		double cyc_h = burst_median(smp[0], nsmp, BURST);
 		double cyc_m = burst_median(smp[1], nsmp, BURST);
-		double bcyc_h = burst_median(smp[2], nsmp, BURST);
-		double bcyc_m = burst_median(smp[3], nsmp, BURST);
+		double ecyc_h = burst_median(smp[2], nsmp, BURST);
+		double ecyc_m = burst_median(smp[3], nsmp, BURST);
 		double cyc_k = burst_median(smp[4], nsmp, BURST);
 		double cyc_f = burst_median(smp[5], nsmp, BURST);
 		double cyc_p = burst_median(smp[6], nsmp_p, BURST);
+		double cyc_d = burst_median(smp[7], nsmp, BURST);
+		double bcyc_h = burst_median(smp[8], nsmp, BURST);
+		double bcyc_m = burst_median(smp[9], nsmp, BURST);
 		double cyc_c = (double)median(t_ch, RUNS) / nchurn;
 		double bcyc_c = (double)median(b_ch, RUNS) / nchurn;
 		double per_txn = (double)(after - before + sc_txn_table_anon_bytes(t)) /
 				 tp.capacity_per_owner;
+		double full = cyc_k + cyc_d + cyc_h;
 		struct sc_txn_counters c;
 
 		printf("table: %u pending, TSC %.2f GHz, bursts of %d, %d runs, median burst%s\n", n,
 		       (double)hz / 1e9, BURST, RUNS, quick ? " (SC_BENCH_QUICK)" : "");
 		printf("table: key build (17.2.3 server key from parsed fields) %6.1f cycles/key\n",
 		       cyc_k);
+		printf("table: key digest (XXH3-128 of the key, packet data hot) %6.1f cycles/key\n",
+		       cyc_d);
 		printf("table: lookup hit  %6.1f cycles/op  %6.2f M/s/core  baseline %6.1f cycles/op"
-		       "  ratio %.2f\n", cyc_h, (double)hz / cyc_h / 1e6, bcyc_h, cyc_h / bcyc_h);
+		       "  ratio %.2f  (digest precomputed)\n", cyc_h, (double)hz / cyc_h / 1e6,
+		       bcyc_h, cyc_h / bcyc_h);
 		printf("table: lookup miss %6.1f cycles/op  %6.2f M/s/core  baseline %6.1f cycles/op"
-		       "  ratio %.2f\n", cyc_m, (double)hz / cyc_m / 1e6, bcyc_m, cyc_m / bcyc_m);
+		       "  ratio %.2f  (digest precomputed)\n", cyc_m, (double)hz / cyc_m / 1e6,
+		       bcyc_m, cyc_m / bcyc_m);
+		printf("table: digest + lookup hit %6.1f cycles/op  %6.2f M/s/core  ratio %.2f\n",
+		       cyc_d + cyc_h, (double)hz / (cyc_d + cyc_h) / 1e6, (cyc_d + cyc_h) / bcyc_h);
+		printf("table: key build + digest + lookup hit %6.1f cycles/op  %6.2f M/s/core\n",
+		       full, (double)hz / full / 1e6);
 		printf("table: lookup hit pipelined (start k+1, finish k) %6.1f cycles/op  %6.2f "
-		       "M/s/core  ratio %.2f\n", cyc_p, (double)hz / cyc_p / 1e6, cyc_p / bcyc_h);
+		       "M/s/core  ratio %.2f  (digest precomputed)\n", cyc_p,
+		       (double)hz / cyc_p / 1e6, cyc_p / bcyc_h);
 		printf("table: lookup 50/50 hit/miss mix %6.1f cycles/op  %6.2f M/s/core  "
-		       "baseline %6.1f cycles/op  ratio %.2f\n", (cyc_h + cyc_m) / 2,
-		       2 * (double)hz / (cyc_h + cyc_m) / 1e6, (bcyc_h + bcyc_m) / 2,
-		       (cyc_h + cyc_m) / (bcyc_h + bcyc_m));
+		       "baseline %6.1f cycles/op  ratio %.2f  (digest precomputed)\n",
+		       (cyc_h + cyc_m) / 2, 2 * (double)hz / (cyc_h + cyc_m) / 1e6,
+		       (bcyc_h + bcyc_m) / 2, (cyc_h + cyc_m) / (bcyc_h + bcyc_m));
+		printf("table: baseline on the EAL heap (4 KiB pages under --no-huge): hit %6.1f, "
+		       "miss %6.1f cycles/op; THP/EAL ratio hit %.2f miss %.2f\n", ecyc_h, ecyc_m,
+		       bcyc_h / ecyc_h, bcyc_m / ecyc_m);
 		printf("table: memory floor: one random record line (of %u) per op, prefetched a "
 		       "burst ahead: %6.1f cycles/op\n", n, cyc_f);
-		printf("table: key build + lookup hit %6.1f cycles/op  %6.2f M/s/core\n",
-		       cyc_k + cyc_h, (double)hz / (cyc_k + cyc_h) / 1e6);
-		printf("table: run means (incl. preemption): lookup hit %6.1f, baseline %6.1f, "
+		printf("table: run means (incl. preemption): lookup hit %6.1f, EAL baseline %6.1f, "
 		       "key build %6.1f cycles/op\n", mean_h, mean_bh, mean_k);
 		printf("table: insert+delete %6.1f cycles/pair  %6.2f M pairs/s  baseline %6.1f"
 		       " cycles/pair  ratio %.2f\n", cyc_c, (double)hz / cyc_c / 1e6, bcyc_c,
@@ -442,8 +543,9 @@ main(int argc, char **argv)
 		       sizeof(struct sc_txn_rec), per_txn - (double)sizeof(struct sc_txn_rec),
 		       tp.capacity_per_owner);
 		printf("table: baseline = bare rte_hash_lookup_with_hash_bulk of the same 16-byte "
-		       "digests (LF|MW|EXT), no key hashing, no slot/record access, no exact "
-		       "compare; insert+delete baseline = rte_hash add+del+free_key_with_position\n");
+		       "digests (LF|MW|EXT) on THP memory like the table's, no key hashing, no "
+		       "record access, no exact compare; insert+delete baseline = rte_hash "
+		       "add+del+free_key_with_position\n");
 		sc_txn_counters_get(t, 0, &c);
 		printf("table: counters lookups %" PRIu64 " hits %" PRIu64 " misses %" PRIu64
 		       " inserts %" PRIu64 " deletes %" PRIu64 " reclaimed %" PRIu64
@@ -451,6 +553,7 @@ main(int argc, char **argv)
 		       c.misses, c.inserts, c.deletes, c.reclaimed, c.digest_mismatch, sink & 1);
 	}
 	rte_hash_free(bh);
+	rte_hash_free(bht);
 	sc_txn_table_free(t);
 	free(msg);
 	free(kb);
@@ -459,7 +562,7 @@ main(int argc, char **argv)
 	free(digests);
 	free(idx_hit);
 	free(idx_miss);
-	for (si = 0; si < 7; si++)
+	for (si = 0; si < NSMP; si++)
 		free(smp[si]);
 	free(recp);
 	rte_eal_cleanup();

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_eal.h>
@@ -43,6 +44,15 @@ _Static_assert(SC_TXN_REC_SIZE % 64 == 0, "records are cache-line aligned");
 _Static_assert(SC_TXN_LOOKUP_MAX <= RTE_HASH_LOOKUP_BULK_MAX, "one rte_hash bulk call");
 
 #define POISON_BYTE	0x5c
+#define HEAP_NAME_LEN	32	/* RTE_HEAP_NAME_MAX_LEN, not in the public headers */
+/*
+ * rte_hash bytes per entry with LF|MW|EXT and 16-byte keys: buckets and extendable
+ * buckets (2 x 64 B per 8 entries, rounded to a power of two), key store (32 B per
+ * slot), free-slot rings. ~72 B at 1M entries; the rest is slack: untouched pages of
+ * the reservation cost nothing.
+ */
+#define HEAP_BYTES_PER_ENTRY	128
+#define HEAP_SLACK		(32u << 20)	/* per-lcore caches, small tables */
 #define RECLAIM_BATCH	64	/* records released per reclaim call, bounds latency */
 
 struct owner {
@@ -71,6 +81,12 @@ struct sc_txn_table {
 	uint32_t nrecs;
 	struct big recs_mem;
 	struct big slot_mem;
+	struct big heap_mem;		/* --no-huge: THP memory of the rte_hash heap */
+	char heap_name[HEAP_NAME_LEN];
+	int heap_socket;		/* that heap's socket id, while heap_va is set */
+	void *heap_va;			/* 2 MiB aligned start of the heap memory */
+	size_t heap_len;
+	int hash_socket;		/* socket the hash was asked for without the heap */
 	uint16_t owners;
 	uint16_t max_threads;
 	bool own_rcu;
@@ -166,10 +182,79 @@ big_free(struct big *b)
 	b->base = NULL;
 }
 
+/*
+ * With --no-huge the rte_hash buckets and key store would sit in EAL memory: a memfd
+ * of 4 KiB pages that cannot get transparent huge pages (shmem THP is off by
+ * default, and EAL maps it at an offset that is not 2 MiB aligned), so every lookup
+ * pays two or three TLB misses and page walks. Instead the hash goes into a private
+ * malloc heap (rte_malloc_heap_create) over anonymous memory advised for THP, like
+ * the records. Nothing in it is ever given to a device. On any failure the hash
+ * falls back to the EAL heap (same behaviour, slower).
+ */
+static int
+thp_heap_create(struct sc_txn_table *t, uint32_t entries)
+{
+	static uint32_t seq;
+	size_t len = RTE_ALIGN_CEIL((size_t)entries * HEAP_BYTES_PER_ENTRY + HEAP_SLACK,
+				    (size_t)THP_SIZE);
+	void *va;
+	int s;
+
+	snprintf(t->heap_name, sizeof(t->heap_name), "sc_txn_%d_%u", (int)getpid(),
+		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	va = big_alloc(&t->heap_mem, t->heap_name, len, SOCKET_ID_ANY, true);
+	if (va == NULL || t->heap_mem.len == 0)
+		goto unmap;
+	if (rte_malloc_heap_create(t->heap_name) != 0)
+		goto unmap;
+	if (rte_malloc_heap_memory_add(t->heap_name, va, len, NULL,
+				       (unsigned)(len / THP_SIZE), THP_SIZE) != 0)
+		goto destroy;
+	s = rte_malloc_heap_get_socket(t->heap_name);
+	if (s < 0) {
+		rte_malloc_heap_memory_remove(t->heap_name, va, len);
+		goto destroy;
+	}
+	t->heap_socket = s;
+	t->heap_va = va;
+	t->heap_len = len;
+	return 0;
+destroy:
+	rte_malloc_heap_destroy(t->heap_name);
+unmap:
+	big_free(&t->heap_mem);
+	t->heap_name[0] = '\0';
+	return -ENOMEM;
+}
+
+static void
+thp_heap_destroy(struct sc_txn_table *t)
+{
+	if (t->heap_va == NULL)
+		return;
+	/* Busy (something still allocated in it): leak rather than unmap live memory. */
+	if (rte_malloc_heap_memory_remove(t->heap_name, t->heap_va, t->heap_len) != 0)
+		return;
+	rte_malloc_heap_destroy(t->heap_name);
+	big_free(&t->heap_mem);
+	t->heap_va = NULL;
+}
+
 size_t
 sc_txn_table_anon_bytes(const struct sc_txn_table *t)
 {
-	return t->recs_mem.len + t->slot_mem.len;
+	struct rte_malloc_socket_stats st;
+	size_t heap = 0;
+
+	if (t->heap_va != NULL && rte_malloc_get_socket_stats(t->heap_socket, &st) == 0)
+		heap = st.heap_allocsz_bytes;
+	return t->recs_mem.len + t->slot_mem.len + heap;
+}
+
+int
+sc_txn_table_hash_socket(const struct sc_txn_table *t)
+{
+	return t->heap_va != NULL ? t->heap_socket : t->hash_socket;
 }
 
 struct sc_txn_table *
@@ -249,7 +334,17 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
 			RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	t->h = rte_hash_create(&hp);
+	t->hash_socket = p->socket_id;
+	if (!rte_eal_has_hugepages() && thp_heap_create(t, hp.entries) == 0) {
+		hp.socket_id = t->heap_socket;
+		t->h = rte_hash_create(&hp);
+		if (t->h == NULL) {
+			thp_heap_destroy(t);
+			hp.socket_id = p->socket_id;
+		}
+	}
+	if (t->h == NULL)
+		t->h = rte_hash_create(&hp);
 	if (t->h == NULL) {
 		err = rte_errno != 0 ? rte_errno : ENOMEM;
 		goto fail;
@@ -294,6 +389,7 @@ sc_txn_table_free(struct sc_txn_table *t)
 	if (t == NULL)
 		return;
 	rte_hash_free(t->h);
+	thp_heap_destroy(t);
 	big_free(&t->slot_mem);
 	if (t->own_rcu)
 		rte_free(t->rcu);

@@ -300,11 +300,19 @@ struct sc_txn_table *sc_txn_table_create(const struct sc_txn_table_params *p);
 void sc_txn_table_free(struct sc_txn_table *t);
 
 /*
- * Bytes of the table's arrays held outside the EAL heap: with --no-huge the records
- * and slots live in anonymous memory advised for transparent huge pages (the EAL
- * heap is then 4 KiB pages). 0 with hugepages. For footprint reports.
+ * Bytes of the table held outside the EAL heap: with --no-huge the records and slots
+ * live in anonymous memory advised for transparent huge pages (the EAL heap is then
+ * 4 KiB pages), and the rte_hash in a private malloc heap over such memory (counted
+ * as its allocated bytes). 0 with hugepages. For footprint reports.
  */
 size_t sc_txn_table_anon_bytes(const struct sc_txn_table *t);
+
+/*
+ * Socket id of the heap holding the table's rte_hash: with --no-huge a private heap
+ * of transparent-huge-page memory (external, >= RTE_MAX_NUMA_NODES), else the
+ * socket asked for. For benchmarks that compare against a bare rte_hash.
+ */
+int sc_txn_table_hash_socket(const struct sc_txn_table *t);
 
 /* The RCU variable the table uses (given or created). */
 struct rte_rcu_qsbr *sc_txn_table_rcu(const struct sc_txn_table *t);
