@@ -393,18 +393,22 @@ resources_free(void)
 		sc_txn_table_free(app.table);
 }
 
-/* Is every worker idle for longer than --exit-idle? */
+/*
+ * Is every worker idle for longer than --exit-idle? Idle time is measured on the
+ * worker's own loop (last loop start - last receive), so a worker that was not
+ * scheduled for a while (a loaded host, a blocking pcap write) never looks idle.
+ */
 static bool
-idle_expired(uint64_t now)
+idle_expired(void)
 {
 	uint64_t limit = rte_get_tsc_hz() / 1000 * app.cfg.exit_idle_ms;
 	unsigned i;
 
 	for (i = 0; i < app.n_workers; i++) {
-		uint64_t last = app.w[i]->last_rx_tsc;
+		uint64_t rx = app.w[i]->last_rx_tsc;
+		uint64_t loop = app.w[i]->last_loop_tsc;
 
-		/* A worker may have stamped a time after `now` was read. */
-		if (last >= now || now - last < limit)
+		if (loop <= rx || loop - rx < limit)
 			return false;
 	}
 	return true;
@@ -426,7 +430,7 @@ main_loop(void)
 			SC_APP_LOG(NOTICE, "signal %d: stopping", (int)quit_signal);
 			return 0;
 		}
-		if (app.cfg.exit_idle_ms != 0 && idle_expired(now)) {
+		if (app.cfg.exit_idle_ms != 0 && idle_expired()) {
 			SC_APP_LOG(INFO, "no packet for %u ms: stopping", app.cfg.exit_idle_ms);
 			return 0;
 		}
@@ -585,6 +589,7 @@ main(int argc, char **argv)
 	for (i = 0; i < (int)app.n_workers; i++) {
 		/* --exit-idle counts from the launch, not from a worker's first loop. */
 		app.w[i]->last_rx_tsc = rte_rdtsc();
+		app.w[i]->last_loop_tsc = app.w[i]->last_rx_tsc;
 		app.w[i]->running = true;
 		rte_eal_remote_launch(sc_worker_main, app.w[i], app.w[i]->lcore_id);
 	}

@@ -59,6 +59,7 @@ struct sc_worker {
 	struct sc_worker_burst *burst;
 	volatile bool stop;
 	volatile uint64_t last_rx_tsc;	/* read by main for --exit-idle */
+	volatile uint64_t last_loop_tsc;	/* start of the latest loop iteration */
 	volatile bool running;
 	/* --pcap-pace */
 	bool pace;

@@ -335,6 +335,7 @@ sc_worker_main(void *arg)
 
 	w->running = true;
 	w->last_rx_tsc = last;
+	w->last_loop_tsc = last;
 	if (sc_txn_thread_register(w->table, thread_id) < 0) {
 		SC_APP_LOG(ERR, "worker lcore %u: RCU registration failed", w->lcore_id);
 		w->running = false;
@@ -350,6 +351,7 @@ sc_worker_main(void *arg)
 
 		t0 = rte_rdtsc();
 		sc_worker_clock_update(w, t0);
+		w->last_loop_tsc = t0;
 		for (i = 0; i < w->n_ports; i++) {
 			struct sc_worker_port *p = &w->ports[i];
 
