@@ -351,7 +351,6 @@ sc_worker_main(void *arg)
 
 		t0 = rte_rdtsc();
 		sc_worker_clock_update(w, t0);
-		w->last_loop_tsc = t0;
 		for (i = 0; i < w->n_ports; i++) {
 			struct sc_worker_port *p = &w->ports[i];
 
@@ -394,6 +393,8 @@ sc_worker_main(void *arg)
 		/* No record pointer survives the loop iteration. */
 		sc_txn_quiescent(w->table, thread_id);
 		w->stats.app[SC_APP_C_LOOPS]++;
+		/* After last_rx_tsc: a worker back from a stall is not seen idle. */
+		w->last_loop_tsc = t0;
 		t1 = rte_rdtsc();
 		w->stats.app[busy ? SC_APP_C_BUSY_CYCLES : SC_APP_C_IDLE_CYCLES] += t1 - last;
 		last = t1;
