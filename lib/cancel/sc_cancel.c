@@ -59,13 +59,10 @@
 #include <rte_common.h>
 #include <rte_ring.h>
 
+#include "cancel_priv.h"
 #include "sc_cancel.h"
 #include "sc_txn.h"
 
-/* Messages per bulk lookup; a larger burst is handled in chunks. */
-#define BURST_CHUNK	32
-#define SCRATCH_LEN	4096
-#define TAG_HEX		16	/* 64 random bits: 19.3 asks for at least 32 */
 #define ALLOW_HDR	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"
 
 /* Our key kind for dialog records; past lib/txn's kinds so keys never compare equal. */
@@ -87,24 +84,6 @@ enum phase {
 	PH_D_CLOSED,		/* dialog: BYE answered, Timer J */
 };
 
-struct sc_cancel_ctx {
-	struct sc_cancel_cfg cfg;
-	struct sc_txn_table *table;
-	struct sc_timer_wheel *wheel;
-	const struct sc_clock *clock;
-	unsigned owner;
-	unsigned n_rings;
-	struct rte_ring **rings;
-	struct sc_cancel_sink sink;
-	uint64_t rng;
-	bool inserted;			/* an insert happened since the bulk lookup */
-	struct sc_cancel_counters cnt;
-	struct sc_txn_key tmp_key;	/* outside the burst's key array */
-	struct sc_txn_key keys[2 * BURST_CHUNK];
-	struct sc_txn_rec *found[2 * BURST_CHUNK];
-	char scratch[SCRATCH_LEN];
-	char block[SCRATCH_LEN];	/* response header block being built */
-};
 
 static const char *const counter_names[SC_CANCEL_C_COUNT] = {
 #define SC_X_NAME(name, text) text,
@@ -135,18 +114,10 @@ sc_cancel_cfg_defaults(struct sc_cancel_cfg *cfg)
 	cfg->dialog_hold_us = 64 * SC_TIMER_RFC_T1_US;
 	cfg->path_len = SC_TXN_REPLY_PATH_LEN;
 	cfg->seed = 0;
-}
-
-static inline void
-cnt(struct sc_cancel_ctx *ctx, enum sc_cancel_counter c)
-{
-	ctx->cnt.v[c]++;
-}
-
-static inline uint64_t
-now_us(const struct sc_cancel_ctx *ctx)
-{
-	return sc_clock_now_us(ctx->clock);
+	cfg->timer_c_us = 181000000ULL;
+	cfg->cancel_same_source = false;
+	cfg->retrans_slots = 1024;
+	cfg->path_local = NULL;
 }
 
 /* splitmix64: cheap, and every 64-bit state gives a distinct output. */
@@ -161,8 +132,8 @@ rng_next(struct sc_cancel_ctx *ctx)
 }
 
 /* A fresh To tag (8.2.6.2, 19.3): TAG_HEX hex digits into tag[], NUL-terminated. */
-static void
-new_tag(struct sc_cancel_ctx *ctx, char tag[TAG_HEX + 1])
+void
+sc_cancel_new_tag(struct sc_cancel_ctx *ctx, char tag[TAG_HEX + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	uint64_t r = rng_next(ctx);
@@ -175,8 +146,8 @@ new_tag(struct sc_cancel_ctx *ctx, char tag[TAG_HEX + 1])
 	tag[TAG_HEX] = '\0';
 }
 
-static void
-count_tx(struct sc_cancel_ctx *ctx, unsigned status)
+void
+sc_cancel_count_tx(struct sc_cancel_ctx *ctx, unsigned status)
 {
 	unsigned cls = status / 100;
 
@@ -188,9 +159,11 @@ count_tx(struct sc_cancel_ctx *ctx, unsigned status)
 	case 200: cnt(ctx, SC_CANCEL_C_TX_200); break;
 	case 400: cnt(ctx, SC_CANCEL_C_TX_400); break;
 	case 405: cnt(ctx, SC_CANCEL_C_TX_405); break;
+	case 408: cnt(ctx, SC_CANCEL_C_TX_408); break;
 	case 420: cnt(ctx, SC_CANCEL_C_TX_420); break;
 	case 480: cnt(ctx, SC_CANCEL_C_TX_480); break;
 	case 481: cnt(ctx, SC_CANCEL_C_TX_481); break;
+	case 483: cnt(ctx, SC_CANCEL_C_TX_483); break;
 	case 486: cnt(ctx, SC_CANCEL_C_TX_486); break;
 	case 487: cnt(ctx, SC_CANCEL_C_TX_487); break;
 	case 501: cnt(ctx, SC_CANCEL_C_TX_501); break;
@@ -202,8 +175,8 @@ count_tx(struct sc_cancel_ctx *ctx, unsigned status)
 }
 
 /* Hand ctx->scratch[0..len) to the sink. Returns true when sent. */
-static bool
-emit(struct sc_cancel_ctx *ctx, const void *path, int len, unsigned status)
+bool
+sc_cancel_emit(struct sc_cancel_ctx *ctx, const void *path, int len, unsigned status)
 {
 	if (len < 0) {
 		cnt(ctx, SC_CANCEL_C_TX_BUILD_FAIL);
@@ -213,12 +186,12 @@ emit(struct sc_cancel_ctx *ctx, const void *path, int len, unsigned status)
 		cnt(ctx, SC_CANCEL_C_TX_SINK_FAIL);
 		return false;
 	}
-	count_tx(ctx, status);
+	sc_cancel_count_tx(ctx, status);
 	return true;
 }
 
-static bool
-ieq(const char *a, const char *b, size_t n)
+bool
+sc_cancel_ieq(const char *a, const char *b, size_t n)
 {
 	size_t i;
 
@@ -253,7 +226,7 @@ rport_end(const struct sc_str *v)
 		}
 		while (j < v->len && (v->p[j] == ' ' || v->p[j] == '\t'))
 			j++;
-		if (v->len - j < 5 || !ieq(v->p + j, "rport", 5)) {
+		if (v->len - j < 5 || !sc_cancel_ieq(v->p + j, "rport", 5)) {
 			i = j;
 			continue;
 		}
@@ -295,7 +268,7 @@ build_block(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *req, const void 
 		host_len -= 2;
 	}
 	add_received = top->received.len == 0 &&
-		       (top->has_rport || host_len != strlen(ip) || !ieq(host, ip, host_len));
+		       (top->has_rport || host_len != strlen(ip) || !sc_cancel_ieq(host, ip, host_len));
 	at = rport_end(&top->value);
 	fill_rport = top->has_rport && top->rport.len == 0 && at != 0;
 	if (!add_received && !fill_rport)
@@ -321,8 +294,8 @@ build_block(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *req, const void 
 }
 
 /* A response to the request at hand, built from it (8.2.6). */
-static bool
-respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned status,
+bool
+sc_cancel_respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned status,
 	const struct sc_str *to_tag, const char *extra)
 {
 	struct sc_str fresh;
@@ -331,7 +304,7 @@ respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned statu
 
 	/* 8.2.6.2: a UAS adds a To tag unless the request already had one. */
 	if (to_tag == NULL && in->msg->to.tag.len == 0) {
-		new_tag(ctx, tag);
+		sc_cancel_new_tag(ctx, tag);
 		fresh.p = tag;
 		fresh.len = TAG_HEX;
 		to_tag = &fresh;
@@ -340,7 +313,7 @@ respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned statu
 	len = blen < 0 ? blen :
 	      sc_sip_build_response_from_block(ctx->scratch, sizeof(ctx->scratch), status, NULL,
 					       ctx->block, (size_t)blen, extra);
-	return emit(ctx, in->path, len, status);
+	return sc_cancel_emit(ctx, in->path, len, status);
 }
 
 static const char *answer_contact(const struct sc_txn_rec *rec);
@@ -358,7 +331,7 @@ respond_rec(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, unsigned st
 					       block, blen,
 					       status >= 200 && status < 300 ?
 					       answer_contact(rec) : NULL);
-	return emit(ctx, rec->reply_path, len, status);
+	return sc_cancel_emit(ctx, rec->reply_path, len, status);
 }
 
 static inline struct sc_str
@@ -392,8 +365,8 @@ mkword(enum sc_txn_state s, unsigned flags)
  * flags have none of `forbid`, to state `to` with `add` flags added. Returns true
  * when this thread made the change; *seen holds the word it last saw.
  */
-static bool
-transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid, enum sc_txn_state to,
+bool
+sc_cancel_transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid, enum sc_txn_state to,
 	   unsigned add, uint32_t *seen)
 {
 	uint32_t w = sc_txn_load_state(rec);
@@ -415,7 +388,6 @@ transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid, enum sc_
 	}
 }
 
-#define S(x) (1u << (x))
 
 /*
  * user[0]: bits 0-7 the phase (owner only), bits 32-63 the INVITE's CSeq number
@@ -492,6 +464,10 @@ reconcile(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 	enum sc_txn_state s = sc_txn_state_of(w);
 	unsigned ph = rec_phase(rec);
 
+	if (ctx->cfg.role == SC_CANCEL_ROLE_PROXY) {
+		sc_proxy_reconcile(ctx, rec);
+		return;
+	}
 	if ((sc_txn_flags_of(w) & SC_TXN_F_DEAD) != 0 || s == SC_TXN_FREE)
 		return;
 	if (is_dialog(rec)) {
@@ -522,8 +498,8 @@ reconcile(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 }
 
 /* Ask the record's owner to reconcile it; done at once when that is us. */
-static void
-notify_owner(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
+void
+sc_cancel_notify_owner(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 {
 	unsigned owner = rec->owner;
 	uint64_t ev;
@@ -649,7 +625,7 @@ set_last_provisional(struct sc_txn_rec *rec, unsigned status)
 static void
 send_180(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 {
-	if (!transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT | SC_TXN_F_PROV_SENT,
+	if (!sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT | SC_TXN_F_PROV_SENT,
 			SC_TXN_SRV_PROCEEDING, SC_TXN_F_PROV_SENT, NULL)) {
 		reconcile(ctx, rec);
 		return;
@@ -667,7 +643,7 @@ send_final(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned code)
 {
 	if (code >= 200 && code < 300) {
 		/* 17.2.1: a 2xx terminates the server transaction; the TU carries on. */
-		if (!transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT,
+		if (!sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT,
 				SC_TXN_TERMINATED, SC_TXN_F_FINAL_SENT, NULL)) {
 			reconcile(ctx, rec);
 			return;
@@ -681,7 +657,7 @@ send_final(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned code)
 		start_dialog(ctx, rec, code);
 		return;
 	}
-	if (!transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT, SC_TXN_SRV_COMPLETED,
+	if (!sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT, SC_TXN_SRV_COMPLETED,
 			SC_TXN_F_FINAL_SENT, NULL)) {
 		reconcile(ctx, rec);
 		return;
@@ -746,7 +722,7 @@ tim_life_cb(struct sc_timer *tim, void *arg)
 	if (is_dialog(rec)) {
 		if (s == SC_TXN_SRV_COMPLETED && ph == PH_D_WAIT_ACK) {
 			/* 13.3.1.4: no ACK within 64*T1; the dialog is forgotten. */
-			if (!transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_TERMINATED, 0,
+			if (!sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_TERMINATED, 0,
 					NULL)) {
 				reconcile(ctx, rec);
 				return;
@@ -781,7 +757,7 @@ tim_life_cb(struct sc_timer *tim, void *arg)
 		if (ph != PH_G)
 			break;
 		/* Timer H (17.2.1): the ACK never came; an ACK racing in wins the CAS. */
-		if (!transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_TERMINATED, 0, NULL))
+		if (!sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_TERMINATED, 0, NULL))
 			break;
 		cnt(ctx, SC_CANCEL_C_TIMER_H_EXPIRED);
 		destroy(ctx, rec);
@@ -809,8 +785,8 @@ tim_life_cb(struct sc_timer *tim, void *arg)
  * To tag of a stateless response: a hash of the request's transaction fields, so
  * a retransmitted request gets the same response (17.2.2 would resend it).
  */
-static struct sc_str
-stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, char tag[TAG_HEX + 1])
+struct sc_str
+sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, char tag[TAG_HEX + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	uint64_t h = 0xcbf29ce484222325ULL ^ ctx->cfg.seed;
@@ -840,14 +816,14 @@ stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, char tag[TA
 }
 
 /* A stateless response (no record): 4xx/5xx and OPTIONS. */
-static void
-respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned status,
+void
+sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned status,
 		  const char *extra)
 {
 	char tag[TAG_HEX + 1];
-	struct sc_str t = stateless_tag(ctx, in->msg, tag);
+	struct sc_str t = sc_cancel_stateless_tag(ctx, in->msg, tag);
 
-	in->verdict = respond(ctx, in, status, &t, extra) ? SC_CANCEL_V_RESPONDED :
+	in->verdict = sc_cancel_respond(ctx, in, status, &t, extra) ? SC_CANCEL_V_RESPONDED :
 							    SC_CANCEL_V_DROPPED;
 }
 
@@ -876,7 +852,7 @@ check_require(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 		off += (size_t)n;
 	}
 	memcpy(extra + off, "\r\n", 3);
-	respond_stateless(ctx, in, 420, extra);
+	sc_cancel_respond_stateless(ctx, in, 420, extra);
 	return true;
 }
 
@@ -886,7 +862,7 @@ respond_full(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	char extra[64];
 
 	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", ctx->cfg.retry_after_s);
-	respond_stateless(ctx, in, 503, extra);
+	sc_cancel_respond_stateless(ctx, in, 503, extra);
 }
 
 /*
@@ -897,7 +873,7 @@ static void
 too_large(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 {
 	cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
-	respond_stateless(ctx, in, 513, NULL);
+	sc_cancel_respond_stateless(ctx, in, 513, NULL);
 }
 
 static void
@@ -992,7 +968,7 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		}
 		return;
 	}
-	new_tag(ctx, tag);
+	sc_cancel_new_tag(ctx, tag);
 	t.p = tag;
 	t.len = TAG_HEX;
 	blen = build_block(ctx, m, in->path, &t);
@@ -1061,7 +1037,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		return;
 	if (in->msg->to.tag.len != 0) {
 		/* 12.2.2: a mid-dialog request for a dialog we do not have. */
-		respond_stateless(ctx, in, 481, NULL);
+		sc_cancel_respond_stateless(ctx, in, 481, NULL);
 		return;
 	}
 	if (key == NULL) {
@@ -1080,26 +1056,26 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 
 	if (rec == NULL || is_dialog(rec)) {
 		cnt(ctx, SC_CANCEL_C_CANCEL_UNMATCHED);
-		respond_stateless(ctx, in, 481, NULL);
+		sc_cancel_respond_stateless(ctx, in, 481, NULL);
 		return;
 	}
 	/* 9.2: the 200 to the CANCEL carries the To tag of the INVITE's responses. */
 	tag = rec_tag(rec);
-	if (transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT, SC_TXN_SRV_COMPLETED,
+	if (sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT, SC_TXN_SRV_COMPLETED,
 		       SC_TXN_F_FINAL_SENT | SC_TXN_F_CANCELLED, &seen)) {
 		set_last_status(rec, 487);
 		cnt(ctx, SC_CANCEL_C_CANCEL_MATCHED);
-		respond(ctx, in, 200, &tag, NULL);
+		sc_cancel_respond(ctx, in, 200, &tag, NULL);
 		respond_rec(ctx, rec, 487);
 		in->verdict = SC_CANCEL_V_RESPONDED;
-		notify_owner(ctx, rec);
+		sc_cancel_notify_owner(ctx, rec);
 		return;
 	}
 	if ((sc_txn_flags_of(seen) & SC_TXN_F_CANCELLED) != 0)
 		cnt(ctx, SC_CANCEL_C_CANCEL_RETRANS);
 	else
 		cnt(ctx, SC_CANCEL_C_CANCEL_AFTER_FINAL);
-	in->verdict = respond(ctx, in, 200, &tag, NULL) ? SC_CANCEL_V_RESPONDED :
+	in->verdict = sc_cancel_respond(ctx, in, 200, &tag, NULL) ? SC_CANCEL_V_RESPONDED :
 							  SC_CANCEL_V_DROPPED;
 }
 
@@ -1109,9 +1085,9 @@ ack_dialog(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 	/* 13.2.2.4: the ACK for a 2xx carries the INVITE's CSeq number. */
 	if (d == NULL || !is_dialog(d) || rec_cseq(d) != in->msg->cseq)
 		return false;
-	if (transition(d, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_SRV_CONFIRMED, 0, NULL)) {
+	if (sc_cancel_transition(d, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_SRV_CONFIRMED, 0, NULL)) {
 		cnt(ctx, SC_CANCEL_C_ACK_2XX);
-		notify_owner(ctx, d);
+		sc_cancel_notify_owner(ctx, d);
 	} else {
 		cnt(ctx, SC_CANCEL_C_ACK_ABSORBED);
 	}
@@ -1127,9 +1103,9 @@ handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 	uint32_t seen;
 
 	if (rec != NULL && !is_dialog(rec)) {
-		if (transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_SRV_CONFIRMED, 0, &seen)) {
+		if (sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_SRV_CONFIRMED, 0, &seen)) {
 			cnt(ctx, SC_CANCEL_C_ACK_ABSORBED);
-			notify_owner(ctx, rec);
+			sc_cancel_notify_owner(ctx, rec);
 			in->verdict = SC_CANCEL_V_ABSORBED;
 			return;
 		}
@@ -1157,16 +1133,16 @@ handle_bye(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 	if (d == NULL || !is_dialog(d)) {
 		/* 15.1.2: no such dialog. */
 		cnt(ctx, SC_CANCEL_C_BYE_UNMATCHED);
-		respond_stateless(ctx, in, 481, NULL);
+		sc_cancel_respond_stateless(ctx, in, 481, NULL);
 		return;
 	}
-	if (transition(d, S(SC_TXN_SRV_COMPLETED) | S(SC_TXN_SRV_CONFIRMED), 0,
+	if (sc_cancel_transition(d, S(SC_TXN_SRV_COMPLETED) | S(SC_TXN_SRV_CONFIRMED), 0,
 		       SC_TXN_TERMINATED, 0, &seen)) {
 		cnt(ctx, SC_CANCEL_C_BYE_MATCHED);
-		notify_owner(ctx, d);
+		sc_cancel_notify_owner(ctx, d);
 	}
 	/* A BYE retransmission (dialog Terminated) gets the same 200 again. */
-	respond_stateless(ctx, in, 200, NULL);
+	sc_cancel_respond_stateless(ctx, in, 200, NULL);
 }
 
 static void
@@ -1190,7 +1166,7 @@ handle_parse_error(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 		cnt(ctx, SC_CANCEL_C_DROP_NO_PATH);
 		return;
 	}
-	respond_stateless(ctx, in, code, NULL);
+	sc_cancel_respond_stateless(ctx, in, code, NULL);
 }
 
 static void
@@ -1269,15 +1245,15 @@ handle_one(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key
 	case SC_METHOD_OPTIONS:
 		/* 11.2: Allow and Accept describe what we take. */
 		if (!check_require(ctx, in))
-			respond_stateless(ctx, in, 200, ALLOW_HDR "Accept: application/sdp\r\n");
+			sc_cancel_respond_stateless(ctx, in, 200, ALLOW_HDR "Accept: application/sdp\r\n");
 		break;
 	case SC_METHOD_EXTENSION:
 		/* 8.2.1: a method we do not recognise. */
-		respond_stateless(ctx, in, 501, ALLOW_HDR);
+		sc_cancel_respond_stateless(ctx, in, 501, ALLOW_HDR);
 		break;
 	default:
 		/* 8.2.1: known, not supported here. */
-		respond_stateless(ctx, in, 405, ALLOW_HDR);
+		sc_cancel_respond_stateless(ctx, in, 405, ALLOW_HDR);
 		break;
 	}
 }
@@ -1350,6 +1326,9 @@ sc_cancel_handle_burst(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsig
 		case SC_CANCEL_ROLE_UAS:
 			uas_handle_chunk(ctx, in + done, k);
 			break;
+		case SC_CANCEL_ROLE_PROXY:
+			sc_proxy_handle_chunk(ctx, in + done, k);
+			break;
 		default:
 			for (unsigned i = 0; i < k; i++)
 				in[done + i].verdict = SC_CANCEL_V_DROPPED;
@@ -1420,8 +1399,15 @@ sc_cancel_ctx_create(const struct sc_cancel_cfg *cfg, struct sc_txn_table *table
 		errno = EINVAL;
 		return NULL;
 	}
-	if (cfg->role != SC_CANCEL_ROLE_UAS) {
-		errno = ENOTSUP;
+	if (cfg->role != SC_CANCEL_ROLE_UAS &&
+	    (cfg->role != SC_CANCEL_ROLE_PROXY || cfg->path_local == NULL ||
+	     cfg->timer_c_us <= 180000000ULL)) {
+		/*
+		 * 16.6 item 11: Timer C MUST be larger than 3 minutes (EINVAL). A proxy
+		 * without path_local cannot write its Via: not supported (ENOTSUP).
+		 */
+		errno = cfg->role == SC_CANCEL_ROLE_PROXY && cfg->path_local != NULL ? EINVAL :
+			ENOTSUP;
 		return NULL;
 	}
 	if (posix_memalign(&mem, 64, sizeof(*ctx)) != 0) {
@@ -1446,6 +1432,12 @@ sc_cancel_ctx_create(const struct sc_cancel_cfg *cfg, struct sc_txn_table *table
 		memcpy(ctx->rings, rings, n_rings * sizeof(*ctx->rings));
 		ctx->n_rings = n_rings;
 	}
+	if (cfg->role == SC_CANCEL_ROLE_PROXY && sc_proxy_store_init(ctx) != 0) {
+		free(ctx->rings);
+		free(ctx);
+		errno = ENOMEM;
+		return NULL;
+	}
 	ctx->rng = (cfg->seed != 0 ? cfg->seed : sc_clock_now_us(clock) ^ (uintptr_t)ctx) ^
 		   ((uint64_t)owner << 48);
 	return ctx;
@@ -1456,6 +1448,7 @@ sc_cancel_ctx_free(struct sc_cancel_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
+	sc_proxy_store_free(ctx);
 	free(ctx->rings);
 	free(ctx);
 }

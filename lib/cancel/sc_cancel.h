@@ -55,7 +55,7 @@ struct sc_cancel_ctx;
 
 enum sc_cancel_role {
 	SC_CANCEL_ROLE_UAS = 0,
-	SC_CANCEL_ROLE_PROXY,		/* issue 5: not implemented, create fails ENOTSUP */
+	SC_CANCEL_ROLE_PROXY,		/* 16.6-16.11: see sc_proxy.c and below */
 };
 
 /*
@@ -101,6 +101,23 @@ struct sc_cancel_cfg {
 	 * sc_net_path blobs: inet_ntop of dst_ip, and dst_port.
 	 */
 	int (*path_source)(const void *path_blob, char *ip, size_t cap, uint16_t *port);
+
+	/* ---- proxy role ---- */
+	/* Timer C (16.6 item 11, 16.8): > 3 minutes, default 181 s. */
+	uint64_t timer_c_us;
+	/*
+	 * Hardening, off by default: a CANCEL matching a response context is accepted
+	 * only when its reply path (source address, port, L2) equals the INVITE's;
+	 * others are dropped and counted (px_cancel_refused).
+	 */
+	bool cancel_same_source;
+	/* Forwarded INVITEs kept per context for Timer A retransmission (17.1.1.2). */
+	uint32_t retrans_slots;
+	/*
+	 * Required for the proxy role: our sent-by ("198.18.0.1:5060", "[2001:2::1]:5060")
+	 * for a Via on a request sent along path_blob (18.1.1). Returns 0 or negative.
+	 */
+	int (*path_local)(const void *path_blob, char *sent_by, size_t cap);
 };
 
 /* Fill cfg with the defaults described in struct sc_cancel_cfg (role uas). */
@@ -135,6 +152,14 @@ struct sc_cancel_in {
 	 * (counter drop_no_path), except an ACK, which needs no answer.
 	 */
 	const void *path;
+	/*
+	 * Proxy role only (cfg.path_len bytes, or NULL): for a request, the path to its
+	 * next hop (the app's route: --next-hop or the route table, L2 resolved); for a
+	 * response, the path to its second Via (18.2.2 / RFC 3581 on vias[1]: where
+	 * the response goes once our top Via is removed, 16.7 / 16.11). NULL: no route
+	 * (an INVITE gets 503, anything else is a counted drop).
+	 */
+	const void *next_path;
 	uint8_t verdict;		/* out: enum sc_cancel_verdict */
 };
 
@@ -203,7 +228,35 @@ struct sc_cancel_in {
 	X(DROP_ACK_NO_MATCH, "drop_ack_no_match") \
 	X(DROP_ACK_PARSE, "drop_ack_malformed") \
 	X(DROP_NO_PATH, "drop_no_path") \
-	X(TX_513, "tx_513")
+	X(TX_513, "tx_513") \
+	X(TX_408, "tx_408") \
+	X(TX_483, "tx_483") \
+	X(PX_INVITE_FWD, "px_invite_forwarded") \
+	X(PX_RELAY_1XX, "px_relayed_1xx") \
+	X(PX_RELAY_2XX, "px_relayed_2xx") \
+	X(PX_RELAY_FINAL, "px_relayed_3xx_6xx") \
+	X(PX_100_ABSORBED, "px_100_absorbed") \
+	X(PX_CANCEL_HELD, "px_cancel_held") \
+	X(PX_CANCEL_SENT, "px_cancel_sent_downstream") \
+	X(PX_CANCEL_SUPPRESSED, "px_cancel_suppressed_by_final") \
+	X(PX_CANCEL_200_ABSORBED, "px_cancel_200_absorbed") \
+	X(PX_TIMER_E, "px_timer_e_retrans") \
+	X(PX_CANCEL_TIMEOUT, "px_cancel_64t1_408") \
+	X(PX_TIMER_A, "px_timer_a_retrans") \
+	X(PX_TIMER_B, "px_timer_b_408") \
+	X(PX_TIMER_C, "px_timer_c_fired") \
+	X(PX_ACK_SENT, "px_ack_sent_downstream") \
+	X(PX_FINAL_REACKED, "px_final_retrans_reacked") \
+	X(PX_RETRANS_2XX, "px_2xx_retrans_relayed") \
+	X(PX_LATE_1XX, "px_late_1xx_absorbed") \
+	X(PX_STATELESS_REQ, "px_stateless_req_forwarded") \
+	X(PX_STATELESS_RESP, "px_stateless_resp_relayed") \
+	X(PX_STATELESS_FULL, "px_table_full_stateless") \
+	X(PX_NO_ROUTE, "px_no_route") \
+	X(PX_CANCEL_REFUSED, "px_cancel_refused") \
+	X(PX_NOT_OUR_VIA, "px_drop_not_our_via") \
+	X(PX_STORE_FULL, "px_retrans_store_full") \
+	X(PX_BUILD_FAIL, "px_build_fail")
 
 enum sc_cancel_counter {
 #define SC_X_ENUM(name, text) SC_CANCEL_C_##name,
@@ -231,8 +284,8 @@ const char *sc_cancel_counter_name(unsigned i);
  *         or NULL when there is a single owner. Copied (the pointer array).
  *  n_rings entries in rings.
  *  sink   copied.
- * Returns the context, or NULL with errno (EINVAL, ENOMEM, ENOTSUP for the proxy
- * role until issue 5).
+ * Returns the context, or NULL with errno (EINVAL, e.g. a proxy cfg with Timer C
+ * <= 3 min; ENOMEM; ENOTSUP for an unknown role or a proxy cfg without path_local).
  */
 struct sc_cancel_ctx *sc_cancel_ctx_create(const struct sc_cancel_cfg *cfg,
 					   struct sc_txn_table *table,

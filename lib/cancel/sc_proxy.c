@@ -1,0 +1,1390 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Proxy role: a transaction-stateful proxy for INVITE and CANCEL (RFC 3261 16.6-16.10,
+ * 9.1, 17.1.1, 17.2.1), stateless for everything else (16.11).
+ *
+ * One record per forwarded INVITE: it is both the upstream server transaction and the
+ * downstream client transaction (we never fork, so one response context has one
+ * branch). It is keyed as the client transaction (17.1.3: our branch + INVITE). Our
+ * branch is not random: it is computed from the received request as 16.11
+ * recommends (a hash of the received branch and sent-by when it has the cookie,
+ * else of the top Via, To tag, From tag, Call-ID, CSeq number and Request-URI), with a
+ * per-process seed. So an upstream INVITE retransmission, its CANCEL and the ACK of a
+ * non-2xx final (same branch, 9.1, 17.1.1.3) compute the same key and find the record
+ * with one lookup, on any core; a response from downstream finds it by its top Via.
+ *
+ * Record contents: the response header block of the upstream INVITE (8.2.6.2:
+ * every Via, From, To without tag, Call-ID, CSeq) for the responses we send or
+ * rebuild upstream; the upstream reply path; in the forward area the next hop's path,
+ * our top Via, the Request-URI and Route set (for the 9.1 CANCEL and the 17.1.1.3
+ * ACK) and a slot for the Reason values of the upstream CANCEL (RFC 3326);
+ * to_tag: the To tag of the last response relayed upstream.
+ * A response relayed at once is the downstream message with our Via removed, byte
+ * for byte. A response we must send again later (Timer G, a retransmitted INVITE) is
+ * rebuilt from the block, its status and To tag: headers beyond 8.2.6.2 (Contact,
+ * body) are not repeated. Said plainly: retransmissions are minimal responses.
+ *
+ * State word (lib/txn states, one record for both sides):
+ *   CLI_CALLING      forwarded, no response yet: Timer A/B (17.1.1.2)
+ *   CLI_PROCEEDING   a provisional came (+PROV_RCVD): Timer C (16.6 item 11)
+ *   CLI_COMPLETED    a final 300-699 relayed upstream (+FINAL_SENT, +FINAL_RCVD when
+ *                    it came from downstream, which we ACKed), or our own 408:
+ *                    Timer G/H upstream (17.2.1)
+ *   SRV_CONFIRMED    the upstream ACK came: Timer I, and Timer D so retransmitted
+ *                    finals from downstream are ACKed again (17.1.1.2)
+ *   TERMINATED       a 2xx was relayed (RFC 6026: kept 64*T1 so INVITE
+ *                    retransmissions are absorbed), or the end
+ * Flags: CANCELLED (the upstream CANCEL was accepted), CANCEL_PENDING (held until a
+ * provisional: 9.1), CANCEL_SENT (our CANCEL left: at most once).
+ * Every change is a CAS (sc_cancel_transition) so a CANCEL on one core and a response
+ * on another agree: the CANCEL either sets CANCEL_PENDING before the provisional's
+ * CAS (which then sends the CANCEL) or sees PROCEEDING and sends it itself; a final
+ * clears CANCEL_PENDING so a held CANCEL is never sent after a final (9.1).
+ * Timers belong to the owner; other cores post the record to the owner's ring and
+ * sc_proxy_reconcile() arms what the state needs (see sc_cancel.c).
+ *
+ * Timer reading of 9.1 / 16.8: 64*T1 after our CANCEL with no final, the client
+ * transaction is considered terminated; 16.7 step 6 then picks the best response of
+ * the context, and with none received the proxy sends 408 (Request Timeout): so the
+ * upstream side gets 408. Timer B (no response at all) and Timer C without a
+ * provisional refresh (16.8: the proxy CANCELs the branch, then the same 64*T1 rule)
+ * end the same way.
+ *
+ * Timers on the record (3): T0 = Timer A / E (our CANCEL, 17.1.2.2) / G; T1 = Timer
+ * B / C / the 64*T1 CANCEL guard (which is also Timer F of our CANCEL) / H / I / the
+ * RFC 6026 hold; T2 unused. Once the INVITE has its final, the CANCEL's own
+ * transaction is abandoned (its 200 is absorbed whenever it comes).
+ *
+ * Max-Forwards (16.3 item 3, 16.6 item 3): a request with 0 gets 483 (an ACK is
+ * dropped: it is never answered); else it is forwarded with the value minus one; a
+ * request without one gets 70. Route headers are forwarded unchanged (the next hop
+ * comes from the app, not from Route: we do not record-route).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "cancel_priv.h"
+#include "sc_cancel.h"
+#include "sc_txn.h"
+
+#define PX_COOKIE	"z9hG4bK"
+#define PX_PREFIX	"z9hG4bKsc"	/* our branches: cookie + "sc" + 16 hex */
+#define PX_PREFIX_LEN	9
+#define PX_BRANCH_LEN	(PX_PREFIX_LEN + 16)
+#define PX_REASON_MAX	160
+#define PX_SLOT_LEN	2048
+#define PX_MF_DEFAULT	70		/* 16.6 item 3 */
+#define PX_TIMER_D_US	32000000ULL	/* 17.1.1.2: at least 32 s for UDP */
+
+enum {
+	TIM_SEND = 0,
+	TIM_LIFE = 1,
+};
+
+enum px_phase {
+	PH_CALLING = 1,
+	PH_PROCEEDING,
+	PH_CANCELLING,
+	PH_G,
+	PH_I,
+	PH_ACCEPTED,
+};
+
+/* user[0]: bits 0-7 phase (owner), 8-15 atomic flags, 32-63 last provisional (ms). */
+#define U_PHASE		0xffULL
+#define U_REASON_CLAIM	(1ULL << 8)
+#define U_REASON_READY	(1ULL << 9)
+#define U_CANCEL_200	(1ULL << 10)
+/* user[1]: bits 0-31 retransmission interval (us, owner), 32-63 store slot + 1. */
+
+static void px_send_cb(struct sc_timer *tim, void *arg);
+static void px_life_cb(struct sc_timer *tim, void *arg);
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static inline unsigned
+phase(const struct sc_txn_rec *rec)
+{
+	return (unsigned)(__atomic_load_n(&rec->user[0], __ATOMIC_ACQUIRE) & U_PHASE);
+}
+
+/* Atomic read-modify-write of user[0]: other cores OR flags into it. */
+static void
+u0_update(struct sc_txn_rec *rec, uint64_t clear, uint64_t set)
+{
+	uint64_t o = __atomic_load_n(&rec->user[0], __ATOMIC_ACQUIRE);
+
+	while (!__atomic_compare_exchange_n(&rec->user[0], &o, (o & ~clear) | set, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+}
+
+static inline void
+set_phase(struct sc_txn_rec *rec, unsigned ph)
+{
+	u0_update(rec, U_PHASE, ph);
+}
+
+static inline uint64_t
+u0(const struct sc_txn_rec *rec)
+{
+	return __atomic_load_n(&rec->user[0], __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t
+now_ms32(const struct sc_cancel_ctx *ctx)
+{
+	return (uint32_t)(now_us(ctx) / 1000);
+}
+
+static void
+arm(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned which, uint64_t delay_us)
+{
+	sc_timer_arm(ctx->wheel, &rec->timers[which], now_us(ctx) + delay_us,
+		     which == TIM_SEND ? px_send_cb : px_life_cb, ctx);
+}
+
+static void
+disarm_all(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
+{
+	unsigned i;
+
+	for (i = 0; i < SC_TXN_NTIMERS; i++)
+		sc_timer_cancel(ctx->wheel, &rec->timers[i]);
+}
+
+static inline bool
+is_ours(const struct sc_str *branch)
+{
+	return branch->len == PX_BRANCH_LEN && memcmp(branch->p, PX_PREFIX, PX_PREFIX_LEN) == 0;
+}
+
+static uint64_t
+fnv(uint64_t h, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+/*
+ * Our branch for a received request (16.11's recommended procedure, also used for
+ * the stateful INVITE so its CANCEL and non-2xx ACK map onto it): a hash of the
+ * received branch (and sent-by) when it has the cookie, else of the top Via, the To
+ * and From tags, Call-ID, CSeq number and Request-URI.
+ */
+static void
+px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
+	  char out[PX_BRANCH_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	const struct sc_sip_via *v = &m->vias[0];
+	uint64_t h = 0xcbf29ce484222325ULL ^ ctx->cfg.seed ^ 0x5ca11ab1eULL;
+	unsigned i;
+
+	if (sc_sip_branch_is_rfc3261(&v->branch)) {
+		h = fnv(h, v->branch.p, v->branch.len);
+		h = fnv(h, v->host.p, v->host.len);
+		h = (h ^ v->port) * 0x100000001b3ULL;
+	} else {
+		h = fnv(h, v->value.p, v->value.len);
+		h = fnv(h, m->to.tag.p, m->to.tag.len);
+		h = fnv(h, m->from.tag.p, m->from.tag.len);
+		h = fnv(h, m->call_id.p, m->call_id.len);
+		h = (h ^ m->cseq) * 0x100000001b3ULL;
+		h = fnv(h, m->request_uri.p, m->request_uri.len);
+	}
+	h ^= h >> 31;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 29;
+	memcpy(out, PX_PREFIX, PX_PREFIX_LEN);
+	for (i = 0; i < 16; i++) {
+		out[PX_PREFIX_LEN + i] = hex[h & 0xf];
+		h >>= 4;
+	}
+	out[PX_BRANCH_LEN] = '\0';
+}
+
+static int
+px_key(const char *branch, size_t len, struct sc_txn_key *key)
+{
+	struct sc_str b = { branch, (uint32_t)len };
+
+	return sc_txn_key_client(&b, SC_METHOD_INVITE, NULL, key);
+}
+
+struct wb {
+	char *p;
+	size_t cap;
+	size_t len;
+	bool over;
+};
+
+static void
+put(struct wb *w, const char *s, size_t n)
+{
+	if (w->over || n > w->cap - w->len) {
+		w->over = true;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+static void
+puts_(struct wb *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static int
+wb_done(const struct wb *w)
+{
+	return w->over ? -ENOSPC : (int)w->len;
+}
+
+/* Iterate the logical header lines of hdr (folded lines joined). */
+static const char *
+line_end(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+
+		if (e == NULL)
+			return end;
+		e++;
+		if (e < end && (*e == ' ' || *e == '\t')) {
+			p = e;
+			continue;
+		}
+		return e;
+	}
+	return end;
+}
+
+static bool
+name_is(const char *line, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = line + n;
+
+	if ((size_t)(end - line) <= n || !sc_cancel_ieq(line, name, n))
+		return false;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p < end && *p == ':';
+}
+
+/*
+ * The request to send downstream (16.6): start line unchanged, our Via on top (item
+ * 8), Max-Forwards decremented or added (item 3), every other header and the body
+ * unchanged.
+ */
+static int
+build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const char *via)
+{
+	struct wb w = { buf, cap, 0, false };
+	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
+	char mf[40];
+	bool mf_done = false;
+
+	put(&w, m->method_name.p, (size_t)(m->headers.p - m->method_name.p));
+	puts_(&w, "Via: ");
+	puts_(&w, via);
+	puts_(&w, "\r\n");
+	snprintf(mf, sizeof(mf), "Max-Forwards: %d\r\n",
+		 m->max_forwards < 0 ? PX_MF_DEFAULT : m->max_forwards - 1);
+	while (p < end) {
+		const char *e = line_end(p, end);
+
+		if (name_is(p, e, "Max-Forwards")) {
+			if (!mf_done)
+				puts_(&w, mf);
+			mf_done = true;
+		} else {
+			put(&w, p, (size_t)(e - p));
+		}
+		p = e;
+	}
+	if (!mf_done)
+		puts_(&w, mf);
+	puts_(&w, "\r\n");
+	if (m->body.len > 0)
+		put(&w, m->body.p, m->body.len);
+	return wb_done(&w);
+}
+
+/* A response with our top Via removed (16.7 step 9 / 16.11), the rest unchanged. */
+static int
+build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
+{
+	struct wb w = { buf, cap, 0, false };
+	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
+	const char *v0 = m->vias[0].value.p;
+	char sl[96];
+	bool done = false;
+
+	snprintf(sl, sizeof(sl), "SIP/2.0 %u ", m->status);
+	puts_(&w, sl);
+	put(&w, m->reason_phrase.p, m->reason_phrase.len);
+	puts_(&w, "\r\n");
+	while (p < end) {
+		const char *e = line_end(p, end);
+
+		if (!done && v0 >= p && v0 < e) {
+			const char *v1 = m->via_count > 1 ? m->vias[1].value.p : NULL;
+
+			done = true;
+			if (v1 != NULL && v1 > v0 && v1 < e) {
+				/* "Via: ours, theirs": keep the rest of the line. */
+				puts_(&w, "Via: ");
+				put(&w, v1, (size_t)(e - v1));
+			}
+		} else {
+			put(&w, p, (size_t)(e - p));
+		}
+		p = e;
+	}
+	puts_(&w, "\r\n");
+	if (m->body.len > 0)
+		put(&w, m->body.p, m->body.len);
+	return done ? wb_done(&w) : -EINVAL;
+}
+
+/* ---- forward area ---------------------------------------------------------------
+ * [next path: path_len][top Via\0][Request-URI\0][n routes: 1][route\0]...
+ * [reason len: 2][reasons: PX_REASON_MAX]
+ */
+struct px_fwd {
+	const uint8_t *path;
+	struct sc_str via;
+	struct sc_str ruri;
+	unsigned n_routes;
+	struct sc_str routes[SC_SIP_MAX_ROUTES];
+	char *reason;			/* [2 bytes len][text], written once by the CANCEL */
+};
+
+static int
+fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *next_path,
+	  const char *via, char *buf, size_t cap)
+{
+	struct wb w = { buf, cap, 0, false };
+	uint8_t n = 0;
+	unsigned i;
+
+	put(&w, next_path, ctx->cfg.path_len);
+	put(&w, via, strlen(via) + 1);
+	put(&w, m->request_uri.p, m->request_uri.len);
+	put(&w, "", 1);
+	n = (uint8_t)(m->route_count < SC_SIP_MAX_ROUTES ? m->route_count : SC_SIP_MAX_ROUTES);
+	put(&w, (const char *)&n, 1);
+	for (i = 0; i < n; i++) {
+		put(&w, m->routes[i].p, m->routes[i].len);
+		put(&w, "", 1);
+	}
+	if (!w.over && cap - w.len >= 2 + PX_REASON_MAX) {
+		memset(buf + w.len, 0, 2 + PX_REASON_MAX);
+		w.len += 2 + PX_REASON_MAX;
+	} else {
+		w.over = true;
+	}
+	return wb_done(&w);
+}
+
+static int
+fwd_read(const struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct px_fwd *f)
+{
+	size_t len, off, l;
+	const char *b = sc_txn_rec_fwd(rec, &len);
+	unsigned i;
+
+	if (len < ctx->cfg.path_len + 2 + PX_REASON_MAX + 3)
+		return -EINVAL;
+	f->path = (const uint8_t *)b;
+	off = ctx->cfg.path_len;
+	l = strnlen(b + off, len - off);
+	f->via.p = b + off;
+	f->via.len = (uint32_t)l;
+	off += l + 1;
+	l = strnlen(b + off, len - off);
+	f->ruri.p = b + off;
+	f->ruri.len = (uint32_t)l;
+	off += l + 1;
+	f->n_routes = (uint8_t)b[off++];
+	for (i = 0; i < f->n_routes && i < SC_SIP_MAX_ROUTES; i++) {
+		l = strnlen(b + off, len - off);
+		f->routes[i].p = b + off;
+		f->routes[i].len = (uint32_t)l;
+		off += l + 1;
+	}
+	/* The reason slot is written once after insert, by the CANCEL's winner only. */
+	f->reason = (char *)(uintptr_t)(b + len - 2 - PX_REASON_MAX);
+	return 0;
+}
+
+/* A header value of our own response block ("From: ", "To: ", "Call-ID: "). */
+static struct sc_str
+block_field(const char *b, size_t len, const char *name)
+{
+	struct sc_str s = { NULL, 0 };
+	size_t n = strlen(name), i = 0;
+
+	while (i < len) {
+		const char *e = memchr(b + i, '\n', len - i);
+		size_t ll = e == NULL ? len - i : (size_t)(e - (b + i)) + 1;
+
+		if (ll > n + 2 && memcmp(b + i, name, n) == 0) {
+			s.p = b + i + n;
+			s.len = (uint32_t)(ll - n - 2);
+			return s;
+		}
+		i += ll;
+	}
+	return s;
+}
+
+/* The forwarded INVITE as sent, for the 9.1 CANCEL and the 17.1.1.3 ACK. */
+static int
+sent_invite(const struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec,
+	    struct sc_sip_sent_invite *inv, struct px_fwd *f)
+{
+	size_t blen;
+	const char *b = sc_txn_rec_resp_hdr(rec, &blen);
+	unsigned i;
+
+	if (fwd_read(ctx, rec, f) != 0)
+		return -EINVAL;
+	memset(inv, 0, sizeof(*inv));
+	inv->request_uri = f->ruri;
+	inv->top_via = f->via;
+	inv->from = block_field(b, blen, "From: ");
+	inv->to = block_field(b, blen, "To: ");
+	inv->call_id = block_field(b, blen, "Call-ID: ");
+	{
+		struct sc_str cs = block_field(b, blen, "CSeq: ");
+		uint32_t v = 0;
+
+		for (i = 0; i < cs.len && cs.p[i] >= '0' && cs.p[i] <= '9'; i++)
+			v = v * 10 + (uint32_t)(cs.p[i] - '0');
+		inv->cseq = v;
+	}
+	inv->route_count = (uint8_t)f->n_routes;
+	for (i = 0; i < f->n_routes && i < SC_SIP_MAX_ROUTES; i++)
+		inv->routes[i] = f->routes[i];
+	return inv->from.len == 0 || inv->call_id.len == 0 ? -EINVAL : 0;
+}
+
+/* ---- sending ------------------------------------------------------------------- */
+
+/*
+ * A response upstream rebuilt from the record (100 Trying, our 408, Timer G and
+ * INVITE-retransmission repeats): the block with the stored To tag.
+ */
+static bool
+send_up(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned status)
+{
+	size_t blen;
+	const char *b = sc_txn_rec_resp_hdr(rec, &blen);
+	struct sc_str to = block_field(b, blen, "To: ");
+	struct wb w = { ctx->block, sizeof(ctx->block), 0, false };
+	int len;
+
+	if (status != 100 && rec->to_tag_len > 0 && to.len > 0) {
+		size_t cut = (size_t)(to.p + to.len - b);
+
+		put(&w, b, cut);
+		puts_(&w, ";tag=");
+		put(&w, rec->to_tag, rec->to_tag_len);
+		put(&w, b + cut, blen - cut);
+	} else {
+		put(&w, b, blen);
+	}
+	len = wb_done(&w);
+	if (len >= 0)
+		len = sc_sip_build_response_from_block(ctx->scratch, sizeof(ctx->scratch), status,
+						       NULL, ctx->block, (size_t)len, NULL);
+	return sc_cancel_emit(ctx, rec->reply_path, len, status);
+}
+
+/* Relay a downstream response upstream along path, our Via removed. */
+static bool
+relay_up(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *path)
+{
+	int len = build_strip(ctx->scratch, sizeof(ctx->scratch), m);
+
+	if (len < 0)
+		cnt(ctx, SC_CANCEL_C_PX_BUILD_FAIL);
+	return sc_cancel_emit(ctx, path, len, m->status);
+}
+
+/* A request downstream, from ctx->scratch (len bytes); not counted as a response. */
+static bool
+send_down(struct sc_cancel_ctx *ctx, const void *path, int len)
+{
+	if (len < 0) {
+		cnt(ctx, SC_CANCEL_C_PX_BUILD_FAIL);
+		return false;
+	}
+	if (ctx->sink.send(ctx->sink.sink_ctx, path, ctx->scratch, (uint32_t)len) != 0) {
+		cnt(ctx, SC_CANCEL_C_TX_SINK_FAIL);
+		return false;
+	}
+	return true;
+}
+
+/* Our CANCEL for the record's INVITE (9.1), with the upstream CANCEL's Reasons. */
+static void
+send_cancel(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
+{
+	struct sc_sip_sent_invite inv;
+	struct px_fwd f;
+	struct sc_str reasons[SC_SIP_MAX_REASONS];
+	unsigned nr = 0;
+	int len = -EINVAL;
+
+	if (sent_invite(ctx, rec, &inv, &f) == 0) {
+		if ((u0(rec) & U_REASON_READY) != 0) {
+			uint16_t rl;
+			const char *p, *e;
+
+			memcpy(&rl, f.reason, sizeof(rl));
+			p = f.reason + 2;
+			e = p + (rl < PX_REASON_MAX ? rl : PX_REASON_MAX);
+			while (p < e && nr < SC_SIP_MAX_REASONS) {
+				const char *z = memchr(p, '\0', (size_t)(e - p));
+
+				if (z == NULL)
+					break;
+				reasons[nr].p = p;
+				reasons[nr].len = (uint32_t)(z - p);
+				nr++;
+				p = z + 1;
+			}
+		}
+		len = sc_sip_build_cancel(ctx->scratch, sizeof(ctx->scratch), &inv, reasons, nr);
+	}
+	if (send_down(ctx, f.path, len))
+		cnt(ctx, SC_CANCEL_C_PX_CANCEL_SENT);
+}
+
+/* ACK a 300-699 final downstream, hop by hop (17.1.1.3). */
+static void
+send_ack(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_sip_msg *resp)
+{
+	struct sc_sip_sent_invite inv;
+	struct px_fwd f;
+	int len = -EINVAL;
+
+	if (sent_invite(ctx, rec, &inv, &f) == 0)
+		len = sc_sip_build_ack(ctx->scratch, sizeof(ctx->scratch), &inv, resp);
+	if (send_down(ctx, f.path, len))
+		cnt(ctx, SC_CANCEL_C_PX_ACK_SENT);
+}
+
+static void
+store_to_tag(struct sc_txn_rec *rec, const struct sc_sip_msg *m)
+{
+	if (m->to.tag.len > 0 && m->to.tag.len <= SC_TXN_TO_TAG_MAX)
+		sc_txn_rec_set_to_tag(rec, m->to.tag.p, m->to.tag.len);
+}
+
+/* ---- Timer A store --------------------------------------------------------------- */
+
+int
+sc_proxy_store_init(struct sc_cancel_ctx *ctx)
+{
+	struct sc_proxy_store *s = &ctx->store;
+	uint32_t i;
+
+	s->n = ctx->cfg.retrans_slots;
+	s->slot_len = PX_SLOT_LEN;
+	if (s->n == 0)
+		return 0;
+	s->free = calloc(s->n, sizeof(*s->free));
+	s->len = calloc(s->n, sizeof(*s->len));
+	s->buf = malloc((size_t)s->n * s->slot_len);
+	if (s->free == NULL || s->len == NULL || s->buf == NULL) {
+		sc_proxy_store_free(ctx);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->n; i++)
+		s->free[i] = s->n - 1 - i;
+	s->n_free = s->n;
+	return 0;
+}
+
+void
+sc_proxy_store_free(struct sc_cancel_ctx *ctx)
+{
+	struct sc_proxy_store *s = &ctx->store;
+
+	free(s->free);
+	free(s->len);
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Keep scratch[0..len) for Timer A; returns slot + 1, or 0 when none is free. */
+static uint32_t
+store_put(struct sc_cancel_ctx *ctx, uint32_t len)
+{
+	struct sc_proxy_store *s = &ctx->store;
+	uint32_t i;
+
+	if (s->n_free == 0 || len > s->slot_len) {
+		cnt(ctx, SC_CANCEL_C_PX_STORE_FULL);
+		return 0;
+	}
+	i = s->free[--s->n_free];
+	memcpy(s->buf + (size_t)i * s->slot_len, ctx->scratch, len);
+	s->len[i] = len;
+	return i + 1;
+}
+
+static void
+store_release(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
+{
+	uint32_t slot = (uint32_t)(rec->user[1] >> 32);
+
+	if (slot == 0 || slot > ctx->store.n)
+		return;
+	ctx->store.free[ctx->store.n_free++] = slot - 1;
+	rec->user[1] &= 0xffffffffULL;
+}
+
+static inline uint64_t
+interval(const struct sc_txn_rec *rec)
+{
+	return rec->user[1] & 0xffffffffULL;
+}
+
+static inline void
+set_interval(struct sc_txn_rec *rec, uint64_t us)
+{
+	rec->user[1] = (rec->user[1] & ~0xffffffffULL) | (us & 0xffffffffULL);
+}
+
+/* ---- owner: timers and reconcile ------------------------------------------------ */
+
+static inline uint32_t
+mkword_px(enum sc_txn_state s, unsigned flags)
+{
+	return (uint32_t)s | (flags << 8);
+}
+
+static void
+destroy(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
+{
+	uint32_t w = sc_txn_load_state(rec);
+
+	disarm_all(ctx, rec);
+	store_release(ctx, rec);
+	while (sc_txn_state_of(w) != SC_TXN_TERMINATED &&
+	       !sc_txn_cas_state(rec, &w, mkword_px(SC_TXN_TERMINATED, sc_txn_flags_of(w))))
+		;
+	if (sc_txn_delete(ctx->table, rec) == 0)
+		cnt(ctx, SC_CANCEL_C_RECORDS_FREED);
+}
+
+void
+sc_proxy_reconcile(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
+{
+	uint32_t w = sc_txn_load_state(rec);
+	enum sc_txn_state s = sc_txn_state_of(w);
+	unsigned f = sc_txn_flags_of(w), ph = phase(rec);
+
+	if ((f & SC_TXN_F_DEAD) != 0 || s == SC_TXN_FREE || ph == 0)
+		return;
+	if (s == SC_TXN_CLI_PROCEEDING) {
+		if (ph == PH_CALLING) {
+			/* 17.1.1.2: a provisional stops Timer A; 16.6 item 11: Timer C. */
+			sc_timer_cancel(ctx->wheel, &rec->timers[TIM_SEND]);
+			store_release(ctx, rec);
+			arm(ctx, rec, TIM_LIFE, ctx->cfg.timer_c_us);
+			set_phase(rec, PH_PROCEEDING);
+			ph = PH_PROCEEDING;
+		}
+		if ((f & SC_TXN_F_CANCEL_SENT) != 0 && ph == PH_PROCEEDING) {
+			/* 17.1.2.2 Timer E for our CANCEL; 9.1/16.8 the 64*T1 guard (= F). */
+			set_interval(rec, ctx->cfg.t1_us);
+			arm(ctx, rec, TIM_SEND, ctx->cfg.t1_us);
+			arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
+			set_phase(rec, PH_CANCELLING);
+		}
+		return;
+	}
+	if (s == SC_TXN_CLI_COMPLETED && ph < PH_G) {
+		/* 17.2.1: Timer G = T1 (UDP), Timer H = 64*T1 for the final we relayed. */
+		disarm_all(ctx, rec);
+		store_release(ctx, rec);
+		set_interval(rec, ctx->cfg.t1_us);
+		arm(ctx, rec, TIM_SEND, ctx->cfg.t1_us);
+		arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
+		set_phase(rec, PH_G);
+		return;
+	}
+	if (s == SC_TXN_SRV_CONFIRMED && ph < PH_I) {
+		/*
+		 * 17.2.1 Timer I = T4; a final from downstream also needs Timer D (17.1.1.2,
+		 * 32 s) so its retransmissions are ACKed again: the longer of both.
+		 */
+		uint64_t d = (f & SC_TXN_F_FINAL_RCVD) != 0 && PX_TIMER_D_US > ctx->cfg.t4_us ?
+			     PX_TIMER_D_US : ctx->cfg.t4_us;
+
+		disarm_all(ctx, rec);
+		store_release(ctx, rec);
+		arm(ctx, rec, TIM_LIFE, d);
+		set_phase(rec, PH_I);
+		return;
+	}
+	if (s == SC_TXN_TERMINATED && ph < PH_ACCEPTED) {
+		/* RFC 6026: absorb INVITE retransmissions, relay 2xx repeats for 64*T1. */
+		disarm_all(ctx, rec);
+		store_release(ctx, rec);
+		arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
+		set_phase(rec, PH_ACCEPTED);
+	}
+}
+
+static inline uint64_t
+doubled(const struct sc_cancel_ctx *ctx, uint64_t cur, bool cap)
+{
+	uint64_t n = 2 * cur;
+
+	return cap && n > ctx->cfg.t2_us ? ctx->cfg.t2_us : n;
+}
+
+/* Our own final upstream (408: 16.7 step 6 / 16.8) when the context ends without one. */
+static void
+final_408(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned from_mask,
+	  enum sc_cancel_counter why)
+{
+	char tag[TAG_HEX + 1];
+	uint32_t seen;
+
+	if (!sc_cancel_transition(rec, from_mask, SC_TXN_F_FINAL_SENT | SC_TXN_F_FINAL_RCVD,
+				  SC_TXN_CLI_COMPLETED, SC_TXN_F_FINAL_SENT, &seen)) {
+		sc_proxy_reconcile(ctx, rec);
+		return;
+	}
+	if ((sc_txn_flags_of(seen) & SC_TXN_F_CANCEL_PENDING) != 0)
+		cnt(ctx, SC_CANCEL_C_PX_CANCEL_SUPPRESSED);
+	cnt(ctx, why);
+	if (rec->to_tag_len == 0) {
+		sc_cancel_new_tag(ctx, tag);
+		sc_txn_rec_set_to_tag(rec, tag, TAG_HEX);
+	}
+	__atomic_store_n(&rec->last_status, (uint16_t)408, __ATOMIC_RELEASE);
+	send_up(ctx, rec, 408);
+	sc_proxy_reconcile(ctx, rec);
+}
+
+static void
+px_send_cb(struct sc_timer *tim, void *arg)
+{
+	struct sc_cancel_ctx *ctx = arg;
+	struct sc_txn_rec *rec = container_of(tim, struct sc_txn_rec, timers[TIM_SEND]);
+	uint32_t w = sc_txn_load_state(rec);
+	enum sc_txn_state s = sc_txn_state_of(w);
+	unsigned ph = phase(rec);
+	uint32_t slot = (uint32_t)(rec->user[1] >> 32);
+
+	if (s == SC_TXN_CLI_CALLING && ph == PH_CALLING) {
+		/* 17.1.1.2 Timer A: resend, double (no cap while Calling). */
+		struct px_fwd f;
+
+		if (slot != 0 && fwd_read(ctx, rec, &f) == 0 &&
+		    ctx->sink.send(ctx->sink.sink_ctx, f.path,
+				   ctx->store.buf + (size_t)(slot - 1) * ctx->store.slot_len,
+				   ctx->store.len[slot - 1]) == 0)
+			cnt(ctx, SC_CANCEL_C_PX_TIMER_A);
+		set_interval(rec, doubled(ctx, interval(rec), false));
+		arm(ctx, rec, TIM_SEND, interval(rec));
+		return;
+	}
+	if (s == SC_TXN_CLI_PROCEEDING && ph == PH_CANCELLING) {
+		/* 17.1.2.2 Timer E for our CANCEL until its 200 (then abandoned). */
+		if ((u0(rec) & U_CANCEL_200) != 0)
+			return;
+		send_cancel(ctx, rec);
+		cnt(ctx, SC_CANCEL_C_PX_TIMER_E);
+		set_interval(rec, doubled(ctx, interval(rec), true));
+		arm(ctx, rec, TIM_SEND, interval(rec));
+		return;
+	}
+	if (s == SC_TXN_CLI_COMPLETED && ph == PH_G) {
+		/* 17.2.1 Timer G: the final again upstream, doubled up to T2. */
+		send_up(ctx, rec, __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE));
+		cnt(ctx, SC_CANCEL_C_TIMER_G_RETRANS);
+		set_interval(rec, doubled(ctx, interval(rec), true));
+		arm(ctx, rec, TIM_SEND, interval(rec));
+		return;
+	}
+	sc_proxy_reconcile(ctx, rec);
+}
+
+static void
+px_life_cb(struct sc_timer *tim, void *arg)
+{
+	struct sc_cancel_ctx *ctx = arg;
+	struct sc_txn_rec *rec = container_of(tim, struct sc_txn_rec, timers[TIM_LIFE]);
+	uint32_t w = sc_txn_load_state(rec);
+	enum sc_txn_state s = sc_txn_state_of(w);
+	unsigned ph = phase(rec);
+
+	if (s == SC_TXN_CLI_CALLING && ph == PH_CALLING) {
+		/* 17.1.1.2 Timer B: no response at all; 16.8 treats it as a 408. */
+		final_408(ctx, rec, S(SC_TXN_CLI_CALLING), SC_CANCEL_C_PX_TIMER_B);
+		return;
+	}
+	if (s == SC_TXN_CLI_PROCEEDING && ph == PH_PROCEEDING) {
+		/* 16.7 item 2: every provisional resets Timer C. */
+		uint32_t last = (uint32_t)(u0(rec) >> 32), now = now_ms32(ctx);
+		uint64_t since = (uint64_t)(uint32_t)(now - last) * 1000;
+
+		if (since < ctx->cfg.timer_c_us) {
+			arm(ctx, rec, TIM_LIFE, ctx->cfg.timer_c_us - since);
+			return;
+		}
+		/* 16.8: Timer C fired with a provisional: CANCEL the branch. */
+		cnt(ctx, SC_CANCEL_C_PX_TIMER_C);
+		if (sc_cancel_transition(rec, S(SC_TXN_CLI_PROCEEDING), SC_TXN_F_CANCEL_SENT,
+					 SC_TXN_CLI_PROCEEDING, SC_TXN_F_CANCEL_SENT, NULL))
+			send_cancel(ctx, rec);
+		sc_proxy_reconcile(ctx, rec);
+		return;
+	}
+	if (s == SC_TXN_CLI_PROCEEDING && ph == PH_CANCELLING) {
+		/* 9.1 / 16.8: 64*T1 after our CANCEL, no final: context ends with 408. */
+		final_408(ctx, rec, S(SC_TXN_CLI_PROCEEDING), SC_CANCEL_C_PX_CANCEL_TIMEOUT);
+		return;
+	}
+	if (s == SC_TXN_CLI_COMPLETED && ph == PH_G) {
+		/* Timer H (17.2.1): no ACK from upstream; an ACK racing in wins the CAS. */
+		if (!sc_cancel_transition(rec, S(SC_TXN_CLI_COMPLETED), 0, SC_TXN_TERMINATED, 0,
+					  NULL)) {
+			sc_proxy_reconcile(ctx, rec);
+			return;
+		}
+		cnt(ctx, SC_CANCEL_C_TIMER_H_EXPIRED);
+		destroy(ctx, rec);
+		return;
+	}
+	if (s == SC_TXN_SRV_CONFIRMED && ph == PH_I) {
+		cnt(ctx, SC_CANCEL_C_TIMER_I_EXPIRED);
+		destroy(ctx, rec);
+		return;
+	}
+	if (s == SC_TXN_TERMINATED && ph == PH_ACCEPTED) {
+		destroy(ctx, rec);
+		return;
+	}
+	sc_proxy_reconcile(ctx, rec);
+}
+
+/* ---- requests ---------------------------------------------------------------------- */
+
+/* 16.3 item 3: Max-Forwards 0 gets 483 (never for ACK, which is dropped). */
+static bool
+mf_exhausted(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
+{
+	if (in->msg->max_forwards != 0)
+		return false;
+	if (in->msg->method == SC_METHOD_ACK) {
+		cnt(ctx, SC_CANCEL_C_DROP_ACK_NO_MATCH);
+		in->verdict = SC_CANCEL_V_DROPPED;
+	} else {
+		sc_cancel_respond_stateless(ctx, in, 483, NULL);
+	}
+	return true;
+}
+
+/* Our Via for a request leaving on path with branch b. */
+static int
+make_via(struct sc_cancel_ctx *ctx, const void *path, const char *b, char *via, size_t cap)
+{
+	char sb[80];
+	int n;
+
+	if (ctx->cfg.path_local(path, sb, sizeof(sb)) != 0)
+		return -EINVAL;
+	n = snprintf(via, cap, "SIP/2.0/UDP %s;branch=%s", sb, b);
+	return n <= 0 || (size_t)n >= cap ? -ENOSPC : 0;
+}
+
+/* 16.11: forward a request statelessly with a branch computed from it. */
+static void
+forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char *b)
+{
+	char via[160];
+	int len = -EINVAL;
+
+	if (mf_exhausted(ctx, in))
+		return;
+	in->verdict = SC_CANCEL_V_DROPPED;
+	if (in->next_path == NULL) {
+		cnt(ctx, SC_CANCEL_C_PX_NO_ROUTE);
+		return;
+	}
+	if (make_via(ctx, in->next_path, b, via, sizeof(via)) == 0)
+		len = build_forward(ctx->scratch, sizeof(ctx->scratch), in->msg, via);
+	if (send_down(ctx, in->next_path, len)) {
+		cnt(ctx, SC_CANCEL_C_PX_STATELESS_REQ);
+		in->verdict = SC_CANCEL_V_RESPONDED;
+	}
+}
+
+static void
+invite_retrans(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec)
+{
+	uint32_t w = sc_txn_load_state(rec);
+	unsigned st = __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE);
+
+	cnt(ctx, SC_CANCEL_C_INVITE_RETRANS);
+	in->verdict = SC_CANCEL_V_ABSORBED;
+	switch (sc_txn_state_of(w)) {
+	case SC_TXN_CLI_CALLING:
+	case SC_TXN_CLI_PROCEEDING:
+		/* 17.2.1: the most recent provisional again (our 100 if none relayed). */
+		send_up(ctx, rec, st >= 100 && st < 200 ? st : 100);
+		break;
+	case SC_TXN_CLI_COMPLETED:
+		/* 17.2.1: the final again. */
+		if (st >= 300)
+			send_up(ctx, rec, st);
+		break;
+	default:
+		/* Confirmed absorbs; after a 2xx the UAS retransmits it end to end. */
+		break;
+	}
+}
+
+static void
+handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key *key,
+	      struct sc_txn_rec *rec, const char *b)
+{
+	const struct sc_sip_msg *m = in->msg;
+	char via[160];
+	int len, blen, flen, rc;
+	uint32_t slot;
+
+	if (rec != NULL) {
+		invite_retrans(ctx, in, rec);
+		return;
+	}
+	if (mf_exhausted(ctx, in))
+		return;
+	if (in->next_path == NULL) {
+		/* 16.6 item 7 / 16.7: no target reachable. */
+		cnt(ctx, SC_CANCEL_C_PX_NO_ROUTE);
+		sc_cancel_respond_stateless(ctx, in, 503, NULL);
+		return;
+	}
+	if (key == NULL || make_via(ctx, in->next_path, b, via, sizeof(via)) != 0) {
+		cnt(ctx, SC_CANCEL_C_PX_BUILD_FAIL);
+		forward_stateless(ctx, in, b);
+		return;
+	}
+	rec = sc_txn_alloc(ctx->table, ctx->owner, key, SC_TXN_CLI_CALLING);
+	if (rec == NULL) {
+		/* DESIGN: table full -> forward statelessly, counted. */
+		cnt(ctx, SC_CANCEL_C_PX_STATELESS_FULL);
+		forward_stateless(ctx, in, b);
+		return;
+	}
+	blen = sc_sip_build_resp_headers(ctx->block, sizeof(ctx->block), m, NULL);
+	flen = fwd_build(ctx, m, in->next_path, via, ctx->fwd, sizeof(ctx->fwd));
+	rc = blen < 0 || flen < 0 ? -E2BIG :
+	     sc_txn_rec_set_resp_hdr(ctx->table, rec, ctx->block, (size_t)blen);
+	if (rc == 0)
+		rc = sc_txn_rec_set_fwd(ctx->table, rec, ctx->fwd, (size_t)flen);
+	if (rc != 0) {
+		sc_txn_free(ctx->table, rec);
+		cnt(ctx, SC_CANCEL_C_PX_STATELESS_FULL);
+		forward_stateless(ctx, in, b);
+		return;
+	}
+	memcpy(rec->reply_path, in->path, ctx->cfg.path_len);
+	rec->user[0] = PH_CALLING;
+	rec->user[1] = ctx->cfg.t1_us;
+	rec->last_status = 0;
+	rc = sc_txn_insert(ctx->table, rec);
+	if (rc != 0) {
+		struct sc_txn_rec *other;
+
+		sc_txn_free(ctx->table, rec);
+		other = rc == -EEXIST ? sc_txn_lookup(ctx->table, ctx->owner, key) : NULL;
+		if (other != NULL) {
+			invite_retrans(ctx, in, other);
+			return;
+		}
+		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
+		forward_stateless(ctx, in, b);
+		return;
+	}
+	ctx->inserted = true;
+	cnt(ctx, SC_CANCEL_C_RECORDS_CREATED);
+	/* 16.2 / 17.2.1: 100 Trying upstream at once. */
+	send_up(ctx, rec, 100);
+	len = build_forward(ctx->scratch, sizeof(ctx->scratch), m, via);
+	slot = len > 0 ? store_put(ctx, (uint32_t)len) : 0;
+	rec->user[1] |= (uint64_t)slot << 32;
+	/* 17.1.1.2: Timer A = T1 (UDP), Timer B = 64*T1. */
+	arm(ctx, rec, TIM_SEND, ctx->cfg.t1_us);
+	arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
+	if (send_down(ctx, in->next_path, len))
+		cnt(ctx, SC_CANCEL_C_PX_INVITE_FWD);
+	in->verdict = SC_CANCEL_V_RESPONDED;
+}
+
+/* Keep the upstream CANCEL's Reason values for our CANCEL (RFC 3326), once. */
+static void
+keep_reasons(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_sip_msg *m)
+{
+	struct px_fwd f;
+	uint64_t o = __atomic_fetch_or(&rec->user[0], U_REASON_CLAIM, __ATOMIC_ACQ_REL);
+	uint16_t used = 0;
+	unsigned i;
+
+	if ((o & U_REASON_CLAIM) != 0 || fwd_read(ctx, rec, &f) != 0)
+		return;
+	for (i = 0; i < m->reason_count && i < SC_SIP_MAX_REASONS; i++) {
+		if (used + m->reasons[i].len + 1 > PX_REASON_MAX)
+			break;
+		memcpy(f.reason + 2 + used, m->reasons[i].p, m->reasons[i].len);
+		used = (uint16_t)(used + m->reasons[i].len);
+		f.reason[2 + used++] = '\0';
+	}
+	memcpy(f.reason, &used, sizeof(used));
+	__atomic_fetch_or(&rec->user[0], U_REASON_READY, __ATOMIC_RELEASE);
+}
+
+/* 16.10: a CANCEL. */
+static void
+handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec,
+	      const char *b)
+{
+	char tbuf[TAG_HEX + 1];
+	struct sc_str tag;
+	uint32_t w;
+
+	if (rec == NULL) {
+		/* 16.10: no response context: forward statelessly (16.11). */
+		cnt(ctx, SC_CANCEL_C_CANCEL_UNMATCHED);
+		forward_stateless(ctx, in, b);
+		return;
+	}
+	if (ctx->cfg.cancel_same_source &&
+	    memcmp(in->path, rec->reply_path, ctx->cfg.path_len) != 0) {
+		cnt(ctx, SC_CANCEL_C_PX_CANCEL_REFUSED);
+		in->verdict = SC_CANCEL_V_DROPPED;
+		return;
+	}
+	keep_reasons(ctx, rec, in->msg);
+	w = sc_txn_load_state(rec);
+	for (;;) {
+		enum sc_txn_state s = sc_txn_state_of(w);
+		unsigned f = sc_txn_flags_of(w), add;
+
+		if ((f & SC_TXN_F_DEAD) != 0 ||
+		    (f & (SC_TXN_F_FINAL_SENT | SC_TXN_F_FINAL_RCVD)) != 0 ||
+		    (s != SC_TXN_CLI_CALLING && s != SC_TXN_CLI_PROCEEDING)) {
+			/* A final was already relayed: 200, nothing else (16.10, 9.2). */
+			cnt(ctx, SC_CANCEL_C_CANCEL_AFTER_FINAL);
+			break;
+		}
+		if ((f & SC_TXN_F_CANCELLED) != 0) {
+			cnt(ctx, SC_CANCEL_C_CANCEL_RETRANS);
+			break;
+		}
+		add = SC_TXN_F_CANCELLED;
+		if (s == SC_TXN_CLI_CALLING)
+			add |= SC_TXN_F_CANCEL_PENDING;
+		else if ((f & SC_TXN_F_CANCEL_SENT) == 0)
+			add |= SC_TXN_F_CANCEL_SENT;
+		if (!sc_txn_cas_state(rec, &w, mkword_px(s, f | add)))
+			continue;
+		cnt(ctx, SC_CANCEL_C_CANCEL_MATCHED);
+		if ((add & SC_TXN_F_CANCEL_PENDING) != 0) {
+			/* 9.1: no CANCEL before a provisional: held. */
+			cnt(ctx, SC_CANCEL_C_PX_CANCEL_HELD);
+		} else if ((add & SC_TXN_F_CANCEL_SENT) != 0) {
+			send_cancel(ctx, rec);
+			sc_cancel_notify_owner(ctx, rec);
+		}
+		break;
+	}
+	/* 16.10: 200 to the CANCEL at once, To tag of the context's responses if any. */
+	if (rec->to_tag_len > 0) {
+		tag.p = rec->to_tag;
+		tag.len = rec->to_tag_len;
+	} else {
+		tag = sc_cancel_stateless_tag(ctx, in->msg, tbuf);
+	}
+	in->verdict = sc_cancel_respond(ctx, in, 200, &tag, NULL) ? SC_CANCEL_V_RESPONDED :
+								    SC_CANCEL_V_DROPPED;
+}
+
+static void
+handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec,
+	   const char *b)
+{
+	uint32_t seen;
+
+	if (rec == NULL) {
+		/* A 2xx ACK (new branch, end to end) or one we know nothing of: 16.11. */
+		forward_stateless(ctx, in, b);
+		return;
+	}
+	/* 17.2.1: the ACK of the non-2xx final we relayed is hop by hop: absorbed. */
+	in->verdict = SC_CANCEL_V_ABSORBED;
+	cnt(ctx, SC_CANCEL_C_ACK_ABSORBED);
+	if (sc_cancel_transition(rec, S(SC_TXN_CLI_COMPLETED), 0, SC_TXN_SRV_CONFIRMED, 0, &seen))
+		sc_cancel_notify_owner(ctx, rec);
+}
+
+/* ---- responses ------------------------------------------------------------------- */
+
+static void
+relay_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
+{
+	in->verdict = SC_CANCEL_V_DROPPED;
+	if (in->msg->via_count < 2 || in->next_path == NULL) {
+		/* 16.7 step 3 / 18.1.2: nowhere to send it. */
+		cnt(ctx, SC_CANCEL_C_PX_NO_ROUTE);
+		return;
+	}
+	if (relay_up(ctx, in->msg, in->next_path)) {
+		cnt(ctx, SC_CANCEL_C_PX_STATELESS_RESP);
+		in->verdict = SC_CANCEL_V_RESPONDED;
+	}
+}
+
+static void
+resp_1xx(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec)
+{
+	const struct sc_sip_msg *m = in->msg;
+	uint32_t w = sc_txn_load_state(rec);
+	bool send_c = false;
+
+	for (;;) {
+		enum sc_txn_state s = sc_txn_state_of(w);
+		unsigned f = sc_txn_flags_of(w), nf = f | SC_TXN_F_PROV_RCVD;
+
+		if (s != SC_TXN_CLI_CALLING && s != SC_TXN_CLI_PROCEEDING) {
+			/* 17.1.1.2: provisionals after a final are not passed up. */
+			cnt(ctx, SC_CANCEL_C_PX_LATE_1XX);
+			in->verdict = SC_CANCEL_V_ABSORBED;
+			return;
+		}
+		send_c = (f & SC_TXN_F_CANCEL_PENDING) != 0;
+		if (send_c)
+			nf = (nf & ~(unsigned)SC_TXN_F_CANCEL_PENDING) | SC_TXN_F_CANCEL_SENT;
+		if (s == SC_TXN_CLI_PROCEEDING && nf == f)
+			break;
+		if (sc_txn_cas_state(rec, &w, mkword_px(SC_TXN_CLI_PROCEEDING, nf)))
+			break;
+	}
+	u0_update(rec, 0xffffffff00000000ULL, (uint64_t)now_ms32(ctx) << 32);
+	if (send_c)
+		send_cancel(ctx, rec);	/* 9.1: the held CANCEL goes now */
+	if (m->status == 100) {
+		/* 16.7 step 5: a proxy never forwards 100 Trying. */
+		cnt(ctx, SC_CANCEL_C_PX_100_ABSORBED);
+		in->verdict = SC_CANCEL_V_ABSORBED;
+	} else {
+		uint16_t cur = __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE);
+
+		store_to_tag(rec, m);
+		while (cur < 200 &&
+		       !__atomic_compare_exchange_n(&rec->last_status, &cur, m->status, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;
+		in->verdict = relay_up(ctx, m, rec->reply_path) ? SC_CANCEL_V_RESPONDED :
+								  SC_CANCEL_V_DROPPED;
+		cnt(ctx, SC_CANCEL_C_PX_RELAY_1XX);
+	}
+	sc_cancel_notify_owner(ctx, rec);
+}
+
+static void
+resp_final(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec)
+{
+	const struct sc_sip_msg *m = in->msg;
+	bool ok2 = m->status < 300;
+	uint32_t seen;
+
+	if (sc_cancel_transition(rec, S(SC_TXN_CLI_CALLING) | S(SC_TXN_CLI_PROCEEDING),
+				 SC_TXN_F_FINAL_SENT | SC_TXN_F_FINAL_RCVD,
+				 ok2 ? SC_TXN_TERMINATED : SC_TXN_CLI_COMPLETED,
+				 SC_TXN_F_FINAL_SENT | SC_TXN_F_FINAL_RCVD, &seen)) {
+		uint32_t w = sc_txn_load_state(rec);
+
+		/* 9.1: a final before the provisional: the held CANCEL is never sent. */
+		if ((sc_txn_flags_of(seen) & SC_TXN_F_CANCEL_PENDING) != 0) {
+			cnt(ctx, SC_CANCEL_C_PX_CANCEL_SUPPRESSED);
+			while ((sc_txn_flags_of(w) & SC_TXN_F_CANCEL_PENDING) != 0 &&
+			       !sc_txn_cas_state(rec, &w,
+						 mkword_px(sc_txn_state_of(w), sc_txn_flags_of(w) &
+							   ~(unsigned)SC_TXN_F_CANCEL_PENDING)))
+				;
+		}
+		store_to_tag(rec, m);
+		__atomic_store_n(&rec->last_status, m->status, __ATOMIC_RELEASE);
+		if (!ok2)
+			send_ack(ctx, rec, m);
+		in->verdict = relay_up(ctx, m, rec->reply_path) ? SC_CANCEL_V_RESPONDED :
+								  SC_CANCEL_V_DROPPED;
+		cnt(ctx, ok2 ? SC_CANCEL_C_PX_RELAY_2XX : SC_CANCEL_C_PX_RELAY_FINAL);
+		sc_cancel_notify_owner(ctx, rec);
+		return;
+	}
+	if (ok2) {
+		/* 2xx repeats (or a 2xx after our 408) are end to end: relayed (16.7 step 5). */
+		in->verdict = relay_up(ctx, m, rec->reply_path) ? SC_CANCEL_V_RESPONDED :
+								  SC_CANCEL_V_DROPPED;
+		cnt(ctx, SC_CANCEL_C_PX_RETRANS_2XX);
+		return;
+	}
+	/* 17.1.1.2: a retransmitted 300-699 is ACKed again, not passed up. */
+	in->verdict = SC_CANCEL_V_ABSORBED;
+	if (sc_txn_state_of(seen) != SC_TXN_TERMINATED) {
+		send_ack(ctx, rec, m);
+		cnt(ctx, SC_CANCEL_C_PX_FINAL_REACKED);
+	}
+}
+
+static void
+handle_response(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec)
+{
+	const struct sc_sip_msg *m = in->msg;
+
+	cnt(ctx, SC_CANCEL_C_RX_RESPONSE);
+	if (!is_ours(&m->vias[0].branch)) {
+		/* 18.1.2: the top Via is not ours: discard. */
+		cnt(ctx, SC_CANCEL_C_PX_NOT_OUR_VIA);
+		in->verdict = SC_CANCEL_V_DROPPED;
+		return;
+	}
+	if (rec != NULL && m->cseq_method == SC_METHOD_CANCEL) {
+		/* The 200 to our CANCEL: its transaction ends here (absorbed). */
+		__atomic_fetch_or(&rec->user[0], U_CANCEL_200, __ATOMIC_RELEASE);
+		cnt(ctx, SC_CANCEL_C_PX_CANCEL_200_ABSORBED);
+		in->verdict = SC_CANCEL_V_ABSORBED;
+		return;
+	}
+	if (rec == NULL || m->cseq_method != SC_METHOD_INVITE) {
+		relay_stateless(ctx, in);
+		return;
+	}
+	if (m->status < 200)
+		resp_1xx(ctx, in, rec);
+	else
+		resp_final(ctx, in, rec);
+}
+
+static bool
+usable(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
+{
+	const struct sc_sip_msg *m = in->msg;
+
+	in->verdict = SC_CANCEL_V_DROPPED;
+	if (in->parse_rc < 0 || (m->kind != SC_SIP_REQUEST && m->kind != SC_SIP_RESPONSE)) {
+		cnt(ctx, SC_CANCEL_C_RX_MALFORMED);
+		cnt(ctx, SC_CANCEL_C_DROP_PARSE);
+		return false;
+	}
+	if (m->via_count == 0 || m->vias[0].host.len == 0) {
+		cnt(ctx, SC_CANCEL_C_DROP_UNROUTABLE);
+		return false;
+	}
+	if (m->kind == SC_SIP_REQUEST) {
+		switch (m->method) {
+		case SC_METHOD_INVITE: cnt(ctx, SC_CANCEL_C_RX_INVITE); break;
+		case SC_METHOD_ACK: cnt(ctx, SC_CANCEL_C_RX_ACK); break;
+		case SC_METHOD_CANCEL: cnt(ctx, SC_CANCEL_C_RX_CANCEL); break;
+		case SC_METHOD_BYE: cnt(ctx, SC_CANCEL_C_RX_BYE); break;
+		case SC_METHOD_OPTIONS: cnt(ctx, SC_CANCEL_C_RX_OPTIONS); break;
+		case SC_METHOD_EXTENSION: cnt(ctx, SC_CANCEL_C_RX_UNKNOWN); break;
+		default: cnt(ctx, SC_CANCEL_C_RX_OTHER); break;
+		}
+		if (in->path == NULL && m->method != SC_METHOD_ACK) {
+			cnt(ctx, SC_CANCEL_C_DROP_NO_PATH);
+			return false;
+		}
+	}
+	return true;
+}
+
+void
+sc_proxy_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned n)
+{
+	struct sc_txn_key *kptr[BURST_CHUNK];
+	char br[BURST_CHUNK][PX_BRANCH_LEN + 1];
+	int8_t ia[BURST_CHUNK];
+	bool ok[BURST_CHUNK];
+	unsigned i, nk = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct sc_sip_msg *m = in[i].msg;
+		int rc = -EINVAL;
+
+		ia[i] = -1;
+		br[i][0] = '\0';
+		ok[i] = usable(ctx, &in[i]);
+		if (!ok[i])
+			continue;
+		if (m->kind == SC_SIP_RESPONSE) {
+			if (is_ours(&m->vias[0].branch))
+				rc = px_key(m->vias[0].branch.p, m->vias[0].branch.len,
+					    &ctx->keys[nk]);
+		} else {
+			px_branch(ctx, m, br[i]);
+			if (m->method == SC_METHOD_INVITE || m->method == SC_METHOD_CANCEL ||
+			    m->method == SC_METHOD_ACK)
+				rc = px_key(br[i], PX_BRANCH_LEN, &ctx->keys[nk]);
+		}
+		if (rc == 0) {
+			kptr[nk] = &ctx->keys[nk];
+			ia[i] = (int8_t)nk++;
+		}
+	}
+	ctx->inserted = false;
+	if (nk > 0)
+		sc_txn_lookup_bulk(ctx->table, ctx->owner, kptr, nk, ctx->found);
+	for (i = 0; i < n; i++) {
+		const struct sc_sip_msg *m = in[i].msg;
+		struct sc_txn_key *k = ia[i] < 0 ? NULL : kptr[ia[i]];
+		struct sc_txn_rec *r = ia[i] < 0 ? NULL : ctx->found[ia[i]];
+
+		if (!ok[i])
+			continue;
+		if (ctx->inserted && k != NULL && r == NULL)
+			r = sc_txn_lookup(ctx->table, ctx->owner, k);
+		if (m->kind == SC_SIP_RESPONSE) {
+			handle_response(ctx, &in[i], r);
+			continue;
+		}
+		switch (m->method) {
+		case SC_METHOD_INVITE:
+			handle_invite(ctx, &in[i], k, r, br[i]);
+			break;
+		case SC_METHOD_CANCEL:
+			handle_cancel(ctx, &in[i], r, br[i]);
+			break;
+		case SC_METHOD_ACK:
+			handle_ack(ctx, &in[i], r, br[i]);
+			break;
+		default:
+			forward_stateless(ctx, &in[i], br[i]);
+			break;
+		}
+	}
+}

@@ -1,0 +1,985 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Proxy role (lib/cancel) with virtual time: every message the proxy sends (upstream
+ * responses, downstream requests) is caught by the sink, parsed again and checked
+ * against RFC 3261 16.6-16.11, 9.1, 17.1.1, 17.2.1. Paths are 8-byte ids: 1 = the
+ * upstream UAC (reply path), 2 = the downstream next hop, 3 = the path to a
+ * response's second Via (stateless relay). Timers run on a real wheel in 1 ms steps.
+ * Each test ends far in the future with every record back in its pool.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+
+#include "sc_cancel.h"
+#include "sc_sip.h"
+#include "sc_timer.h"
+#include "sc_txn.h"
+
+#define CAP		8		/* records per owner */
+#define NCTX		2
+#define MAXSENT		512
+#define MS		UINT64_C(1000)
+#define SEC		UINT64_C(1000000)
+#define PATH_LEN	8
+
+/* ---- environment ------------------------------------------------------------- */
+
+struct sent {
+	unsigned ctx;			/* which context's sink */
+	uint64_t path;			/* reply-path id the sink was given */
+	uint64_t t_us;			/* virtual time of the send */
+	char buf[8192];
+	uint32_t len;
+	struct sc_sip_msg msg;
+	int rc;
+};
+
+struct sink_ctx {
+	unsigned id;
+};
+
+static struct {
+	struct sc_virtual_clock vc;
+	struct sc_txn_table *table;
+	struct sc_timer_wheel *wheel[NCTX];
+	struct rte_ring *ring[NCTX];
+	struct sc_cancel_ctx *ctx[NCTX];
+	struct sink_ctx sinkc[NCTX];
+	struct sent *sent;
+	unsigned nsent;
+	unsigned cap;
+	bool lose_posts;		/* context 1 gets no rings: every post is lost */
+	bool allow_unparsable;		/* corpus: a 400 echoes a broken To (8.2.6.2) */
+} E;
+
+static bool lose_posts_next;	/* set before env_up() */
+
+static void
+eal_once(void)
+{
+	static int done;
+	char prefix[64];
+	char *argv[] = {
+		"test_cancel", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
+		"--file-prefix", prefix, "--log-level=lib.eal:error", "--no-telemetry",
+		"--lcores", "0",
+	};
+
+	if (done)
+		return;
+	snprintf(prefix, sizeof(prefix), "sc_proxy_test_%d", (int)getpid());
+	cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
+		  "EAL init failed");
+	done = 1;
+}
+
+static int
+sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
+{
+	const struct sink_ctx *sc = sink_ctx;
+	struct sent *s;
+
+	cr_assert_lt(E.nsent, MAXSENT, "too many messages sent");
+	cr_assert_lt(len, sizeof(s->buf));
+	s = &E.sent[E.nsent++];
+	s->ctx = sc->id;
+	memcpy(&s->path, path_blob, sizeof(s->path));
+	s->t_us = E.vc.now_us;
+	memcpy(s->buf, msg, len);
+	s->len = len;
+	s->rc = sc_sip_parse(s->buf, len, &s->msg);
+	cr_assert(s->rc > 0 || E.allow_unparsable, "sent message does not parse (%d): %.*s",
+		  s->rc, (int)len, msg);
+	return 0;
+}
+
+/* Source of a request by path id: 198.18.0.77:(40000 + id); id 100: the sent-by. */
+static int
+path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port)
+{
+	uint64_t id;
+
+	memcpy(&id, path_blob, sizeof(id));
+	snprintf(ip, cap, "%s", id == 100 ? "198.18.0.1" : "198.18.0.77");
+	*port = (uint16_t)(40000 + id);
+	return 0;
+}
+
+static int
+path_local(const void *path_blob, char *sent_by, size_t cap)
+{
+	(void)path_blob;
+	snprintf(sent_by, cap, "198.18.0.9:5060");
+	return 0;
+}
+
+static void
+env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
+{
+	struct sc_txn_table_params p = { 0 };
+	struct sc_cancel_cfg cfg;
+	char name[64];
+	unsigned i;
+
+	eal_once();
+	memset(&E, 0, sizeof(E));
+	E.lose_posts = lose_posts_next;
+	lose_posts_next = false;
+	E.sent = calloc(MAXSENT, sizeof(*E.sent));
+	cr_assert_not_null(E.sent);
+	E.cap = cap;
+	sc_virtual_clock_init(&E.vc, 1000 * SEC);
+	snprintf(name, sizeof(name), "proxy_t_%d", (int)getpid());
+	p.name = name;
+	p.capacity_per_owner = cap;
+	p.owners = NCTX;
+	p.max_threads = NCTX;
+	p.socket_id = SOCKET_ID_ANY;
+	p.poison_on_free = true;
+	E.table = sc_txn_table_create(&p);
+	cr_assert_not_null(E.table, "table: %s", strerror(errno));
+	cfg = *cfg_in;
+	cfg.path_len = PATH_LEN;
+	cfg.path_source = path_source;
+	cfg.path_local = path_local;
+	for (i = 0; i < NCTX; i++) {
+		struct sc_cancel_sink sink = { sink_send, &E.sinkc[i] };
+
+		cr_assert_eq(sc_txn_thread_register(E.table, i), 0);
+		snprintf(name, sizeof(name), "pr%u_%d", i, (int)getpid());
+		E.ring[i] = rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+		cr_assert_not_null(E.ring[i]);
+		E.wheel[i] = sc_timer_wheel_create(1000, E.vc.now_us);
+		cr_assert_not_null(E.wheel[i]);
+		E.sinkc[i].id = i;
+		if (E.lose_posts && i == 1)
+			E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i,
+							NULL, 0, &sink);
+		else
+			E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i,
+							E.ring, NCTX, &sink);
+		cr_assert_not_null(E.ctx[i], "ctx: %s", strerror(errno));
+	}
+}
+
+static uint64_t
+C(unsigned ctx, enum sc_cancel_counter c)
+{
+	return sc_cancel_counters(E.ctx[ctx])->v[c];
+}
+
+static uint64_t
+CT(enum sc_cancel_counter c)
+{
+	return C(0, c) + C(1, c);
+}
+
+static void
+poll_all(void)
+{
+	unsigned i;
+
+	for (i = 0; i < NCTX; i++)
+		sc_cancel_poll(E.ctx[i]);
+	for (i = 0; i < NCTX; i++)
+		sc_txn_quiescent(E.table, i);
+}
+
+/* Move virtual time to t (absolute, us) in 1 ms steps, polling every context. */
+static void
+run_to(uint64_t t)
+{
+	while (E.vc.now_us < t) {
+		uint64_t next = E.vc.now_us + MS;
+
+		sc_virtual_clock_set(&E.vc, next < t ? next : t);
+		poll_all();
+	}
+	poll_all();
+}
+
+static void
+run_for(uint64_t d)
+{
+	run_to(E.vc.now_us + d);
+}
+
+/* Every record back in its pool, nothing armed, counters balanced. */
+static void
+env_down(void)
+{
+	unsigned i;
+
+	/* Past every timer: C 181 s + 32 s, H 32 s, D 32 s. */
+	for (i = 0; i < 600; i++) {
+		sc_virtual_clock_advance(&E.vc, SEC);
+		poll_all();
+	}
+	poll_all();
+	for (i = 0; i < NCTX; i++) {
+		cr_assert_eq(sc_cancel_live_records(E.ctx[i]), 0, "ctx %u leaks records", i);
+		cr_assert_eq(sc_timer_wheel_armed(E.wheel[i]), 0, "ctx %u timers armed", i);
+		cr_assert_eq(sc_txn_limbo_count(E.table, i), 0);
+		cr_assert_eq(sc_txn_pool_free_count(E.table, i), E.cap,
+			     "owner %u: %u of %u records free", i,
+			     sc_txn_pool_free_count(E.table, i), E.cap);
+	}
+	for (i = 0; i < NCTX; i++) {
+		sc_cancel_ctx_free(E.ctx[i]);
+		sc_timer_wheel_free(E.wheel[i]);
+		rte_ring_free(E.ring[i]);
+		sc_txn_thread_unregister(E.table, i);
+	}
+	sc_txn_table_free(E.table);
+	free(E.sent);
+}
+
+/* ---- messages ------------------------------------------------------------------ */
+
+#define UP	1	/* upstream UAC (reply path) */
+#define DOWN	2	/* next hop */
+#define VIA2	3	/* path to a response's second Via */
+
+struct tmsg {
+	char buf[8192];
+	size_t len;
+	struct sc_sip_msg msg;
+	int rc;
+};
+
+static struct tmsg *
+parse_text(const char *text, size_t len)
+{
+	struct tmsg *m = calloc(1, sizeof(*m));
+
+	cr_assert_not_null(m);
+	cr_assert_lt(len, sizeof(m->buf));
+	memcpy(m->buf, text, len);
+	m->len = len;
+	m->rc = sc_sip_parse(m->buf, m->len, &m->msg);
+	cr_assert_gt(m->rc, 0, "test message does not parse: %.*s", (int)len, text);
+	return m;
+}
+
+/* A request from the UAC. mf < 0: no Max-Forwards. */
+static struct tmsg *
+uac(const char *method, const char *branch, const char *call_id, int mf, const char *extra)
+{
+	char buf[4096], mfl[40] = "";
+	const char *body = strcmp(method, "INVITE") == 0 ? "v=0\r\ns=-\r\n" : "";
+	int n;
+
+	if (mf >= 0)
+		snprintf(mfl, sizeof(mfl), "Max-Forwards: %d\r\n", mf);
+	n = snprintf(buf, sizeof(buf),
+		     "%s sip:bob@198.18.0.2 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 198.18.0.1:5062;branch=%s;rport\r\n"
+		     "%s"
+		     "From: \"Alice\" <sip:alice@198.18.0.1>;tag=ft1\r\n"
+		     "To: <sip:bob@198.18.0.2>\r\n"
+		     "Call-ID: %s\r\n"
+		     "CSeq: 1 %s\r\n"
+		     "Route: <sip:198.18.0.9;lr>\r\n"
+		     "%s"
+		     "Content-Length: %zu\r\n\r\n%s",
+		     method, branch, mfl, call_id, method, extra != NULL ? extra : "",
+		     strlen(body), body);
+	return parse_text(buf, (size_t)n);
+}
+
+static uint8_t
+handle(unsigned ctx, struct tmsg *m, uint64_t path, uint64_t next)
+{
+	struct sc_cancel_in in;
+
+	in.msg = &m->msg;
+	in.parse_rc = m->rc;
+	in.path = &path;
+	in.next_path = next == 0 ? NULL : &next;
+	in.verdict = 0xff;
+	cr_assert_eq(sc_cancel_handle_burst(E.ctx[ctx], &in, 1), 1);
+	cr_assert_neq(in.verdict, 0xff);
+	sc_txn_quiescent(E.table, ctx);
+	return in.verdict;
+}
+
+/* Send a request from the UAC on ctx and free it. */
+static uint8_t
+from_uac(unsigned ctx, const char *method, const char *branch, const char *call_id, int mf,
+	 const char *extra)
+{
+	struct tmsg *m = uac(method, branch, call_id, mf, extra);
+	uint8_t v = handle(ctx, m, UP, DOWN);
+
+	free(m);
+	return v;
+}
+
+/* The downstream UAS answers the request sent as E.sent[i]. */
+static uint8_t
+from_uas(unsigned ctx, unsigned i, unsigned status, const char *to_tag)
+{
+	char buf[4096];
+	struct sc_str tag = { to_tag, to_tag != NULL ? (uint32_t)strlen(to_tag) : 0 };
+	struct tmsg *m;
+	uint8_t v;
+	int n;
+
+	cr_assert_lt(i, E.nsent);
+	cr_assert_eq(E.sent[i].msg.kind, SC_SIP_REQUEST);
+	n = sc_sip_build_response(buf, sizeof(buf), &E.sent[i].msg, status, NULL,
+				  to_tag != NULL ? &tag : NULL, NULL);
+	cr_assert_gt(n, 0);
+	m = parse_text(buf, (size_t)n);
+	v = handle(ctx, m, DOWN, VIA2);
+	free(m);
+	return v;
+}
+
+/* Index of the first message sent at or after `from` on path with status (or method). */
+static int
+find(unsigned from, uint64_t path, unsigned status, int method)
+{
+	unsigned i;
+
+	for (i = from; i < E.nsent; i++) {
+		const struct sc_sip_msg *m = &E.sent[i].msg;
+
+		if (E.sent[i].path != path)
+			continue;
+		if (status != 0 && m->kind == SC_SIP_RESPONSE && m->status == status)
+			return (int)i;
+		if (method != 0 && m->kind == SC_SIP_REQUEST && m->method == method)
+			return (int)i;
+	}
+	return -1;
+}
+
+static unsigned
+count(uint64_t path, unsigned status, int method)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < E.nsent; i++) {
+		const struct sc_sip_msg *m = &E.sent[i].msg;
+
+		if (E.sent[i].path != path)
+			continue;
+		if ((status != 0 && m->kind == SC_SIP_RESPONSE && m->status == status) ||
+		    (method != 0 && m->kind == SC_SIP_REQUEST && m->method == method))
+			k++;
+	}
+	return k;
+}
+
+static bool
+str_eq(const struct sc_str *a, const struct sc_str *b)
+{
+	return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
+}
+
+static bool
+str_is(const struct sc_str *a, const char *s)
+{
+	return a->len == strlen(s) && memcmp(a->p, s, a->len) == 0;
+}
+
+static struct sc_cancel_cfg
+proxy_cfg(void)
+{
+	struct sc_cancel_cfg c;
+
+	sc_cancel_cfg_defaults(&c);
+	c.role = SC_CANCEL_ROLE_PROXY;
+	c.seed = 42;
+	return c;
+}
+
+/* INVITE b/call on ctx; returns the index of the forwarded INVITE. */
+static unsigned
+invite(unsigned ctx, const char *branch, const char *call_id)
+{
+	int i;
+
+	cr_assert_eq(from_uac(ctx, "INVITE", branch, call_id, 70, NULL), SC_CANCEL_V_RESPONDED);
+	i = find(0, DOWN, 0, SC_METHOD_INVITE);
+	while (i >= 0 && !str_is(&E.sent[i].msg.call_id, call_id))
+		i = find((unsigned)i + 1, DOWN, 0, SC_METHOD_INVITE);
+	cr_assert_geq(i, 0, "INVITE not forwarded");
+	return (unsigned)i;
+}
+
+/* ---- tests ------------------------------------------------------------------------- */
+
+TestSuite(proxy, .timeout = 60);
+
+/* 16.6: 100 upstream at once; downstream a new top Via with our cookie branch, the
+ * UAC's Via second, Max-Forwards decremented, everything else (Route, body) kept. */
+Test(proxy, invite_forwarded_with_new_via_and_max_forwards_decremented)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	const struct sc_sip_msg *f;
+	unsigned i;
+	int t;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKa1", "call-a1");
+	t = find(0, UP, 100, 0);
+	cr_assert_geq(t, 0, "no 100 upstream");
+	cr_assert_lt((unsigned)t, i, "100 goes before the forward");
+	cr_assert(str_is(&E.sent[t].msg.vias[0].branch, "z9hG4bKa1"));
+	f = &E.sent[i].msg;
+	cr_assert_eq(f->via_count, 2);
+	cr_assert(sc_sip_branch_is_rfc3261(&f->vias[0].branch));
+	cr_assert(str_is(&f->vias[0].host, "198.18.0.9"));
+	cr_assert(str_is(&f->vias[1].branch, "z9hG4bKa1"));
+	cr_assert_eq(f->max_forwards, 69);
+	cr_assert_eq(f->route_count, 1);
+	cr_assert(str_is(&f->request_uri, "sip:bob@198.18.0.2"));
+	cr_assert(str_is(&f->body, "v=0\r\ns=-\r\n"));
+	cr_assert_eq(CT(SC_CANCEL_C_PX_INVITE_FWD), 1);
+	/* Another transaction gets another branch (16.6 item 8: unique per client txn). */
+	i = invite(0, "z9hG4bKa2", "call-a2");
+	cr_assert_not(str_eq(&E.sent[i].msg.vias[0].branch, &f->vias[0].branch));
+	from_uas(0, i, 486, "u2");
+	from_uas(0, (unsigned)find(0, DOWN, 0, SC_METHOD_INVITE), 486, "u1");
+	env_down();
+}
+
+/* 16.3 item 3: Max-Forwards 0 -> 483, never forwarded; 1 -> forwarded with 0;
+ * absent -> 70 (16.6 item 3). */
+Test(proxy, max_forwards_zero_gets_483_one_forwarded_absent_gets_70)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	int i;
+
+	env_up(&cfg, CAP);
+	cr_assert_eq(from_uac(0, "INVITE", "z9hG4bKm0", "call-m0", 0, NULL),
+		     SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(count(UP, 483, 0), 1);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 0);
+	cr_assert_eq(CT(SC_CANCEL_C_TX_483), 1);
+	from_uac(0, "OPTIONS", "z9hG4bKm0o", "call-m0o", 0, NULL);
+	cr_assert_eq(count(UP, 483, 0), 2);
+	from_uac(0, "INVITE", "z9hG4bKm1", "call-m1", 1, NULL);
+	i = find(0, DOWN, 0, SC_METHOD_INVITE);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(E.sent[i].msg.max_forwards, 0);
+	from_uac(0, "BYE", "z9hG4bKm2", "call-m2", -1, NULL);
+	i = find(0, DOWN, 0, SC_METHOD_BYE);
+	cr_assert_geq(i, 0);
+	cr_assert_eq(E.sent[i].msg.max_forwards, 70);
+	from_uas(0, (unsigned)find(0, DOWN, 0, SC_METHOD_INVITE), 404, "x");
+	env_down();
+}
+
+/* 16.7: 100 from downstream absorbed (step 5), 180 relayed with our Via removed,
+ * to the upstream reply path; 2xx relayed, the record ends after 64*T1. */
+Test(proxy, provisionals_relayed_100_absorbed_2xx_relayed)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+	int r;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKp1", "call-p1");
+	cr_assert_eq(from_uas(0, i, 100, NULL), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(count(UP, 100, 0), 1, "only our own 100 upstream");
+	cr_assert_eq(from_uas(0, i, 180, "uas1"), SC_CANCEL_V_RESPONDED);
+	r = find(0, UP, 180, 0);
+	cr_assert_geq(r, 0);
+	cr_assert_eq(E.sent[r].msg.via_count, 1, "our Via removed");
+	cr_assert(str_is(&E.sent[r].msg.vias[0].branch, "z9hG4bKp1"));
+	cr_assert(str_is(&E.sent[r].msg.to.tag, "uas1"));
+	from_uas(0, i, 200, "uas1");
+	r = find(0, UP, 200, 0);
+	cr_assert_geq(r, 0);
+	cr_assert_eq(E.sent[r].msg.via_count, 1);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 0, "a proxy never ACKs a 2xx");
+	/* A 2xx retransmission is relayed again (end to end). */
+	from_uas(0, i, 200, "uas1");
+	cr_assert_eq(count(UP, 200, 0), 2);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_RETRANS_2XX), 1);
+	/* An INVITE retransmission after the 2xx is absorbed, not forwarded. */
+	cr_assert_eq(from_uac(0, "INVITE", "z9hG4bKp1", "call-p1", 70, NULL),
+		     SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 1);
+	env_down();
+}
+
+/* 16.10 / 9.1: CANCEL after a 180: 200 upstream at once; CANCEL downstream with the
+ * INVITE's Request-URI, Call-ID, From, To, CSeq number, its top Via only, the Route
+ * set and the Reason; the 487 is ACKed downstream (17.1.1.3) and relayed upstream. */
+Test(proxy, cancel_after_180_built_per_9_1_then_487_acked_and_relayed)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	const struct sc_sip_msg *inv, *c, *a;
+	unsigned i;
+	int ci, ai, r;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKc1", "call-c1");
+	from_uas(0, i, 180, "t1");
+	cr_assert_eq(from_uac(0, "CANCEL", "z9hG4bKc1", "call-c1", 70,
+			      "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"),
+		     SC_CANCEL_V_RESPONDED);
+	r = find(0, UP, 200, 0);
+	cr_assert_geq(r, 0, "no 200 to the CANCEL");
+	cr_assert_eq(E.sent[r].msg.cseq_method, SC_METHOD_CANCEL);
+	ci = find(0, DOWN, 0, SC_METHOD_CANCEL);
+	cr_assert_geq(ci, 0, "no CANCEL downstream");
+	inv = &E.sent[i].msg;
+	c = &E.sent[ci].msg;
+	cr_assert(str_eq(&c->request_uri, &inv->request_uri));
+	cr_assert(str_eq(&c->call_id, &inv->call_id));
+	cr_assert(str_eq(&c->from.value, &inv->from.value));
+	cr_assert(str_eq(&c->to.value, &inv->to.value));
+	cr_assert_eq(c->cseq, inv->cseq);
+	cr_assert_eq(c->cseq_method, SC_METHOD_CANCEL);
+	cr_assert_eq(c->via_count, 1);
+	cr_assert(str_eq(&c->vias[0].value, &inv->vias[0].value));
+	cr_assert_eq(c->route_count, 1);
+	cr_assert(str_eq(&c->routes[0], &inv->routes[0]));
+	cr_assert_eq(c->require_count + c->proxy_require_count, 0);
+	cr_assert_eq(c->reason_count, 1);
+	cr_assert(str_is(&c->reasons[0], "SIP;cause=200;text=\"Call completed elsewhere\""));
+	/* Its 200 is absorbed; then the 487. */
+	cr_assert_eq(from_uas(0, (unsigned)ci, 200, "t1"), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(count(UP, 200, 0), 1);
+	from_uas(0, i, 487, "t1");
+	ai = find(0, DOWN, 0, SC_METHOD_ACK);
+	cr_assert_geq(ai, 0, "487 not ACKed downstream");
+	a = &E.sent[ai].msg;
+	cr_assert(str_eq(&a->vias[0].value, &inv->vias[0].value), "ACK Via = INVITE Via");
+	cr_assert(str_is(&a->to.tag, "t1"));
+	cr_assert_eq(a->cseq, inv->cseq);
+	r = find(0, UP, 487, 0);
+	cr_assert_geq(r, 0, "487 not relayed");
+	cr_assert_eq(E.sent[r].msg.via_count, 1);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_CANCEL_SENT), 1);
+	/* A retransmitted CANCEL gets the same 200, no second CANCEL. */
+	from_uac(0, "CANCEL", "z9hG4bKc1", "call-c1", 70, NULL);
+	cr_assert_eq(count(UP, 200, 0), 2);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
+	/* The upstream ACK is absorbed (hop by hop) and stops Timer G. */
+	cr_assert_eq(from_uac(0, "ACK", "z9hG4bKc1", "call-c1", 70, NULL),
+		     SC_CANCEL_V_ABSORBED);
+	run_for(20 * SEC);
+	cr_assert_eq(count(UP, 487, 0), 1, "Timer G after the ACK");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 1);
+	env_down();
+}
+
+/* 9.1: a CANCEL before any provisional is held, then sent on the first provisional. */
+Test(proxy, cancel_before_provisional_held_until_the_180)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKh1", "call-h1");
+	from_uac(0, "CANCEL", "z9hG4bKh1", "call-h1", 70, NULL);
+	cr_assert_eq(count(UP, 200, 0), 1, "200 to the CANCEL at once");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 0, "CANCEL before a provisional");
+	cr_assert_eq(CT(SC_CANCEL_C_PX_CANCEL_HELD), 1);
+	run_for(300 * MS);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 0);
+	from_uas(0, i, 100, NULL);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1, "CANCEL on the first provisional");
+	from_uas(0, i, 180, "h");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1, "only once");
+	from_uas(0, i, 487, "h");
+	from_uac(0, "ACK", "z9hG4bKh1", "call-h1", 70, NULL);
+	env_down();
+}
+
+/* 9.1: a held CANCEL is never sent once a final arrived (486 / 404), and the final
+ * is relayed; the CANCEL got its 200 anyway (16.10). */
+Test(proxy, held_cancel_never_sent_after_a_final)
+{
+	static const unsigned codes[] = { 486, 404, 603 };
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned k;
+
+	env_up(&cfg, CAP);
+	for (k = 0; k < 3; k++) {
+		char b[32], c[32];
+		unsigned i;
+
+		snprintf(b, sizeof(b), "z9hG4bKs%u", k);
+		snprintf(c, sizeof(c), "call-s%u", k);
+		i = invite(0, b, c);
+		from_uac(0, "CANCEL", b, c, 70, NULL);
+		from_uas(0, i, codes[k], "s");
+		cr_assert_eq(count(UP, codes[k], 0), 1);
+		from_uac(0, "ACK", b, c, 70, NULL);
+	}
+	run_for(40 * SEC);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 0);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_CANCEL_SUPPRESSED), 3);
+	cr_assert_eq(count(UP, 200, 0), 3);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 3);
+	env_down();
+}
+
+/* Race: the CANCEL crosses a 200 (sent downstream, the 200 arrives): the 2xx is
+ * relayed, the CANCEL had its 200, and the proxy invents no 487. */
+Test(proxy, cancel_crossing_200_relays_the_2xx_and_no_487)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKx1", "call-x1");
+	from_uas(0, i, 180, "x");
+	from_uac(0, "CANCEL", "z9hG4bKx1", "call-x1", 70, NULL);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
+	from_uas(0, i, 200, "x");
+	cr_assert_eq(count(UP, 200, 0), 2, "200 to CANCEL and the relayed 2xx");
+	run_for(70 * SEC);
+	cr_assert_eq(count(UP, 487, 0), 0);
+	cr_assert_eq(count(UP, 408, 0), 0);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 0);
+	env_down();
+}
+
+/* Race: the CANCEL arrives after a 486 crossed it: 200, no CANCEL downstream. */
+Test(proxy, cancel_after_486_gets_200_only)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKy1", "call-y1");
+	from_uas(0, i, 180, "y");
+	from_uas(0, i, 486, "y");
+	from_uac(0, "CANCEL", "z9hG4bKy1", "call-y1", 70, NULL);
+	cr_assert_eq(count(UP, 200, 0), 1);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 0);
+	cr_assert_eq(CT(SC_CANCEL_C_CANCEL_AFTER_FINAL), 1);
+	/* The 486 retransmitted: ACKed again, not relayed again (17.1.1.2). */
+	cr_assert_eq(from_uas(0, i, 486, "y"), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(count(UP, 486, 0), 1);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 2);
+	/* No upstream ACK: Timer G doubles to T2, Timer H ends at 64*T1. */
+	run_for(40 * SEC);
+	cr_assert_gt(count(UP, 486, 0), 5);
+	cr_assert_eq(CT(SC_CANCEL_C_TIMER_H_EXPIRED), 1);
+	env_down();
+}
+
+/* Cross-core: INVITE on core 0, the CANCEL on core 1, the 180 on core 1 again
+ * (responses come in on other queues): exactly one CANCEL downstream, owner timers. */
+Test(proxy, cross_core_cancel_and_provisional)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKk1", "call-k1");
+	from_uac(1, "CANCEL", "z9hG4bKk1", "call-k1", 70, NULL);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 0);
+	from_uas(1, i, 180, "k");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
+	poll_all();
+	/* Timer E on the owner retransmits until the CANCEL's 200. */
+	run_for(600 * MS);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 2);
+	from_uas(1, (unsigned)find(0, DOWN, 0, SC_METHOD_CANCEL), 200, "k");
+	run_for(5 * SEC);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 2);
+	from_uas(1, i, 487, "k");
+	cr_assert_eq(count(UP, 487, 0), 1);
+	from_uac(1, "ACK", "z9hG4bKk1", "call-k1", 70, NULL);
+	env_down();
+}
+
+/* Cross-core, the other order: the 180 on core 1 first, then the CANCEL on core 1. */
+Test(proxy, cross_core_provisional_then_cancel)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKk2", "call-k2");
+	from_uas(1, i, 180, "k");
+	from_uac(1, "CANCEL", "z9hG4bKk2", "call-k2", 70, NULL);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
+	from_uas(0, i, 487, "k");
+	from_uac(0, "ACK", "z9hG4bKk2", "call-k2", 70, NULL);
+	env_down();
+}
+
+/* 17.2.1: an INVITE retransmission is absorbed and gets the last response again,
+ * before and after the CANCEL; never forwarded twice. */
+Test(proxy, invite_retransmission_gets_last_response_not_forwarded)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKr1", "call-r1");
+	cr_assert_eq(from_uac(0, "INVITE", "z9hG4bKr1", "call-r1", 70, NULL),
+		     SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(count(UP, 100, 0), 2);
+	from_uas(0, i, 180, "r");
+	from_uac(1, "INVITE", "z9hG4bKr1", "call-r1", 70, NULL);
+	cr_assert_eq(count(UP, 180, 0), 2, "the 180 again");
+	from_uac(0, "CANCEL", "z9hG4bKr1", "call-r1", 70, NULL);
+	from_uac(0, "INVITE", "z9hG4bKr1", "call-r1", 70, NULL);
+	cr_assert_eq(count(UP, 180, 0), 3);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 1);
+	from_uas(0, i, 487, "r");
+	from_uac(0, "INVITE", "z9hG4bKr1", "call-r1", 70, NULL);
+	cr_assert_eq(count(UP, 487, 0), 2, "the final again");
+	cr_assert_eq(CT(SC_CANCEL_C_INVITE_RETRANS), 4);
+	from_uac(0, "ACK", "z9hG4bKr1", "call-r1", 70, NULL);
+	env_down();
+}
+
+/* 17.1.1.2: Timer A at T1, 2T1, 4T1... with the same bytes; Timer B at 64*T1 ends
+ * the context with 408 upstream (16.8), which Timer G repeats until the ACK. */
+Test(proxy, timer_a_doubles_and_timer_b_gives_408)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t t0 = 0;
+	unsigned i, k, n = 0;
+	int r;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKa9", "call-a9");
+	t0 = E.sent[i].t_us;
+	run_for(5 * SEC);
+	for (k = i + 1; k < E.nsent; k++) {
+		if (E.sent[k].path != DOWN)
+			continue;
+		cr_assert_eq(E.sent[k].len, E.sent[i].len);
+		cr_assert_eq(memcmp(E.sent[k].buf, E.sent[i].buf, E.sent[i].len), 0);
+		cr_assert_eq(E.sent[k].t_us - t0, ((UINT64_C(2) << n) - 1) * 500 * MS, "retrans %u", n);
+		n++;
+	}
+	cr_assert_eq(n, 3, "A at 0.5, 1.5, 3.5 s");
+	run_to(t0 + 64 * 500 * MS + 10 * MS);
+	r = find(0, UP, 408, 0);
+	cr_assert_geq(r, 0, "no 408 after Timer B");
+	cr_assert_gt(E.sent[r].msg.to.tag.len, 0, "a final carries a To tag");
+	cr_assert_eq(CT(SC_CANCEL_C_PX_TIMER_B), 1);
+	run_for(2 * SEC);
+	cr_assert_geq(count(UP, 408, 0), 2, "Timer G repeats the 408");
+	from_uac(0, "ACK", "z9hG4bKa9", "call-a9", 70, NULL);
+	k = count(UP, 408, 0);
+	run_for(10 * SEC);
+	cr_assert_eq(count(UP, 408, 0), k);
+	env_down();
+}
+
+/* 16.6 item 11 / 16.8: Timer C reset by provisionals; when it fires the branch is
+ * CANCELled; 64*T1 later with no final the context ends with 408. Timer E repeats
+ * the CANCEL (T1 doubling up to T2). */
+Test(proxy, timer_c_cancels_then_64t1_gives_408)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t tc;
+	unsigned i;
+	int ci, k, prev;
+
+	cfg.timer_c_us = 181 * SEC;
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKtc", "call-tc");
+	from_uas(0, i, 180, "c");
+	run_for(100 * SEC);
+	from_uas(0, i, 183, "c");	/* resets Timer C */
+	tc = E.vc.now_us;
+	run_to(tc + 180 * SEC);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 0, "Timer C was reset");
+	run_to(tc + 181 * SEC + 10 * MS);
+	ci = find(0, DOWN, 0, SC_METHOD_CANCEL);
+	cr_assert_geq(ci, 0, "Timer C sent no CANCEL");
+	cr_assert_eq(CT(SC_CANCEL_C_PX_TIMER_C), 1);
+	run_for(10 * SEC);
+	/* Timer E: 0.5, 1, 2, 4, 4 ... */
+	prev = ci;
+	for (k = 0; k < 4; k++) {
+		int nx = find((unsigned)prev + 1, DOWN, 0, SC_METHOD_CANCEL);
+
+		cr_assert_geq(nx, 0);
+		cr_assert_eq(E.sent[nx].t_us - E.sent[prev].t_us,
+			     (k < 3 ? (UINT64_C(500) << k) : 4000) * MS, "E %d", k);
+		prev = nx;
+	}
+	cr_assert_eq(count(UP, 408, 0), 0);
+	run_to(E.sent[ci].t_us + 32 * SEC + 10 * MS);
+	cr_assert_eq(count(UP, 408, 0), 1, "64*T1 after the CANCEL: 408");
+	cr_assert_eq(CT(SC_CANCEL_C_PX_CANCEL_TIMEOUT), 1);
+	from_uac(0, "ACK", "z9hG4bKtc", "call-tc", 70, NULL);
+	env_down();
+}
+
+/* 9.1 after an upstream CANCEL: no final within 64*T1 -> 408 upstream, the client
+ * transaction is gone (a late 487 is then relayed statelessly by Via, not ACKed by a
+ * record... it finds no record). */
+Test(proxy, cancel_without_final_ends_with_408_after_64t1)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+	int ci;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKq1", "call-q1");
+	from_uas(0, i, 180, "q");
+	from_uac(0, "CANCEL", "z9hG4bKq1", "call-q1", 70, NULL);
+	ci = find(0, DOWN, 0, SC_METHOD_CANCEL);
+	cr_assert_geq(ci, 0);
+	run_to(E.sent[ci].t_us + 32 * SEC - 10 * MS);
+	cr_assert_eq(count(UP, 408, 0), 0);
+	run_to(E.sent[ci].t_us + 32 * SEC + 10 * MS);
+	cr_assert_eq(count(UP, 408, 0), 1);
+	cr_assert_eq(count(UP, 487, 0), 0, "no 487 invented");
+	from_uac(0, "ACK", "z9hG4bKq1", "call-q1", 70, NULL);
+	env_down();
+}
+
+/* 16.10 / 16.11: a CANCEL with no response context is forwarded statelessly to the
+ * next hop with Max-Forwards decremented and the branch the INVITE would get. */
+Test(proxy, unmatched_cancel_forwarded_statelessly)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	int c;
+
+	env_up(&cfg, CAP);
+	cr_assert_eq(from_uac(0, "CANCEL", "z9hG4bKu1", "call-u1", 10, NULL),
+		     SC_CANCEL_V_RESPONDED);
+	c = find(0, DOWN, 0, SC_METHOD_CANCEL);
+	cr_assert_geq(c, 0);
+	cr_assert_eq(count(UP, 200, 0) + count(UP, 481, 0), 0, "a proxy does not answer it");
+	cr_assert_eq(E.sent[c].msg.max_forwards, 9);
+	cr_assert_eq(E.sent[c].msg.via_count, 2);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_STATELESS_REQ), 1);
+	from_uac(0, "CANCEL", "z9hG4bKu2", "call-u2", 0, NULL);
+	cr_assert_eq(count(UP, 483, 0), 1);
+	/* Its 200 comes back: relayed by Via (path to the second Via). */
+	cr_assert_eq(from_uas(0, (unsigned)c, 200, "u"), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(count(VIA2, 200, 0), 1);
+	cr_assert_eq(E.sent[find(0, VIA2, 200, 0)].msg.via_count, 1);
+	env_down();
+}
+
+/* 16.11: BYE and other requests statelessly; the same request gets the same branch;
+ * responses with a top Via that is not ours are dropped (18.1.2). */
+Test(proxy, other_requests_stateless_same_branch_and_foreign_via_dropped)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	struct tmsg *m;
+	int a, b;
+	char buf[1024];
+	int n;
+
+	env_up(&cfg, CAP);
+	from_uac(0, "BYE", "z9hG4bKb1", "call-b1", 70, NULL);
+	from_uac(1, "BYE", "z9hG4bKb1", "call-b1", 70, NULL);
+	a = find(0, DOWN, 0, SC_METHOD_BYE);
+	b = find((unsigned)a + 1, DOWN, 0, SC_METHOD_BYE);
+	cr_assert_geq(b, 0);
+	cr_assert(str_eq(&E.sent[a].msg.vias[0].branch, &E.sent[b].msg.vias[0].branch));
+	from_uas(0, (unsigned)a, 200, "b");
+	cr_assert_eq(count(VIA2, 200, 0), 1);
+	n = snprintf(buf, sizeof(buf),
+		     "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.5.5;branch=z9hG4bKother\r\n"
+		     "Via: SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKb1\r\n"
+		     "From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: z\r\n"
+		     "CSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n");
+	m = parse_text(buf, (size_t)n);
+	cr_assert_eq(handle(0, m, DOWN, VIA2), SC_CANCEL_V_DROPPED);
+	free(m);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_NOT_OUR_VIA), 1);
+	env_down();
+}
+
+/* No route (next_path NULL): an INVITE gets 503, nothing is kept. */
+Test(proxy, no_route_gives_503)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	struct tmsg *m;
+
+	env_up(&cfg, CAP);
+	m = uac("INVITE", "z9hG4bKn1", "call-n1", 70, NULL);
+	cr_assert_eq(handle(0, m, UP, 0), SC_CANCEL_V_RESPONDED);
+	free(m);
+	cr_assert_eq(count(UP, 503, 0), 1);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_NO_ROUTE), 1);
+	env_down();
+}
+
+/* --cancel-same-source: a CANCEL from another source is refused (dropped, counted). */
+Test(proxy, cancel_same_source_refuses_other_sources)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	struct tmsg *m;
+	unsigned i;
+
+	cfg.cancel_same_source = true;
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKss", "call-ss");
+	from_uas(0, i, 180, "s");
+	m = uac("CANCEL", "z9hG4bKss", "call-ss", 70, NULL);
+	cr_assert_eq(handle(0, m, 7, DOWN), SC_CANCEL_V_DROPPED);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_CANCEL_REFUSED), 1);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 0);
+	cr_assert_eq(handle(0, m, UP, DOWN), SC_CANCEL_V_RESPONDED);
+	free(m);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
+	from_uas(0, i, 487, "s");
+	from_uac(0, "ACK", "z9hG4bKss", "call-ss", 70, NULL);
+	env_down();
+}
+
+/* Table full: the INVITE is forwarded statelessly (DESIGN), counted. */
+Test(proxy, table_full_forwards_statelessly)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned k;
+
+	env_up(&cfg, 2);
+	for (k = 0; k < 3; k++) {
+		char b[32], c[32];
+
+		snprintf(b, sizeof(b), "z9hG4bKf%u", k);
+		snprintf(c, sizeof(c), "call-f%u", k);
+		from_uac(0, "INVITE", b, c, 70, NULL);
+	}
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 3);
+	cr_assert_eq(count(UP, 100, 0), 2);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_STATELESS_FULL), 1);
+	env_down();
+}
+
+/* Proxy cfg checks: Timer C must exceed 3 minutes (16.6 item 11), path_local needed. */
+Test(proxy, cfg_validation)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	struct sc_cancel_cfg bad;
+	struct sc_cancel_sink sink = { sink_send, NULL };
+
+	env_up(&cfg, CAP);
+	bad = cfg;
+	bad.path_len = PATH_LEN;
+	bad.path_local = NULL;
+	cr_assert_null(sc_cancel_ctx_create(&bad, E.table, E.wheel[0], &E.vc.clock, 0, NULL, 0,
+					    &sink));
+	cr_assert_eq(errno, ENOTSUP);
+	bad.path_local = path_local;
+	bad.timer_c_us = 180 * SEC;
+	cr_assert_null(sc_cancel_ctx_create(&bad, E.table, E.wheel[0], &E.vc.clock, 0, NULL, 0,
+					    &sink));
+	cr_assert_eq(errno, EINVAL);
+	env_down();
+}
