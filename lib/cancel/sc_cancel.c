@@ -366,8 +366,8 @@ mkword(enum sc_txn_state s, unsigned flags)
  * when this thread made the change; *seen holds the word it last saw.
  */
 bool
-sc_cancel_transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid, enum sc_txn_state to,
-	   unsigned add, uint32_t *seen)
+sc_cancel_transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid,
+		     enum sc_txn_state to, unsigned add, uint32_t *seen)
 {
 	uint32_t w = sc_txn_load_state(rec);
 
@@ -786,7 +786,8 @@ tim_life_cb(struct sc_timer *tim, void *arg)
  * a retransmitted request gets the same response (17.2.2 would resend it).
  */
 struct sc_str
-sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, char tag[TAG_HEX + 1])
+sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
+			char tag[TAG_HEX + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	uint64_t h = 0xcbf29ce484222325ULL ^ ctx->cfg.seed;
