@@ -296,7 +296,7 @@ build_block(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *req, const void 
 /* A response to the request at hand, built from it (8.2.6). */
 bool
 sc_cancel_respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned status,
-	const struct sc_str *to_tag, const char *extra)
+		  const struct sc_str *to_tag, const char *extra)
 {
 	struct sc_str fresh;
 	char tag[TAG_HEX + 1];
@@ -818,8 +818,8 @@ sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 
 /* A stateless response (no record): 4xx/5xx and OPTIONS. */
 void
-sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned status,
-		  const char *extra)
+sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
+			    unsigned status, const char *extra)
 {
 	char tag[TAG_HEX + 1];
 	struct sc_str t = sc_cancel_stateless_tag(ctx, in->msg, tag);
