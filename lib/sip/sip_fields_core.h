@@ -296,43 +296,111 @@ SIP_F(parse_via_parm)(const char *lim, const char *p, const char *e, struct sc_s
 		q = SIP_F(parse_param)(lim, p + 1, e, &name, &val, err, SC_SIP_E_VIA);
 		if (q == NULL)
 			return NULL;
-		/* Parameter names are case-insensitive (7.3.1). */
-		switch (name.len) {
-		case 5:
-			if (IEQ(name.p, 5, "maddr"))
-				via->maddr = val;
-			else if (IEQ(name.p, 5, "rport")) {
-				via->has_rport = true;
-				via->rport = val;
-				if (val.p != NULL &&
-				    skip_cls(val.p, val.p + val.len, SIP_C_DIGIT) !=
-				    val.p + val.len) {
-					*err = SC_SIP_E_VIA;
-					return NULL;
-				}
-			}
-			break;
-		case 6:
-			if (IEQ(name.p, 6, "branch")) {
-				if (val.p == NULL || val.len == 0) {
-					*err = SC_SIP_E_VIA;
-					return NULL;
-				}
-				via->branch = val;
-			}
-			break;
-		case 8:
-			if (IEQ(name.p, 8, "received"))
-				via->received = val;
-			break;
-		default:
-			break;
+		if (!via_param(via, &name, &val)) {
+			*err = SC_SIP_E_VIA;
+			return NULL;
 		}
 		via->value = sip_mkstr(s, q);
 	}
 	*err = SC_SIP_E_OK;
 	return q;
 }
+
+#ifdef SIP_NONTOK64
+/*
+ * Token runs inside a 64-octet window whose non-token bitmap was computed once:
+ * the same result as tok_in, for a shift and a count of trailing zeros.
+ */
+struct SIP_F(win) {
+	const char *base;
+	uint64_t nt;
+};
+
+SIP_CORE_ATTR static inline __attribute__((always_inline)) const char *
+SIP_F(win_tok)(const struct SIP_F(win) *w, const char *lim, const char *p, const char *e)
+{
+	size_t off = (size_t)(p - w->base);
+	const char *q;
+
+	if (p >= e)
+		return p;
+	if (off < 64) {
+		uint64_t m = w->nt >> off;
+
+		if (m != 0) {
+			q = p + __builtin_ctzll(m);
+			return q < e ? q : e;
+		}
+		/* A token run to the window's end: the plain scan goes on from there. */
+		p = w->base + 64;
+	}
+	q = SIP_TOK_END(p, lim);
+	return q < e ? q : e;
+}
+
+/*
+ * The Via shape nearly every element sends: "SIP/2.0/" transport SP host
+ * [":" port] *(";" token ["=" token]), no other LWS, ending at e or at a comma.
+ * Fills via as parse_via_parm does and returns the same end. Anything else
+ * (LWS, quotes, IPv6, RFC 5118 values, faults) returns NULL with via partly
+ * written: parse_via_parm then parses and judges the value from scratch, so
+ * the fast path never decides a verdict.
+ */
+SIP_CORE_ATTR static const char *
+SIP_F(via_fast)(const char *lim, const char *p, const char *e, struct sc_sip_via *via)
+{
+	struct SIP_F(win) w;
+	const char *s = p, *q, *h;
+
+	if (lim - p < 64 || e - p < 8 || (ld4(p) | 0x00202020u) != ld4("sip/") ||
+	    ld4(p + 4) != ld4("2.0/"))
+		return NULL;
+	w.base = p;
+	w.nt = SIP_NONTOK64(p);
+	q = SIP_F(win_tok)(&w, lim, p + 8, e);
+	if (q == p + 8 || e - q < 2 || *q != ' ')
+		return NULL;
+	via->protocol = sip_mkstr(p, p + 7);
+	via->transport = sip_mkstr(p + 8, q);
+	h = q + 1;
+	q = SIP_F(win_tok)(&w, lim, h, e);
+	if (q == h)
+		return NULL;
+	via->host = sip_mkstr(h, q);
+	via->host_type = (unsigned)(*h - '0') <= 9 && is_ipv4(h, q) ? SC_HOST_IPV4 : SC_HOST_NAME;
+	if (q < e && *q == ':') {
+		uint64_t port;
+		bool over;
+
+		q = parse_uint(q + 1, e, 65535, &port, &over);
+		if (q == NULL || over)
+			return NULL;
+		via->port = (uint16_t)port;
+	}
+	while (q < e && *q == ';') {
+		struct sc_str name, val = { NULL, 0 };
+		const char *n = q + 1;
+
+		q = SIP_F(win_tok)(&w, lim, n, e);
+		if (q == n)
+			return NULL;
+		name = sip_mkstr(n, q);
+		if (q < e && *q == '=') {
+			n = q + 1;
+			q = SIP_F(win_tok)(&w, lim, n, e);
+			if (q == n || (q < e && (*q == ':' || *q == '[' || *q == ']')))
+				return NULL;
+			val = sip_mkstr(n, q);
+		}
+		if (!via_param(via, &name, &val))
+			return NULL;
+	}
+	if (q < e && *q != ',')
+		return NULL;
+	via->value = sip_mkstr(s, q);
+	return q;
+}
+#endif
 
 SIP_CORE_ATTR static void
 SIP_F(parse_via)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e)
@@ -353,7 +421,17 @@ SIP_F(parse_via)(const char *lim, struct sc_sip_msg *msg, const char *p, const c
 		}
 		via = msg->via_count < SC_SIP_MAX_VIAS ? &msg->vias[msg->via_count] : &tmp;
 		via_clear(via);
+#ifdef SIP_NONTOK64
+		q = SIP_F(via_fast)(lim, p, e, via);
+		if (q != NULL) {
+			err = SC_SIP_E_OK;
+		} else {
+			via_clear(via);
+			q = SIP_F(parse_via_parm)(lim, p, e, via, &err);
+		}
+#else
 		q = SIP_F(parse_via_parm)(lim, p, e, via, &err);
+#endif
 		/* Keep what was read of a broken value: the 400 still needs its sent-by. */
 		if (via != &tmp)
 			msg->via_count++;
@@ -382,10 +460,13 @@ SIP_CORE_ATTR static const char *
 SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_addr *a,
 	bool need_angle, enum sc_sip_error *err, enum sc_sip_error syntax)
 {
-	const char *s, *q, *ue;
+	const char *s, *q, *ue, *c;
 
 	*err = syntax;
-	memset(a, 0, sizeof(*a));
+	a->value.p = NULL;
+	a->value.len = 0;
+	a->uri = a->value;
+	a->tag = a->value;
 	p = skip_lws(p, e);
 	s = p;
 	if (p == e)
@@ -441,7 +522,10 @@ SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_a
 		}
 		ue = q;
 	}
-	if (ue == p || memchr(p, ':', (size_t)(ue - p)) == NULL)
+	/* The URI has a scheme: a ":", mostly the fourth octet ("sip:"). */
+	for (c = p; c < ue && *c != ':'; c++)
+		;
+	if (c == ue)
 		return NULL;
 	a->uri = sip_mkstr(p, ue);
 	for (;;) {

@@ -5,6 +5,8 @@
  *   SIP_CORE_ATTR  target attribute of the instantiation (empty for scalar)
  *   SIP_EOL        the line-end scan to inline
  *   SIP_TOK_END    the token-run scan to inline
+ *   SIP_NONTOK64   64-octet non-token bitmap (vector levels only; enables the
+ *                  Via fast path)
  * Everything here runs once per line; the per-field grammar is in
  * sip_fields_core.h, instantiated alongside.
  */
@@ -190,3 +192,4 @@ truncated:
 #undef SIP_TOK_END
 #undef SIP_URI_END
 #undef SIP_QEND
+#undef SIP_NONTOK64

@@ -241,6 +241,34 @@ sip_tok_end_avx2_inl(const char *p, const char *end)
 	return sip_tok_end_sse42_inl(p, end);
 }
 
+/*
+ * Non-token bitmap of the 64 octets at p (bit i: p[i] is not a token character),
+ * for parsers that look at several short token runs within one field: each run
+ * end is then a shift and a count of trailing zeros. Reads p[0..64).
+ */
+__attribute__((target("sse4.2")))
+static inline uint64_t
+sip_nontok64_sse42(const char *p)
+{
+	uint64_t m = 0;
+
+	for (unsigned i = 0; i < 4; i++)
+		m |= (uint64_t)sip_nontok_mask_sse42(
+			_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i))) << (16 * i);
+	return m;
+}
+
+__attribute__((target("avx2")))
+static inline uint64_t
+sip_nontok64_avx2(const char *p)
+{
+	uint64_t lo = sip_nontok_mask_avx2(_mm256_loadu_si256((const __m256i *)(const void *)p));
+	uint64_t hi = sip_nontok_mask_avx2(
+		_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)));
+
+	return lo | hi << 32;
+}
+
 __attribute__((target("sse4.2")))
 static inline const char *
 sip_eol_sse42_inl(const char *p, const char *end)
