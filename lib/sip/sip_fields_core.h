@@ -367,7 +367,10 @@ SIP_F(via_fast)(const char *lim, const char *p, const char *e, struct sc_sip_via
 	if (q == h)
 		return NULL;
 	via->host = sip_mkstr(h, q);
-	via->host_type = (unsigned)(*h - '0') <= 9 && is_ipv4(h, q) ? SC_HOST_IPV4 : SC_HOST_NAME;
+	via->host_type = SC_HOST_NAME;
+	if ((unsigned)(*h - '0') <= 9 && q - h >= 7 && q - h <= 15 &&
+	    (lim - h >= 16 ? sip_ipv4_sse42(h, (unsigned)(q - h)) : is_ipv4(h, q)))
+		via->host_type = SC_HOST_IPV4;
 	if (q < e && *q == ':') {
 		uint64_t port;
 		bool over;

@@ -8,6 +8,7 @@
 #ifndef SIP_SCAN_H
 #define SIP_SCAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -256,6 +257,38 @@ sip_nontok64_sse42(const char *p)
 		m |= (uint64_t)sip_nontok_mask_sse42(
 			_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i))) << (16 * i);
 	return m;
+}
+
+/*
+ * IPv4address (25.1) test of the n octets at p, 7 <= n <= 15, reading p[0..16):
+ * digits and exactly three dots, no empty part, no part over three digits, and
+ * every three-digit part at most "255" (same-length digit strings compare like
+ * their values). The same verdict as is_ipv4() of the parser, in one vector.
+ */
+__attribute__((target("sse4.2")))
+static inline bool
+sip_ipv4_sse42(const char *p, unsigned n)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+	unsigned all = (1u << n) - 1;
+	unsigned dig = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) & all;
+	unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) & all;
+	unsigned three;
+
+	if ((dig | dot) != all || __builtin_popcount(dot) != 3 || (dot & 1) != 0 ||
+	    (dot >> (n - 1)) != 0 || (dot & (dot >> 1)) != 0 ||
+	    (dig & (dig >> 1) & (dig >> 2) & (dig >> 3)) != 0)
+		return false;
+	/* Bit i: a three-digit part starts at i (no part is longer). */
+	for (three = dig & (dig >> 1) & (dig >> 2); three != 0; three &= three - 1) {
+		const unsigned char *q = (const unsigned char *)p + __builtin_ctz(three);
+
+		if (((unsigned)q[0] << 16 | (unsigned)q[1] << 8 | q[2]) > 0x323535u)
+			return false;
+	}
+	return true;
 }
 
 __attribute__((target("avx2")))

@@ -589,6 +589,101 @@ Test(sip_parse, table_every_simd_level)
 	guard_free(&g);
 }
 
+/*
+ * Via values in the shapes the vector levels parse on a fast path and in the ones
+ * that leave it, each checked at every level: sent-by (IPv4address, hostname,
+ * IPv6reference per 25.1), port, and the parameters of 20.42 / RFC 3581.
+ */
+struct via_case {
+	const char *via;
+	enum sc_sip_error err;
+	uint8_t host_type;
+	const char *host;
+	uint16_t port;
+	const char *branch;
+	const char *received;
+	bool has_rport;
+};
+
+static const struct via_case via_cases[] = {
+	{ "SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKa1", SC_SIP_E_OK, SC_HOST_IPV4,
+	  "198.18.0.1", 5060, "z9hG4bKa1", NULL, false },
+	{ "SIP/2.0/UDP 255.255.255.255;branch=z9hG4bKa2", SC_SIP_E_OK, SC_HOST_IPV4,
+	  "255.255.255.255", 0, "z9hG4bKa2", NULL, false },
+	{ "SIP/2.0/UDP 01.002.3.249;branch=z9hG4bKa3", SC_SIP_E_OK, SC_HOST_IPV4,
+	  "01.002.3.249", 0, "z9hG4bKa3", NULL, false },
+	{ "SIP/2.0/UDP 256.1.1.1;branch=z9hG4bKa4", SC_SIP_E_OK, SC_HOST_NAME,
+	  "256.1.1.1", 0, "z9hG4bKa4", NULL, false },
+	{ "SIP/2.0/UDP 1.2.3.4.5;branch=z9hG4bKa5", SC_SIP_E_OK, SC_HOST_NAME,
+	  "1.2.3.4.5", 0, "z9hG4bKa5", NULL, false },
+	{ "SIP/2.0/UDP 1..23.4;branch=z9hG4bKa6", SC_SIP_E_OK, SC_HOST_NAME,
+	  "1..23.4", 0, "z9hG4bKa6", NULL, false },
+	{ "SIP/2.0/UDP 1234.1.1.1;branch=z9hG4bKa7", SC_SIP_E_OK, SC_HOST_NAME,
+	  "1234.1.1.1", 0, "z9hG4bKa7", NULL, false },
+	{ "SIP/2.0/UDP 10.0.0.1.:5060;branch=z9hG4bKa8", SC_SIP_E_OK, SC_HOST_NAME,
+	  "10.0.0.1.", 5060, "z9hG4bKa8", NULL, false },
+	{ "SIP/2.0/UDP 10.0.0.25a;branch=z9hG4bKa9", SC_SIP_E_OK, SC_HOST_NAME,
+	  "10.0.0.25a", 0, "z9hG4bKa9", NULL, false },
+	{ "sip/2.0/tcp host.example.com:5061;rport;received=198.18.0.2;branch=z9hG4bKb1",
+	  SC_SIP_E_OK, SC_HOST_NAME, "host.example.com", 5061, "z9hG4bKb1", "198.18.0.2",
+	  true },
+	{ "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKc1", SC_SIP_E_OK, SC_HOST_IPV6,
+	  "[2001:db8::1]", 5060, "z9hG4bKc1", NULL, false },
+	{ "SIP/2.0/UDP 198.18.0.1 ;branch=z9hG4bKd1", SC_SIP_E_OK, SC_HOST_IPV4,
+	  "198.18.0.1", 0, "z9hG4bKd1", NULL, false },
+	{ "SIP/2.0/UDP 198.18.0.1;received=[2001:db8::2];branch=z9hG4bKe1", SC_SIP_E_OK,
+	  SC_HOST_IPV4, "198.18.0.1", 0, "z9hG4bKe1", "[2001:db8::2]", false },
+	{ "SIP/2.0/UDP 198.18.0.1;BRANCH=z9hG4bKf1;RPort=5062", SC_SIP_E_OK, SC_HOST_IPV4,
+	  "198.18.0.1", 0, "z9hG4bKf1", NULL, true },
+	{ "SIP/2.0/UDP 198.18.0.1:65536;branch=z9hG4bKg1", SC_SIP_E_VIA, 0, NULL, 0, NULL,
+	  NULL, false },
+	{ "SIP/2.0/UDP 198.18.0.1;rport=12a;branch=z9hG4bKg2", SC_SIP_E_VIA, 0, NULL, 0,
+	  NULL, NULL, false },
+	{ "SIP/2.0/UDP 198.18.0.1;branch", SC_SIP_E_VIA, 0, NULL, 0, NULL, NULL, false },
+	{ "SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKg3;=x", SC_SIP_E_VIA, 0, NULL, 0, NULL, NULL,
+	  false },
+	{ "SIP/2.0/UDP198.18.0.1;branch=z9hG4bKg4", SC_SIP_E_VIA, 0, NULL, 0, NULL, NULL,
+	  false },
+};
+
+Test(sip_parse, via_forms_every_simd_level)
+{
+	struct guard g = guard_new(8192);
+	char msg[1024];
+
+	for (unsigned l = 0; l < 3; l++) {
+		if (sc_sip_set_simd(all_levels[l]) != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(via_cases) / sizeof(via_cases[0]); i++) {
+			const struct via_case *c = &via_cases[i];
+			struct sc_sip_msg m;
+			int n = snprintf(msg, sizeof(msg), REQ_LINE "Via: %s\r\n" FROM TO CID MF
+					 "CSeq: 314159 INVITE\r\nContent-Length: 0\r\n\r\n",
+					 c->via);
+			const char *buf = guard_place(&g, msg, (size_t)n);
+
+			sc_sip_parse(buf, (size_t)n, &m);
+			cr_assert_eq(m.error, c->err, "[%s] %s: %s", level_name[l], c->via,
+				     sc_sip_error_name((enum sc_sip_error)m.error));
+			cr_assert_eq(m.via_count, 1, "[%s] %s", level_name[l], c->via);
+			if (c->err != SC_SIP_E_OK)
+				continue;
+			cr_assert_eq(m.vias[0].host_type, c->host_type, "[%s] %s", level_name[l],
+				     c->via);
+			ASSERT_STR(m.vias[0].host, c->host);
+			cr_assert_eq(m.vias[0].port, c->port, "[%s] %s", level_name[l], c->via);
+			ASSERT_STR(m.vias[0].branch, c->branch);
+			ASSERT_STR(m.vias[0].received, c->received);
+			cr_assert_eq(m.vias[0].has_rport, c->has_rport, "[%s] %s", level_name[l],
+				     c->via);
+			ASSERT_STR(m.vias[0].value, c->via);
+			cr_assert_eq(m.vias[0].transport.len, 3);
+		}
+	}
+	sc_sip_set_simd(SC_SIP_SIMD_SCALAR);
+	guard_free(&g);
+}
+
 Test(sip_parse, every_method_token)
 {
 	static const char *toks[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER",
