@@ -49,6 +49,7 @@ configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
 	-Db_lundef=false -Dbenchmarks=false
 ninja -C build-asan -j "$jobs"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	LSAN_OPTIONS=suppressions="$root/tests/lsan.supp":print_suppressions=0 \
 	meson test -C build-asan --no-rebuild --print-errorlogs --num-processes "$jobs" \
 	--suite unit --suite app || status=1
 tally build-asan
@@ -58,7 +59,7 @@ CC=clang configure build-fuzz -Dbuildtype=debugoptimized -Dfuzz=true -Dtests=fal
 	-Dbenchmarks=false -Db_lundef=false
 ninja -C build-fuzz -j "$jobs"
 for harness in build-fuzz/fuzz/fuzz_*; do
-	[ -x "$harness" ] || continue
+	[ -f "$harness" ] && [ -x "$harness" ] || continue
 	name=$(basename "$harness")
 	corpus="build-fuzz/fuzz/corpus-$name"
 	mkdir -p "$corpus"
