@@ -92,6 +92,16 @@ int sc_worker_path_source(const void *path_blob, char *ip, size_t cap, uint16_t 
 /* TX buffer error callback: frees the unsent mbufs and counts them as tx_dropped. */
 void sc_worker_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata);
 
+/*
+ * One iteration of the worker loop (what sc_worker_main repeats until stop): RX and
+ * handle a burst per port, lib/cancel poll, TX flush, reassembly drain, RCU
+ * quiescent state, counters. *last: TSC at the end of the previous iteration, for
+ * busy/idle cycles; updated. Returns true when it received, sent or fired anything.
+ * The caller has registered RCU reader w->queue_id (sc_txn_thread_register).
+ * bench/pipeline drives the loop through it.
+ */
+bool sc_worker_iterate(struct sc_worker *w, uint64_t *last);
+
 /* lcore entry point; arg is the struct sc_worker. */
 int sc_worker_main(void *arg);
 

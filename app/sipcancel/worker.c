@@ -324,14 +324,75 @@ sc_worker_release(struct sc_worker *w)
 	}
 }
 
+bool
+sc_worker_iterate(struct sc_worker *w, uint64_t *last)
+{
+	struct rte_mbuf *pkts[SC_APP_BURST];
+	unsigned thread_id = w->queue_id;
+	bool busy = false;
+	uint64_t t0, t1, tp;
+	uint16_t i, n;
+	unsigned ev;
+	uint32_t dr;
+
+	t0 = rte_rdtsc();
+	sc_worker_clock_update(w, t0);
+	for (i = 0; i < w->n_ports; i++) {
+		struct sc_worker_port *p = &w->ports[i];
+
+		if (w->pace) {
+			n = pace_take(w, p, pkts, t0);
+			if (p->i_pend < p->n_pend)
+				w->last_rx_tsc = t0;	/* still replaying */
+		} else {
+			n = rte_eth_rx_burst(p->port_id, w->queue_id, pkts,
+					     SC_APP_BURST);
+		}
+		if (n == 0)
+			continue;
+		busy = true;
+		w->last_rx_tsc = t0;
+		tp = rte_rdtsc();
+		handle_rx(w, pkts, n, t0);
+		w->stats.app[SC_APP_C_PROC_CYCLES] += rte_rdtsc() - tp;
+	}
+	/* Timers and cross-core events may send too: poll before the flush. */
+	tp = rte_rdtsc();
+	ev = sc_cancel_poll(w->cancel);
+	if (ev != 0) {
+		busy = true;
+		w->stats.app[SC_APP_C_POLL_EVENTS] += ev;
+		w->stats.app[SC_APP_C_PROC_CYCLES] += rte_rdtsc() - tp;
+	}
+	for (i = 0; i < w->n_ports; i++) {
+		struct sc_worker_port *p = &w->ports[i];
+
+		n = rte_eth_tx_buffer_flush(p->port_id, w->queue_id, p->txb);
+		w->stats.app[SC_APP_C_TX_PACKETS] += n;
+	}
+	dr = sc_net_frag_drain(w->frag);
+	if (dr != 0) {
+		w->stats.app[SC_APP_C_FRAG_EXPIRED] += dr;
+		w->frag_held_now -= RTE_MIN((uint64_t)dr, w->frag_held_now);
+	}
+	w->stats.held = w->frag_held_now;
+	/* No record pointer survives the loop iteration. */
+	sc_txn_quiescent(w->table, thread_id);
+	w->stats.app[SC_APP_C_LOOPS]++;
+	/* After last_rx_tsc: a worker back from a stall is not seen idle. */
+	w->last_loop_tsc = t0;
+	t1 = rte_rdtsc();
+	w->stats.app[busy ? SC_APP_C_BUSY_CYCLES : SC_APP_C_IDLE_CYCLES] += t1 - *last;
+	*last = t1;
+	return busy;
+}
+
 int
 sc_worker_main(void *arg)
 {
 	struct sc_worker *w = arg;
-	struct rte_mbuf *pkts[SC_APP_BURST];
-	uint64_t t0, t1, tp, last = rte_rdtsc();
+	uint64_t last = rte_rdtsc();
 	unsigned thread_id = w->queue_id;
-	uint16_t i, n;
 
 	w->running = true;
 	w->last_rx_tsc = last;
@@ -345,61 +406,8 @@ sc_worker_main(void *arg)
 		   w->queue_id, w->n_ports);
 
 	while (!w->stop) {
-		bool busy = false;
-		unsigned ev;
-		uint32_t dr;
-
-		t0 = rte_rdtsc();
-		sc_worker_clock_update(w, t0);
-		for (i = 0; i < w->n_ports; i++) {
-			struct sc_worker_port *p = &w->ports[i];
-
-			if (w->pace) {
-				n = pace_take(w, p, pkts, t0);
-				if (p->i_pend < p->n_pend)
-					w->last_rx_tsc = t0;	/* still replaying */
-			} else {
-				n = rte_eth_rx_burst(p->port_id, w->queue_id, pkts,
-						     SC_APP_BURST);
-			}
-			if (n == 0)
-				continue;
-			busy = true;
-			w->last_rx_tsc = t0;
-			tp = rte_rdtsc();
-			handle_rx(w, pkts, n, t0);
-			w->stats.app[SC_APP_C_PROC_CYCLES] += rte_rdtsc() - tp;
-		}
-		/* Timers and cross-core events may send too: poll before the flush. */
-		tp = rte_rdtsc();
-		ev = sc_cancel_poll(w->cancel);
-		if (ev != 0) {
-			busy = true;
-			w->stats.app[SC_APP_C_POLL_EVENTS] += ev;
-			w->stats.app[SC_APP_C_PROC_CYCLES] += rte_rdtsc() - tp;
-		}
-		for (i = 0; i < w->n_ports; i++) {
-			struct sc_worker_port *p = &w->ports[i];
-
-			n = rte_eth_tx_buffer_flush(p->port_id, w->queue_id, p->txb);
-			w->stats.app[SC_APP_C_TX_PACKETS] += n;
-		}
-		dr = sc_net_frag_drain(w->frag);
-		if (dr != 0) {
-			w->stats.app[SC_APP_C_FRAG_EXPIRED] += dr;
-			w->frag_held_now -= RTE_MIN((uint64_t)dr, w->frag_held_now);
-		}
-		w->stats.held = w->frag_held_now;
-		/* No record pointer survives the loop iteration. */
-		sc_txn_quiescent(w->table, thread_id);
-		w->stats.app[SC_APP_C_LOOPS]++;
-		/* After last_rx_tsc: a worker back from a stall is not seen idle. */
-		w->last_loop_tsc = t0;
-		t1 = rte_rdtsc();
-		w->stats.app[busy ? SC_APP_C_BUSY_CYCLES : SC_APP_C_IDLE_CYCLES] += t1 - last;
-		last = t1;
 		/* Several lcores on one CPU: let the others run when there is no work. */
-		if (!busy && w->yield_idle)
+		if (!sc_worker_iterate(w, &last) && w->yield_idle)
 			sched_yield();
 	}
 	sc_txn_thread_unregister(w->table, thread_id);
