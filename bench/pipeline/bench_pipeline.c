@@ -1,0 +1,1073 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench_pipeline: the whole fast path of sipcancel measured per core. The worker
+ * lcore runs the application's own loop (sc_worker_main from app/sipcancel, linked
+ * as sipcancel_core) on a net_ring port; the main lcore is the feeder: it copies
+ * frames built from sipcancel-gen templates into mbufs, enqueues them on the port's
+ * RX ring and drains its TX ring. Every call gets a fresh 16-hex token patched into
+ * its branch and Call-ID (UDP checksum updated incrementally, RFC 1624), so each
+ * call is a new transaction while the transaction table holds 1M pending INVITEs.
+ *
+ * Cycles per received packet = the worker's busy_cycles / rx_packets (loop
+ * iterations that received something, driver RX/TX on the rings included); the two
+ * baselines (io-forward, parse-and-swap) run on the same lcore with the same
+ * accounting and the same packets.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "sc_worker.h"
+
+/* The worker library logs through the application's log type: define it here. */
+RTE_LOG_REGISTER(sc_app_logtype, sipcancel.app, WARNING)
+
+#define BURST SC_APP_BURST
+#define RXR_SIZE 1024
+#define TXR_SIZE 4096
+#define MAX_FRAME 1600
+#define TOK_LEN 16
+#define MAX_TOK 4
+#define MAX_SEQ 9
+#define LAG 64			/* packets of one call are this many steps apart */
+#define MAX_Q 2
+#define N_MBUF 65535
+#define MBUF_CACHE 256
+#define TIMER_TICK_US 1000	/* as the application */
+#define FRAG_FLOWS 256
+#define LOAD_FRACTION 0.8	/* latency measured at this fraction of the max rate */
+#define WAIT_S 10		/* give up waiting for the worker after this */
+
+enum kind {
+	K_INV,
+	K_CAN,
+	K_ACK,
+};
+
+/* One frame from sipcancel-gen and where its call token sits. */
+struct tmpl {
+	uint8_t f[MAX_FRAME];
+	uint16_t len;
+	uint16_t ck_off;		/* UDP checksum */
+	uint16_t ntok;
+	uint16_t tok_off[MAX_TOK];
+	uint16_t old_sum;		/* raw sum of the words covering the tokens */
+	enum kind kind;
+};
+
+struct workload {
+	const char *name;
+	unsigned npk;
+	const struct tmpl *seq[MAX_SEQ];
+	bool uas_call;			/* counts toward cycles_per_pkt_uas */
+};
+
+/* State of the loop polling one queue: a baseline, or the worker when w is set. */
+struct fwd {
+	uint16_t port;
+	uint16_t queue;
+	bool swap;
+	struct sc_worker *w;
+	volatile bool stop;
+	volatile uint64_t rx;		/* in iterations that were not preempted */
+	volatile uint64_t busy;		/* their cycles */
+	volatile uint64_t skip_rx;	/* in iterations longer than preempt_cycles */
+	volatile uint64_t skip_iters;
+} __rte_cache_aligned;
+
+enum loop_mode {
+	MODE_NONE,
+	MODE_IO,
+	MODE_SWAP,
+	MODE_PIPE,
+};
+
+/* A port with nq queue pairs and what polls it. */
+struct rig {
+	uint16_t port;
+	unsigned nq;
+	struct rte_ring *rx[MAX_Q], *tx[MAX_Q];
+	unsigned lcore[MAX_Q];
+	enum loop_mode mode;
+	struct fwd fwd[MAX_Q];
+	struct sc_net_cfg net;
+	struct sc_txn_table *table;
+	struct rte_ring *ev[MAX_Q];
+	struct sc_worker *w[MAX_Q];
+};
+
+struct counters {
+	uint64_t rx, busy, skip_rx, drops;
+};
+
+struct run_res {
+	double cyc;			/* per received packet */
+	double skip;			/* fraction of packets in preempted iterations */
+	double wall_mpps;
+	double lat_p50_us, lat_p99_us;
+	double offered_mpps;
+	uint64_t drops;
+	uint64_t rx;
+};
+
+static struct rte_mempool *mp;
+static uint64_t hz;
+/*
+ * The CPUs are shared with other processes: an iteration this long was preempted
+ * (a burst of 32 at 2000 cycles each takes ~25 us), so its packets and cycles are
+ * left out of cycles per packet and counted apart.
+ */
+static uint64_t preempt_cycles;
+static uint64_t next_tok = 1;
+static bool share_cpu;		/* the feeder shares a CPU with a worker */
+static uint64_t *lat_inv, *lat_can;
+static uint32_t *lat_samp;
+static size_t n_samp, cap_samp;
+static uint64_t lat_base;
+static uint32_t lat_calls;
+
+/* ---- templates ------------------------------------------------------------ */
+
+static uint16_t
+sum_tokens(const struct tmpl *t, const uint8_t *f)
+{
+	uint32_t s = 0;
+	unsigned i;
+
+	for (i = 0; i < t->ntok; i++) {
+		unsigned a = t->tok_off[i] & ~1u, b = (t->tok_off[i] + TOK_LEN + 1u) & ~1u;
+
+		s += rte_raw_cksum(f + a, b - a);
+	}
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static int
+tmpl_init(struct tmpl *t, const uint8_t *f, uint32_t len)
+{
+	static const char cookie[] = "branch=z9hG4bK-";
+	const uint8_t *p, *end = f + len;
+	uint16_t et, l4;
+	char tok[TOK_LEN];
+
+	if (len > MAX_FRAME || len < 60)
+		return -EINVAL;
+	memcpy(t->f, f, len);
+	t->len = (uint16_t)len;
+	et = (uint16_t)(f[12] << 8 | f[13]);
+	if (et == RTE_ETHER_TYPE_IPV4)
+		l4 = (uint16_t)(14 + (f[14] & 0xf) * 4);
+	else if (et == RTE_ETHER_TYPE_IPV6)
+		l4 = 14 + 40;
+	else
+		return -EINVAL;
+	t->ck_off = l4 + 6;
+	p = memmem(f, len, cookie, sizeof(cookie) - 1);
+	if (p == NULL || p + sizeof(cookie) - 1 + TOK_LEN > end)
+		return -EINVAL;
+	memcpy(tok, p + sizeof(cookie) - 1, TOK_LEN);
+	t->ntok = 0;
+	for (p = f + l4 + 8; p + TOK_LEN <= end && t->ntok < MAX_TOK; p++) {
+		p = memmem(p, (size_t)(end - p), tok, TOK_LEN);
+		if (p == NULL)
+			break;
+		t->tok_off[t->ntok++] = (uint16_t)(p - f);
+	}
+	t->old_sum = sum_tokens(t, t->f);
+	if (memcmp(f + l4 + 8, "INVITE ", 7) == 0)
+		t->kind = K_INV;
+	else if (memcmp(f + l4 + 8, "CANCEL ", 7) == 0)
+		t->kind = K_CAN;
+	else
+		t->kind = K_ACK;
+	return 0;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* Frame of template t for the call with token v, into dst. */
+static inline void
+tmpl_build(const struct tmpl *t, uint64_t v, uint8_t *dst)
+{
+	char hex[TOK_LEN];
+	uint16_t ck, ns;
+	uint32_t s;
+	unsigned i;
+
+	for (i = 0; i < TOK_LEN; i++)
+		hex[i] = hexd[(v >> (60 - 4 * i)) & 0xf];
+	rte_memcpy(dst, t->f, t->len);
+	for (i = 0; i < t->ntok; i++)
+		memcpy(dst + t->tok_off[i], hex, TOK_LEN);
+	memcpy(&ck, dst + t->ck_off, 2);
+	if (ck == 0)
+		return;		/* IPv4 without checksum (RFC 768) */
+	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
+	ns = sum_tokens(t, dst);
+	s = (uint32_t)(uint16_t)~ck + (uint16_t)~t->old_sum + ns;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	ck = (uint16_t)~s;
+	if (ck == 0)
+		ck = 0xffff;
+	memcpy(dst + t->ck_off, &ck, 2);
+}
+
+/* Run sipcancel-gen for one call and load its frames (at most max). */
+static int
+gen_frames(const char *gen, const char *dir, const char *scen, bool v6, struct tmpl *out,
+	   unsigned max)
+{
+	char path[512], cmd[1200];
+	uint8_t buf[MAX_FRAME];
+	uint32_t hdr[6], rec[4];
+	unsigned n = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s%s.pcap", dir, scen, v6 ? "-v6" : "");
+	snprintf(cmd, sizeof(cmd), "'%s' -n 1 -s %s %s -o '%s' >/dev/null", gen, scen,
+		 v6 ? "-6" : "", path);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "bench_pipeline: %s failed\n", cmd);
+		return -EIO;
+	}
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		return -errno;
+	/* Native byte order and microseconds: what sipcancel-gen writes. */
+	if (fread(hdr, sizeof(hdr), 1, fp) != 1 || hdr[0] != 0xa1b2c3d4u) {
+		fclose(fp);
+		return -EINVAL;
+	}
+	while (n < max && fread(rec, sizeof(rec), 1, fp) == 1) {
+		if (rec[2] > sizeof(buf) || fread(buf, rec[2], 1, fp) != 1)
+			break;
+		if (tmpl_init(&out[n], buf, rec[2]) < 0) {
+			fclose(fp);
+			return -EINVAL;
+		}
+		n++;
+	}
+	fclose(fp);
+	unlink(path);
+	return (int)n;
+}
+
+/* ---- baselines ------------------------------------------------------------ */
+
+static inline void
+swap_pkt(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ether_addr ea = eth->src_addr;
+	struct rte_udp_hdr *udp;
+	uint16_t port;
+
+	eth->src_addr = eth->dst_addr;
+	eth->dst_addr = ea;
+	if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		uint32_t a = ip->src_addr;
+
+		if (ip->next_proto_id != IPPROTO_UDP)
+			return;
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		udp = (struct rte_udp_hdr *)((char *)ip + rte_ipv4_hdr_len(ip));
+	} else if (eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eth + 1);
+		uint8_t a[16];
+
+		if (ip->proto != IPPROTO_UDP)
+			return;
+		memcpy(a, ip->src_addr, 16);
+		memcpy(ip->src_addr, ip->dst_addr, 16);
+		memcpy(ip->dst_addr, a, 16);
+		udp = (struct rte_udp_hdr *)(ip + 1);
+	} else {
+		return;
+	}
+	port = udp->src_port;
+	udp->src_port = udp->dst_port;
+	udp->dst_port = port;
+}
+
+/*
+ * The loop on a worker lcore: sc_worker_iterate (the application's loop body) or a
+ * baseline (rx burst -> [parse, swap] -> tx burst), each iteration timed alike.
+ */
+static int
+loop_main(void *arg)
+{
+	struct fwd *f = arg;
+	struct rte_mbuf *pk[BURST];
+	uint64_t last = rte_rdtsc(), t0, t1, rx0;
+	uint16_t n, s, i;
+	bool busy;
+
+	if (f->w != NULL && sc_txn_thread_register(f->w->table, f->w->queue_id) < 0)
+		return -1;
+	while (!f->stop) {
+		t0 = rte_rdtsc();
+		if (f->w != NULL) {
+			rx0 = f->w->stats.app[SC_APP_C_RX_PACKETS];
+			busy = sc_worker_iterate(f->w, &last);
+			n = (uint16_t)(f->w->stats.app[SC_APP_C_RX_PACKETS] - rx0);
+		} else {
+			n = rte_eth_rx_burst(f->port, f->queue, pk, BURST);
+			if (n != 0) {
+				if (f->swap)
+					for (i = 0; i < n; i++)
+						swap_pkt(pk[i]);
+				s = rte_eth_tx_burst(f->port, f->queue, pk, n);
+				if (s < n)
+					rte_pktmbuf_free_bulk(pk + s, n - s);
+			}
+			busy = n != 0;
+		}
+		t1 = rte_rdtsc();
+		if (busy && t1 - t0 < preempt_cycles) {
+			f->busy += t1 - t0;
+			f->rx += n;
+		} else if (busy) {
+			f->skip_rx += n;
+			f->skip_iters++;
+		} else if (share_cpu) {
+			sched_yield();
+		}
+	}
+	if (f->w != NULL)
+		sc_txn_thread_unregister(f->w->table, f->w->queue_id);
+	return 0;
+}
+
+/* ---- rig: port, loops ----------------------------------------------------- */
+
+static int
+rig_port(struct rig *r, unsigned nq, const char *name)
+{
+	struct rte_eth_conf conf;
+	unsigned q;
+	char rn[RTE_RING_NAMESIZE];
+	int pid;
+
+	r->nq = nq;
+	for (q = 0; q < nq; q++) {
+		snprintf(rn, sizeof(rn), "%s_rx%u", name, q);
+		r->rx[q] = rte_ring_create(rn, RXR_SIZE, (int)rte_socket_id(),
+					   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(rn, sizeof(rn), "%s_tx%u", name, q);
+		r->tx[q] = rte_ring_create(rn, TXR_SIZE, (int)rte_socket_id(),
+					   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (r->rx[q] == NULL || r->tx[q] == NULL)
+			return -ENOMEM;
+	}
+	pid = rte_eth_from_rings(name, r->rx, nq, r->tx, nq, rte_socket_id());
+	if (pid < 0)
+		return -ENODEV;
+	r->port = (uint16_t)pid;
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure(r->port, (uint16_t)nq, (uint16_t)nq, &conf) != 0)
+		return -EIO;
+	for (q = 0; q < nq; q++) {
+		if (rte_eth_rx_queue_setup(r->port, (uint16_t)q, RXR_SIZE, rte_socket_id(), NULL,
+					   mp) != 0 ||
+		    rte_eth_tx_queue_setup(r->port, (uint16_t)q, TXR_SIZE, rte_socket_id(),
+					   NULL) != 0)
+			return -EIO;
+	}
+	if (rte_eth_dev_start(r->port) != 0)
+		return -EIO;
+	/* sipcancel-gen's defaults: SUT 02:00:00:00:00:02, 198.18.0.2, 2001:2::2, 5060. */
+	memset(&r->net, 0, sizeof(r->net));
+	r->net.ipv4[0].v4 = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+	r->net.ipv4_count = 1;
+	memset(r->net.ipv6[0].v6, 0, 16);
+	r->net.ipv6[0].v6[0] = 0x20;
+	r->net.ipv6[0].v6[1] = 0x01;
+	r->net.ipv6[0].v6[3] = 0x02;
+	r->net.ipv6[0].v6[15] = 0x02;
+	r->net.ipv6_count = 1;
+	r->net.sip_ports[0] = 5060;
+	r->net.sip_port_count = 1;
+	r->net.mac[r->port] = (struct rte_ether_addr){ { 2, 0, 0, 0, 0, 2 } };
+	return 0;
+}
+
+static void
+rig_counters(const struct rig *r, struct counters *c)
+{
+	unsigned q;
+
+	memset(c, 0, sizeof(*c));
+	for (q = 0; q < r->nq; q++) {
+		c->rx += r->fwd[q].rx;
+		c->busy += r->fwd[q].busy;
+		c->skip_rx += r->fwd[q].skip_rx;
+		if (r->mode == MODE_PIPE) {
+			const struct sc_app_stats *s = &r->w[q]->stats;
+
+			/* Every received packet not handed to lib/cancel was dropped. */
+			c->drops += s->app[SC_APP_C_RX_PACKETS] - s->app[SC_APP_C_RX_SIP_HANDLED] +
+				    s->app[SC_APP_C_TX_DROPPED] + s->app[SC_APP_C_TX_ALLOC_FAIL];
+		}
+	}
+}
+
+static void
+rig_start(struct rig *r, enum loop_mode mode)
+{
+	unsigned q;
+
+	r->mode = mode;
+	for (q = 0; q < r->nq; q++) {
+		struct fwd *f = &r->fwd[q];
+
+		f->port = r->port;
+		f->queue = (uint16_t)q;
+		f->swap = mode == MODE_SWAP;
+		f->w = mode == MODE_PIPE ? r->w[q] : NULL;
+		f->stop = false;
+		f->rx = 0;
+		f->busy = 0;
+		f->skip_rx = 0;
+		f->skip_iters = 0;
+		rte_eal_remote_launch(loop_main, f, r->lcore[q]);
+	}
+}
+
+static void
+rig_stop(struct rig *r)
+{
+	unsigned q;
+
+	for (q = 0; q < r->nq; q++)
+		r->fwd[q].stop = true;
+	for (q = 0; q < r->nq; q++)
+		rte_eal_wait_lcore(r->lcore[q]);
+	r->mode = MODE_NONE;
+}
+
+/* The application's worker set-up (app/sipcancel/main.c workers_init), role uas. */
+static int
+rig_pipe_init(struct rig *r, uint32_t capacity)
+{
+	struct sc_txn_table_params tp;
+	struct sc_cancel_cfg cc;
+	struct sc_cancel_sink sink;
+	char name[RTE_RING_NAMESIZE];
+	unsigned q;
+
+	memset(&tp, 0, sizeof(tp));
+	snprintf(name, sizeof(name), "bp_txn%u", r->nq);
+	tp.name = name;
+	/* RSS-like spreading is balanced here: each owner needs its share plus slack. */
+	tp.capacity_per_owner = r->nq == 1 ? capacity : capacity / r->nq * 6 / 5;
+	tp.owners = (uint16_t)r->nq;
+	tp.socket_id = (int)rte_socket_id();
+	r->table = sc_txn_table_create(&tp);
+	if (r->table == NULL)
+		return -ENOMEM;
+	if (r->nq > 1) {
+		for (q = 0; q < r->nq; q++) {
+			snprintf(name, sizeof(name), "bp_ev%u_%u", r->nq, q);
+			r->ev[q] = rte_ring_create(name, 1u << 20, (int)rte_socket_id(),
+						   RING_F_SC_DEQ);
+			if (r->ev[q] == NULL)
+				return -ENOMEM;
+		}
+	}
+	sc_cancel_cfg_defaults(&cc);
+	cc.role = SC_CANCEL_ROLE_UAS;
+	cc.ring_delay_us = 0;		/* 100 and 180 at once; no final: calls stay pending */
+	cc.final_code = 0;
+	cc.path_len = sizeof(struct sc_net_path);
+	cc.seed = 1;
+	for (q = 0; q < r->nq; q++) {
+		struct sc_worker *w;
+		struct sc_worker_port *wp;
+
+		w = rte_zmalloc("bp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+		if (w == NULL)
+			return -ENOMEM;
+		r->w[q] = w;
+		w->burst = rte_zmalloc("bp_burst", sizeof(*w->burst), RTE_CACHE_LINE_SIZE);
+		if (w->burst == NULL)
+			return -ENOMEM;
+		w->lcore_id = r->lcore[q];
+		w->queue_id = (uint16_t)q;
+		w->net_cfg = &r->net;
+		w->mp = mp;
+		w->table = r->table;
+		w->yield_idle = share_cpu;
+		w->clock.now_us = sc_worker_tsc_now_us;
+		w->clock.ctx = w;
+		w->tsc_per_us = RTE_MAX(hz / 1000000, (uint64_t)1);
+		sc_worker_clock_update(w, rte_rdtsc());
+		w->n_ports = 1;
+		wp = &w->ports[0];
+		wp->port_id = r->port;
+		wp->ts_per_sec = 1000000000;
+		wp->txb = rte_zmalloc("bp_txb", RTE_ETH_TX_BUFFER_SIZE(BURST * 2), 0);
+		if (wp->txb == NULL)
+			return -ENOMEM;
+		rte_eth_tx_buffer_init(wp->txb, BURST * 2);
+		rte_eth_tx_buffer_set_err_callback(wp->txb, sc_worker_tx_drop, w);
+		w->frag = sc_net_frag_create(FRAG_FLOWS, hz * 2, (int)rte_socket_id());
+		w->wheel = sc_timer_wheel_create(TIMER_TICK_US, sc_clock_now_us(&w->clock));
+		if (w->frag == NULL || w->wheel == NULL)
+			return -ENOMEM;
+		sink.send = sc_worker_sink_send;
+		sink.sink_ctx = w;
+		w->cancel = sc_cancel_ctx_create(&cc, r->table, w->wheel, &w->clock, q,
+						 r->nq > 1 ? r->ev : NULL, r->nq > 1 ? r->nq : 0,
+						 &sink);
+		if (w->cancel == NULL)
+			return -errno;
+	}
+	return 0;
+}
+
+static uint64_t
+rig_live(const struct rig *r)
+{
+	uint64_t n = 0;
+	unsigned q;
+
+	for (q = 0; q < r->nq; q++)
+		n += sc_cancel_live_records(r->w[q]->cancel);
+	return n;
+}
+
+static void
+rig_pipe_free(struct rig *r)
+{
+	unsigned q;
+
+	for (q = 0; q < r->nq; q++) {
+		struct sc_worker *w = r->w[q];
+
+		if (w == NULL)
+			continue;
+		if (w->cancel != NULL)
+			sc_cancel_ctx_free(w->cancel);
+		if (w->wheel != NULL)
+			sc_timer_wheel_free(w->wheel);
+		sc_net_frag_free(w->frag);
+		rte_free(w->ports[0].txb);
+		rte_free(w->burst);
+		rte_free(w);
+		r->w[q] = NULL;
+		rte_ring_free(r->ev[q]);
+		r->ev[q] = NULL;
+	}
+	if (r->table != NULL)
+		sc_txn_table_free(r->table);
+	r->table = NULL;
+}
+
+/* ---- feeder --------------------------------------------------------------- */
+
+/* Latency: match a response to its request by the token in its branch. */
+static void
+lat_take(struct rte_mbuf *m, uint64_t now)
+{
+	static const char cookie[] = "branch=z9hG4bK-";
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *), *p, *pay;
+	uint32_t len = rte_pktmbuf_data_len(m), off;
+	uint64_t v = 0, *slot;
+	unsigned i;
+
+	if (f[12] == 0x08 && f[13] == 0x00)
+		off = 14 + (f[14] & 0xfu) * 4 + 8;
+	else
+		off = 14 + 40 + 8;
+	if (len < off + 12)
+		return;
+	pay = f + off;
+	if (memcmp(pay, "SIP/2.0 ", 8) != 0)
+		return;
+	p = memmem(pay, RTE_MIN(len - off, 400u), cookie, sizeof(cookie) - 1);
+	if (p == NULL || p + sizeof(cookie) - 1 + TOK_LEN > f + len)
+		return;
+	p += sizeof(cookie) - 1;
+	for (i = 0; i < TOK_LEN; i++) {
+		uint8_t c = p[i];
+
+		v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	if (v < lat_base || v - lat_base >= lat_calls)
+		return;
+	/* 100 and 180 answer an INVITE; 200, 481 and 487 follow a CANCEL. */
+	slot = pay[8] == '1' ? &lat_inv[v - lat_base] : &lat_can[v - lat_base];
+	if (*slot == 0 || n_samp == cap_samp)
+		return;
+	lat_samp[n_samp++] = (uint32_t)RTE_MIN(now - *slot, (uint64_t)UINT32_MAX);
+	*slot = 0;
+}
+
+static unsigned
+drain(const struct rig *r, bool lat)
+{
+	struct rte_mbuf *ms[BURST * 2];
+	unsigned q, n, i, tot = 0;
+
+	for (q = 0; q < r->nq; q++) {
+		n = rte_ring_dequeue_burst(r->tx[q], (void **)ms, RTE_DIM(ms), NULL);
+		if (n == 0)
+			continue;
+		if (lat) {
+			uint64_t now = rte_rdtsc();
+
+			for (i = 0; i < n; i++)
+				lat_take(ms[i], now);
+		}
+		rte_pktmbuf_free_bulk(ms, n);
+		tot += n;
+	}
+	return tot;
+}
+
+/* Position in a workload's packet stream: step s sends packet j of call s - j*LAG. */
+struct stream {
+	const struct workload *wl;
+	uint32_t n_calls;
+	uint64_t step;
+	unsigned j;
+};
+
+static bool
+stream_next(struct stream *st, uint32_t *call, const struct tmpl **t)
+{
+	uint64_t last = st->n_calls + (uint64_t)(st->wl->npk - 1) * LAG;
+
+	while (st->step < last) {
+		uint64_t lag = (uint64_t)st->j * LAG;
+		bool ok = st->step >= lag && st->step - lag < st->n_calls;
+
+		if (ok) {
+			*call = (uint32_t)(st->step - lag);
+			*t = st->wl->seq[st->j];
+		}
+		if (++st->j == st->wl->npk) {
+			st->j = 0;
+			st->step++;
+		}
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+static inline unsigned
+queue_of(uint64_t tok, unsigned nq)
+{
+	/* RSS-like: all packets of a call on one queue, calls spread by a hash. */
+	return nq == 1 ? 0 : (unsigned)((tok * 0x9e3779b97f4a7c15ULL) >> 63);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Feed n_calls calls of wl through the rig: as fast as possible (pps 0) or paced at
+ * pps with latency samples. Fills r with the rig's cycles per received packet.
+ */
+static int
+feed(const struct rig *rg, const struct workload *wl, uint32_t n_calls, double pps,
+     struct run_res *res)
+{
+	struct rte_mbuf *stg[MAX_Q][BURST];
+	uint32_t stg_call[MAX_Q][BURST];
+	uint8_t stg_kind[MAX_Q][BURST];
+	unsigned ns[MAX_Q] = { 0 };
+	struct stream st = { wl, n_calls, 0, 0 };
+	uint64_t total = (uint64_t)n_calls * wl->npk, sent = 0, base = next_tok;
+	uint64_t t0, t_end, deadline;
+	bool lat = pps > 0, more = true;
+	struct counters c0, c1;
+	unsigned q, i;
+
+	next_tok += n_calls;
+	if (lat) {
+		memset(lat_inv, 0, sizeof(*lat_inv) * n_calls);
+		memset(lat_can, 0, sizeof(*lat_can) * n_calls);
+		lat_base = base;
+		lat_calls = n_calls;
+		n_samp = 0;
+	}
+	rig_counters(rg, &c0);
+	t0 = rte_rdtsc();
+	while (more || ns[0] != 0 || (rg->nq > 1 && ns[1] != 0)) {
+		bool idle = true;
+		uint64_t now = rte_rdtsc();
+
+		for (q = 0; q < rg->nq; q++) {
+			unsigned e;
+
+			if (ns[q] == 0)
+				continue;
+			e = rte_ring_enqueue_burst(rg->rx[q], (void **)stg[q], ns[q], NULL);
+			if (e == 0)
+				continue;
+			idle = false;
+			if (lat)
+				for (i = 0; i < e; i++)
+					(stg_kind[q][i] == K_CAN ? lat_can : lat_inv)
+						[stg_call[q][i]] = now;
+			ns[q] -= e;
+			memmove(stg[q], stg[q] + e, ns[q] * sizeof(stg[q][0]));
+			memmove(stg_call[q], stg_call[q] + e, ns[q] * sizeof(stg_call[q][0]));
+			memmove(stg_kind[q], stg_kind[q] + e, ns[q]);
+		}
+		if (more && ns[0] == 0 && (rg->nq == 1 || ns[1] == 0)) {
+			unsigned want = BURST;
+
+			if (lat) {
+				double due = (double)(now - t0) * pps / (double)hz - (double)sent;
+
+				want = due < 1 ? 0 : due > BURST ? BURST : (unsigned)due;
+			}
+			for (i = 0; i < want; i++) {
+				const struct tmpl *t;
+				struct rte_mbuf *m;
+				uint32_t call;
+				uint64_t tok;
+
+				if (!stream_next(&st, &call, &t)) {
+					more = false;
+					break;
+				}
+				m = rte_pktmbuf_alloc(mp);
+				if (m == NULL) {
+					fprintf(stderr, "bench_pipeline: mbuf pool empty\n");
+					return -ENOMEM;
+				}
+				tok = base + call;
+				tmpl_build(t, tok, rte_pktmbuf_mtod(m, uint8_t *));
+				m->data_len = t->len;
+				m->pkt_len = t->len;
+				m->port = rg->port;
+				q = queue_of(tok, rg->nq);
+				stg_call[q][ns[q]] = call;
+				stg_kind[q][ns[q]] = (uint8_t)t->kind;
+				stg[q][ns[q]++] = m;
+				sent++;
+				idle = false;
+			}
+		}
+		if (drain(rg, lat) != 0)
+			idle = false;
+		if (idle && share_cpu)
+			sched_yield();
+	}
+	/* Wait until the worker has taken every packet, then let its last loop end. */
+	deadline = rte_rdtsc() + hz * WAIT_S;
+	for (;;) {
+		rig_counters(rg, &c1);
+		if (c1.rx + c1.skip_rx - c0.rx - c0.skip_rx >= total)
+			break;
+		if (rte_rdtsc() > deadline) {
+			fprintf(stderr, "bench_pipeline: %s: worker took %" PRIu64 " of %" PRIu64
+				" packets\n", wl->name, c1.rx + c1.skip_rx - c0.rx - c0.skip_rx,
+				total);
+			return -ETIMEDOUT;
+		}
+		if (drain(rg, lat) == 0 && share_cpu)
+			sched_yield();
+	}
+	t_end = rte_rdtsc();
+	deadline = t_end + hz / 500;
+	while (rte_rdtsc() < deadline)
+		if (drain(rg, lat) == 0 && share_cpu)
+			sched_yield();
+	rig_counters(rg, &c1);
+	res->rx = c1.rx - c0.rx;
+	res->cyc = res->rx == 0 ? 0 : (double)(c1.busy - c0.busy) / (double)res->rx;
+	res->skip = (double)(c1.skip_rx - c0.skip_rx) / (double)total;
+	res->drops = c1.drops - c0.drops;
+	res->wall_mpps = (double)total / ((double)(t_end - t0) / (double)hz) / 1e6;
+	res->offered_mpps = res->wall_mpps;
+	res->lat_p50_us = res->lat_p99_us = 0;
+	if (lat && n_samp > 0) {
+		qsort(lat_samp, n_samp, sizeof(lat_samp[0]), cmp_u32);
+		res->lat_p50_us = lat_samp[n_samp / 2] * 1e6 / (double)hz;
+		res->lat_p99_us = lat_samp[RTE_MIN(n_samp - 1, n_samp * 99 / 100)] * 1e6 /
+				  (double)hz;
+	}
+	return 0;
+}
+
+/* Pre-fill: n INVITEs that stay pending (no final, ring timeout 180 s). */
+static int
+prefill(const struct rig *rg, const struct tmpl *inv, uint32_t n)
+{
+	struct workload w = { "prefill", 1, { inv }, false };
+	struct run_res r;
+	uint64_t t0 = rte_rdtsc();
+	int rc;
+
+	rc = feed(rg, &w, n, 0, &r);
+	if (rc < 0)
+		return rc;
+	printf("prefill cores=%u invites=%u pending=%" PRIu64 " seconds=%.2f drops=%" PRIu64
+	       "\n", rg->nq, n, rig_live(rg), (double)(rte_rdtsc() - t0) / (double)hz,
+	       r.drops);
+	return 0;
+}
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median over runs of cycles per packet and wall Mpps. */
+static int
+measure(const struct rig *rg, const struct workload *wl, uint32_t calls, unsigned runs,
+	struct run_res *med)
+{
+	double cyc[16], skip[16], wall[16];
+	struct run_res r;
+	uint64_t drops = 0;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < runs; i++) {
+		rc = feed(rg, wl, calls, 0, &r);
+		if (rc < 0)
+			return rc;
+		cyc[i] = r.cyc;
+		skip[i] = r.skip;
+		wall[i] = r.wall_mpps;
+		drops += r.drops;
+	}
+	qsort(cyc, runs, sizeof(double), cmp_dbl);
+	qsort(skip, runs, sizeof(double), cmp_dbl);
+	qsort(wall, runs, sizeof(double), cmp_dbl);
+	memset(med, 0, sizeof(*med));
+	med->cyc = cyc[runs / 2];
+	med->skip = skip[runs / 2];
+	med->wall_mpps = wall[runs / 2];
+	med->drops = drops;
+	return 0;
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bench_pipeline --gen PATH-TO-sipcancel-gen [--tmp DIR]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *gen = NULL, *tmp = "/tmp", *quick_env = getenv("SC_BENCH_QUICK");
+	bool quick = quick_env != NULL && strcmp(quick_env, "0") != 0;
+	uint32_t n_prefill = quick ? 200000 : 1000000;
+	uint32_t calls = quick ? 4000 : 25000;
+	unsigned runs = quick ? 3 : 5, nw, cpus[2] = { 0, 0 }, ncpu = 0, wi, i;
+	static struct tmpl ring4[4], ring6[4], unm[2];
+	struct workload wl[4];
+	unsigned n_wl = 4;
+	struct run_res io[4], sw[4], pipe1[4], pipe2[4], lat[4];
+	static struct rig rig1, rig2;
+	char lcores[64], prefix[64], tmpdir[256];
+	char *eal[16];
+	int eal_argc = 0, rc;
+	uint32_t capacity;
+	cpu_set_t cs;
+	double uas_cyc = 0;
+
+	for (i = 1; i < (unsigned)argc; i++) {
+		if (strcmp(argv[i], "--gen") == 0 && i + 1 < (unsigned)argc)
+			gen = argv[++i];
+		else if (strcmp(argv[i], "--tmp") == 0 && i + 1 < (unsigned)argc)
+			tmp = argv[++i];
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (gen == NULL) {
+		usage();
+		return 2;
+	}
+
+	/* Feeder on the first CPU, worker 1 on the second, worker 2 back on the first. */
+	if (sched_getaffinity(0, sizeof(cs), &cs) == 0)
+		for (i = 0; i < CPU_SETSIZE && ncpu < 2; i++)
+			if (CPU_ISSET(i, &cs))
+				cpus[ncpu++] = i;
+	if (ncpu < 2)
+		cpus[1] = cpus[0];
+	snprintf(lcores, sizeof(lcores), "--lcores=0@%u,1@%u,2@%u", cpus[0], cpus[1], cpus[0]);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=bench_pipe_%d", (int)getpid());
+	eal[eal_argc++] = argv[0];
+	eal[eal_argc++] = (char *)"--no-huge";
+	eal[eal_argc++] = (char *)"--no-pci";
+	eal[eal_argc++] = (char *)"--no-telemetry";
+	eal[eal_argc++] = (char *)"-m";
+	eal[eal_argc++] = (char *)(quick ? "1024" : "2048");
+	eal[eal_argc++] = prefix;
+	eal[eal_argc++] = lcores;
+	eal[eal_argc++] = (char *)"--log-level=lib.eal:error";
+	eal[eal_argc] = NULL;
+	if (rte_eal_init(eal_argc, eal) < 0) {
+		fprintf(stderr, "bench_pipeline: EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	hz = rte_get_tsc_hz();
+	preempt_cycles = hz / 5000;	/* 200 us */
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/bench_pipe_%d", tmp, (int)getpid());
+	if (mkdir(tmpdir, 0700) != 0) {
+		perror(tmpdir);
+		return 1;
+	}
+	if (gen_frames(gen, tmpdir, "cancel-after-ringing", false, ring4, 4) != 3 ||
+	    gen_frames(gen, tmpdir, "cancel-after-ringing", true, ring6, 4) != 3 ||
+	    gen_frames(gen, tmpdir, "unmatched-cancel", false, unm, 2) != 1) {
+		fprintf(stderr, "bench_pipeline: unexpected sipcancel-gen output\n");
+		return 1;
+	}
+	rmdir(tmpdir);
+	wl[0] = (struct workload){ "uas-v4", 3, { &ring4[0], &ring4[1], &ring4[2] }, true };
+	wl[1] = (struct workload){ "uas-v6", 3, { &ring6[0], &ring6[1], &ring6[2] }, true };
+	wl[2] = (struct workload){ "retrans-storm-v4", 9,
+		{ &ring4[0], &ring4[0], &ring4[0], &ring4[1], &ring4[1], &ring4[1],
+		  &ring4[2], &ring4[2], &ring4[2] }, false };
+	wl[3] = (struct workload){ "unmatched-cancel-v4", 1, { &unm[0] }, false };
+
+	lat_inv = calloc(calls, sizeof(*lat_inv));
+	lat_can = calloc(calls, sizeof(*lat_can));
+	cap_samp = (size_t)calls * 6;
+	lat_samp = calloc(cap_samp, sizeof(*lat_samp));
+	mp = rte_pktmbuf_pool_create("bp_mbuf", N_MBUF, MBUF_CACHE, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (mp == NULL || lat_inv == NULL || lat_can == NULL || lat_samp == NULL) {
+		fprintf(stderr, "bench_pipeline: out of memory\n");
+		return 1;
+	}
+	/* Pending INVITEs, then two records (INVITE, CANCEL: Timer J 32 s) per call. */
+	capacity = n_prefill + 2 * calls * (runs + 1) * 3 + 65536;
+	printf("# bench_pipeline: TSC %.2f GHz, burst %u, %u runs of %u calls, prefill %u, "
+	       "table capacity %u%s; worker lcore on CPU %u, feeder on CPU %u\n",
+	       (double)hz / 1e9, BURST, runs, calls, n_prefill, capacity,
+	       quick ? " (SC_BENCH_QUICK)" : "", cpus[1], cpus[0]);
+	printf("proxy n/a (lib/cancel role proxy is not in this tree yet: "
+	       "sc_cancel_ctx_create returns ENOTSUP)\n");
+
+	/* ---- one worker ---- */
+	rig1.lcore[0] = 1;
+	rc = rig_port(&rig1, 1, "bp1");
+	if (rc < 0) {
+		fprintf(stderr, "bench_pipeline: ring port: %s\n", strerror(-rc));
+		return 1;
+	}
+	for (wi = 0; wi < n_wl; wi++) {
+		rig_start(&rig1, MODE_IO);
+		rc = measure(&rig1, &wl[wi], calls, runs, &io[wi]);
+		rig_stop(&rig1);
+		if (rc < 0)
+			return 1;
+		rig_start(&rig1, MODE_SWAP);
+		rc = measure(&rig1, &wl[wi], calls, runs, &sw[wi]);
+		rig_stop(&rig1);
+		if (rc < 0)
+			return 1;
+		printf("baseline workload=%s io_fwd_cycles_per_pkt=%.1f parse_swap_cycles_per_pkt="
+		       "%.1f\n", wl[wi].name, io[wi].cyc, sw[wi].cyc);
+	}
+	rc = rig_pipe_init(&rig1, capacity);
+	if (rc < 0) {
+		fprintf(stderr, "bench_pipeline: worker set-up: %s\n", strerror(-rc));
+		return 1;
+	}
+	rig_start(&rig1, MODE_PIPE);
+	if (prefill(&rig1, &ring4[0], n_prefill) < 0)
+		return 1;
+	for (wi = 0; wi < n_wl; wi++) {
+		double pps;
+
+		if (measure(&rig1, &wl[wi], calls, runs, &pipe1[wi]) < 0)
+			return 1;
+		pps = LOAD_FRACTION * pipe1[wi].wall_mpps * 1e6;
+		if (feed(&rig1, &wl[wi], calls, pps, &lat[wi]) < 0)
+			return 1;
+		printf("pipeline workload=%s cores=1 mpps_per_core=%.2f cycles_per_pkt=%.1f "
+		       "preempted=%.3f ratio_io_fwd=%.2f ratio_parse_swap=%.2f "
+		       "wall_mpps=%.2f lat_load_mpps=%.2f lat_p50_us=%.2f lat_p99_us=%.2f "
+		       "drops=%" PRIu64 " pending=%" PRIu64 "\n",
+		       wl[wi].name, (double)hz / pipe1[wi].cyc / 1e6, pipe1[wi].cyc,
+		       pipe1[wi].skip, pipe1[wi].cyc / io[wi].cyc, pipe1[wi].cyc / sw[wi].cyc,
+		       pipe1[wi].wall_mpps, lat[wi].offered_mpps, lat[wi].lat_p50_us,
+		       lat[wi].lat_p99_us, pipe1[wi].drops + lat[wi].drops, rig_live(&rig1));
+		if (wi == 0)
+			uas_cyc = pipe1[wi].cyc;
+	}
+	rig_stop(&rig1);
+	rig_pipe_free(&rig1);
+
+	/* ---- two workers, RSS-like spreading; worker 2 shares the feeder's CPU ---- */
+	nw = 2;
+	share_cpu = true;
+	rig2.lcore[0] = 1;
+	rig2.lcore[1] = 2;
+	rc = rig_port(&rig2, nw, "bp2");
+	if (rc == 0)
+		rc = rig_pipe_init(&rig2, capacity);
+	if (rc < 0) {
+		fprintf(stderr, "bench_pipeline: two-worker set-up: %s\n", strerror(-rc));
+		return 1;
+	}
+	rig_start(&rig2, MODE_PIPE);
+	if (prefill(&rig2, &ring4[0], n_prefill) < 0)
+		return 1;
+	for (wi = 0; wi < n_wl; wi++) {
+		if (measure(&rig2, &wl[wi], calls, runs, &pipe2[wi]) < 0)
+			return 1;
+		printf("scaling workload=%s cores=2 wall_mpps=%.2f wall_mpps_1core=%.2f "
+		       "scaling=%.2f cycles_per_pkt=%.1f drops=%" PRIu64
+		       " (feeder shares CPU %u with worker 2)\n",
+		       wl[wi].name, pipe2[wi].wall_mpps, pipe1[wi].wall_mpps,
+		       pipe2[wi].wall_mpps / pipe1[wi].wall_mpps, pipe2[wi].cyc, pipe2[wi].drops,
+		       cpus[0]);
+	}
+	rig_stop(&rig2);
+	rig_pipe_free(&rig2);
+	printf("cycles_per_pkt_uas %.0f cycles_per_pkt_proxy n/a\n", uas_cyc);
+	rte_eal_cleanup();
+	return 0;
+}
