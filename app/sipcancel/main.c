@@ -23,6 +23,7 @@
 #include <rte_ring.h>
 
 #include "sc_app.h"
+#include "sc_proxy_app.h"
 #include "sc_stats.h"
 #include "sc_worker.h"
 
@@ -265,7 +266,10 @@ workers_init(void)
 	}
 
 	sc_cancel_cfg_defaults(&cc);
-	cc.role = SC_CANCEL_ROLE_UAS;
+	cc.role = app.cfg.role == SC_APP_ROLE_PROXY ? SC_CANCEL_ROLE_PROXY : SC_CANCEL_ROLE_UAS;
+	cc.timer_c_us = app.cfg.timer_c_ms * 1000ULL;
+	cc.cancel_same_source = app.cfg.cancel_same_source;
+	cc.path_local = sc_px_path_local;
 	cc.t1_us = app.cfg.t1_ms * 1000ULL;
 	cc.t2_us = app.cfg.t2_ms * 1000ULL;
 	cc.t4_us = app.cfg.t4_ms * 1000ULL;
@@ -330,13 +334,19 @@ workers_init(void)
 		w->wheel = sc_timer_wheel_create(TIMER_TICK_US, sc_clock_now_us(&w->clock));
 		if (w->wheel == NULL)
 			return -ENOMEM;
+		if (app.cfg.role == SC_APP_ROLE_PROXY) {
+			w->px = sc_px_worker_create(&app.cfg, (int)rte_lcore_to_socket_id(lcore));
+			if (w->px == NULL)
+				return -ENOMEM;
+		}
 		sink.send = sc_worker_sink_send;
 		sink.sink_ctx = w;
 		w->cancel = sc_cancel_ctx_create(&cc, app.table, w->wheel, &w->clock, i,
 						 app.n_workers > 1 ? app.rings : NULL,
 						 app.n_workers > 1 ? app.n_workers : 0, &sink);
 		if (w->cancel == NULL) {
-			fprintf(stderr, "sipcancel: UAS context for lcore %u: %s\n", lcore,
+			fprintf(stderr, "sipcancel: %s context for lcore %u: %s\n",
+				app.cfg.role == SC_APP_ROLE_PROXY ? "proxy" : "UAS", lcore,
 				strerror(errno));
 			return -errno;
 		}
@@ -383,6 +393,8 @@ resources_free(void)
 			sc_timer_wheel_free(w->wheel);
 		sc_net_frag_free(w->frag);
 		w->frag = NULL;
+		sc_px_worker_free(w->px);
+		w->px = NULL;
 		for (p = 0; p < w->n_ports; p++)
 			rte_free(w->ports[p].txb);
 		rte_free(w->burst);
@@ -498,11 +510,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "sipcancel: see --help\n");
 		return EXIT_BAD_OPTION;
 	}
-	if (app.cfg.role == SC_APP_ROLE_PROXY) {
-		fprintf(stderr, "sipcancel: --role proxy: not implemented yet (issue 5)\n");
-		return EXIT_BAD_OPTION;
-	}
-
 	rte_set_application_usage_hook(eal_usage_hook);
 	rc = rte_eal_init(eal_argc, argv);
 	if (rc < 0) {
@@ -593,7 +600,8 @@ main(int argc, char **argv)
 		app.w[i]->running = true;
 		rte_eal_remote_launch(sc_worker_main, app.w[i], app.w[i]->lcore_id);
 	}
-	SC_APP_LOG(INFO, "%u worker(s) on %u port(s), role uas", app.n_workers, app.n_ports);
+	SC_APP_LOG(INFO, "%u worker(s) on %u port(s), role %s", app.n_workers, app.n_ports,
+		   app.cfg.role == SC_APP_ROLE_PROXY ? "proxy" : "uas");
 
 	if (main_loop() < 0)
 		status = 1;

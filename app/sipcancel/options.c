@@ -22,8 +22,15 @@
 
 /* X-macro of options: name, has_arg, help text (defaults are printed separately). */
 #define SC_APP_OPTIONS(X) \
-	X("role", 1, "uas|proxy; proxy prints 'not implemented yet' and exits 2 " \
-	  "until issue 5") \
+	X("role", 1, "uas|proxy (proxy: transaction-stateful for INVITE/CANCEL, " \
+	  "stateless for the rest; needs --next-hop or --route)") \
+	X("next-hop", 1, "ADDR[:PORT] or [V6]:PORT: proxy next hop for every request " \
+	  "no --route matches (on-link, resolved with ARP/ND)") \
+	X("route", 1, "host:NAME=HOP or user:PREFIX=HOP: proxy route on the " \
+	  "Request-URI host (exact) or user (longest prefix); repeatable") \
+	X("timer-c", 1, "MS: proxy Timer C (RFC 3261 16.6 item 11), > 180000") \
+	X("cancel-same-source", 0, "proxy hardening: accept a CANCEL only from the " \
+	  "source address/port of its INVITE (refused ones are counted)") \
 	X("local-ip", 1, "ADDR: an address this element answers for (IPv4 or IPv6; " \
 	  "repeatable; ARP/ND and SIP)") \
 	X("sip-port", 1, "N: UDP port carrying SIP (repeatable)") \
@@ -69,6 +76,7 @@ sc_app_cfg_defaults(struct sc_app_cfg *cfg)
 	cfg->exit_idle_ms = 0;
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
+	cfg->timer_c_ms = 181000;
 }
 
 /* The default of one option as --help shows it. */
@@ -112,7 +120,12 @@ default_text(const struct sc_app_cfg *d, const char *name, char *buf, size_t cap
 		snprintf(buf, cap, "%u", d->rx_desc);
 	else if (strcmp(name, "tx-desc") == 0)
 		snprintf(buf, cap, "%u", d->tx_desc);
-	else if (strcmp(name, "pcap-pace") == 0 || strcmp(name, "no-offload") == 0)
+	else if (strcmp(name, "next-hop") == 0 || strcmp(name, "route") == 0)
+		snprintf(buf, cap, "none");
+	else if (strcmp(name, "timer-c") == 0)
+		snprintf(buf, cap, "%u", d->timer_c_ms);
+	else if (strcmp(name, "pcap-pace") == 0 || strcmp(name, "no-offload") == 0 ||
+		 strcmp(name, "cancel-same-source") == 0)
 		snprintf(buf, cap, "off");
 }
 
@@ -219,6 +232,7 @@ parse_ip(const char *val, struct sc_app_ip *ip)
 struct seen {
 	bool local_ip;
 	bool sip_port;
+	bool route;
 };
 
 /* Apply one option; from_cli marks command-line values. */
@@ -264,6 +278,33 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 		rc = parse_u32(name, val, 1, 65535, &v);
 		if (rc == 0)
 			cfg->sip_ports[cfg->n_sip_ports++] = (uint16_t)v;
+	} else if (strcmp(name, "next-hop") == 0) {
+		rc = sc_app_parse_hop(val, &cfg->next_hop);
+		if (rc != 0)
+			fprintf(stderr, "sipcancel: --next-hop: '%s': expected ADDR[:PORT] or "
+				"[V6]:PORT\n", val == NULL ? "" : val);
+		cfg->next_hop_set = rc == 0;
+	} else if (strcmp(name, "route") == 0) {
+		if (seen != NULL && !seen->route) {
+			cfg->n_routes = 0;
+			seen->route = true;
+		}
+		if (cfg->n_routes == SC_APP_MAX_ROUTES) {
+			fprintf(stderr, "sipcancel: --route: at most %d routes\n",
+				SC_APP_MAX_ROUTES);
+			return -EINVAL;
+		}
+		rc = sc_app_parse_route(val, &cfg->routes[cfg->n_routes]);
+		if (rc != 0)
+			fprintf(stderr, "sipcancel: --route: '%s': expected host:NAME=HOP or "
+				"user:PREFIX=HOP\n", val == NULL ? "" : val);
+		else
+			cfg->n_routes++;
+	} else if (strcmp(name, "timer-c") == 0) {
+		/* 16.6 item 11: Timer C MUST be larger than 3 minutes. */
+		rc = parse_u32(name, val, 180001, 86400000, &cfg->timer_c_ms);
+	} else if (strcmp(name, "cancel-same-source") == 0) {
+		cfg->cancel_same_source = true;
 	} else if (strcmp(name, "capacity") == 0) {
 		rc = parse_u32(name, val, 1, 1U << 26, &cfg->capacity);
 	} else if (strcmp(name, "t1") == 0) {
@@ -429,7 +470,7 @@ sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 #undef SC_X_LONG
 		{ NULL, 0, NULL, 0 },
 	};
-	struct seen seen = { false, false };
+	struct seen seen = { false, false, false };
 	int idx, c, rc;
 
 	sc_app_cfg_defaults(cfg);
@@ -472,8 +513,11 @@ sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 		if (rc < 0)
 			return rc;
 	}
-	/* The proxy role stops with its own message in main() before this matters. */
-	if (cfg->n_local_ips == 0 && cfg->role == SC_APP_ROLE_UAS) {
+	if (cfg->role == SC_APP_ROLE_PROXY && !cfg->next_hop_set && cfg->n_routes == 0) {
+		fprintf(stderr, "sipcancel: --role proxy needs --next-hop or --route\n");
+		return -EINVAL;
+	}
+	if (cfg->n_local_ips == 0) {
 		fprintf(stderr, "sipcancel: at least one --local-ip is needed (the addresses "
 			"ARP/ND and SIP are answered for)\n");
 		return -EINVAL;

@@ -44,6 +44,25 @@ struct sc_app_ip {
 	uint8_t addr[16];		/* network order; IPv4 in the first 4 bytes */
 };
 
+/* A proxy next hop (--next-hop, --route): on-link IPv4/IPv6 address and UDP port. */
+struct sc_app_hop {
+	struct sc_app_ip ip;
+	uint16_t port;
+};
+
+enum sc_app_route_kind {
+	SC_APP_ROUTE_HOST = 1,		/* Request-URI host equals match (case-insensitive) */
+	SC_APP_ROUTE_USER,		/* Request-URI user starts with match (longest wins) */
+};
+
+#define SC_APP_MAX_ROUTES 32
+
+struct sc_app_route {
+	uint8_t kind;			/* enum sc_app_route_kind */
+	char match[64];
+	struct sc_app_hop hop;
+};
+
 /* Every setting; defaults in sc_app_cfg_defaults(). Times in milliseconds. */
 struct sc_app_cfg {
 	enum sc_app_role role;
@@ -69,7 +88,27 @@ struct sc_app_cfg {
 	uint16_t tx_desc;
 	bool pcap_pace;
 	bool no_offload;
+	/* proxy role */
+	bool next_hop_set;
+	struct sc_app_hop next_hop;
+	unsigned n_routes;
+	struct sc_app_route routes[SC_APP_MAX_ROUTES];
+	uint32_t timer_c_ms;
+	bool cancel_same_source;
 };
+
+/* Parse "ADDR[:PORT]" / "[V6]:PORT" (port default 5060). Returns 0 or -EINVAL. */
+int sc_app_parse_hop(const char *s, struct sc_app_hop *hop);
+
+/* Parse "host:NAME=HOP" or "user:PREFIX=HOP". Returns 0 or -EINVAL. */
+int sc_app_parse_route(const char *s, struct sc_app_route *r);
+
+/*
+ * Next hop of a request (16.5/16.6): an exact Request-URI host route, else the
+ * longest user-prefix route, else --next-hop; NULL when none applies.
+ */
+const struct sc_app_hop *sc_app_route_lookup(const struct sc_app_cfg *cfg,
+					     const struct sc_sip_msg *req);
 
 /* Fill cfg with the defaults shown by --help. */
 void sc_app_cfg_defaults(struct sc_app_cfg *cfg);
@@ -117,7 +156,15 @@ void sc_app_usage(const char *prog);
 	X(LOOPS, "loops") \
 	X(BUSY_CYCLES, "busy_cycles") \
 	X(PROC_CYCLES, "proc_cycles") \
-	X(IDLE_CYCLES, "idle_cycles")
+	X(IDLE_CYCLES, "idle_cycles") \
+	X(PX_RESOLVE_STARTED, "px_resolve_started") \
+	X(PX_RESOLVE_FAILED, "px_resolve_failed") \
+	X(PX_NB_LEARNED, "px_neighbour_learned") \
+	X(PX_ARP_SENT, "px_arp_requests_sent") \
+	X(PX_NS_SENT, "px_ns_sent") \
+	X(PX_HELD, "px_held_for_resolution") \
+	X(PX_HELD_FULL, "px_held_queue_full") \
+	X(PX_NO_PATH, "px_no_next_path")
 
 enum sc_app_counter {
 #define SC_X_ENUM(name, text) SC_APP_C_##name,

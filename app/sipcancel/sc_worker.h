@@ -13,6 +13,7 @@
 #include "sc_app.h"
 #include "sc_cancel.h"
 #include "sc_net.h"
+#include "sc_proxy_app.h"
 #include "sc_sip.h"
 #include "sc_timer.h"
 #include "sc_txn.h"
@@ -34,6 +35,7 @@ struct sc_worker_burst {
 	struct sc_net_pkt pkt[SC_APP_BURST];
 	struct sc_sip_msg msg[SC_APP_BURST];
 	struct sc_net_path path[SC_APP_BURST];
+	struct sc_net_path npath[SC_APP_BURST];	/* proxy: next-hop paths */
 	struct sc_cancel_in in[SC_APP_BURST];
 	struct rte_mbuf *m[SC_APP_BURST];
 	unsigned n;
@@ -51,6 +53,7 @@ struct sc_worker {
 	struct sc_net_frag *frag;
 	struct sc_timer_wheel *wheel;
 	struct sc_cancel_ctx *cancel;
+	struct sc_px_worker *px;	/* proxy role only, else NULL */
 	struct sc_clock clock;		/* TSC microseconds, read at each loop start */
 	uint64_t now_us;
 	uint64_t tsc_per_us;
@@ -88,6 +91,9 @@ int sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, 
  * struct sc_net_path, so responses get received= and rport= (18.2.1, RFC 3581).
  */
 int sc_worker_path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port);
+
+/* Buffer frame m for TX on port p (counted as sent). */
+void sc_worker_tx_frame(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf *m);
 
 /* TX buffer error callback: frees the unsent mbufs and counts them as tx_dropped. */
 void sc_worker_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata);

@@ -70,6 +70,12 @@ tx_one(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf *m)
 		rte_eth_tx_buffer(p->port_id, w->queue_id, p->txb, m);
 }
 
+void
+sc_worker_tx_frame(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf *m)
+{
+	tx_one(w, p, m);
+}
+
 /* Status class of an outgoing response, from its status line "SIP/2.0 NNN". */
 static inline unsigned
 status_class(const char *msg, uint32_t len)
@@ -176,6 +182,27 @@ add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
 	pkt = &b->pkt[k];
 
 	rc = sc_sip_parse(pkt->payload, pkt->payload_len, msg);
+	b->in[k].next_path = NULL;
+	if (w->px != NULL && rc > 0) {
+		/* Proxy: learn the sender's MAC; find the next hop, or wait for ARP/ND. */
+		sc_px_learn(w, pkt->ip_version, &pkt->src_ip, &pkt->src_mac);
+		switch (sc_px_next_path(w, msg, &b->npath[k])) {
+		case 1:
+			b->in[k].next_path = &b->npath[k];
+			break;
+		case 0:
+			if (!scratch && sc_px_hold(w, m))
+				return;
+			/* No room to wait: handled as unroutable. */
+			w->stats.app[SC_APP_C_PX_NO_PATH]++;
+			break;
+		case -2:
+			break;
+		default:
+			w->stats.app[SC_APP_C_PX_NO_PATH]++;
+			break;
+		}
+	}
 	w->stats.parse[rc < 0 ? msg->error : SC_SIP_E_OK]++;
 	if (msg->kind == SC_SIP_REQUEST) {
 		w->stats.app[SC_APP_C_SIP_REQUESTS]++;
@@ -252,9 +279,31 @@ handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_
 			}
 			break;
 		default:
+			if (w->px != NULL)
+				sc_px_rx_other(w, m, pkt);
 			w->stats.net_drop[pkt->drop < SC_NET_DROP_COUNT ? pkt->drop : 0]++;
 			rte_pktmbuf_free(m);
 			break;
+		}
+	}
+	run_batch(w);
+}
+
+/* Proxy: packets held for a resolution that ended go through the SIP path again. */
+static void
+release_held(struct sc_worker *w)
+{
+	struct rte_mbuf *m[SC_PX_HELD_MAX];
+	unsigned i, n = sc_px_tick(w, m, SC_PX_HELD_MAX);
+
+	for (i = 0; i < n; i++) {
+		struct sc_net_pkt *pkt = &w->burst->pkt[w->burst->n];
+
+		if (sc_net_classify(m[i], w->net_cfg, pkt) == SC_NET_SIP) {
+			add_sip(w, m[i], pkt);
+		} else {
+			w->stats.net_drop[pkt->drop < SC_NET_DROP_COUNT ? pkt->drop : 0]++;
+			rte_pktmbuf_free(m[i]);
 		}
 	}
 	run_batch(w);
@@ -356,6 +405,8 @@ sc_worker_iterate(struct sc_worker *w, uint64_t *last)
 		handle_rx(w, pkts, n, t0);
 		w->stats.app[SC_APP_C_PROC_CYCLES] += rte_rdtsc() - tp;
 	}
+	if (w->px != NULL)
+		release_held(w);
 	/* Timers and cross-core events may send too: poll before the flush. */
 	tp = rte_rdtsc();
 	ev = sc_cancel_poll(w->cancel);
@@ -375,7 +426,7 @@ sc_worker_iterate(struct sc_worker *w, uint64_t *last)
 		w->stats.app[SC_APP_C_FRAG_EXPIRED] += dr;
 		w->frag_held_now -= RTE_MIN((uint64_t)dr, w->frag_held_now);
 	}
-	w->stats.held = w->frag_held_now;
+	w->stats.held = w->frag_held_now + (w->px != NULL ? w->px->n_held : 0);
 	/* No record pointer survives the loop iteration. */
 	sc_txn_quiescent(w->table, thread_id);
 	w->stats.app[SC_APP_C_LOOPS]++;

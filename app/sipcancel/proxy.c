@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The proxy role's L2/L3 side (RFC 3261 16.5/16.6 targets, 18.2.2 response paths):
+ * next-hop selection (--next-hop, --route), a per-worker neighbour cache filled by
+ * ARP / Neighbour Solicitation requests we send and by learning the source MAC of
+ * every SIP packet and ARP reply / Neighbour Advertisement we receive, and the
+ * bounded queue of packets waiting for a resolution.
+ *
+ * Choices: next hops and upstream hops are assumed on-link (no gateway: the lab
+ * and the SBC front are flat L2); all are reached through the first port. Hostnames
+ * are not resolved (no DNS on the data path): a Via or route with a hostname has no
+ * path. A resolution asks RESOLVE_TRIES times, RESOLVE_GAP_US apart; then it has
+ * failed (an INVITE gets 503 from lib/cancel, anything else is dropped, counted)
+ * and is tried again after FAILED_HOLD_US.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "sc_proxy_app.h"
+#include "sc_worker.h"
+
+#define RESOLVE_TRIES	3
+#define RESOLVE_GAP_US	300000ULL
+#define FAILED_HOLD_US	5000000ULL
+
+enum nb_state {
+	NB_FREE = 0,
+	NB_PENDING,
+	NB_OK,
+	NB_FAILED,
+};
+
+int
+sc_app_parse_hop(const char *s, struct sc_app_hop *hop)
+{
+	char buf[128];
+	const char *host = buf, *port = NULL;
+	unsigned long v = 5060;
+	char *end;
+
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", s);
+	memset(hop, 0, sizeof(*hop));
+	if (buf[0] == '[') {
+		char *rb = strchr(buf, ']');
+
+		if (rb == NULL)
+			return -EINVAL;
+		*rb = '\0';
+		host = buf + 1;
+		if (rb[1] == ':')
+			port = rb + 2;
+		else if (rb[1] != '\0')
+			return -EINVAL;
+	} else {
+		char *c = strchr(buf, ':');
+
+		/* One colon: v4:port. More: a bare IPv6 without a port. */
+		if (c != NULL && strchr(c + 1, ':') == NULL) {
+			*c = '\0';
+			port = c + 1;
+		}
+	}
+	if (port != NULL) {
+		errno = 0;
+		v = strtoul(port, &end, 10);
+		if (errno != 0 || *port == '\0' || *end != '\0' || v == 0 || v > 65535)
+			return -EINVAL;
+	}
+	hop->port = (uint16_t)v;
+	if (inet_pton(AF_INET, host, hop->ip.addr) == 1)
+		hop->ip.family = AF_INET;
+	else if (inet_pton(AF_INET6, host, hop->ip.addr) == 1)
+		hop->ip.family = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int
+sc_app_parse_route(const char *s, struct sc_app_route *r)
+{
+	const char *eq = s == NULL ? NULL : strrchr(s, '=');
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	if (eq == NULL)
+		return -EINVAL;
+	if (strncmp(s, "host:", 5) == 0)
+		r->kind = SC_APP_ROUTE_HOST;
+	else if (strncmp(s, "user:", 5) == 0)
+		r->kind = SC_APP_ROUTE_USER;
+	else
+		return -EINVAL;
+	n = (size_t)(eq - (s + 5));
+	if (n >= sizeof(r->match) || (n == 0 && r->kind == SC_APP_ROUTE_HOST))
+		return -EINVAL;
+	memcpy(r->match, s + 5, n);
+	r->match[n] = '\0';
+	return sc_app_parse_hop(eq + 1, &r->hop);
+}
+
+/* user and host of a SIP URI (sip:user@host:port;params), either may be empty. */
+static void
+uri_parts(const struct sc_str *uri, struct sc_str *user, struct sc_str *host)
+{
+	const char *p = uri->p, *e = uri->p + uri->len, *at, *h;
+	size_t i;
+
+	user->p = host->p = NULL;
+	user->len = host->len = 0;
+	for (i = 0; p + i < e && p[i] != ':'; i++)
+		;
+	if (p + i == e)
+		return;
+	p += i + 1;
+	at = memchr(p, '@', (size_t)(e - p));
+	if (at != NULL) {
+		user->p = p;
+		user->len = (uint32_t)(at - p);
+		p = at + 1;
+	}
+	h = p;
+	if (h < e && *h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(e - h));
+
+		host->p = h;
+		host->len = rb == NULL ? 0 : (uint32_t)(rb + 1 - h);
+		return;
+	}
+	while (p < e && *p != ':' && *p != ';' && *p != '?' && *p != '>')
+		p++;
+	host->p = h;
+	host->len = (uint32_t)(p - h);
+}
+
+const struct sc_app_hop *
+sc_app_route_lookup(const struct sc_app_cfg *cfg, const struct sc_sip_msg *req)
+{
+	struct sc_str user, host;
+	const struct sc_app_route *best = NULL;
+	size_t best_len = 0;
+	unsigned i;
+
+	uri_parts(&req->request_uri, &user, &host);
+	for (i = 0; i < cfg->n_routes; i++) {
+		const struct sc_app_route *r = &cfg->routes[i];
+		size_t n = strlen(r->match);
+
+		if (r->kind == SC_APP_ROUTE_HOST) {
+			if (host.len == n && strncasecmp(host.p, r->match, n) == 0)
+				return &r->hop;	/* an exact host wins over any prefix */
+		} else if (user.len >= n && memcmp(user.p, r->match, n) == 0 &&
+			   (best == NULL || n > best_len)) {
+			best = r;		/* longest user prefix */
+			best_len = n;
+		}
+	}
+	if (best != NULL)
+		return &best->hop;
+	return cfg->next_hop_set ? &cfg->next_hop : NULL;
+}
+
+/* ---- neighbour cache ------------------------------------------------------------ */
+
+static struct sc_px_nb *
+nb_find(struct sc_px_worker *px, uint8_t ipv, const uint8_t *ip)
+{
+	unsigned i;
+
+	for (i = 0; i < SC_PX_NB_MAX; i++) {
+		struct sc_px_nb *n = &px->nb[i];
+
+		if (n->state != NB_FREE && n->ipv == ipv && memcmp(n->ip, ip, ipv == 4 ? 4 : 16) == 0)
+			return n;
+	}
+	return NULL;
+}
+
+static struct sc_px_nb *
+nb_slot(struct sc_px_worker *px, uint8_t ipv, const uint8_t *ip)
+{
+	struct sc_px_nb *n = nb_find(px, ipv, ip);
+	unsigned i;
+
+	if (n != NULL)
+		return n;
+	for (i = 0; i < SC_PX_NB_MAX; i++) {
+		n = &px->nb[(px->next_evict + i) % SC_PX_NB_MAX];
+		if (n->state == NB_FREE)
+			break;
+	}
+	if (i == SC_PX_NB_MAX) {
+		/* Full: reuse round robin; a lost entry is learned or asked again. */
+		n = &px->nb[px->next_evict];
+		px->next_evict = (px->next_evict + 1) % SC_PX_NB_MAX;
+	}
+	memset(n, 0, sizeof(*n));
+	n->ipv = ipv;
+	memcpy(n->ip, ip, ipv == 4 ? 4 : 16);
+	return n;
+}
+
+void
+sc_px_learn(struct sc_worker *w, uint8_t ipv, const void *ip, const struct rte_ether_addr *mac)
+{
+	struct sc_px_worker *px = w->px;
+	struct sc_px_nb *n;
+
+	if (px == NULL || rte_is_zero_ether_addr(mac) || !rte_is_unicast_ether_addr(mac))
+		return;
+	n = nb_slot(px, ipv, ip);
+	if (n->state != NB_OK) {
+		w->stats.app[SC_APP_C_PX_NB_LEARNED]++;
+		px->changed = true;
+	}
+	n->mac = *mac;
+	n->state = NB_OK;
+}
+
+static const uint8_t *
+local_ip(const struct sc_worker *w, uint8_t ipv)
+{
+	const struct sc_net_cfg *c = w->net_cfg;
+
+	if (ipv == 4)
+		return c->ipv4_count > 0 ? (const uint8_t *)&c->ipv4[0].v4 : NULL;
+	return c->ipv6_count > 0 ? c->ipv6[0].v6 : NULL;
+}
+
+static const struct rte_ether_addr *
+local_mac(const struct sc_worker *w)
+{
+	return &w->net_cfg->mac[w->ports[0].port_id];
+}
+
+/* ARP request (RFC 826) or Neighbour Solicitation (RFC 4861 4.3) for ip. */
+static void
+solicit(struct sc_worker *w, uint8_t ipv, const uint8_t *ip)
+{
+	const uint8_t *src = local_ip(w, ipv);
+	struct rte_mbuf *m;
+	struct rte_ether_hdr *eh;
+
+	if (src == NULL || w->n_ports == 0)
+		return;
+	m = rte_pktmbuf_alloc(w->mp);
+	if (m == NULL) {
+		w->stats.app[SC_APP_C_TX_ALLOC_FAIL]++;
+		return;
+	}
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	eh->src_addr = *local_mac(w);
+	if (ipv == 4) {
+		struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
+
+		memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+		a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+		a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		a->arp_hlen = RTE_ETHER_ADDR_LEN;
+		a->arp_plen = 4;
+		a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+		a->arp_data.arp_sha = *local_mac(w);
+		memcpy(&a->arp_data.arp_sip, src, 4);
+		memset(&a->arp_data.arp_tha, 0, sizeof(a->arp_data.arp_tha));
+		memcpy(&a->arp_data.arp_tip, ip, 4);
+		m->data_len = m->pkt_len = sizeof(*eh) + sizeof(*a);
+		w->stats.app[SC_APP_C_PX_ARP_SENT]++;
+	} else {
+		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)(eh + 1);
+		uint8_t *icmp = (uint8_t *)(h + 1);
+		uint16_t plen = 8 + 16 + 8;	/* NS + target + source LL option */
+		uint32_t sum;
+
+		/* Solicited-node multicast ff02::1:ffXX:XXXX and its MAC 33:33:ff:XX:XX:XX. */
+		static const uint8_t snm[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff };
+
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		eh->dst_addr.addr_bytes[0] = 0x33;
+		eh->dst_addr.addr_bytes[1] = 0x33;
+		eh->dst_addr.addr_bytes[2] = 0xff;
+		memcpy(&eh->dst_addr.addr_bytes[3], ip + 13, 3);
+		h->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		h->payload_len = rte_cpu_to_be_16(plen);
+		h->proto = IPPROTO_ICMPV6;
+		h->hop_limits = 255;
+		memcpy(h->src_addr, src, 16);
+		memcpy(h->dst_addr, snm, 13);
+		memcpy(h->dst_addr + 13, ip + 13, 3);
+		memset(icmp, 0, plen);
+		icmp[0] = 135;			/* Neighbour Solicitation */
+		memcpy(icmp + 8, ip, 16);
+		icmp[24] = 1;			/* source link-layer address option */
+		icmp[25] = 1;
+		memcpy(icmp + 26, local_mac(w), 6);
+		sum = rte_ipv6_phdr_cksum(h, 0);
+		sum = rte_raw_cksum(icmp, plen) + (sum & 0xffff) + (sum >> 16);
+		while (sum > 0xffff)
+			sum = (sum & 0xffff) + (sum >> 16);
+		sum = ~sum & 0xffff;
+		memcpy(icmp + 2, &sum, 2);
+		m->data_len = m->pkt_len = (uint32_t)(sizeof(*eh) + sizeof(*h) + plen);
+		w->stats.app[SC_APP_C_PX_NS_SENT]++;
+	}
+	sc_worker_tx_frame(w, &w->ports[0], m);
+}
+
+/*
+ * State of the neighbour ip: 1 resolved (mac set), 0 pending (asked), -1 failed.
+ */
+static int
+nb_resolve(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac)
+{
+	struct sc_px_worker *px = w->px;
+	struct sc_px_nb *n = nb_find(px, ipv, ip);
+	uint64_t now = w->now_us;
+
+	if (n != NULL && n->state == NB_OK) {
+		*mac = n->mac;
+		return 1;
+	}
+	if (n != NULL && n->state == NB_FAILED) {
+		if (now - n->t_us < FAILED_HOLD_US)
+			return -1;
+		n->state = NB_FREE;
+	}
+	if (n == NULL || n->state == NB_FREE) {
+		n = nb_slot(px, ipv, ip);
+		n->state = NB_PENDING;
+		n->tries = 1;
+		n->t_us = now;
+		w->stats.app[SC_APP_C_PX_RESOLVE_STARTED]++;
+		solicit(w, ipv, ip);
+	}
+	return 0;
+}
+
+/* Every loop: repeat or give up pending resolutions. */
+static void
+nb_tick(struct sc_worker *w)
+{
+	struct sc_px_worker *px = w->px;
+	unsigned i;
+
+	for (i = 0; i < SC_PX_NB_MAX; i++) {
+		struct sc_px_nb *n = &px->nb[i];
+
+		if (n->state != NB_PENDING || w->now_us - n->t_us < RESOLVE_GAP_US)
+			continue;
+		if (n->tries >= RESOLVE_TRIES) {
+			n->state = NB_FAILED;
+			n->t_us = w->now_us;
+			px->changed = true;
+			w->stats.app[SC_APP_C_PX_RESOLVE_FAILED]++;
+			continue;
+		}
+		n->tries++;
+		n->t_us = w->now_us;
+		solicit(w, n->ipv, n->ip);
+	}
+}
+
+/* ---- paths --------------------------------------------------------------------- */
+
+static int
+path_to(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, uint16_t port,
+	struct sc_net_path *out)
+{
+	const uint8_t *src = local_ip(w, ipv);
+	struct rte_ether_addr mac;
+	union sc_net_ip s, d;
+	int st;
+
+	if (src == NULL || w->n_ports == 0)
+		return -1;
+	st = nb_resolve(w, ipv, ip, &mac);
+	if (st <= 0)
+		return st;
+	memset(&s, 0, sizeof(s));
+	memset(&d, 0, sizeof(d));
+	memcpy(&s, src, ipv == 4 ? 4 : 16);
+	memcpy(&d, ip, ipv == 4 ? 4 : 16);
+	if (sc_net_path_init(out, w->ports[0].port_id, local_mac(w), &mac, -1, ipv, &s,
+			     w->px->src_port, &d, port, w->net_cfg->mtu[w->ports[0].port_id]) != 0)
+		return -1;
+	return 1;
+}
+
+/* IP literal of a Via host (brackets stripped). Returns the IP version or 0. */
+static uint8_t
+via_ip(const struct sc_str *h, uint8_t out[16])
+{
+	char buf[64];
+	const char *p = h->p;
+	size_t n = h->len;
+
+	if (n >= 2 && p[0] == '[') {
+		p++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, out) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, buf, out) == 1)
+		return 6;
+	return 0;
+}
+
+int
+sc_px_next_path(struct sc_worker *w, const struct sc_sip_msg *m, struct sc_net_path *out)
+{
+	if (m->kind == SC_SIP_REQUEST) {
+		const struct sc_app_hop *hop = sc_app_route_lookup(w->px->cfg, m);
+
+		if (hop == NULL)
+			return -1;
+		return path_to(w, hop->ip.family == AF_INET ? 4 : 6, hop->ip.addr, hop->port,
+			       out);
+	}
+	if (m->kind == SC_SIP_RESPONSE && m->via_count >= 2) {
+		/* 18.2.2 / RFC 3581 on the second Via: received, rport, sent-by port. */
+		const struct sc_sip_via *v = &m->vias[1];
+		uint8_t ip[16];
+		uint8_t ipv = via_ip(v->received.len > 0 ? &v->received : &v->host, ip);
+		uint16_t port = v->port != 0 ? v->port : SC_NET_SIP_DEFAULT_PORT;
+
+		if (v->rport.len > 0) {
+			unsigned long r = strtoul(v->rport.p, NULL, 10);
+
+			if (r > 0 && r < 65536)
+				port = (uint16_t)r;
+		}
+		if (ipv == 0)
+			return -1;
+		return path_to(w, ipv, ip, port, out);
+	}
+	/* A response to our own request (one Via: ours) goes nowhere further. */
+	return m->kind == SC_SIP_RESPONSE ? -2 : -1;
+}
+
+/* ---- held packets ---------------------------------------------------------------- */
+
+bool
+sc_px_hold(struct sc_worker *w, struct rte_mbuf *m)
+{
+	struct sc_px_worker *px = w->px;
+
+	if (px->n_held == SC_PX_HELD_MAX) {
+		w->stats.app[SC_APP_C_PX_HELD_FULL]++;
+		return false;
+	}
+	px->held[px->n_held] = m;
+	px->held_us[px->n_held] = w->now_us;
+	px->n_held++;
+	w->stats.app[SC_APP_C_PX_HELD]++;
+	return true;
+}
+
+unsigned
+sc_px_tick(struct sc_worker *w, struct rte_mbuf **out, unsigned cap)
+{
+	struct sc_px_worker *px = w->px;
+	unsigned i, k = 0, n;
+
+	if (px == NULL)
+		return 0;
+	nb_tick(w);
+	if (px->n_held == 0 || !px->changed)
+		return 0;
+	px->changed = false;
+	/* Everything held goes back through the loop: resolved, failed or still waiting. */
+	n = px->n_held;
+	for (i = 0; i < n && k < cap; i++)
+		out[k++] = px->held[i];
+	memmove(px->held, px->held + k, (n - k) * sizeof(px->held[0]));
+	memmove(px->held_us, px->held_us + k, (n - k) * sizeof(px->held_us[0]));
+	px->n_held = n - k;
+	return k;
+}
+
+/* ---- received ARP replies / NAs ----------------------------------------------------- */
+
+void
+sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt *pkt)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint32_t off = pkt->l2_len;
+
+	if (w->px == NULL)
+		return;
+	if (pkt->drop == SC_NET_DROP_ARP_NOT_REQUEST || pkt->drop == SC_NET_DROP_ARP_NOT_FOR_US) {
+		const struct rte_arp_hdr *a;
+
+		if (off == 0)
+			off = sizeof(struct rte_ether_hdr);
+		if (len < off + sizeof(*a))
+			return;
+		a = (const struct rte_arp_hdr *)(d + off);
+		if (a->arp_hardware == rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) &&
+		    a->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+		    nb_find(w->px, 4, (const uint8_t *)&a->arp_data.arp_sip) != NULL)
+			sc_px_learn(w, 4, &a->arp_data.arp_sip, &a->arp_data.arp_sha);
+		return;
+	}
+	if (pkt->ip_version == 6 && len >= (uint32_t)pkt->l2_len + pkt->l3_len + 32) {
+		const uint8_t *icmp = d + pkt->l2_len + pkt->l3_len;
+
+		/* Neighbour Advertisement (136): target, then a target LL option. */
+		if (icmp[0] == 136 && len >= (uint32_t)pkt->l2_len + pkt->l3_len + 32 &&
+		    icmp[24] == 2 && icmp[25] == 1 && nb_find(w->px, 6, icmp + 8) != NULL)
+			sc_px_learn(w, 6, icmp + 8, (const struct rte_ether_addr *)(icmp + 26));
+	}
+}
+
+int
+sc_px_path_local(const void *path_blob, char *sent_by, size_t cap)
+{
+	const struct sc_net_path *p = path_blob;
+	char ip[INET6_ADDRSTRLEN];
+	int n;
+
+	if (inet_ntop(p->ip_version == 6 ? AF_INET6 : AF_INET, &p->src_ip, ip, sizeof(ip)) == NULL)
+		return -EINVAL;
+	n = snprintf(sent_by, cap, p->ip_version == 6 ? "[%s]:%u" : "%s:%u", ip, p->src_port);
+	return n <= 0 || (size_t)n >= cap ? -ENOSPC : 0;
+}
+
+struct sc_px_worker *
+sc_px_worker_create(const struct sc_app_cfg *cfg, int socket)
+{
+	struct sc_px_worker *px = rte_zmalloc_socket("sc_px", sizeof(*px), RTE_CACHE_LINE_SIZE,
+						     socket);
+
+	if (px == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	px->cfg = cfg;
+	px->src_port = cfg->sip_ports[0];
+	return px;
+}
+
+void
+sc_px_worker_free(struct sc_px_worker *px)
+{
+	unsigned i;
+
+	if (px == NULL)
+		return;
+	for (i = 0; i < px->n_held; i++)
+		rte_pktmbuf_free(px->held[i]);
+	rte_free(px);
+}
