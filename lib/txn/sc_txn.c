@@ -11,6 +11,16 @@
  * the key's position whether it was new or not; claiming slot[position] by CAS
  * from 0 makes exactly one insert win. The slot holds record index + 1 (4 bytes).
  *
+ * Lookups still read the record pointer from rte_hash's data word, which sits next
+ * to the key in the key store line the bulk lookup has just compared: the slot
+ * array would be one more dependent cache miss per hit before the record can even
+ * be prefetched. Only the slot winner ever stores a non-NULL data word (after its
+ * CAS), so the word is NULL or the winner's record. It can be NULL for a hit while
+ * an insert is between its add and its data store, or when a racing duplicate
+ * insert's add (which rewrites the data word with NULL) came after; such a hit
+ * falls back to the position and the slot (counter data_fallback). Either way the
+ * exact compare and the DEAD flag decide.
+ *
  * Lifetime: sc_txn_delete() sets F_DEAD (lookups miss the record from then on),
  * removes the key (RW_CONCURRENCY_LF leaves the key position allocated), takes an
  * RCU token and queues the record on its owner's FIFO. Once every reader has
@@ -23,6 +33,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -453,7 +464,15 @@ slot_rec(const struct sc_txn_table *t, int32_t pos)
 	return v == 0 ? NULL : &t->recs[v - 1];
 }
 
-/* Hashed part and kind equal: the same transaction apart from the 2543 To tag. */
+/* A hit whose data word is NULL (see the top of this file): position, then slot. */
+static struct sc_txn_rec *
+lookup_fallback(const struct sc_txn_table *t, const void *digest, hash_sig_t sig,
+		unsigned *count)
+{
+	(*count)++;
+	return slot_rec(t, rte_hash_lookup_with_hash(t->h, digest, sig));
+}
+
 /* Byte equality of short strings without a libc call: 8 bytes at a time. */
 static inline bool
 bytes_equal(const char *a, const char *b, size_t n)
@@ -482,6 +501,60 @@ rec_hashed_equal(const struct sc_txn_rec *r, const struct sc_txn_key *k)
 	       bytes_equal(r->area, k->buf, k->len);
 }
 
+/*
+ * SC_TXN_KEY_LINE0 bytes of 0xff, then as many zeros: the 8 bytes at
+ * len_ones + SC_TXN_KEY_LINE0 - n + 8 * w mask the bytes of word w below n. A load
+ * instead of arithmetic on n, because compilers turn the arithmetic back into
+ * length-driven branches, and key lengths vary per packet: those branches
+ * mispredicted several times per key and cost more than the record's cache miss.
+ */
+#define FF8	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+static const uint8_t len_ones[2 * SC_TXN_KEY_LINE0] __rte_aligned(64) = {
+	FF8, FF8, FF8, FF8, FF8, FF8, FF8,
+};
+#undef FF8
+_Static_assert(SC_TXN_KEY_LINE0 == 7 * 8, "len_ones holds SC_TXN_KEY_LINE0 ones");
+
+/* The record's key_len, key_kind and key_tail_len as one word; the key's the same. */
+static inline uint32_t
+rec_hdr(const struct sc_txn_rec *r)
+{
+	return (uint32_t)r->key_len | (uint32_t)r->key_kind << 16 |
+	       (uint32_t)r->key_tail_len << 24;
+}
+
+static inline uint32_t
+key_hdr(const struct sc_txn_key *k)
+{
+	return (uint32_t)k->len | (uint32_t)k->kind << 16 | (uint32_t)k->tail_len << 24;
+}
+
+#define HDR_NO_TAIL	0x00ffffffu	/* rec_hdr/key_hdr without the tail length */
+
+/*
+ * Exact compare for keys whose compared bytes (n <= SC_TXN_KEY_LINE0) sit in the
+ * record's first line: always the same seven word compares, masked to n, so
+ * nothing depends on the length but the masks. key->buf is SC_TXN_KEY_MAX bytes
+ * and the area longer than SC_TXN_KEY_LINE0, so the reads stay inside both.
+ */
+static inline bool
+rec_line0_equal(const struct sc_txn_rec *r, const struct sc_txn_key *k, unsigned n,
+		uint32_t hdr_mask)
+{
+	const uint8_t *ones = len_ones + SC_TXN_KEY_LINE0 - n;
+	uint64_t d = (rec_hdr(r) ^ key_hdr(k)) & hdr_mask;
+	uint64_t x, y, m;
+	unsigned w;
+
+	for (w = 0; w < SC_TXN_KEY_LINE0 / 8; w++) {
+		memcpy(&x, r->area + 8 * w, 8);
+		memcpy(&y, k->buf + 8 * w, 8);
+		memcpy(&m, ones + 8 * w, 8);
+		d |= (x ^ y) & m;
+	}
+	return d == 0;
+}
+
 static inline bool
 rec_tail_equal(const struct sc_txn_rec *r, const struct sc_txn_key *k)
 {
@@ -498,11 +571,13 @@ sc_txn_lookup_start(struct sc_txn_table *t, struct sc_txn_key *const keys[], uns
 {
 	const void *dk[SC_TXN_LOOKUP_MAX];
 	hash_sig_t sig[SC_TXN_LOOKUP_MAX];
-	int32_t pos[SC_TXN_LOOKUP_MAX];
+	void *data[SC_TXN_LOOKUP_MAX];
+	uint64_t hit = 0;
 	unsigned i;
 
 	n = RTE_MIN(n, (unsigned)SC_TXN_LOOKUP_MAX);
 	lk->n = n;
+	lk->fallbacks = 0;
 	for (i = 0; i < n; i++) {
 		struct sc_txn_key *k = keys[i];
 
@@ -512,18 +587,20 @@ sc_txn_lookup_start(struct sc_txn_table *t, struct sc_txn_key *const keys[], uns
 	}
 	if (n == 0)
 		return 0;
-	rte_hash_lookup_with_hash_bulk(t->h, dk, sig, n, pos);
+	rte_hash_lookup_with_hash_bulk_data(t->h, dk, sig, n, &hit, data);
 	/*
-	 * Two more dependent misses per hit (slot, record): issue every slot load,
-	 * then every record prefetch; the compares come in sc_txn_lookup_finish().
+	 * The record pointer came with the key store line: prefetch every candidate
+	 * now; the compares come in sc_txn_lookup_finish(), ideally a burst later.
 	 */
-	for (i = 0; i < n; i++)
-		if (pos[i] >= 0)
-			rte_prefetch0(&t->slot[pos[i]]);
 	for (i = 0; i < n; i++) {
 		const struct sc_txn_key *k = keys[i];
-		struct sc_txn_rec *r = slot_rec(t, pos[i]);
+		struct sc_txn_rec *r = NULL;
 
+		if (hit & (UINT64_C(1) << i)) {
+			r = data[i];
+			if (unlikely(r == NULL))
+				r = lookup_fallback(t, dk[i], sig[i], &lk->fallbacks);
+		}
 		lk->cand[i] = r;
 		if (r != NULL) {
 			rte_prefetch0(r);
@@ -546,23 +623,35 @@ sc_txn_lookup_finish(struct sc_txn_table *t, unsigned thread_id,
 	for (i = 0; i < lk->n; i++) {
 		const struct sc_txn_key *k = keys[i];
 		struct sc_txn_rec *r = lk->cand[i];
+		bool stored, eq;
+		unsigned n;
 
 		out[i] = NULL;
 		if (r == NULL)
 			continue;
-		if (!rec_hashed_equal(r, k)) {
+		/* A stored tail follows the hashed bytes in both: one compare covers it. */
+		stored = k->tail_match == SC_TXN_TAIL_STORED;
+		n = (unsigned)k->len + (stored ? k->tail_len : 0);
+		if (likely(n <= SC_TXN_KEY_LINE0))
+			eq = rec_line0_equal(r, k, n, stored ? UINT32_MAX : HDR_NO_TAIL);
+		else
+			eq = rec_hashed_equal(r, k) && (!stored || rec_tail_equal(r, k));
+		if (unlikely(!eq)) {
 			/* Same digest, different transaction: never a match. */
-			c->digest_mismatch++;
+			if (!rec_hashed_equal(r, k))
+				c->digest_mismatch++;
 			continue;
 		}
-		if (sc_txn_flags_of(sc_txn_load_state(r)) & SC_TXN_F_DEAD)
+		/* 2543 ACK: the To tag we sent, in the record's cold part (17.2.3). */
+		if (unlikely(!stored) && !rec_tail_equal(r, k))
 			continue;
-		if (!rec_tail_equal(r, k))
+		if (sc_txn_flags_of(sc_txn_load_state(r)) & SC_TXN_F_DEAD)
 			continue;
 		out[i] = r;
 		hits++;
 	}
 	c->lookups += lk->n;
+	c->data_fallback += lk->fallbacks;
 	c->hits += hits;
 	c->misses += lk->n - hits;
 	return hits;
@@ -692,33 +781,13 @@ sc_txn_rec_set_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len)
 	return 0;
 }
 
-int
-sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
+/* Duplicate or digest collision against the record holding the slot (index + 1). */
+static int
+insert_refused(struct sc_txn_table *t, const struct sc_txn_rec *rec, uint32_t idx1)
 {
 	struct sc_txn_counters *c = ctr(t, rec->owner);
-	uint32_t idx1 = (uint32_t)(rec - t->recs) + 1;
-	uint32_t expect = 0;
-	struct sc_txn_rec *cur;
-	int32_t pos;
+	const struct sc_txn_rec *cur = &t->recs[idx1 - 1];
 
-	/* rte_hash's multi-writer free-slot cache is indexed by lcore id. */
-	if (rte_lcore_id() == LCORE_ID_ANY)
-		return -EPERM;
-
-	pos = rte_hash_add_key_with_hash(t->h, rec->digest, digest_sig(rec->digest));
-	if (pos < 0) {
-		c->insert_hash_full++;
-		return -ENOSPC;
-	}
-	/* Release: the record's contents are visible before the slot that names it. */
-	if (__atomic_compare_exchange_n(&t->slot[pos], &expect, idx1, false,
-					__ATOMIC_RELEASE, __ATOMIC_ACQUIRE)) {
-		rec->key_pos = pos;
-		c->inserts++;
-		return 0;
-	}
-	/* The digest is taken. Equal key: duplicate; another key: digest collision. */
-	cur = &t->recs[expect - 1];
 	if (cur->key_kind == rec->key_kind && cur->key_len == rec->key_len &&
 	    memcmp(cur->area, rec->area, rec->key_len) == 0) {
 		c->insert_duplicate++;
@@ -726,6 +795,53 @@ sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
 	}
 	c->insert_collision++;
 	return -EKEYREJECTED;
+}
+
+int
+sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
+{
+	struct sc_txn_counters *c = ctr(t, rec->owner);
+	uint32_t idx1 = (uint32_t)(rec - t->recs) + 1;
+	hash_sig_t sig = digest_sig(rec->digest);
+	uint32_t expect;
+	int32_t pos;
+	int ret;
+
+	/* rte_hash's multi-writer free-slot cache is indexed by lcore id. */
+	if (rte_lcore_id() == LCORE_ID_ANY)
+		return -EPERM;
+
+	/*
+	 * A present digest is refused without an add: rte_hash_add_key_with_hash() on a
+	 * present key rewrites its data word with NULL, which would send that live
+	 * transaction's lookups down the fallback path.
+	 */
+	pos = rte_hash_lookup_with_hash(t->h, rec->digest, sig);
+	if (pos >= 0) {
+		expect = __atomic_load_n(&t->slot[pos], __ATOMIC_ACQUIRE);
+		if (expect != 0)
+			return insert_refused(t, rec, expect);
+	}
+	pos = rte_hash_add_key_with_hash(t->h, rec->digest, sig);
+	if (pos < 0) {
+		c->insert_hash_full++;
+		return -ENOSPC;
+	}
+	/* Release: the record's contents are visible before the slot that names it. */
+	expect = 0;
+	if (!__atomic_compare_exchange_n(&t->slot[pos], &expect, idx1, false,
+					 __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+		return insert_refused(t, rec, expect);
+	/*
+	 * Won: publish the record pointer in the data word. The key is present (only
+	 * this record's delete removes it) and writers serialise inside rte_hash, so
+	 * this updates the same entry; rte_hash stores the word with release order.
+	 */
+	ret = rte_hash_add_key_with_hash_data(t->h, rec->digest, sig, rec);
+	RTE_VERIFY(ret == 0);
+	rec->key_pos = pos;
+	c->inserts++;
+	return 0;
 }
 
 static void

@@ -277,7 +277,8 @@ struct sc_txn_table_params {
 	X(hits) \
 	X(misses) \
 	X(digest_mismatch) \
-	X(cas_retries)
+	X(cas_retries) \
+	X(data_fallback)	/* hits found through the slot array (insert race window) */
 
 struct sc_txn_counters {
 #define SC_X_FIELD(name) uint64_t name;
@@ -359,6 +360,7 @@ unsigned sc_txn_lookup_bulk(struct sc_txn_table *t, unsigned thread_id,
 
 struct sc_txn_lookup {
 	unsigned n;
+	unsigned fallbacks;		/* table bookkeeping */
 	struct sc_txn_rec *cand[SC_TXN_LOOKUP_MAX];
 };
 
