@@ -182,7 +182,8 @@ nb_find(struct sc_px_worker *px, uint8_t ipv, const uint8_t *ip)
 	for (i = 0; i < SC_PX_NB_MAX; i++) {
 		struct sc_px_nb *n = &px->nb[i];
 
-		if (n->state != NB_FREE && n->ipv == ipv && memcmp(n->ip, ip, ipv == 4 ? 4 : 16) == 0)
+		if (n->state != NB_FREE && n->ipv == ipv &&
+		    memcmp(n->ip, ip, ipv == 4 ? 4 : 16) == 0)
 			return n;
 	}
 	return NULL;

@@ -268,7 +268,8 @@ build_block(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *req, const void 
 		host_len -= 2;
 	}
 	add_received = top->received.len == 0 &&
-		       (top->has_rport || host_len != strlen(ip) || !sc_cancel_ieq(host, ip, host_len));
+		       (top->has_rport || host_len != strlen(ip) ||
+			!sc_cancel_ieq(host, ip, host_len));
 	at = rport_end(&top->value);
 	fill_rport = top->has_rport && top->rport.len == 0 && at != 0;
 	if (!add_received && !fill_rport)
@@ -625,8 +626,9 @@ set_last_provisional(struct sc_txn_rec *rec, unsigned status)
 static void
 send_180(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 {
-	if (!sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT | SC_TXN_F_PROV_SENT,
-			SC_TXN_SRV_PROCEEDING, SC_TXN_F_PROV_SENT, NULL)) {
+	if (!sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING),
+				  SC_TXN_F_FINAL_SENT | SC_TXN_F_PROV_SENT,
+				  SC_TXN_SRV_PROCEEDING, SC_TXN_F_PROV_SENT, NULL)) {
 		reconcile(ctx, rec);
 		return;
 	}
@@ -644,7 +646,7 @@ send_final(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned code)
 	if (code >= 200 && code < 300) {
 		/* 17.2.1: a 2xx terminates the server transaction; the TU carries on. */
 		if (!sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT,
-				SC_TXN_TERMINATED, SC_TXN_F_FINAL_SENT, NULL)) {
+					  SC_TXN_TERMINATED, SC_TXN_F_FINAL_SENT, NULL)) {
 			reconcile(ctx, rec);
 			return;
 		}
@@ -657,8 +659,8 @@ send_final(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned code)
 		start_dialog(ctx, rec, code);
 		return;
 	}
-	if (!sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT, SC_TXN_SRV_COMPLETED,
-			SC_TXN_F_FINAL_SENT, NULL)) {
+	if (!sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT,
+				  SC_TXN_SRV_COMPLETED, SC_TXN_F_FINAL_SENT, NULL)) {
 		reconcile(ctx, rec);
 		return;
 	}
@@ -722,8 +724,8 @@ tim_life_cb(struct sc_timer *tim, void *arg)
 	if (is_dialog(rec)) {
 		if (s == SC_TXN_SRV_COMPLETED && ph == PH_D_WAIT_ACK) {
 			/* 13.3.1.4: no ACK within 64*T1; the dialog is forgotten. */
-			if (!sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_TERMINATED, 0,
-					NULL)) {
+			if (!sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0,
+						  SC_TXN_TERMINATED, 0, NULL)) {
 				reconcile(ctx, rec);
 				return;
 			}
@@ -757,7 +759,8 @@ tim_life_cb(struct sc_timer *tim, void *arg)
 		if (ph != PH_G)
 			break;
 		/* Timer H (17.2.1): the ACK never came; an ACK racing in wins the CAS. */
-		if (!sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_TERMINATED, 0, NULL))
+		if (!sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_TERMINATED, 0,
+					  NULL))
 			break;
 		cnt(ctx, SC_CANCEL_C_TIMER_H_EXPIRED);
 		destroy(ctx, rec);
@@ -1062,8 +1065,9 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	}
 	/* 9.2: the 200 to the CANCEL carries the To tag of the INVITE's responses. */
 	tag = rec_tag(rec);
-	if (sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT, SC_TXN_SRV_COMPLETED,
-		       SC_TXN_F_FINAL_SENT | SC_TXN_F_CANCELLED, &seen)) {
+	if (sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT,
+				 SC_TXN_SRV_COMPLETED, SC_TXN_F_FINAL_SENT | SC_TXN_F_CANCELLED,
+				 &seen)) {
 		set_last_status(rec, 487);
 		cnt(ctx, SC_CANCEL_C_CANCEL_MATCHED);
 		sc_cancel_respond(ctx, in, 200, &tag, NULL);
@@ -1104,7 +1108,8 @@ handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 	uint32_t seen;
 
 	if (rec != NULL && !is_dialog(rec)) {
-		if (sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_SRV_CONFIRMED, 0, &seen)) {
+		if (sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_SRV_CONFIRMED, 0,
+					 &seen)) {
 			cnt(ctx, SC_CANCEL_C_ACK_ABSORBED);
 			sc_cancel_notify_owner(ctx, rec);
 			in->verdict = SC_CANCEL_V_ABSORBED;
@@ -1138,7 +1143,7 @@ handle_bye(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 		return;
 	}
 	if (sc_cancel_transition(d, S(SC_TXN_SRV_COMPLETED) | S(SC_TXN_SRV_CONFIRMED), 0,
-		       SC_TXN_TERMINATED, 0, &seen)) {
+				 SC_TXN_TERMINATED, 0, &seen)) {
 		cnt(ctx, SC_CANCEL_C_BYE_MATCHED);
 		sc_cancel_notify_owner(ctx, d);
 	}
@@ -1246,7 +1251,8 @@ handle_one(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key
 	case SC_METHOD_OPTIONS:
 		/* 11.2: Allow and Accept describe what we take. */
 		if (!check_require(ctx, in))
-			sc_cancel_respond_stateless(ctx, in, 200, ALLOW_HDR "Accept: application/sdp\r\n");
+			sc_cancel_respond_stateless(ctx, in, 200,
+						    ALLOW_HDR "Accept: application/sdp\r\n");
 		break;
 	case SC_METHOD_EXTENSION:
 		/* 8.2.1: a method we do not recognise. */

@@ -764,7 +764,8 @@ Test(proxy, timer_a_doubles_and_timer_b_gives_408)
 			continue;
 		cr_assert_eq(E.sent[k].len, E.sent[i].len);
 		cr_assert_eq(memcmp(E.sent[k].buf, E.sent[i].buf, E.sent[i].len), 0);
-		cr_assert_eq(E.sent[k].t_us - t0, ((UINT64_C(2) << n) - 1) * 500 * MS, "retrans %u", n);
+		cr_assert_eq(E.sent[k].t_us - t0, ((UINT64_C(2) << n) - 1) * 500 * MS,
+			     "retrans %u", n);
 		n++;
 	}
 	cr_assert_eq(n, 3, "A at 0.5, 1.5, 3.5 s");
