@@ -599,6 +599,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_LEVEL scalar
 #define SIP_CORE_ATTR
 #define SIP_EOL sip_eol_scalar_inl
+#define SIP_LINE sip_line_scalar_inl
 #define SIP_TOK_END sip_tok_end_scalar_inl
 #define SIP_URI_END sip_uri_end_scalar_inl
 #define SIP_QEND sip_qend_scalar_inl
@@ -609,6 +610,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_LEVEL sse42
 #define SIP_CORE_ATTR __attribute__((target("sse4.2")))
 #define SIP_EOL sip_eol_sse42_inl
+#define SIP_LINE sip_line_sse42_inl
 #define SIP_TOK_END sip_tok_end_sse42_inl
 #define SIP_URI_END sip_uri_end_sse42_inl
 #define SIP_QEND sip_qend_sse42_inl
@@ -619,6 +621,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_LEVEL avx2
 #define SIP_CORE_ATTR __attribute__((target("avx2")))
 #define SIP_EOL sip_eol_avx2_inl
+#define SIP_LINE sip_line_avx2_inl
 #define SIP_TOK_END sip_tok_end_avx2_inl
 #define SIP_URI_END sip_uri_end_avx2_inl
 #define SIP_QEND sip_qend_avx2_inl

@@ -5,6 +5,7 @@
  *   SIP_CORE_ATTR  target attribute of the instantiation (empty for scalar)
  *   SIP_EOL        the line-end scan to inline
  *   SIP_TOK_END    the token-run scan to inline
+ *   SIP_LINE       name end and first line end of a header line
  *   SIP_NONTOK64   64-octet non-token bitmap (vector levels only; enables the
  *                  Via fast path)
  * Everything here runs once per line; the per-field grammar is in
@@ -12,16 +13,16 @@
  */
 
 /*
- * End of the logical header line that starts at p: the CR (or bare LF) of the last
- * physical line, skipping folded continuations (CRLF followed by SP or HTAB,
- * section 7.3.1). *next is the start of the following line. NULL when the buffer
- * ends first: a header block must end with an empty line, so this is truncation.
+ * End of the logical header line whose first CR or LF (or end) is q: the CR (or
+ * bare LF) of the last physical line, skipping folded continuations (CRLF
+ * followed by SP or HTAB, section 7.3.1). *next is the start of the following
+ * line. NULL when the buffer ends first: a header block must end with an empty
+ * line, so this is truncation.
  */
 SIP_CORE_ATTR static inline const char *
-SIP_F(line_end)(const char *p, const char *end, const char **next, bool *bare_cr)
+SIP_F(line_end)(const char *q, const char *end, const char **next, bool *bare_cr)
 {
 	for (;;) {
-		const char *q = SIP_EOL(p, end);
 		const char *n;
 
 		if (q == end)
@@ -34,7 +35,7 @@ SIP_F(line_end)(const char *p, const char *end, const char **next, bool *bare_cr
 			if (q[1] != '\n') {
 				/* A bare CR is not a line end (section 7: CRLF). */
 				*bare_cr = true;
-				p = q + 1;
+				q = SIP_EOL(q + 1, end);
 				continue;
 			}
 			n = q + 2;
@@ -42,7 +43,7 @@ SIP_F(line_end)(const char *p, const char *end, const char **next, bool *bare_cr
 		if (n == end)
 			return NULL;
 		if (*n == ' ' || *n == '\t') {
-			p = n;
+			q = SIP_EOL(n, end);
 			continue;
 		}
 		*next = n;
@@ -103,7 +104,7 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 	/* Header lines up to the empty line. */
 	hstart = p;
 	for (;;) {
-		const char *name, *ne, *v;
+		const char *name, *ne, *v, *eol;
 		unsigned char c;
 
 		if (p >= end)
@@ -128,7 +129,7 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 		}
 
 		name = p;
-		p = SIP_TOK_END(p, end);
+		p = SIP_LINE(p, end, &eol);
 		ne = p;
 		bare_cr = false;
 		if (p < end && *p != ':') {
@@ -144,7 +145,8 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 			name = ne;
 		}
-		le = SIP_F(line_end)(v, end, &next, &bare_cr);
+		/* eol: the first CR or LF of the line, none of which is before v. */
+		le = SIP_F(line_end)(eol, end, &next, &bare_cr);
 		if (le == NULL)
 			goto truncated;
 		if (bare_cr)
@@ -193,3 +195,4 @@ truncated:
 #undef SIP_URI_END
 #undef SIP_QEND
 #undef SIP_NONTOK64
+#undef SIP_LINE

@@ -87,6 +87,19 @@ sip_uri_end_scalar_inl(const char *p, const char *end)
 	return p;
 }
 
+/*
+ * Start of a header line: the end of its name (first non-token octet) and, in
+ * *eol, its first CR or LF. The line end is searched from the name end: a name
+ * holds no CR or LF. The vector twins take both from one load.
+ */
+static inline const char *
+sip_line_scalar_inl(const char *p, const char *end, const char **eol)
+{
+	p = sip_tok_end_scalar_inl(p, end);
+	*eol = sip_eol_scalar_inl(p, end);
+	return p;
+}
+
 #ifdef SIP_HAVE_X86_SIMD
 __attribute__((target("sse4.2")))
 static inline unsigned
@@ -356,6 +369,43 @@ sip_eol_avx2_inl(const char *p, const char *end)
 	}
 	return sip_eol_sse42_inl(p, end);
 }
+/* Vector twins of sip_line_scalar_inl: one load covers most header lines. */
+__attribute__((target("sse4.2")))
+static inline const char *
+sip_line_sse42_inl(const char *p, const char *end, const char **eol)
+{
+	if (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned nt = sip_nontok_mask_sse42(v);
+		unsigned el = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+
+		*eol = el != 0 ? p + __builtin_ctz(el) : sip_eol_sse42_inl(p + 16, end);
+		return nt != 0 ? p + __builtin_ctz(nt) : sip_tok_end_sse42_inl(p + 16, end);
+	}
+	*eol = sip_eol_sse42_inl(p, end);
+	return sip_tok_end_sse42_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+static inline const char *
+sip_line_avx2_inl(const char *p, const char *end, const char **eol)
+{
+	if (end - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		uint32_t nt = sip_nontok_mask_avx2(v);
+		uint32_t el = (uint32_t)_mm256_movemask_epi8(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')),
+					_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))));
+
+		*eol = el != 0 ? p + __builtin_ctz(el) : sip_eol_avx2_inl(p + 32, end);
+		return nt != 0 ? p + __builtin_ctz(nt) : sip_tok_end_avx2_inl(p + 32, end);
+	}
+	*eol = sip_eol_avx2_inl(p, end);
+	return sip_tok_end_avx2_inl(p, end);
+}
+
 __attribute__((target("sse4.2")))
 static inline const char *
 sip_qend_sse42_inl(const char *p, const char *end)
