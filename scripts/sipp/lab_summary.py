@@ -432,9 +432,8 @@ def summary(workdir, calls, rate, sut, stats_file, scenarios):
         if len(lcores) > 1:
             items += [("rx_packets@lcore" + k, v.get("rx_packets", 0))
                       for k, v in lcores.items()]
-        print("sipcancel counters, totals over %d worker(s)%s (all: %s):" % (
-            len(lcores), " and %d runs" % runs if runs > 1 else "",
-            ", ".join(os.path.basename(p) for p in stats_file.split(","))))
+        print("sipcancel counters (%d worker(s), %d run(s); all in %s):" % (
+            len(lcores), runs, " ".join(os.path.basename(p) for p in stats_file.split(","))))
         line = " "
         for k, v in items:
             cell = " %s=%s" % (k, v if isinstance(v, int) else "%.3g" % v)
