@@ -454,6 +454,53 @@ SIP_F(parse_via)(const char *lim, struct sc_sip_msg *msg, const char *p, const c
 	}
 }
 
+#ifdef SIP_NONTOK64
+/*
+ * The header params after a URI in their usual shape, *(";" token ["=" token])
+ * with no LWS and ending at e or a comma, read over one token bitmap. Returns the
+ * end with a->tag set; or q itself, untouched, for the general loop in parse_addr
+ * to read (and judge) whatever else is there.
+ */
+SIP_CORE_ATTR static inline const char *
+SIP_F(addr_params_fast)(const char *lim, const char *q, const char *e, struct sc_sip_addr *a)
+{
+	struct SIP_F(win) w;
+	struct sc_str tag = a->tag;
+	const char *r = q;
+
+	if (lim - q < 64 || q == e || *q != ';')
+		return q;
+	w.base = q;
+	w.nt = SIP_NONTOK64(q);
+	while (r < e && *r == ';') {
+		const char *n = r + 1;
+		struct sc_str name, val = { NULL, 0 };
+
+		r = SIP_F(win_tok)(&w, lim, n, e);
+		if (r == n)
+			return q;
+		name = sip_mkstr(n, r);
+		if (r < e && *r == '=') {
+			n = r + 1;
+			r = SIP_F(win_tok)(&w, lim, n, e);
+			if (r == n || (r < e && (*r == ':' || *r == '[' || *r == ']')))
+				return q;
+			val = sip_mkstr(n, r);
+		}
+		/* A tag value is a token (25.1): this one is, by how it was read. */
+		if (IEQ(name.p, name.len, "tag")) {
+			if (val.p == NULL)
+				return q;
+			tag = val;
+		}
+	}
+	if (r < e && *r != ',')
+		return q;
+	a->tag = tag;
+	return r;
+}
+#endif
+
 /*
  * name-addr / addr-spec with header params (20.10, 20.20, 20.39, 20.34). Stops at
  * a top-level comma or e; returns that position, or NULL with *err set. With
@@ -525,12 +572,17 @@ SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_a
 		}
 		ue = q;
 	}
-	/* The URI has a scheme: a ":", mostly the fourth octet ("sip:"). */
-	for (c = p; c < ue && *c != ':'; c++)
-		;
-	if (c == ue)
-		return NULL;
+	/* The URI has a scheme: a ":", mostly the fourth octet ("sip:", "tel:"). */
+	if (ue - p < 4 || p[3] != ':') {
+		for (c = p; c < ue && *c != ':'; c++)
+			;
+		if (c == ue)
+			return NULL;
+	}
 	a->uri = sip_mkstr(p, ue);
+#ifdef SIP_NONTOK64
+	q = SIP_F(addr_params_fast)(lim, q, e, a);
+#endif
 	for (;;) {
 		struct sc_str name, val;
 

@@ -684,6 +684,71 @@ Test(sip_parse, via_forms_every_simd_level)
 	guard_free(&g);
 }
 
+/*
+ * From values with header params in the usual shape (read on a fast path by the
+ * vector levels) and in the others, at every level (20.20, 25.1: tag is a token).
+ */
+struct addr_case {
+	const char *from;
+	enum sc_sip_error err;
+	const char *uri;
+	const char *tag;
+};
+
+static const struct addr_case addr_cases[] = {
+	{ "<sip:a@198.18.0.1>;tag=abc", SC_SIP_E_OK, "sip:a@198.18.0.1", "abc" },
+	{ "\"A B\" <sip:a@198.18.0.1;user=phone>;tag=abc", SC_SIP_E_OK,
+	  "sip:a@198.18.0.1;user=phone", "abc" },
+	{ "<sip:a@198.18.0.1>;TAG=abc", SC_SIP_E_OK, "sip:a@198.18.0.1", "abc" },
+	{ "<sip:a@198.18.0.1> ;tag=abc", SC_SIP_E_OK, "sip:a@198.18.0.1", "abc" },
+	{ "<sip:a@198.18.0.1>;tag=abc;foo=bar;lr", SC_SIP_E_OK, "sip:a@198.18.0.1", "abc" },
+	{ "<sip:a@198.18.0.1>;foo=\"q r\";tag=abc", SC_SIP_E_OK, "sip:a@198.18.0.1", "abc" },
+	{ "<sip:a@198.18.0.1>;tag=abc;tag=def", SC_SIP_E_OK, "sip:a@198.18.0.1", "def" },
+	{ "<sip:a@198.18.0.1>;x=[2001:db8::1];tag=abc", SC_SIP_E_OK, "sip:a@198.18.0.1",
+	  "abc" },
+	{ "sip:a@198.18.0.1;tag=abc", SC_SIP_E_OK, "sip:a@198.18.0.1", "abc" },
+	{ "<tel:+15551230001>;tag=abc", SC_SIP_E_OK, "tel:+15551230001", "abc" },
+	{ "<sip:a@198.18.0.1>", SC_SIP_E_OK, "sip:a@198.18.0.1", NULL },
+	{ "<sip:a@198.18.0.1>;tag=a:b", SC_SIP_E_FROM, NULL, NULL },
+	{ "<sip:a@198.18.0.1>;tag", SC_SIP_E_FROM, NULL, NULL },
+	{ "<sip:a@198.18.0.1>;tag=", SC_SIP_E_FROM, NULL, NULL },
+	{ "<sip:a@198.18.0.1>;=abc", SC_SIP_E_FROM, NULL, NULL },
+	{ "<sip:a@198.18.0.1>;tag=abc, <sip:b@198.18.0.2>", SC_SIP_E_FROM, NULL, NULL },
+	{ "<sip:a@198.18.0.1>;tag=abc?", SC_SIP_E_FROM, NULL, NULL },
+	{ "<sip:a@198.18.0.1>;tag=abc>", SC_SIP_E_ANGLE, NULL, NULL },
+	{ "<a@198.18.0.1>;tag=abc", SC_SIP_E_FROM, NULL, NULL },
+};
+
+Test(sip_parse, from_params_every_simd_level)
+{
+	struct guard g = guard_new(8192);
+	char msg[1024];
+
+	for (unsigned l = 0; l < 3; l++) {
+		if (sc_sip_set_simd(all_levels[l]) != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(addr_cases) / sizeof(addr_cases[0]); i++) {
+			const struct addr_case *c = &addr_cases[i];
+			struct sc_sip_msg m;
+			int n = snprintf(msg, sizeof(msg), REQ_LINE VIA "From: %s\r\n" TO CID MF
+					 "CSeq: 314159 INVITE\r\nContent-Length: 0\r\n\r\n",
+					 c->from);
+			const char *buf = guard_place(&g, msg, (size_t)n);
+
+			sc_sip_parse(buf, (size_t)n, &m);
+			cr_assert_eq(m.error, c->err, "[%s] %s: %s", level_name[l], c->from,
+				     sc_sip_error_name((enum sc_sip_error)m.error));
+			if (c->err != SC_SIP_E_OK)
+				continue;
+			ASSERT_STR(m.from.uri, c->uri);
+			ASSERT_STR(m.from.tag, c->tag);
+			ASSERT_STR(m.from.value, c->from);
+		}
+	}
+	sc_sip_set_simd(SC_SIP_SIMD_SCALAR);
+	guard_free(&g);
+}
+
 Test(sip_parse, every_method_token)
 {
 	static const char *toks[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER",
