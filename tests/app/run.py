@@ -465,11 +465,12 @@ def case_help(exe, tmp):
     out = run(exe, ["--", "--help"], tmp)
     for opt in ("--role", "--local-ip", "--sip-port", "--capacity", "--t1", "--t2", "--t4",
                 "--ring-delay", "--final-delay", "--final-code", "--retry-after",
-                "--stats-period", "--stats-file", "--exit-idle", "--config", "--mac"):
+                "--stats-period", "--stats-file", "--exit-idle", "--config", "--mac",
+                "--next-hop", "--route", "--timer-c", "--cancel-same-source"):
         if opt + " " not in out:
             check.fail("--help does not list %s" % opt)
-    if "default" not in out or "not implemented yet" not in out:
-        check.fail("--help shows no defaults or no proxy note")
+    if "default" not in out or "not implemented" in out:
+        check.fail("--help shows no defaults, or still calls the proxy role missing")
     return finish("help", 0, 0)
 
 
@@ -480,6 +481,13 @@ BAD = [
     ["--final-code", "700"], ["--stats-period", "1x"], ["--exit-idle", ""],
     ["--mac", "01:00:5e:00:00:01"], ["--mac", "zz"], ["--config", "/nonexistent.ini"],
     ["--no-such-option"], ["stray"], ["--ring-delay"],
+    # proxy role: a next hop is needed; Timer C > 3 min (16.6 item 11); hop syntax
+    ["--role", "proxy", "--local-ip", "198.18.0.1"],
+    ["--role", "proxy", "--local-ip", "198.18.0.1", "--next-hop", "198.18.0.2:0"],
+    ["--role", "proxy", "--local-ip", "198.18.0.1", "--next-hop", "[2001:db8::1"],
+    ["--role", "proxy", "--local-ip", "198.18.0.1", "--route", "dom:x=198.18.0.2"],
+    ["--role", "proxy", "--local-ip", "198.18.0.1", "--next-hop", "198.18.0.2",
+     "--timer-c", "180000"],
 ]
 
 
@@ -499,10 +507,11 @@ def case_badopts(exe, tmp):
                        stderr=subprocess.STDOUT, timeout=TIMEOUT)
     if r.returncode != 2:
         check.fail("config file with t1 = fast: exit %d, want 2" % r.returncode)
-    r = subprocess.run([exe, "--", "--role", "proxy"], cwd=tmp, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=TIMEOUT)
-    if r.returncode != 2 or b"not implemented yet" not in r.stdout:
-        check.fail("--role proxy: exit %d, output %r" % (r.returncode, r.stdout[:200]))
+    r = subprocess.run([exe, "--", "--role", "proxy", "--local-ip", "198.18.0.1"], cwd=tmp,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
+    if r.returncode != 2 or b"--next-hop" not in r.stdout:
+        check.fail("--role proxy without a hop: exit %d, output %r"
+                   % (r.returncode, r.stdout[:200]))
     return finish("badopts", len(BAD) + 2, 0)
 
 
