@@ -136,6 +136,8 @@ struct run_res {
 	double offered_mpps;
 	uint64_t drops;
 	uint64_t rx;
+	double rx_frame, tx_frame;	/* mean frame bytes (no FCS) */
+	double tx_per_rx;
 };
 
 static struct rte_mempool *mp;
@@ -154,6 +156,7 @@ static uint64_t *lat_inv, *lat_can;
 static uint32_t *lat_samp;
 static size_t n_samp, cap_samp;
 static uint64_t lat_base;
+static uint64_t tx_bytes, tx_pkts, rx_bytes;	/* frame sizes, for line-rate sums */
 static uint32_t lat_calls;
 
 /* ---- templates ------------------------------------------------------------ */
@@ -664,6 +667,9 @@ drain(const struct rig *r, bool lat)
 			for (i = 0; i < n; i++)
 				lat_take(ms[i], now);
 		}
+		for (i = 0; i < n; i++)
+			tx_bytes += ms[i]->pkt_len;
+		tx_pkts += n;
 		rte_pktmbuf_free_bulk(ms, n);
 		tot += n;
 	}
@@ -798,6 +804,7 @@ feed(const struct rig *rg, const struct workload *wl, uint32_t n_calls, double p
 				}
 				tok = base + call;
 				tmpl_build(t, tok, rte_pktmbuf_mtod(m, uint8_t *));
+				rx_bytes += t->len;
 				m->data_len = t->len;
 				m->pkt_len = t->len;
 				m->port = rg->port;
@@ -892,6 +899,7 @@ measure(const struct rig *rg, const struct workload *wl, uint32_t calls, unsigne
 	unsigned i;
 	int rc;
 
+	tx_bytes = tx_pkts = rx_bytes = 0;
 	for (i = 0; i < runs; i++) {
 		rc = feed(rg, wl, calls, 0, &r);
 		if (rc < 0)
@@ -909,6 +917,9 @@ measure(const struct rig *rg, const struct workload *wl, uint32_t calls, unsigne
 	med->skip = skip[runs / 2];
 	med->wall_mpps = wall[runs / 2];
 	med->drops = drops;
+	med->rx_frame = (double)rx_bytes / ((double)calls * wl->npk * runs);
+	med->tx_frame = tx_pkts == 0 ? 0 : (double)tx_bytes / (double)tx_pkts;
+	med->tx_per_rx = (double)tx_pkts / ((double)calls * wl->npk * runs);
 	return 0;
 }
 
@@ -1062,11 +1073,13 @@ main(int argc, char **argv)
 		printf("pipeline workload=%s cores=1 mpps_per_core=%.2f cycles_per_pkt=%.1f "
 		       "preempted=%.3f ratio_io_fwd=%.2f ratio_parse_swap=%.2f "
 		       "wall_mpps=%.2f lat_load_mpps=%.2f lat_p50_us=%.2f lat_p99_us=%.2f "
-		       "drops=%" PRIu64 " pending=%" PRIu64 "\n",
+		       "drops=%" PRIu64 " pending=%" PRIu64 " rx_frame_bytes=%.0f "
+		       "tx_frame_bytes=%.0f tx_per_rx=%.2f\n",
 		       wl[wi].name, (double)hz / pipe1[wi].cyc / 1e6, pipe1[wi].cyc,
 		       pipe1[wi].skip, pipe1[wi].cyc / io[wi].cyc, pipe1[wi].cyc / sw[wi].cyc,
 		       pipe1[wi].wall_mpps, lat[wi].offered_mpps, lat[wi].lat_p50_us,
-		       lat[wi].lat_p99_us, pipe1[wi].drops + lat[wi].drops, rig_live(&rig1));
+		       lat[wi].lat_p99_us, pipe1[wi].drops + lat[wi].drops, rig_live(&rig1),
+		       pipe1[wi].rx_frame, pipe1[wi].tx_frame, pipe1[wi].tx_per_rx);
 		if (wi == 0)
 			uas_cyc = pipe1[wi].cyc;
 	}
@@ -1107,12 +1120,18 @@ main(int argc, char **argv)
 	for (wi = 0; wi < n_wl; wi++) {
 		if (measure(&rig2, &wl[wi], calls, runs, &pipe2[wi]) < 0)
 			return 1;
+		/*
+		 * scaling: wall-clock packets per second, two workers over one; both are
+		 * bounded by the feeder, which shares CPU 0 with worker 2. capacity_scaling:
+		 * 2 x (cycles per packet with one worker / with two), i.e. what two
+		 * dedicated cores would give if the spreading is even.
+		 */
 		printf("scaling workload=%s cores=2 wall_mpps=%.2f wall_mpps_1core=%.2f "
-		       "scaling=%.2f cycles_per_pkt=%.1f drops=%" PRIu64
+		       "scaling=%.2f cycles_per_pkt=%.1f capacity_scaling=%.2f drops=%" PRIu64
 		       " (feeder shares CPU %u with worker 2)\n",
 		       wl[wi].name, pipe2[wi].wall_mpps, pipe1[wi].wall_mpps,
-		       pipe2[wi].wall_mpps / pipe1[wi].wall_mpps, pipe2[wi].cyc, pipe2[wi].drops,
-		       cpus[0]);
+		       pipe2[wi].wall_mpps / pipe1[wi].wall_mpps, pipe2[wi].cyc,
+		       2.0 * pipe1[wi].cyc / pipe2[wi].cyc, pipe2[wi].drops, cpus[0]);
 	}
 	rig_stop(&rig2);
 	rig_pipe_free(&rig2);
