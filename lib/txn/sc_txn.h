@@ -16,7 +16,11 @@
  * three together; writers serialise inside rte_hash, readers never wait). The hash
  * position maps to the record through a slot array claimed by CAS, so two cores
  * inserting the same transaction at once cannot both succeed (rte_hash's *_data
- * add would silently overwrite). Records are fixed-size (SC_TXN_REC_SIZE),
+ * add would silently overwrite); the winner then also stores the record pointer in
+ * rte_hash's data word, which lookups read from the key store line the bulk lookup
+ * has already fetched (rte_hash_lookup_with_hash_bulk_data), so a hit costs one
+ * more cache line, the record's first, and the compare there is branch-free.
+ * Under --no-huge the rte_hash lives in a private malloc heap over THP memory. Records are fixed-size (SC_TXN_REC_SIZE),
  * pre-allocated per owner at creation, and go back to their owner's pool only
  * after an RCU grace period (rte_rcu_qsbr): each owner keeps its own deferred-free
  * FIFO (instead of rte_hash_rcu_qsbr_add's shared queue), so frees never cross

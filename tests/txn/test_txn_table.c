@@ -381,6 +381,107 @@ Test(table, forced_collision_is_refused_and_never_matched)
 	sc_txn_table_free(t);
 }
 
+/*
+ * The exact compare decides every hit (all keys share one digest here): any byte
+ * difference, a different length, kind or stored tail is a miss, whatever the
+ * length relative to the record's first cache line (SC_TXN_KEY_LINE0) and the
+ * 8-byte words the compare works in; bytes after the key in the caller's buffer
+ * never matter.
+ */
+static void
+raw_key(struct sc_txn_key *k, unsigned len, unsigned tail, uint8_t seed)
+{
+	unsigned i;
+
+	memset(k, 0, sizeof(*k));
+	k->kind = SC_TXN_KEY_SERVER_2543;
+	k->len = (uint16_t)len;
+	k->tail_len = (uint8_t)tail;
+	k->tail_match = SC_TXN_TAIL_STORED;
+	for (i = 0; i < len + tail; i++)
+		k->buf[i] = (char)('a' + (i * 7 + seed) % 26);
+	/* Garbage after the key: must not take part in the compare. */
+	for (; i < sizeof(k->buf); i++)
+		k->buf[i] = (char)(0x80 | seed);
+}
+
+Test(table, exact_compare_every_byte_and_length)
+{
+	static const struct {
+		unsigned len, tail;
+	} cases[] = {
+		{ 1, 0 }, { 7, 0 }, { 8, 0 }, { 9, 0 }, { 38, 0 }, { 52, 4 }, { 55, 0 },
+		{ 55, 1 }, { 56, 0 }, { 57, 0 }, { 50, 10 }, { 64, 0 }, { 120, 0 }, { 200, 40 },
+	};
+	struct sc_txn_table *t = mk_table("t_exact", 4, 1, const_digest, true);
+	struct sc_txn_key k, q;
+	struct sc_txn_rec *r;
+	struct sc_txn_counters c;
+	unsigned ci, p;
+
+	for (ci = 0; ci < sizeof(cases) / sizeof(cases[0]); ci++) {
+		unsigned len = cases[ci].len, tail = cases[ci].tail;
+
+		raw_key(&k, len, tail, 1);
+		r = sc_txn_alloc(t, 0, &k, SC_TXN_SRV_PROCEEDING);
+		cr_assert_not_null(r, "len %u", len);
+		cr_assert_eq(sc_txn_insert(t, r), 0, "len %u", len);
+
+		raw_key(&q, len, tail, 1);
+		q.buf[len + tail] = 0x7f;	/* other garbage after the key */
+		cr_assert_eq(sc_txn_lookup(t, 0, &q), r, "len %u: equal key", len);
+		for (p = 0; p < len + tail; p++) {
+			raw_key(&q, len, tail, 1);
+			q.buf[p] ^= 0x20;
+			cr_assert_null(sc_txn_lookup(t, 0, &q), "len %u tail %u: byte %u differs",
+				       len, tail, p);
+		}
+		raw_key(&q, len, tail, 1);
+		q.len = (uint16_t)(len - 1);	/* a prefix */
+		cr_assert_null(sc_txn_lookup(t, 0, &q), "len %u: prefix", len);
+		raw_key(&q, len + 1, tail, 1);
+		memcpy(q.buf, k.buf, len);	/* one byte longer */
+		cr_assert_null(sc_txn_lookup(t, 0, &q), "len %u: longer", len);
+		raw_key(&q, len, tail, 1);
+		q.kind = SC_TXN_KEY_SERVER;
+		cr_assert_null(sc_txn_lookup(t, 0, &q), "len %u: kind", len);
+		raw_key(&q, len, tail + 1, 1);
+		memcpy(q.buf, k.buf, len + tail);
+		cr_assert_null(sc_txn_lookup(t, 0, &q), "len %u: longer tail", len);
+
+		cr_assert_eq(sc_txn_delete(t, r), 0);
+		sc_txn_quiescent(t, 0);
+	}
+	sc_txn_counters_get(t, 0, &c);
+	cr_assert_eq(c.data_fallback, 0);
+	sc_txn_table_free(t);
+}
+
+/*
+ * A refused duplicate insert leaves the live transaction's lookups on the fast path
+ * (rte_hash's add on a present key would have cleared its data word).
+ */
+Test(table, duplicate_insert_keeps_fast_path)
+{
+	struct sc_txn_table *t = mk_table("t_dup", 4, 1, NULL, true);
+	struct sc_txn_key k;
+	struct sc_txn_rec *r, *d;
+	struct sc_txn_counters c;
+
+	raw_key(&k, 40, 0, 3);
+	r = sc_txn_alloc(t, 0, &k, SC_TXN_SRV_PROCEEDING);
+	cr_assert_eq(sc_txn_insert(t, r), 0);
+	d = sc_txn_alloc(t, 0, &k, SC_TXN_SRV_PROCEEDING);
+	cr_assert_eq(sc_txn_insert(t, d), -EEXIST);
+	sc_txn_free(t, d);
+	cr_assert_eq(sc_txn_lookup(t, 0, &k), r);
+	sc_txn_counters_get(t, 0, &c);
+	cr_assert_eq(c.insert_duplicate, 1);
+	cr_assert_eq(c.data_fallback, 0);
+	cr_assert_eq(c.hits, 1);
+	sc_txn_table_free(t);
+}
+
 Test(table, record_area_bounds)
 {
 	struct sc_txn_table *t = mk_table("t_area", 4, 1, NULL, false);
