@@ -505,7 +505,8 @@ sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt 
 
 	if (w->px == NULL)
 		return;
-	if (pkt->drop == SC_NET_DROP_ARP_NOT_REQUEST || pkt->drop == SC_NET_DROP_ARP_NOT_FOR_US) {
+	if (pkt->cls == SC_NET_ARP || pkt->drop == SC_NET_DROP_ARP_NOT_REQUEST ||
+	    pkt->drop == SC_NET_DROP_ARP_NOT_FOR_US) {
 		const struct rte_arp_hdr *a;
 
 		if (off == 0)
@@ -513,9 +514,14 @@ sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt 
 		if (len < off + sizeof(*a))
 			return;
 		a = (const struct rte_arp_hdr *)(d + off);
+		/*
+		 * RFC 826 merge: a request for us adds its sender; a reply or another
+		 * request only updates a neighbour we are resolving.
+		 */
 		if (a->arp_hardware == rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) &&
 		    a->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
-		    nb_find(w->px, 4, (const uint8_t *)&a->arp_data.arp_sip) != NULL)
+		    (pkt->cls == SC_NET_ARP ||
+		     nb_find(w->px, 4, (const uint8_t *)&a->arp_data.arp_sip) != NULL))
 			sc_px_learn(w, 4, &a->arp_data.arp_sip, &a->arp_data.arp_sha);
 		return;
 	}

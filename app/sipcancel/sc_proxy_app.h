@@ -60,7 +60,10 @@ int sc_px_next_path(struct sc_worker *w, const struct sc_sip_msg *m, struct sc_n
 void sc_px_learn(struct sc_worker *w, uint8_t ipv, const void *ip,
 		 const struct rte_ether_addr *mac);
 
-/* Learn from a frame lib/net dropped (ARP reply, Neighbour Advertisement). */
+/*
+ * Learn from an ARP request for us (before it is answered in place) or from a frame
+ * lib/net dropped (ARP reply, Neighbour Advertisement).
+ */
 void sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt *pkt);
 
 /* Hold m until a resolution ends. False when the queue is full (caller goes on). */

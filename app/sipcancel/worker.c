@@ -252,6 +252,8 @@ handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_
 		case SC_NET_ARP:
 		case SC_NET_ND:
 			p = port_of(w, pkt->port_id);
+			if (w->px != NULL)
+				sc_px_rx_other(w, m, pkt);
 			if (p == NULL || sc_net_answer(m, w->net_cfg, pkt) < 0) {
 				w->stats.net_drop[SC_NET_DROP_NONE]++;
 				rte_pktmbuf_free(m);

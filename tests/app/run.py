@@ -524,7 +524,10 @@ def main():
     GEN = os.path.abspath(sys.argv[3]) if len(sys.argv) == 4 else None
     tmp = tempfile.mkdtemp(prefix="sc_app_%s_" % name)
     try:
-        if name == "help":
+        if name.startswith("proxy-"):
+            import proxy_case
+            rc = proxy_case.run_case(sys.modules[__name__], exe, tmp, name)
+        elif name == "help":
             rc = case_help(exe, tmp)
         elif name == "badopts":
             rc = case_badopts(exe, tmp)

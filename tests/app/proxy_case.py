@@ -1,0 +1,270 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""pcap-in/pcap-out cases of the proxy role (RFC 3261 16.6-16.11, 9.1, 17.1.1.3).
+
+One net_pcap port carries both legs: the UAC (198.18.0.10) upstream and the next hop
+(198.18.0.20) downstream; sipcancel is 198.18.0.1. The input holds the UAC's requests
+and the next hop's responses. The next hop's responses must carry the proxy's Via
+branch: the proxy computes it from the received request (16.11's recommended hash,
+lib/cancel px_branch, seed 0), and px_branch() below computes the same.
+
+  proxy-v4     calls: cancel after 180, CANCEL before a provisional (held), Max-
+               Forwards 0 (483), unmatched CANCEL (stateless), 486 (hop-by-hop ACK),
+               answered call (2xx relayed, end-to-end ACK and BYE stateless, the
+               BYE's 200 relayed by Via)
+  proxy-noarp  the next hop never answers ARP: 3 ARP requests, then 503 upstream
+"""
+import os
+
+import check
+import sipwork as sw
+
+PROXY_IP = sw.UAS_IP4
+PROXY_MAC = sw.UAS_MAC
+UAC_IP, UAC_MAC = "198.18.0.10", "02:00:00:00:00:10"
+HOP_IP, HOP_MAC = "198.18.0.20", "02:00:00:00:00:20"
+M64 = (1 << 64) - 1
+PRIME = 0x100000001b3
+
+
+def fnv(h, data):
+    for c in data:
+        h = ((h ^ c) * PRIME) & M64
+    return ((h ^ 0xff) * PRIME) & M64
+
+
+def px_branch(branch, host, port, seed=0):
+    """lib/cancel/sc_proxy.c px_branch() for a received branch with the cookie."""
+    h = 0xcbf29ce484222325 ^ seed ^ 0x5ca11ab1e
+    h = fnv(h, branch.encode())
+    h = fnv(h, host.encode())
+    h = ((h ^ port) * PRIME) & M64
+    h ^= h >> 31
+    h = (h * 0x94d049bb133111eb) & M64
+    h ^= h >> 29
+    out = "z9hG4bKsc"
+    for _ in range(16):
+        out += "0123456789abcdef"[h & 0xf]
+        h >>= 4
+    return out
+
+
+def uac_via(b):
+    return "SIP/2.0/UDP %s:5060;branch=%s;rport" % (UAC_IP, b)
+
+
+def our_via(b):
+    return "SIP/2.0/UDP %s:5060;branch=%s" % (PROXY_IP, px_branch(b, UAC_IP, 5060))
+
+
+def request(method, call, b, mf=70, to_tag=None, cseq_method=None):
+    lines = ["%s sip:bob@%s SIP/2.0" % (method, HOP_IP), "Via: " + uac_via(b)]
+    if mf is not None:
+        lines.append("Max-Forwards: %d" % mf)
+    lines += ["From: <sip:alice@%s>;tag=a-%s" % (UAC_IP, call),
+              "To: <sip:bob@%s>%s" % (HOP_IP, ";tag=" + to_tag if to_tag else ""),
+              "Call-ID: %s@px" % call,
+              "CSeq: 1 %s" % (cseq_method or method), "Content-Length: 0", "", ""]
+    return "\r\n".join(lines).encode()
+
+
+def response(status, call, b, tag, method="INVITE", upstream=True, cseq=1):
+    """From the next hop: our Via on top, the UAC's below unless upstream=False."""
+    vias = ["Via: " + our_via(b)] + (["Via: " + uac_via(b) + ";received=" + UAC_IP]
+                                     if upstream else [])
+    reason = {100: "Trying", 180: "Ringing", 200: "OK", 486: "Busy Here",
+              487: "Request Terminated"}[status]
+    lines = ["SIP/2.0 %d %s" % (status, reason)] + vias + [
+        "From: <sip:alice@%s>;tag=a-%s" % (UAC_IP, call),
+        "To: <sip:bob@%s>%s" % (HOP_IP, ";tag=" + tag if tag and status > 100 else ""),
+        "Call-ID: %s@px" % call, "CSeq: %d %s" % (cseq, method),
+        "Content-Length: 0", "", ""]
+    return "\r\n".join(lines).encode()
+
+
+def up(payload):
+    return sw.udp_frames(UAC_MAC, PROXY_MAC, UAC_IP, PROXY_IP, 5060, 5060, payload)[0]
+
+
+def down(payload):
+    return sw.udp_frames(HOP_MAC, PROXY_MAC, HOP_IP, PROXY_IP, 5060, 5060, payload)[0]
+
+
+def inputs_v4():
+    t, seq = 0.0, []
+
+    def at(dt, fr):
+        nonlocal t
+        t += dt
+        seq.append((t, fr))
+
+    at(0.0, sw.arp_request(HOP_MAC, HOP_IP, PROXY_IP))
+    # c1: cancel after 180
+    at(0.05, up(request("INVITE", "c1", "z9hG4bK-c1")))
+    at(0.05, down(response(100, "c1", "z9hG4bK-c1", None)))
+    at(0.02, down(response(180, "c1", "z9hG4bK-c1", "h1")))
+    at(0.05, up(request("CANCEL", "c1", "z9hG4bK-c1")))
+    at(0.05, down(response(200, "c1", "z9hG4bK-c1", "h1", "CANCEL", upstream=False)))
+    at(0.02, down(response(487, "c1", "z9hG4bK-c1", "h1")))
+    at(0.05, up(request("ACK", "c1", "z9hG4bK-c1", to_tag="h1")))
+    # c2: CANCEL before any provisional: held until the 180 (9.1)
+    at(0.05, up(request("INVITE", "c2", "z9hG4bK-c2")))
+    at(0.02, up(request("CANCEL", "c2", "z9hG4bK-c2")))
+    at(0.05, down(response(180, "c2", "z9hG4bK-c2", "h2")))
+    at(0.05, down(response(200, "c2", "z9hG4bK-c2", "h2", "CANCEL", upstream=False)))
+    at(0.02, down(response(487, "c2", "z9hG4bK-c2", "h2")))
+    at(0.05, up(request("ACK", "c2", "z9hG4bK-c2", to_tag="h2")))
+    # c3: Max-Forwards 0 -> 483 (16.3 item 3)
+    at(0.05, up(request("INVITE", "c3", "z9hG4bK-c3", mf=0)))
+    # c4: CANCEL without a context: forwarded statelessly (16.10)
+    at(0.05, up(request("CANCEL", "c4", "z9hG4bK-c4", mf=5)))
+    # c5: 486 -> ACK downstream (17.1.1.3), 486 upstream, upstream ACK absorbed
+    at(0.05, up(request("INVITE", "c5", "z9hG4bK-c5")))
+    at(0.05, down(response(486, "c5", "z9hG4bK-c5", "h5")))
+    at(0.05, up(request("ACK", "c5", "z9hG4bK-c5", to_tag="h5")))
+    # c6: answered; 2xx ACK and BYE are end to end (stateless), BYE's 200 by Via
+    at(0.05, up(request("INVITE", "c6", "z9hG4bK-c6")))
+    at(0.05, down(response(180, "c6", "z9hG4bK-c6", "h6")))
+    at(0.02, down(response(200, "c6", "z9hG4bK-c6", "h6")))
+    at(0.05, up(request("ACK", "c6", "z9hG4bK-c6ack", to_tag="h6")))
+    at(0.05, up(request("BYE", "c6", "z9hG4bK-c6bye", to_tag="h6")))
+    at(0.05, down(response(200, "c6", "z9hG4bK-c6bye", "h6", "BYE")))
+    return seq
+
+
+def sips(out_path):
+    """(direction, Sip) of every SIP datagram sent; direction 'up' or 'down'."""
+    res, arps = [], 0
+    for _, data in sw.read_pcap(out_path):
+        f = sw.Frame(data)
+        if f.error:
+            check.fail("output frame: " + f.error)
+            continue
+        if f.arp is not None:
+            if f.arp["op"] == 1:
+                arps += 1
+            continue
+        if f.payload is None:
+            continue
+        s = sw.Sip(f.payload)
+        if f.dst_ip == UAC_IP:
+            res.append(("up", s))
+        elif f.dst_ip == HOP_IP:
+            if f.dst_mac != HOP_MAC:
+                check.fail("downstream frame to MAC %s, not the next hop's" % f.dst_mac)
+            res.append(("down", s))
+        else:
+            check.fail("SIP to %s: neither leg" % f.dst_ip)
+    return res, arps
+
+
+def pick(res, d, call, what):
+    out = []
+    for dd, s in res:
+        if dd != d or s.one("call-id") != call + "@px":
+            continue
+        if (isinstance(what, int) and s.is_response and s.status == what) or \
+           (isinstance(what, str) and not s.is_response and s.method == what):
+            out.append(s)
+    return out
+
+
+def expect(res, d, call, what, n, why):
+    got = pick(res, d, call, what)
+    if len(got) != n:
+        check.fail("%s %s %s: %d sent, want %d (%s)" % (call, d, what, len(got), n, why))
+    return got
+
+
+def check_v4(res):
+    for c in ("c1", "c2", "c5", "c6"):
+        expect(res, "up", c, 100, 1, "our own 100 only; a 100 is never relayed (16.7)")
+        inv = expect(res, "down", c, "INVITE", 1, "forwarded once (16.6)")
+        for s in inv:
+            v = s.all("via")
+            b = "z9hG4bK-" + c
+            if len(v) != 2 or v[0] != our_via(b) or v[1] != uac_via(b):
+                check.fail("%s INVITE Vias %r: ours on top, the UAC's next" % (c, v))
+            if s.one("max-forwards") != "69":
+                check.fail("%s INVITE Max-Forwards %r, want 69" % (c, s.one("max-forwards")))
+    for s in [x for d, x in res if d == "up"]:
+        if len(s.all("via")) != 1:
+            check.fail("upstream %s with Vias %r: ours must be gone" % (s.start, s.all("via")))
+    for c, n in (("c1", 1), ("c2", 1)):
+        expect(res, "up", c, 180, 1, "provisional relayed")
+        expect(res, "up", c, 487, 1, "487 relayed once, no Timer G after the ACK")
+        oks = expect(res, "up", c, 200, n, "200 to the CANCEL (16.10)")
+        for s in oks:
+            if s.cseq() != (1, "CANCEL"):
+                check.fail("%s 200 upstream is not for the CANCEL: %r" % (c, s.cseq()))
+        can = expect(res, "down", c, "CANCEL", 1, "one CANCEL per 9.1")
+        for s in can:
+            if s.all("via") != [our_via("z9hG4bK-" + c)] or s.cseq() != (1, "CANCEL"):
+                check.fail("%s CANCEL Via %r / CSeq %r (9.1)" % (c, s.all("via"), s.cseq()))
+        ack = expect(res, "down", c, "ACK", 1, "487 ACKed hop by hop (17.1.1.3)")
+        for s in ack:
+            if s.all("via") != [our_via("z9hG4bK-" + c)] or s.tag("to") != "h" + c[1]:
+                check.fail("%s ACK Via %r To tag %r" % (c, s.all("via"), s.tag("to")))
+    # 9.1: c2's CANCEL was held: not sent with the 200 to the CANCEL, but in the
+    # same step as the 180 relay (the provisional's arrival releases it).
+    order = [(d, s.start) for d, s in res if s.one("call-id") == "c2@px"]
+    can = ("down", "CANCEL sip:bob@%s SIP/2.0" % HOP_IP)
+    ok200 = ("up", "SIP/2.0 200 OK")
+    ring = ("up", "SIP/2.0 180 Ringing")
+    if can in order and ring in order and ok200 in order:
+        if order.index(can) < order.index(ok200) or \
+           abs(order.index(can) - order.index(ring)) != 1:
+            check.fail("c2: CANCEL not held until the provisional (9.1): %r" % order)
+    expect(res, "up", "c3", 483, 1, "Max-Forwards 0 (16.3 item 3)")
+    expect(res, "down", "c3", "INVITE", 0, "not forwarded with Max-Forwards 0")
+    c4 = expect(res, "down", "c4", "CANCEL", 1, "stateless forward (16.10, 16.11)")
+    for s in c4:
+        if s.one("max-forwards") != "4" or len(s.all("via")) != 2:
+            check.fail("c4 CANCEL: Max-Forwards %r Vias %r" % (s.one("max-forwards"),
+                                                              s.all("via")))
+    expect(res, "up", "c4", 200, 0, "a proxy does not answer an unmatched CANCEL")
+    expect(res, "up", "c5", 486, 1, "486 relayed")
+    expect(res, "down", "c5", "ACK", 1, "486 ACKed hop by hop")
+    expect(res, "down", "c5", "CANCEL", 0, "nothing cancelled")
+    expect(res, "up", "c6", 200, 2, "the 2xx and the BYE's 200 relayed")
+    acks = expect(res, "down", "c6", "ACK", 1, "the UAC's 2xx ACK, forwarded")
+    for s in acks:
+        if len(s.all("via")) != 2:
+            check.fail("c6 ACK: a proxy never ACKs a 2xx itself (Vias %r)" % s.all("via"))
+    expect(res, "down", "c6", "BYE", 1, "BYE forwarded statelessly")
+    for c in ("c1", "c2", "c3", "c4", "c5", "c6"):
+        for w in (408, 503):
+            expect(res, "up", c, w, 0, "no timeout/failure responses")
+
+
+def run_case(R, exe, tmp, name):
+    inp = os.path.join(tmp, "in.pcap")
+    outp = os.path.join(tmp, "out.pcap")
+    stats = os.path.join(tmp, "stats.json")
+    noarp = name == "proxy-noarp"
+    if noarp:
+        seq = [(0.0, up(request("INVITE", "n1", "z9hG4bK-n1")))]
+    else:
+        seq = inputs_v4()
+    sw.write_pcap(inp, seq)
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
+            "--next-hop", HOP_IP + ":5060", "--pcap-pace", "--t1", "2000", "--t2", "4000",
+            "--exit-idle", "1500" if noarp else "400", "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 1, [inp], [outp]) + ["--"] + opts, tmp)
+    res, arps = sips(outp)
+    if noarp:
+        if arps != 3:
+            check.fail("%d ARP requests for the silent next hop, want 3" % arps)
+        expect(res, "up", "n1", 100, 0, "no 100: the INVITE waited, then failed")
+        expect(res, "up", "n1", 503, 1, "failed resolution: 503 upstream")
+        expect(res, "down", "n1", "INVITE", 0, "nothing downstream")
+    else:
+        check_v4(res)
+    with open(stats) as f:
+        st = f.read()
+    for key in (("px_resolve_failed", "px_held_for_resolution") if noarp else
+                ("px_invite_forwarded", "px_cancel_held", "px_cancel_sent_downstream")):
+        if '"%s"' % key not in st and key not in st:
+            check.fail("stats file lacks %s" % key)
+    if check.FAILS:
+        print(out)
+    return R.finish(name, len(seq), len(res))
