@@ -603,6 +603,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_TOK_END sip_tok_end_scalar_inl
 #define SIP_URI_END sip_uri_end_scalar_inl
 #define SIP_QEND sip_qend_scalar_inl
+#define SIP_LSEP sip_lsep_scalar_inl
 #include "sip_fields_core.h"
 #include "sip_parse_core.h"
 
@@ -614,6 +615,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_TOK_END sip_tok_end_sse42_inl
 #define SIP_URI_END sip_uri_end_sse42_inl
 #define SIP_QEND sip_qend_sse42_inl
+#define SIP_LSEP sip_lsep_sse42_inl
 #define SIP_NONTOK64 sip_nontok64_sse42
 #include "sip_fields_core.h"
 #include "sip_parse_core.h"
@@ -625,6 +627,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_TOK_END sip_tok_end_avx2_inl
 #define SIP_URI_END sip_uri_end_avx2_inl
 #define SIP_QEND sip_qend_avx2_inl
+#define SIP_LSEP sip_lsep_avx2_inl
 #define SIP_NONTOK64 sip_nontok64_avx2
 #include "sip_fields_core.h"
 #include "sip_parse_core.h"

@@ -661,6 +661,44 @@ SIP_F(parse_route)(const char *lim, struct sc_sip_msg *msg, const char *p, const
 	}
 }
 
+/*
+ * Split a comma list at top-level commas (not inside quotes or <>), section 7.3.1:
+ * list_elem_end of sc_sip_parse.c with vector scans between the separators.
+ */
+SIP_CORE_ATTR static const char *
+SIP_F(list_elem_end)(const char *lim, const char *p, const char *e, enum sc_sip_error *err)
+{
+	int angle = 0;
+
+	while (p < e) {
+		/* Bounded by e, not lim: most values hold no separator at all. */
+		p = SIP_LSEP(p, e);
+		if (p == e)
+			break;
+		if (*p == '"') {
+			p = SIP_F(quoted_end)(lim, p, e);
+			if (p == NULL) {
+				*err = SC_SIP_E_QUOTE;
+				return NULL;
+			}
+			continue;
+		}
+		if (*p == '<')
+			angle++;
+		else if (*p == '>') {
+			if (--angle < 0)
+				break;
+		} else if (angle == 0)
+			return p;	/* a comma */
+		p++;
+	}
+	if (angle != 0) {
+		*err = SC_SIP_E_ANGLE;
+		return NULL;
+	}
+	return p;
+}
+
 /* Reason (RFC 3326) and option-tag lists (20.32, 20.29): kept as trimmed slices. */
 SIP_CORE_ATTR static void
 SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e,
@@ -668,7 +706,7 @@ SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const 
 {
 	for (;;) {
 		enum sc_sip_error err = SC_SIP_E_HEADER_SYNTAX;
-		const char *q = list_elem_end(p, e, &err);
+		const char *q = SIP_F(list_elem_end)(lim, p, e, &err);
 		const char *s, *t;
 
 		if (q == NULL) {

@@ -196,3 +196,4 @@ truncated:
 #undef SIP_QEND
 #undef SIP_NONTOK64
 #undef SIP_LINE
+#undef SIP_LSEP

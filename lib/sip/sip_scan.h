@@ -19,8 +19,15 @@
 #include <immintrin.h>
 #endif
 
+/*
+ * Every scan is forced inline: the parser core calls them dozens of times per
+ * message, and past a certain function size the compiler would otherwise turn
+ * them into calls (and rebuild the vector constants after each one).
+ */
+#define SIP_SCAN_INL static inline __attribute__((always_inline))
+
 /* Scalar twin: 8 bytes at a time (SWAR zero-byte test), then bytewise. */
-static inline const char *
+SIP_SCAN_INL const char *
 sip_eol_scalar_inl(const char *p, const char *end)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -58,7 +65,7 @@ sip_eol_scalar_inl(const char *p, const char *end)
 	0x00, 0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, \
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 
-static inline const char *
+SIP_SCAN_INL const char *
 sip_tok_end_scalar_inl(const char *p, const char *end)
 {
 	while (p < end && (sip_cls[(unsigned char)*p] & SIP_C_TOKEN))
@@ -67,10 +74,19 @@ sip_tok_end_scalar_inl(const char *p, const char *end)
 }
 
 /* First DQUOTE or backslash at or after p (quoted-string scan, 25.1), or end. */
-static inline const char *
+SIP_SCAN_INL const char *
 sip_qend_scalar_inl(const char *p, const char *end)
 {
 	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/* First DQUOTE, "<", ">" or comma at or after p (list splitting, 7.3.1), or end. */
+SIP_SCAN_INL const char *
+sip_lsep_scalar_inl(const char *p, const char *end)
+{
+	while (p < end && *p != '"' && *p != '<' && *p != '>' && *p != ',')
 		p++;
 	return p;
 }
@@ -79,7 +95,7 @@ sip_qend_scalar_inl(const char *p, const char *end)
  * First octet at or after p that cannot be part of a URI (SP, CTL, non-ASCII,
  * "<", ">", DQUOTE), or end: ends the Request-URI and a URI inside "<>".
  */
-static inline const char *
+SIP_SCAN_INL const char *
 sip_uri_end_scalar_inl(const char *p, const char *end)
 {
 	while (p < end && (sip_cls[(unsigned char)*p] & SIP_C_URI))
@@ -92,7 +108,7 @@ sip_uri_end_scalar_inl(const char *p, const char *end)
  * *eol, its first CR or LF. The line end is searched from the name end: a name
  * holds no CR or LF. The vector twins take both from one load.
  */
-static inline const char *
+SIP_SCAN_INL const char *
 sip_line_scalar_inl(const char *p, const char *end, const char **eol)
 {
 	p = sip_tok_end_scalar_inl(p, end);
@@ -102,7 +118,7 @@ sip_line_scalar_inl(const char *p, const char *end, const char **eol)
 
 #ifdef SIP_HAVE_X86_SIMD
 __attribute__((target("sse4.2")))
-static inline unsigned
+SIP_SCAN_INL unsigned
 sip_nonuri_mask_sse42(__m128i v)
 {
 	__m128i lo = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x20)), _mm_set1_epi8(0x20));
@@ -115,7 +131,7 @@ sip_nonuri_mask_sse42(__m128i v)
 }
 
 __attribute__((target("sse4.2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_uri_end_sse42_inl(const char *p, const char *end)
 {
 	const char *p0 = p;
@@ -140,7 +156,7 @@ sip_uri_end_sse42_inl(const char *p, const char *end)
 }
 
 __attribute__((target("avx2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_uri_end_avx2_inl(const char *p, const char *end)
 {
 	const char *p0 = p;
@@ -177,7 +193,7 @@ sip_uri_end_avx2_inl(const char *p, const char *end)
 
 /* Bit i set when octet i of v is NOT a token character. */
 __attribute__((target("sse4.2")))
-static inline unsigned
+SIP_SCAN_INL unsigned
 sip_nontok_mask_sse42(__m128i v)
 {
 	const __m128i lut_lo = _mm_setr_epi8(SIP_TOK_LUT_LO);
@@ -191,7 +207,7 @@ sip_nontok_mask_sse42(__m128i v)
 }
 
 __attribute__((target("sse4.2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_tok_end_sse42_inl(const char *p, const char *end)
 {
 	const char *p0 = p;
@@ -216,7 +232,7 @@ sip_tok_end_sse42_inl(const char *p, const char *end)
 }
 
 __attribute__((target("avx2")))
-static inline uint32_t
+SIP_SCAN_INL uint32_t
 sip_nontok_mask_avx2(__m256i v)
 {
 	const __m256i lut_lo = _mm256_setr_epi8(SIP_TOK_LUT_LO, SIP_TOK_LUT_LO);
@@ -231,7 +247,7 @@ sip_nontok_mask_avx2(__m256i v)
 }
 
 __attribute__((target("avx2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_tok_end_avx2_inl(const char *p, const char *end)
 {
 	const char *p0 = p;
@@ -261,7 +277,7 @@ sip_tok_end_avx2_inl(const char *p, const char *end)
  * end is then a shift and a count of trailing zeros. Reads p[0..64).
  */
 __attribute__((target("sse4.2")))
-static inline uint64_t
+SIP_SCAN_INL uint64_t
 sip_nontok64_sse42(const char *p)
 {
 	uint64_t m = 0;
@@ -279,7 +295,7 @@ sip_nontok64_sse42(const char *p)
  * their values). The same verdict as is_ipv4() of the parser, in one vector.
  */
 __attribute__((target("sse4.2")))
-static inline bool
+SIP_SCAN_INL bool
 sip_ipv4_sse42(const char *p, unsigned n)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -305,7 +321,7 @@ sip_ipv4_sse42(const char *p, unsigned n)
 }
 
 __attribute__((target("avx2")))
-static inline uint64_t
+SIP_SCAN_INL uint64_t
 sip_nontok64_avx2(const char *p)
 {
 	uint64_t lo = sip_nontok_mask_avx2(_mm256_loadu_si256((const __m256i *)(const void *)p));
@@ -316,7 +332,7 @@ sip_nontok64_avx2(const char *p)
 }
 
 __attribute__((target("sse4.2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_eol_sse42_inl(const char *p, const char *end)
 {
 	const char *p0 = p;
@@ -344,7 +360,7 @@ sip_eol_sse42_inl(const char *p, const char *end)
 }
 
 __attribute__((target("avx2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_eol_avx2_inl(const char *p, const char *end)
 {
 	const char *p0 = p;
@@ -371,7 +387,7 @@ sip_eol_avx2_inl(const char *p, const char *end)
 }
 /* Vector twins of sip_line_scalar_inl: one load covers most header lines. */
 __attribute__((target("sse4.2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_line_sse42_inl(const char *p, const char *end, const char **eol)
 {
 	if (end - p >= 16) {
@@ -389,7 +405,7 @@ sip_line_sse42_inl(const char *p, const char *end, const char **eol)
 }
 
 __attribute__((target("avx2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_line_avx2_inl(const char *p, const char *end, const char **eol)
 {
 	if (end - p >= 32) {
@@ -407,7 +423,7 @@ sip_line_avx2_inl(const char *p, const char *end, const char **eol)
 }
 
 __attribute__((target("sse4.2")))
-static inline const char *
+SIP_SCAN_INL const char *
 sip_qend_sse42_inl(const char *p, const char *end)
 {
 	const char *p0 = p;
@@ -434,8 +450,62 @@ sip_qend_sse42_inl(const char *p, const char *end)
 	return sip_qend_scalar_inl(p, end);
 }
 
+__attribute__((target("sse4.2")))
+SIP_SCAN_INL unsigned
+sip_lsep_mask_sse42(__m128i v)
+{
+	__m128i a = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+				 _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+	/* "<" and ">" are 0x3c and 0x3e: one compare after clearing bit 1. */
+	__m128i b = _mm_cmpeq_epi8(_mm_andnot_si128(_mm_set1_epi8(2), v), _mm_set1_epi8('<'));
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(a, b));
+}
+
+__attribute__((target("sse4.2")))
+SIP_SCAN_INL const char *
+sip_lsep_sse42_inl(const char *p, const char *end)
+{
+	const char *p0 = p;
+
+	while (end - p >= 16) {
+		unsigned m = sip_lsep_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)p));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+	if (p < end && end - p0 >= 16) {
+		const char *q = end - 16;
+		unsigned m = sip_lsep_mask_sse42(_mm_loadu_si128((const __m128i *)(const void *)q));
+
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+	return sip_lsep_scalar_inl(p, end);
+}
+
 __attribute__((target("avx2")))
-static inline const char *
+SIP_SCAN_INL const char *
+sip_lsep_avx2_inl(const char *p, const char *end)
+{
+	while (end - p >= 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		__m256i a = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
+					    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(',')));
+		__m256i b = _mm256_cmpeq_epi8(_mm256_andnot_si256(_mm256_set1_epi8(2), v),
+					      _mm256_set1_epi8('<'));
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(a, b));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 32;
+	}
+	return sip_lsep_sse42_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+SIP_SCAN_INL const char *
 sip_qend_avx2_inl(const char *p, const char *end)
 {
 	const __m256i dq = _mm256_set1_epi8('"');

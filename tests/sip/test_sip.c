@@ -749,6 +749,64 @@ Test(sip_parse, from_params_every_simd_level)
 	guard_free(&g);
 }
 
+/*
+ * Reason values (RFC 3326) split at top-level commas only (7.3.1): not inside a
+ * quoted-string, whatever it holds, nor inside "<>". Every level, values from a
+ * few octets to longer than one vector.
+ */
+struct reason_case {
+	const char *reason;
+	enum sc_sip_error err;
+	unsigned count;
+	const char *first;
+	const char *last;
+};
+
+static const struct reason_case reason_cases[] = {
+	{ "Q.850;cause=16;text=\"Normal call clearing\"", SC_SIP_E_OK, 1,
+	  "Q.850;cause=16;text=\"Normal call clearing\"", NULL },
+	{ "SIP;cause=487, Q.850;cause=16", SC_SIP_E_OK, 2, "SIP;cause=487", "Q.850;cause=16" },
+	{ "SIP;text=\"a, b, \\\" c\" , Q.850;cause=31;text=\"x<y>,z\"", SC_SIP_E_OK, 2,
+	  "SIP;text=\"a, b, \\\" c\"", "Q.850;cause=31;text=\"x<y>,z\"" },
+	{ "SIP;x=<a,b>;cause=600,Q.850;cause=17,SIP;cause=200;text=\"Call completed elsewhere\"",
+	  SC_SIP_E_OK, 3, "SIP;x=<a,b>;cause=600",
+	  "SIP;cause=200;text=\"Call completed elsewhere\"" },
+	{ "SIP;text=\"never closed, at all", SC_SIP_E_QUOTE, 0, NULL, NULL },
+	{ "SIP;x=<a,b;cause=600", SC_SIP_E_ANGLE, 0, NULL, NULL },
+	{ "SIP;cause=600, , Q.850", SC_SIP_E_HEADER_SYNTAX, 0, NULL, NULL },
+};
+
+Test(sip_parse, reason_lists_every_simd_level)
+{
+	struct guard g = guard_new(8192);
+	char msg[1024];
+
+	for (unsigned l = 0; l < 3; l++) {
+		if (sc_sip_set_simd(all_levels[l]) != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(reason_cases) / sizeof(reason_cases[0]); i++) {
+			const struct reason_case *c = &reason_cases[i];
+			struct sc_sip_msg m;
+			int n = snprintf(msg, sizeof(msg), "CANCEL sip:bob@example.org SIP/2.0\r\n"
+					 VIA FROM TO CID MF "CSeq: 314159 CANCEL\r\n"
+					 "Reason: %s\r\nContent-Length: 0\r\n\r\n", c->reason);
+			const char *buf = guard_place(&g, msg, (size_t)n);
+
+			sc_sip_parse(buf, (size_t)n, &m);
+			cr_assert_eq(m.error, c->err, "[%s] %s: %s", level_name[l], c->reason,
+				     sc_sip_error_name((enum sc_sip_error)m.error));
+			if (c->err != SC_SIP_E_OK)
+				continue;
+			cr_assert_eq(m.reason_count, c->count, "[%s] %s", level_name[l], c->reason);
+			ASSERT_STR(m.reasons[0], c->first);
+			if (c->last != NULL)
+				ASSERT_STR(m.reasons[c->count - 1], c->last);
+		}
+	}
+	sc_sip_set_simd(SC_SIP_SIMD_SCALAR);
+	guard_free(&g);
+}
+
 Test(sip_parse, every_method_token)
 {
 	static const char *toks[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER",
