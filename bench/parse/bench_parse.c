@@ -3,10 +3,12 @@
  * Parser benchmark: sc_sip_parse against libosip2, sofia-sip and libre over the
  * same realistic mix (INVITE with SDP, CANCEL, ACK, 100, 180, 200 with SDP, 487,
  * compact and folded variants), and against the floor: a loop that only finds
- * every line end of the same bytes with sc_sip_find_eol. Median of several runs.
+ * every line end of the same bytes with sc_sip_find_eol. Median of several runs,
+ * interleaved across contenders, on one pinned CPU.
  * Last line: "speedup_vs_best_peer X.Y floor_ratio Z.Z".
  * SC_BENCH_QUICK=1: a tenth of the work, every line still printed.
  */
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -194,6 +196,23 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Pin the thread to the CPU it runs on, so every contender sees the same core and
+ * caches; returns the CPU, or -1 when the affinity cannot be set.
+ */
+static int
+pin_self(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) == 0 ? cpu : -1;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -303,6 +322,7 @@ main(void)
 	unsigned reps_peer = quick ? 20 : 100;
 	enum sc_sip_simd best = sc_sip_get_simd();
 	unsigned nc = 0, ours = 0, floor_i;
+	int cpu;
 	double best_peer = 0;
 	size_t bytes = 0;
 
@@ -316,8 +336,13 @@ main(void)
 			return 1;
 		}
 	}
+	cpu = pin_self();
 	printf("mix: %zu messages, %zu bytes on average; thread CPU time, median of %u "
-	       "interleaved runs%s\n", NMIX, bytes / NMIX, runs, quick ? " (quick)" : "");
+	       "interleaved runs%s; ", NMIX, bytes / NMIX, runs, quick ? " (quick)" : "");
+	if (cpu >= 0)
+		printf("pinned to cpu %d\n", cpu);
+	else
+		printf("not pinned\n");
 
 	for (int l = SC_SIP_SIMD_SCALAR; l <= SC_SIP_SIMD_AVX2; l++) {
 		if (sc_sip_set_simd((enum sc_sip_simd)l) != 0)
