@@ -3,8 +3,9 @@
  * The RFC 3261 role logic of sipcancel: pure functions over parsed messages, the
  * shared transaction table (lib/txn), a per-core timer wheel and a clock, so it is
  * testable without ports. Role `uas` (issue 4): the element answers INVITEs itself
- * and handles CANCEL per section 9.2. Role `proxy` (issue 5) will be dispatched from
- * the same entry points on cfg.role.
+ * and handles CANCEL per section 9.2. Role `proxy` (issue 5, sc_proxy.c): a
+ * transaction-stateful proxy for INVITE/CANCEL (16.6-16.10, 9.1), stateless for the
+ * rest (16.11), dispatched from the same entry points on cfg.role.
  *
  * Threading: one context per worker lcore ("owner"). A context touches only its own
  * wheel, counters and scratch buffer. Records are allocated from the owner's pool and
@@ -34,6 +35,21 @@
  *    481 (12.2.2). Parser verdicts: 400/505 when a Via routes the answer, else a
  *    counted drop. Table full: 503 with Retry-After. INVITE too large for a record
  *    (key or response header block): 513 (21.5.14). Responses: counted drop.
+ *
+ * Proxy behaviour (details and RFC readings in sc_proxy.c):
+ *  - INVITE: 100 upstream at once; forwarded to in->next_path with our Via (branch
+ *    computed from the request per 16.11, so its CANCEL and non-2xx ACK find the
+ *    record on any core) and Max-Forwards - 1 (0 received: 483; none: 70). Timer
+ *    A/B (17.1.1.2) and C (cfg.timer_c_us, 16.6 item 11). No next path: 503. Table
+ *    full or too large: forwarded statelessly (counted).
+ *  - Responses: matched by branch and CSeq method (17.1.3), our Via removed, relayed
+ *    to the INVITE's reply path; 100 absorbed (16.7 step 5); 300-699 ACKed hop by
+ *    hop, repeats ACKed again and absorbed; 2xx relayed, repeats too (end to end).
+ *    Upstream: Timer G/H until the ACK (absorbed), then Timer I / D.
+ *  - CANCEL with a context: 200 at once; our CANCEL (9.1, Reasons copied) only
+ *    once a provisional arrived, never after a final; Timer E; 64*T1 without a
+ *    final: 408 upstream (16.8 / 16.7 step 6). Without a context: stateless forward.
+ *  - Everything else: stateless (16.11); responses whose top Via is not ours: drop.
  */
 #ifndef SC_CANCEL_H
 #define SC_CANCEL_H
