@@ -29,8 +29,10 @@
 #include "sc_txn.h"
 
 #define RUNS		5
-#define BURST		32	/* one rx burst (DESIGN.md) */
-#define NSMP		10
+#define BURST_MAX	SC_TXN_LOOKUP_MAX
+/* Lookup burst: one rx burst (32, DESIGN.md) by default; SC_BENCH_BURST=64 for two. */
+static unsigned burst = 32;
+#define NSMP		11
 #define THP_SIZE	(2u << 20)
 
 static int
@@ -226,6 +228,7 @@ main(int argc, char **argv)
 		prefix, "--log-level=lib.eal:error", "--no-telemetry", NULL,
 	};
 	const char *q = getenv("SC_BENCH_QUICK");
+	const char *bs = getenv("SC_BENCH_BURST");
 	bool quick = q != NULL && strcmp(q, "1") == 0;
 	uint32_t n = quick ? 200000 : 1000000;
 	uint32_t nlook = quick ? 200000 : 1000000;	/* lookups per run */
@@ -235,20 +238,21 @@ main(int argc, char **argv)
 	int bsock;
 	struct sc_sip_msg *msg;
 	struct sc_txn_key *kb;				/* one burst of keys, hot */
-	struct sc_txn_key *kp[BURST];
-	struct sc_txn_rec *out[BURST];
+	struct sc_txn_key *kp[BURST_MAX];
+	struct sc_txn_rec *out[BURST_MAX];
 	uint8_t (*digests)[SC_TXN_DIGEST_LEN];
-	uint8_t bd[BURST][SC_TXN_DIGEST_LEN];
-	const void *dk[BURST];
-	hash_sig_t sig[BURST];
-	int32_t pos[BURST];
+	uint8_t bd[BURST_MAX][SC_TXN_DIGEST_LEN];
+	const void *dk[BURST_MAX];
+	hash_sig_t sig[BURST_MAX];
+	int32_t pos[BURST_MAX];
 	char *branches;
 	uint32_t *idx_hit, *idx_miss;
 	uint64_t t_hit[RUNS], t_miss[RUNS], b_hit[RUNS], b_miss[RUNS], t_ch[RUNS], b_ch[RUNS];
 	uint64_t k_build[RUNS];
 	/*
 	 * Per-burst samples: 0 hit, 1 miss, 2/3 baseline hit/miss (EAL heap), 4 key build,
-	 * 5 record-line floor, 6 pipelined hit, 7 digest, 8/9 baseline hit/miss (THP heap).
+	 * 5 record-line floor, 6 pipelined hit, 7 digest, 8/9 baseline hit/miss (THP heap),
+	 * 10 whole pipelined burst (key build + digest + start k+1 + finish k).
 	 */
 	uint32_t *smp[NSMP];
 	size_t nsmp_p = 0;
@@ -263,6 +267,8 @@ main(int argc, char **argv)
 	unsigned r, i, j;
 
 	(void)argc;
+	if (bs != NULL && atoi(bs) >= 1 && atoi(bs) <= BURST_MAX)
+		burst = (unsigned)atoi(bs);
 	snprintf(prefix, sizeof(prefix), "sc_bench_table_%d", (int)getpid());
 	if (rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv) < 0) {
 		fprintf(stderr, "rte_eal_init failed\n");
@@ -270,8 +276,8 @@ main(int argc, char **argv)
 	}
 	hz = rte_get_tsc_hz();
 	msg = malloc(sizeof(*msg));
-	kb = malloc(sizeof(*kb) * BURST);
-	kb2 = malloc(sizeof(*kb2) * BURST);
+	kb = malloc(sizeof(*kb) * burst);
+	kb2 = malloc(sizeof(*kb2) * burst);
 	branches = thp_malloc((size_t)ntot * BRANCH_LEN);
 	digests = thp_malloc(sizeof(*digests) * ntot);
 	idx_hit = malloc(sizeof(*idx_hit) * nlook);
@@ -286,13 +292,13 @@ main(int argc, char **argv)
 		idx_hit[i] = (uint32_t)(rte_rand() % n);
 		idx_miss[i] = n + (uint32_t)(rte_rand() % n);
 	}
-	for (j = 0; j < BURST; j++)
+	for (j = 0; j < burst; j++)
 		kp[j] = &kb[j];
 	recp = thp_malloc(sizeof(*recp) * n);
 	if (recp == NULL)
 		return 1;
 	for (si = 0; si < NSMP; si++) {
-		smp[si] = malloc(sizeof(uint32_t) * RUNS * (nlook / BURST + 1));
+		smp[si] = malloc(sizeof(uint32_t) * RUNS * (nlook / burst + 1));
 		if (smp[si] == NULL)
 			return 1;
 	}
@@ -363,12 +369,12 @@ main(int argc, char **argv)
 			unsigned hits = 0;
 			size_t s0 = nsmp;
 
-			for (i = 0; i + BURST <= nlook; i += BURST) {
+			for (i = 0; i + burst <= nlook; i += burst) {
 				/* The worker builds the burst's keys from parsed messages ... */
-				for (j = 0; j < BURST; j++)
+				for (j = 0; j < burst; j++)
 					rte_prefetch0(branches + (size_t)idx[i + j] * BRANCH_LEN);
 				t0 = rte_rdtsc();
-				for (j = 0; j < BURST; j++)
+				for (j = 0; j < burst; j++)
 					make_key(msg, &kb[j], branches, idx[i + j]);
 				d = rte_rdtsc() - t0;
 				kacc += d;
@@ -376,48 +382,48 @@ main(int argc, char **argv)
 					smp[4][nsmp] = (uint32_t)d;
 				/* ... hashes them (while the packet data is hot) ... */
 				t0 = rte_rdtsc();
-				for (j = 0; j < BURST; j++)
+				for (j = 0; j < burst; j++)
 					sc_txn_key_hash(t, &kb[j]);
 				if (which == 0)
 					smp[7][nsmp] = (uint32_t)(rte_rdtsc() - t0);
 				/* ... then one bulk lookup and the exact compares. */
 				t0 = rte_rdtsc();
-				hits += sc_txn_lookup_bulk(t, 0, kp, BURST, out);
+				hits += sc_txn_lookup_bulk(t, 0, kp, burst, out);
 				d = rte_rdtsc() - t0;
 				acc += d;
 				smp[which][nsmp] = (uint32_t)d;
 				sc_txn_quiescent(t, 0);
 
 				/* Baseline: the same digests, signatures given, nothing else. */
-				for (j = 0; j < BURST; j++) {
+				for (j = 0; j < burst; j++) {
 					memcpy(bd[j], digests[idx[i + j]], SC_TXN_DIGEST_LEN);
 					dk[j] = bd[j];
 					memcpy(&sig[j], bd[j], 4);
 				}
 				t0 = rte_rdtsc();
-				rte_hash_lookup_with_hash_bulk(bh, dk, sig, BURST, pos);
+				rte_hash_lookup_with_hash_bulk(bh, dk, sig, burst, pos);
 				d = rte_rdtsc() - t0;
 				bacc += d;
 				smp[2 + which][nsmp] = (uint32_t)d;
 				t0 = rte_rdtsc();
-				rte_hash_lookup_with_hash_bulk(bht, dk, sig, BURST, pos);
+				rte_hash_lookup_with_hash_bulk(bht, dk, sig, burst, pos);
 				smp[8 + which][nsmp] = (uint32_t)(rte_rdtsc() - t0);
 				if (which == 0) {
 					/* Floor: one random record line per op, prefetched. */
 					/* other records than the ones just looked up */
-					const uint32_t *fi = &idx_hit[(i + nlook / 2) % (nlook - BURST)];
+					const uint32_t *fi = &idx_hit[(i + nlook / 2) % (nlook - burst)];
 
 					t0 = rte_rdtsc();
-					for (j = 0; j < BURST; j++)
+					for (j = 0; j < burst; j++)
 						rte_prefetch0(recp[fi[j]]);
-					for (j = 0; j < BURST; j++)
+					for (j = 0; j < burst; j++)
 						sink += recp[fi[j]]->key_len;
 					smp[5][nsmp] = (uint32_t)(rte_rdtsc() - t0);
 				}
 				nsmp++;
 				sink += (uint64_t)pos[0];
 			}
-			if (hits != (which == 0 ? nlook / BURST * BURST : 0)) {
+			if (hits != (which == 0 ? nlook / burst * burst : 0)) {
 				fprintf(stderr, "unexpected hits %u\n", hits);
 				return 1;
 			}
@@ -430,38 +436,46 @@ main(int argc, char **argv)
 
 		/*
 		 * Pipelined hits: start the lookup of burst k+1, then confirm burst k, so
-		 * burst k's record misses overlap burst k+1's hashing and bucket walk.
+		 * burst k's record misses overlap burst k+1's key building, hashing and
+		 * bucket walk, as a worker would do it. Timed twice: start+finish alone, and
+		 * the whole burst with the key building.
 		 */
 		{
-			struct sc_txn_key *pk[2][BURST];
+			struct sc_txn_key *pk[2][BURST_MAX];
 			struct sc_txn_lookup lk[2];
 			unsigned cur = 0, hits = 0;
 			uint64_t d;
 
-			for (j = 0; j < BURST; j++) {
+			for (j = 0; j < burst; j++) {
 				pk[0][j] = &kb[j];
 				pk[1][j] = &kb2[j];
 			}
-			for (i = 0; i + BURST <= nlook; i += BURST) {
-				const uint32_t *pi = &idx_hit[(i + nlook / 3) % (nlook - BURST)];
+			for (i = 0; i + burst <= nlook; i += burst) {
+				const uint32_t *pi = &idx_hit[(i + nlook / 3) % (nlook - burst)];
+				uint64_t tb;
 
-				for (j = 0; j < BURST; j++) {
+				for (j = 0; j < burst; j++)
+					rte_prefetch0(branches + (size_t)pi[j] * BRANCH_LEN);
+				tb = rte_rdtsc();
+				for (j = 0; j < burst; j++) {
 					make_key(msg, pk[cur][j], branches, pi[j]);
 					sc_txn_key_hash(t, pk[cur][j]);
 				}
 				t0 = rte_rdtsc();
-				sc_txn_lookup_start(t, pk[cur], BURST, &lk[cur]);
+				sc_txn_lookup_start(t, pk[cur], burst, &lk[cur]);
 				if (i > 0)
 					hits += sc_txn_lookup_finish(t, 0, pk[cur ^ 1], &lk[cur ^ 1],
 								     out);
 				d = rte_rdtsc() - t0;
-				if (i > 0)
+				if (i > 0) {
+					smp[10][nsmp_p] = (uint32_t)(rte_rdtsc() - tb);
 					smp[6][nsmp_p++] = (uint32_t)d;
+				}
 				sc_txn_quiescent(t, 0);
 				cur ^= 1;
 			}
 			hits += sc_txn_lookup_finish(t, 0, pk[cur ^ 1], &lk[cur ^ 1], out);
-			if (hits != nlook / BURST * BURST) {
+			if (hits != nlook / burst * burst) {
 				fprintf(stderr, "pipelined: unexpected hits %u\n", hits);
 				return 1;
 			}
@@ -476,9 +490,9 @@ main(int argc, char **argv)
 			rec = sc_txn_alloc(t, 0, &kb[0], SC_TXN_SRV_PROCEEDING);
 			if (rec == NULL || sc_txn_insert(t, rec) != 0)
 				return 1;
-			out[i % BURST] = rec;
-			if (i % BURST == BURST - 1) {
-				for (j = 0; j < BURST; j++)
+			out[i % burst] = rec;
+			if (i % burst == burst - 1) {
+				for (j = 0; j < burst; j++)
 					sc_txn_delete(t, out[j]);
 				sc_txn_quiescent(t, 0);
 			}
@@ -504,21 +518,22 @@ main(int argc, char **argv)
 	}
 
 	{
-		uint32_t nl = nlook / BURST * BURST;
+		uint32_t nl = nlook / burst * burst;
 		/* Per-op figures: median burst; "mean" = median over runs of the run mean. */
 		double mean_h = (double)median(t_hit, RUNS) / nl;
 		double mean_bh = (double)median(b_hit, RUNS) / nl;
 		double mean_k = (double)median(k_build, RUNS) / (2.0 * nl);
-		double cyc_h = burst_median(smp[0], nsmp, BURST);
-		double cyc_m = burst_median(smp[1], nsmp, BURST);
-		double ecyc_h = burst_median(smp[2], nsmp, BURST);
-		double ecyc_m = burst_median(smp[3], nsmp, BURST);
-		double cyc_k = burst_median(smp[4], nsmp, BURST);
-		double cyc_f = burst_median(smp[5], nsmp, BURST);
-		double cyc_p = burst_median(smp[6], nsmp_p, BURST);
-		double cyc_d = burst_median(smp[7], nsmp, BURST);
-		double bcyc_h = burst_median(smp[8], nsmp, BURST);
-		double bcyc_m = burst_median(smp[9], nsmp, BURST);
+		double cyc_h = burst_median(smp[0], nsmp, burst);
+		double cyc_m = burst_median(smp[1], nsmp, burst);
+		double ecyc_h = burst_median(smp[2], nsmp, burst);
+		double ecyc_m = burst_median(smp[3], nsmp, burst);
+		double cyc_k = burst_median(smp[4], nsmp, burst);
+		double cyc_f = burst_median(smp[5], nsmp, burst);
+		double cyc_p = burst_median(smp[6], nsmp_p, burst);
+		double cyc_pf = burst_median(smp[10], nsmp_p, burst);
+		double cyc_d = burst_median(smp[7], nsmp, burst);
+		double bcyc_h = burst_median(smp[8], nsmp, burst);
+		double bcyc_m = burst_median(smp[9], nsmp, burst);
 		double cyc_c = (double)median(t_ch, RUNS) / nchurn;
 		double bcyc_c = (double)median(b_ch, RUNS) / nchurn;
 		double per_txn = (double)(after - before + sc_txn_table_anon_bytes(t)) /
@@ -526,8 +541,8 @@ main(int argc, char **argv)
 		double full = cyc_k + cyc_d + cyc_h;
 		struct sc_txn_counters c;
 
-		printf("table: %u pending, TSC %.2f GHz, bursts of %d, %d runs, median burst%s\n", n,
-		       (double)hz / 1e9, BURST, RUNS, quick ? " (SC_BENCH_QUICK)" : "");
+		printf("table: %u pending, TSC %.2f GHz, bursts of %u, %d runs, median burst%s\n", n,
+		       (double)hz / 1e9, burst, RUNS, quick ? " (SC_BENCH_QUICK)" : "");
 		printf("table: key build (17.2.3 server key from parsed fields) %6.1f cycles/key\n",
 		       cyc_k);
 		printf("table: key digest (XXH3-128 of the key, packet data hot) %6.1f cycles/key\n",
@@ -545,6 +560,10 @@ main(int argc, char **argv)
 		printf("table: lookup hit pipelined (start k+1, finish k) %6.1f cycles/op  %6.2f "
 		       "M/s/core  ratio %.2f  (digest precomputed)\n", cyc_p,
 		       (double)hz / cyc_p / 1e6, cyc_p / bcyc_h);
+		printf("table: data path pipelined (key build + digest + start k+1 + finish k) "
+		       "%6.1f cycles/op  %6.2f M/s/core; minus key build and digest: lookup hit "
+		       "%6.1f cycles/op  %6.2f M/s/core\n", cyc_pf, (double)hz / cyc_pf / 1e6,
+		       cyc_pf - cyc_k - cyc_d, (double)hz / (cyc_pf - cyc_k - cyc_d) / 1e6);
 		printf("table: lookup 50/50 hit/miss mix %6.1f cycles/op  %6.2f M/s/core  "
 		       "baseline %6.1f cycles/op  ratio %.2f  (digest precomputed)\n",
 		       (cyc_h + cyc_m) / 2, 2 * (double)hz / (cyc_h + cyc_m) / 1e6,
