@@ -982,6 +982,7 @@ main(int argc, char **argv)
 	eal[eal_argc++] = (char *)"--no-huge";
 	eal[eal_argc++] = (char *)"--no-pci";
 	eal[eal_argc++] = (char *)"--no-telemetry";
+	eal[eal_argc++] = (char *)"--no-shconf";	/* no run-time files left behind */
 	eal[eal_argc++] = (char *)"-m";
 	eal[eal_argc++] = (char *)(quick ? "1024" : "2048");
 	eal[eal_argc++] = prefix;
@@ -1136,6 +1137,9 @@ main(int argc, char **argv)
 	rig_stop(&rig2);
 	rig_pipe_free(&rig2);
 	printf("cycles_per_pkt_uas %.0f cycles_per_pkt_proxy n/a\n", uas_cyc);
+	/* EAL leaves its (here empty) run-time directory behind: remove it. */
+	snprintf(tmpdir, sizeof(tmpdir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(tmpdir);
 	return 0;
 }
