@@ -1137,9 +1137,14 @@ handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 	   const char *b)
 {
 	uint32_t seen;
+	enum sc_txn_state s = rec == NULL ? SC_TXN_FREE :
+			      sc_txn_state_of(sc_txn_load_state(rec));
 
-	if (rec == NULL) {
-		/* A 2xx ACK (new branch, end to end) or one we know nothing of: 16.11. */
+	if (s != SC_TXN_CLI_COMPLETED && s != SC_TXN_SRV_CONFIRMED) {
+		/*
+		 * A 2xx ACK (new branch, end to end), one we know nothing of, or one that
+		 * reuses the INVITE's branch after a 2xx or before any final: 16.11.
+		 */
 		forward_stateless(ctx, in, b);
 		return;
 	}

@@ -509,6 +509,10 @@ Test(proxy, provisionals_relayed_100_absorbed_2xx_relayed)
 	from_uas(0, i, 200, "uas1");
 	cr_assert_eq(count(UP, 200, 0), 2);
 	cr_assert_eq(CT(SC_CANCEL_C_PX_RETRANS_2XX), 1);
+	/* An ACK reusing the INVITE's branch after the 2xx is end to end: forwarded. */
+	cr_assert_eq(from_uac(0, "ACK", "z9hG4bKp1", "call-p1", 70, NULL),
+		     SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 1);
 	/* An INVITE retransmission after the 2xx is absorbed, not forwarded. */
 	cr_assert_eq(from_uac(0, "INVITE", "z9hG4bKp1", "call-p1", 70, NULL),
 		     SC_CANCEL_V_ABSORBED);
