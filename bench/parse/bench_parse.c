@@ -8,6 +8,9 @@
  * Last line: "speedup_vs_best_peer X.Y floor_ratio Z.Z".
  * SC_BENCH_QUICK=1: a tenth of the work, every line still printed.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* sched_getcpu, CPU_SET */
+#endif
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
