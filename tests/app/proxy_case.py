@@ -13,6 +13,7 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
                BYE's 200 relayed by Via)
   proxy-w2     proxy-v4 on two workers: UAC packets on one queue, the next hop's on
                the other (every response meets its record on another core)
+  proxy-route  proxy-v4 with a silent --next-hop: the user-prefix --route must win
   proxy-noarp  the next hop never answers ARP: 3 ARP requests, then 503 upstream
 """
 import os
@@ -266,8 +267,15 @@ def run_case(R, exe, tmp, name):
     outs = [os.path.join(tmp, "out%d.pcap" % k) for k in range(len(files))]
     for p, fr in zip(ins, files):
         sw.write_pcap(p, fr)
-    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
-            "--next-hop", HOP_IP + ":5060", "--pcap-pace", "--t1", "2000", "--t2", "4000",
+    hop = ["--next-hop", HOP_IP + ":5060"]
+    if name == "proxy-route":
+        # The default hop is silent: every call must take the user-prefix route; a
+        # host route for another domain must not catch it.
+        hop = ["--next-hop", "198.18.0.99:5060",
+               "--route", "host:example.invalid=198.18.0.98",
+               "--route", "user:bo=%s:5060" % HOP_IP, "--route", "user:x=198.18.0.97"]
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC] + hop + [
+            "--pcap-pace", "--t1", "2000", "--t2", "4000",
             "--exit-idle", "1500" if noarp else "400", "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, len(files), ins, outs) + ["--"] + opts, tmp)
     res, arps = sips(outs)
