@@ -988,3 +988,73 @@ Test(proxy, cfg_validation)
 	cr_assert_eq(errno, EINVAL);
 	env_down();
 }
+
+/* 17.2.1 Timer G: T1, 2T1, 4T1, then capped at T2; Timer H ends it at 64*T1. */
+Test(proxy, timer_g_doubles_capped_at_t2)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t want[] = { 500, 1000, 2000, 4000, 4000, 4000 };
+	unsigned i, k;
+	int prev, nx;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKg1", "call-g1");
+	from_uas(0, i, 486, "g");
+	prev = find(0, UP, 486, 0);
+	cr_assert_geq(prev, 0);
+	run_for(20 * SEC);
+	for (k = 0; k < 6; k++) {
+		nx = find((unsigned)prev + 1, UP, 486, 0);
+		cr_assert_geq(nx, 0, "G %u missing", k);
+		cr_assert_eq(E.sent[nx].t_us - E.sent[prev].t_us, want[k] * MS, "G %u", k);
+		cr_assert(str_is(&E.sent[nx].msg.to.tag, "g"), "repeat keeps the To tag");
+		prev = nx;
+	}
+	env_down();
+}
+
+/* 17.1.1.2 Timer D: after the upstream ACK a retransmitted 486 is still ACKed
+ * downstream (and not relayed) for 32 s; then the record is gone (Timer I / D). */
+Test(proxy, final_retransmission_reacked_during_timer_d)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKd1", "call-d1");
+	from_uas(0, i, 486, "d");
+	from_uac(0, "ACK", "z9hG4bKd1", "call-d1", 70, NULL);
+	run_for(10 * SEC);
+	cr_assert_eq(from_uas(0, i, 486, "d"), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 2);
+	cr_assert_eq(count(UP, 486, 0), 1);
+	run_for(23 * SEC);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0, "gone after Timer D");
+	env_down();
+}
+
+/* RFC 2543 upstream (no cookie): the CANCEL still finds the context (16.11 hash of
+ * the top Via, tags, Call-ID, CSeq number and Request-URI); several Reasons copied. */
+Test(proxy, rfc2543_cancel_matches_and_reasons_copied)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	const struct sc_sip_msg *c;
+	unsigned i;
+	int ci;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "old-2543-branch", "call-o1");
+	from_uas(0, i, 180, "o");
+	from_uac(0, "CANCEL", "old-2543-branch", "call-o1", 70,
+		 "Reason: SIP;cause=600;text=\"Busy Everywhere\"\r\n"
+		 "Reason: Q.850;cause=17\r\n");
+	ci = find(0, DOWN, 0, SC_METHOD_CANCEL);
+	cr_assert_geq(ci, 0, "the 2543 CANCEL found no context");
+	c = &E.sent[ci].msg;
+	cr_assert(str_eq(&c->vias[0].value, &E.sent[i].msg.vias[0].value));
+	cr_assert_eq(c->reason_count, 2);
+	cr_assert(str_is(&c->reasons[1], "Q.850;cause=17"));
+	cr_assert_eq(CT(SC_CANCEL_C_CANCEL_UNMATCHED), 0);
+	from_uas(0, i, 487, "o");
+	env_down();
+}
