@@ -35,8 +35,10 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_ring.h>
+#include <rte_arp.h>
 #include <rte_udp.h>
 
+#include "sc_proxy_app.h"
 #include "sc_worker.h"
 
 /* The worker library logs through the application's log type: define it here. */
@@ -57,6 +59,11 @@ RTE_LOG_REGISTER(sc_app_logtype, sipcancel.app, WARNING)
 #define FRAG_FLOWS 256
 #define LOAD_FRACTION 0.8	/* latency measured at this fraction of the max rate */
 #define WAIT_S 10		/* give up waiting for the worker after this */
+#define RQ_SIZE 4096		/* downstream replies waiting for the RX ring, per queue */
+/* Proxy role: the next hop the feeder plays (a UAS that rings, then answers CANCEL). */
+#define NH_IP RTE_IPV4(198, 18, 0, 3)
+#define SUT_IP RTE_IPV4(198, 18, 0, 2)
+#define SIP_PORT 5060
 
 enum kind {
 	K_INV,
@@ -122,6 +129,8 @@ struct rig {
 	struct sc_txn_table *table;
 	struct rte_ring *ev[MAX_Q];
 	struct sc_worker *w[MAX_Q];
+	bool proxy;			/* role proxy: the feeder answers for the next hop */
+	struct sc_app_cfg pcfg;		/* what the proxy part of the app reads */
 };
 
 struct counters {
@@ -157,6 +166,11 @@ static uint32_t *lat_samp;
 static size_t n_samp, cap_samp;
 static uint64_t lat_base;
 static uint64_t tx_bytes, tx_pkts, rx_bytes;	/* frame sizes, for line-rate sums */
+static struct rte_mbuf *rq[MAX_Q][RQ_SIZE];	/* next-hop replies to inject */
+static unsigned rq_n[MAX_Q];
+static uint64_t rq_inj;				/* replies injected so far */
+static struct sc_sip_msg nh_msg;
+static const struct rte_ether_addr nh_mac = { { 2, 0, 0, 0, 0, 3 } };
 static uint32_t lat_calls;
 
 /* ---- templates ------------------------------------------------------------ */
@@ -523,11 +537,26 @@ rig_pipe_init(struct rig *r, uint32_t capacity)
 		}
 	}
 	sc_cancel_cfg_defaults(&cc);
-	cc.role = SC_CANCEL_ROLE_UAS;
+	cc.role = r->proxy ? SC_CANCEL_ROLE_PROXY : SC_CANCEL_ROLE_UAS;
 	cc.ring_delay_us = 0;		/* 100 and 180 at once; no final: calls stay pending */
 	cc.final_code = 0;
 	cc.path_len = sizeof(struct sc_net_path);
+	cc.path_source = sc_worker_path_source;	/* as app/sipcancel/main.c */
+	cc.path_local = sc_px_path_local;
 	cc.seed = 1;
+	if (r->proxy) {
+		/* The fields of sc_app_cfg that proxy.c reads: next hop and our port. */
+		memset(&r->pcfg, 0, sizeof(r->pcfg));
+		r->pcfg.role = SC_APP_ROLE_PROXY;
+		r->pcfg.n_sip_ports = 1;
+		r->pcfg.sip_ports[0] = SIP_PORT;
+		r->pcfg.next_hop_set = true;
+		r->pcfg.next_hop.ip.family = AF_INET;
+		r->pcfg.next_hop.ip.addr[0] = 198;
+		r->pcfg.next_hop.ip.addr[1] = 18;
+		r->pcfg.next_hop.ip.addr[3] = 3;
+		r->pcfg.next_hop.port = SIP_PORT;
+	}
 	for (q = 0; q < r->nq; q++) {
 		struct sc_worker *w;
 		struct sc_worker_port *wp;
@@ -562,6 +591,11 @@ rig_pipe_init(struct rig *r, uint32_t capacity)
 		w->wheel = sc_timer_wheel_create(TIMER_TICK_US, sc_clock_now_us(&w->clock));
 		if (w->frag == NULL || w->wheel == NULL)
 			return -ENOMEM;
+		if (r->proxy) {
+			w->px = sc_px_worker_create(&r->pcfg, (int)rte_socket_id());
+			if (w->px == NULL)
+				return -ENOMEM;
+		}
 		sink.send = sc_worker_sink_send;
 		sink.sink_ctx = w;
 		w->cancel = sc_cancel_ctx_create(&cc, r->table, w->wheel, &w->clock, q,
@@ -598,6 +632,8 @@ rig_pipe_free(struct rig *r)
 			sc_cancel_ctx_free(w->cancel);
 		if (w->wheel != NULL)
 			sc_timer_wheel_free(w->wheel);
+		if (w->px != NULL)
+			sc_px_worker_free(w->px);
 		sc_net_frag_free(w->frag);
 		rte_free(w->ports[0].txb);
 		rte_free(w->burst);
@@ -651,6 +687,143 @@ lat_take(struct rte_mbuf *m, uint64_t now)
 	*slot = 0;
 }
 
+/* A frame from the next hop to us carrying payload p[0..len), queued for RX. */
+static void
+nh_send(const struct rig *r, const void *p, uint32_t len, unsigned q)
+{
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	struct rte_mbuf *m;
+
+	if (rq_n[q] == RQ_SIZE || (m = rte_pktmbuf_alloc(mp)) == NULL)
+		return;
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	eh->dst_addr = r->net.mac[r->port];
+	eh->src_addr = nh_mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eh + 1);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(NH_IP);
+	ip->dst_addr = rte_cpu_to_be_32(SUT_IP);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(SIP_PORT);
+	udp->dst_port = rte_cpu_to_be_16(SIP_PORT);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + len));
+	udp->dgram_cksum = 0;
+	memcpy(udp + 1, p, len);
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	m->data_len = (uint16_t)(sizeof(*eh) + sizeof(*ip) + sizeof(*udp) + len);
+	m->pkt_len = m->data_len;
+	m->port = r->port;
+	m->ol_flags = offload ? RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD : 0;
+	rq[q][rq_n[q]++] = m;
+}
+
+/* The next hop's answer to a request the proxy sent it. */
+static void
+nh_reply(const struct rig *r, unsigned status, bool cseq_invite, unsigned q)
+{
+	static const struct sc_str tag = { "nh1", 3 };
+	char buf[MAX_FRAME];
+	char *c;
+	int n;
+
+	n = sc_sip_build_response(buf, sizeof(buf) - 100, &nh_msg, status, NULL, &tag, NULL);
+	if (n <= 0)
+		return;
+	/* The 487 answers the INVITE: same CSeq number, method INVITE (9.2). */
+	if (cseq_invite && (c = memmem(buf, (size_t)n, " CANCEL\r\n", 9)) != NULL)
+		memcpy(c + 1, "INVITE", 6);
+	nh_send(r, buf, (uint32_t)n, q);
+}
+
+/*
+ * Play the next hop for what the proxy sent it: answer ARP for its address, ring
+ * (180) on INVITE, 200 then 487 on CANCEL, nothing on ACK.
+ */
+static void
+nh_answer(const struct rig *r, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *udp;
+	unsigned q = 0;
+	uint32_t i, h = 0;
+
+	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+		const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(eh + 1);
+		struct rte_ether_hdr *oe;
+		struct rte_arp_hdr *oa;
+		struct rte_mbuf *o;
+
+		if (a->arp_opcode != rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) ||
+		    a->arp_data.arp_tip != rte_cpu_to_be_32(NH_IP) || rq_n[0] == RQ_SIZE ||
+		    (o = rte_pktmbuf_alloc(mp)) == NULL)
+			return;
+		oe = rte_pktmbuf_mtod(o, struct rte_ether_hdr *);
+		oe->dst_addr = eh->src_addr;
+		oe->src_addr = nh_mac;
+		oe->ether_type = eh->ether_type;
+		oa = (struct rte_arp_hdr *)(oe + 1);
+		*oa = *a;
+		oa->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+		oa->arp_data.arp_sha = nh_mac;
+		oa->arp_data.arp_sip = a->arp_data.arp_tip;
+		oa->arp_data.arp_tha = a->arp_data.arp_sha;
+		oa->arp_data.arp_tip = a->arp_data.arp_sip;
+		o->data_len = (uint16_t)(sizeof(*oe) + sizeof(*oa));
+		o->pkt_len = o->data_len;
+		o->port = r->port;
+		rq[0][rq_n[0]++] = o;
+		return;
+	}
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return;
+	ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	if (ip->dst_addr != rte_cpu_to_be_32(NH_IP) || ip->next_proto_id != IPPROTO_UDP)
+		return;
+	udp = (const struct rte_udp_hdr *)((const char *)ip + rte_ipv4_hdr_len(ip));
+	if (sc_sip_parse((const char *)(udp + 1),
+			 rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp), &nh_msg) < 0 ||
+	    nh_msg.kind != SC_SIP_REQUEST)
+		return;
+	/* Downstream answers reach any queue: spread them by Call-ID. */
+	for (i = 0; i < nh_msg.call_id.len; i++)
+		h = h * 31 + (uint8_t)nh_msg.call_id.p[i];
+	q = r->nq == 1 ? 0 : h % r->nq;
+	if (nh_msg.method == SC_METHOD_INVITE) {
+		nh_reply(r, 180, false, q);
+	} else if (nh_msg.method == SC_METHOD_CANCEL) {
+		nh_reply(r, 200, false, q);
+		nh_reply(r, 487, true, q);
+	}
+}
+
+/* Inject the queued next-hop replies ahead of new traffic. */
+static bool
+rq_push(const struct rig *r)
+{
+	unsigned q, e;
+	bool any = false;
+
+	for (q = 0; q < r->nq; q++) {
+		if (rq_n[q] == 0)
+			continue;
+		e = rte_ring_enqueue_burst(r->rx[q], (void **)rq[q], rq_n[q], NULL);
+		rq_n[q] -= e;
+		memmove(rq[q], rq[q] + e, rq_n[q] * sizeof(rq[q][0]));
+		rq_inj += e;
+		any = any || e != 0;
+	}
+	return any;
+}
+
 static unsigned
 drain(const struct rig *r, bool lat)
 {
@@ -669,10 +842,15 @@ drain(const struct rig *r, bool lat)
 		}
 		for (i = 0; i < n; i++)
 			tx_bytes += ms[i]->pkt_len;
+		if (r->proxy)
+			for (i = 0; i < n; i++)
+				nh_answer(r, ms[i]);
 		tx_pkts += n;
 		rte_pktmbuf_free_bulk(ms, n);
 		tot += n;
 	}
+	if (r->proxy)
+		rq_push(r);
 	return tot;
 }
 
@@ -735,7 +913,7 @@ feed(const struct rig *rg, const struct workload *wl, uint32_t n_calls, double p
 	uint8_t stg_kind[MAX_Q][BURST];
 	unsigned ns[MAX_Q] = { 0 };
 	struct stream st = { wl, n_calls, 0, 0 };
-	uint64_t total = (uint64_t)n_calls * wl->npk, sent = 0, base = next_tok;
+	uint64_t total = (uint64_t)n_calls * wl->npk, sent = 0, base = next_tok, inj0 = rq_inj;
 	uint64_t t0, t_end, deadline;
 	bool lat = pps > 0, more = true;
 	struct counters c0, c1;
@@ -825,11 +1003,16 @@ feed(const struct rig *rg, const struct workload *wl, uint32_t n_calls, double p
 	}
 	for (q = 0; q < rg->nq; q++)
 		((struct fwd *)(uintptr_t)&rg->fwd[q])->flush = true;
-	/* Wait until the worker has taken every packet, then let its last loop end. */
+	/*
+	 * Wait until the worker has taken every packet (and the next hop's replies,
+	 * proxy role), then let its last loop end.
+	 */
 	deadline = rte_rdtsc() + hz * WAIT_S;
+again:
 	for (;;) {
 		rig_counters(rg, &c1);
-		if (c1.rx + c1.skip_rx - c0.rx - c0.skip_rx >= total)
+		if (c1.rx + c1.skip_rx - c0.rx - c0.skip_rx >= total + rq_inj - inj0 &&
+		    rq_n[0] == 0 && (rg->nq == 1 || rq_n[1] == 0))
 			break;
 		if (rte_rdtsc() > deadline) {
 			fprintf(stderr, "bench_pipeline: %s: worker took %" PRIu64 " of %" PRIu64
@@ -841,16 +1024,22 @@ feed(const struct rig *rg, const struct workload *wl, uint32_t n_calls, double p
 			sched_yield();
 	}
 	t_end = rte_rdtsc();
-	deadline = t_end + hz / 500;
-	while (rte_rdtsc() < deadline)
-		if (drain(rg, lat) == 0 && share_cpu)
-			sched_yield();
+	{
+		uint64_t inj = rq_inj, quiet = t_end + hz / 500;
+
+		while (rte_rdtsc() < quiet)
+			if (drain(rg, lat) == 0 && share_cpu)
+				sched_yield();
+		if (rq_inj != inj || rq_n[0] != 0 || (rg->nq > 1 && rq_n[1] != 0))
+			goto again;
+	}
 	rig_counters(rg, &c1);
 	res->rx = c1.rx - c0.rx;
 	res->cyc = res->rx == 0 ? 0 : (double)(c1.busy - c0.busy) / (double)res->rx;
 	res->skip = (double)(c1.skip_rx - c0.skip_rx) / (double)total;
 	res->drops = c1.drops - c0.drops;
-	res->wall_mpps = (double)total / ((double)(t_end - t0) / (double)hz) / 1e6;
+	res->wall_mpps = (double)(total + rq_inj - inj0) / ((double)(t_end - t0) / (double)hz) /
+			 1e6;
 	res->offered_mpps = res->wall_mpps;
 	res->lat_p50_us = res->lat_p99_us = 0;
 	if (lat && n_samp > 0) {
@@ -917,6 +1106,7 @@ measure(const struct rig *rg, const struct workload *wl, uint32_t calls, unsigne
 	med->skip = skip[runs / 2];
 	med->wall_mpps = wall[runs / 2];
 	med->drops = drops;
+	/* Upstream requests only: the next hop's replies are not counted here. */
 	med->rx_frame = (double)rx_bytes / ((double)calls * wl->npk * runs);
 	med->tx_frame = tx_pkts == 0 ? 0 : (double)tx_bytes / (double)tx_pkts;
 	med->tx_per_rx = (double)tx_pkts / ((double)calls * wl->npk * runs);
@@ -949,7 +1139,7 @@ main(int argc, char **argv)
 	int eal_argc = 0, rc;
 	uint32_t capacity;
 	cpu_set_t cs;
-	double uas_cyc = 0;
+	double uas_cyc = 0, proxy_cyc = 0;
 
 	for (i = 1; i < (unsigned)argc; i++) {
 		if (strcmp(argv[i], "--gen") == 0 && i + 1 < (unsigned)argc)
@@ -1031,8 +1221,6 @@ main(int argc, char **argv)
 	       "table capacity %u%s; worker lcore on CPU %u, feeder on CPU %u\n",
 	       (double)hz / 1e9, BURST, runs, calls, n_prefill, capacity,
 	       quick ? " (SC_BENCH_QUICK)" : "", cpus[1], cpus[0]);
-	printf("proxy n/a (lib/cancel role proxy is not in this tree yet: "
-	       "sc_cancel_ctx_create returns ENOTSUP)\n");
 
 	/* ---- one worker ---- */
 	rig1.lcore[0] = 1;
@@ -1103,6 +1291,42 @@ main(int argc, char **argv)
 	rig_stop(&rig1);
 	rig_pipe_free(&rig1);
 
+	/*
+	 * (b) proxy role, both legs: the UAC's INVITE, CANCEL and ACK of (a) come in
+	 * upstream; the feeder plays the next hop and answers what the proxy forwards
+	 * (180 to the INVITE, 200 and 487 to the CANCEL), so the worker receives six
+	 * packets per call. Baseline ratios are against the upstream packets of (a).
+	 */
+	rig1.proxy = true;
+	rc = rig_pipe_init(&rig1, capacity);
+	if (rc < 0) {
+		fprintf(stderr, "bench_pipeline: proxy set-up: %s\n", strerror(-rc));
+		return 1;
+	}
+	rig_start(&rig1, MODE_PIPE);
+	if (prefill(&rig1, &ring4[0], n_prefill) < 0)
+		return 1;
+	{
+		struct run_res px, pl;
+
+		if (measure(&rig1, &wl[0], calls, runs, &px) < 0)
+			return 1;
+		if (feed(&rig1, &wl[0], calls, LOAD_FRACTION * px.wall_mpps * 1e6, &pl) < 0)
+			return 1;
+		printf("pipeline workload=proxy-v4 cores=1 mpps_per_core=%.2f cycles_per_pkt=%.1f "
+		       "preempted=%.3f ratio_io_fwd=%.2f ratio_parse_swap=%.2f wall_mpps=%.2f "
+		       "lat_load_mpps=%.2f lat_p50_us=%.2f lat_p99_us=%.2f drops=%" PRIu64
+		       " pending=%" PRIu64 " (rx: upstream requests and the next hop's "
+		       "responses, 6 per call)\n",
+		       (double)hz / px.cyc / 1e6, px.cyc, px.skip, px.cyc / io[0].cyc,
+		       px.cyc / sw[0].cyc, px.wall_mpps, pl.offered_mpps, pl.lat_p50_us,
+		       pl.lat_p99_us, px.drops + pl.drops, rig_live(&rig1));
+		proxy_cyc = px.cyc;
+	}
+	rig_stop(&rig1);
+	rig_pipe_free(&rig1);
+	rig1.proxy = false;
+
 	/* ---- two workers, RSS-like spreading; worker 2 shares the feeder's CPU ---- */
 	nw = 2;
 	share_cpu = true;
@@ -1136,7 +1360,7 @@ main(int argc, char **argv)
 	}
 	rig_stop(&rig2);
 	rig_pipe_free(&rig2);
-	printf("cycles_per_pkt_uas %.0f cycles_per_pkt_proxy n/a\n", uas_cyc);
+	printf("cycles_per_pkt_uas %.0f cycles_per_pkt_proxy %.0f\n", uas_cyc, proxy_cyc);
 	/* EAL leaves its (here empty) run-time directory behind: remove it. */
 	snprintf(tmpdir, sizeof(tmpdir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
