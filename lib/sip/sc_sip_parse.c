@@ -576,6 +576,19 @@ parse_number(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max,
 	}
 }
 
+/*
+ * Request method and CSeq method are the same token (case-sensitive, 7.1). Both
+ * were looked up exactly, so a known method on either side decides by its id.
+ */
+static inline bool
+same_method(const struct sc_sip_msg *msg)
+{
+	if (msg->method != SC_METHOD_EXTENSION || msg->cseq_method != SC_METHOD_EXTENSION)
+		return msg->method == msg->cseq_method;
+	return msg->cseq_method_name.len == msg->method_name.len &&
+	       memcmp(msg->cseq_method_name.p, msg->method_name.p, msg->method_name.len) == 0;
+}
+
 /* Whole-message rules checked once every header is seen. */
 static void
 sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
@@ -585,8 +598,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 		sip_err(msg, SC_SIP_E_MISSING_HEADER);
 	/* 8.1.1.5: the CSeq method matches the request method (ACK and CANCEL too). */
 	if (msg->kind == SC_SIP_REQUEST && seen->cseq && msg->cseq_method_name.len != 0 &&
-	    (msg->cseq_method_name.len != msg->method_name.len ||
-	     memcmp(msg->cseq_method_name.p, msg->method_name.p, msg->method_name.len) != 0))
+	    !same_method(msg))
 		sip_err(msg, SC_SIP_E_CSEQ_METHOD);
 }
 

@@ -76,12 +76,17 @@ SIP_F(sip_parse_start_line)(const char *lim, struct sc_sip_msg *msg, const char 
 
 		/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (7.2). */
 		msg->kind = SC_SIP_RESPONSE;
-		q = p;
-		while (q < le && *q != ' ')
-			q++;
-		ve = check_version(p, q);
-		if (ve != SC_SIP_E_OK)
-			sip_err(msg, ve);
+		if (le - p >= 8 && memcmp(p, "SIP/2.0 ", 8) == 0) {
+			/* What every response says; any other spelling: the general check. */
+			q = p + 7;
+		} else {
+			q = p;
+			while (q < le && *q != ' ')
+				q++;
+			ve = check_version(p, q);
+			if (ve != SC_SIP_E_OK)
+				sip_err(msg, ve);
+		}
 		if (q == le) {
 			sip_err(msg, SC_SIP_E_START_LINE);
 			return 0;
@@ -129,6 +134,8 @@ SIP_F(sip_parse_start_line)(const char *lim, struct sc_sip_msg *msg, const char 
 		return 0;
 	}
 	p = q + 1;
+	if (le - p == 7 && memcmp(p, "SIP/2.0", 7) == 0)
+		return 0;
 	q = p;
 	while (q < le && *q != ' ')
 		q++;
