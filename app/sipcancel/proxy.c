@@ -529,9 +529,13 @@ sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt 
 		const uint8_t *icmp = d + pkt->l2_len + pkt->l3_len;
 
 		/* Neighbour Advertisement (136): target, then a target LL option. */
-		if (icmp[0] == 136 && len >= (uint32_t)pkt->l2_len + pkt->l3_len + 32 &&
-		    icmp[24] == 2 && icmp[25] == 1 && nb_find(w->px, 6, icmp + 8) != NULL)
+		if (icmp[0] == 136 && icmp[24] == 2 && icmp[25] == 1 &&
+		    nb_find(w->px, 6, icmp + 8) != NULL)
 			sc_px_learn(w, 6, icmp + 8, (const struct rte_ether_addr *)(icmp + 26));
+		/* An NS for us with a source LL option: RFC 4861 7.2.3, learn its sender. */
+		else if (icmp[0] == 135 && pkt->cls == SC_NET_ND && icmp[24] == 1 &&
+			 icmp[25] == 1)
+			sc_px_learn(w, 6, &pkt->src_ip, (const struct rte_ether_addr *)(icmp + 26));
 	}
 }
 

@@ -15,6 +15,8 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
                the other (every response meets its record on another core)
   proxy-route  proxy-v4 with a silent --next-hop: the user-prefix --route must win
   proxy-noarp  the next hop never answers ARP: 3 ARP requests, then 503 upstream
+  proxy-v6, proxy-w2-v6, proxy-noarp-v6: the same over IPv6 (ND: an NS teaches
+               the proxy the hop's MAC; the silent hop gets 3 NSs)
 """
 import os
 
@@ -25,7 +27,19 @@ PROXY_IP = sw.UAS_IP4
 PROXY_MAC = sw.UAS_MAC
 UAC_IP, UAC_MAC = "198.18.0.10", "02:00:00:00:00:10"
 HOP_IP, HOP_MAC = "198.18.0.20", "02:00:00:00:00:20"
+UAC_IP6, HOP_IP6 = "2001:2::10", "2001:2::20"
 M64 = (1 << 64) - 1
+
+
+def use_v6():
+    """Every address IPv6 (RFC 5180 2001:2::/48): the -v6 cases."""
+    global PROXY_IP, UAC_IP, HOP_IP
+    PROXY_IP, UAC_IP, HOP_IP = sw.UAS_IP6, UAC_IP6, HOP_IP6
+
+
+def h(ip):
+    """Host for URIs and Via: IPv6 references in brackets (25.1)."""
+    return "[%s]" % ip if ":" in ip else ip
 PRIME = 0x100000001b3
 
 
@@ -52,19 +66,19 @@ def px_branch(branch, host, port, seed=0):
 
 
 def uac_via(b):
-    return "SIP/2.0/UDP %s:5060;branch=%s;rport" % (UAC_IP, b)
+    return "SIP/2.0/UDP %s:5060;branch=%s;rport" % (h(UAC_IP), b)
 
 
 def our_via(b):
-    return "SIP/2.0/UDP %s:5060;branch=%s" % (PROXY_IP, px_branch(b, UAC_IP, 5060))
+    return "SIP/2.0/UDP %s:5060;branch=%s" % (h(PROXY_IP), px_branch(b, h(UAC_IP), 5060))
 
 
 def request(method, call, b, mf=70, to_tag=None, cseq_method=None):
-    lines = ["%s sip:bob@%s SIP/2.0" % (method, HOP_IP), "Via: " + uac_via(b)]
+    lines = ["%s sip:bob@%s SIP/2.0" % (method, h(HOP_IP)), "Via: " + uac_via(b)]
     if mf is not None:
         lines.append("Max-Forwards: %d" % mf)
-    lines += ["From: <sip:alice@%s>;tag=a-%s" % (UAC_IP, call),
-              "To: <sip:bob@%s>%s" % (HOP_IP, ";tag=" + to_tag if to_tag else ""),
+    lines += ["From: <sip:alice@%s>;tag=a-%s" % (h(UAC_IP), call),
+              "To: <sip:bob@%s>%s" % (h(HOP_IP), ";tag=" + to_tag if to_tag else ""),
               "Call-ID: %s@px" % call,
               "CSeq: 1 %s" % (cseq_method or method), "Content-Length: 0", "", ""]
     return "\r\n".join(lines).encode()
@@ -77,11 +91,18 @@ def response(status, call, b, tag, method="INVITE", upstream=True, cseq=1):
     reason = {100: "Trying", 180: "Ringing", 200: "OK", 486: "Busy Here",
               487: "Request Terminated"}[status]
     lines = ["SIP/2.0 %d %s" % (status, reason)] + vias + [
-        "From: <sip:alice@%s>;tag=a-%s" % (UAC_IP, call),
-        "To: <sip:bob@%s>%s" % (HOP_IP, ";tag=" + tag if tag and status > 100 else ""),
+        "From: <sip:alice@%s>;tag=a-%s" % (h(UAC_IP), call),
+        "To: <sip:bob@%s>%s" % (h(HOP_IP), ";tag=" + tag if tag and status > 100 else ""),
         "Call-ID: %s@px" % call, "CSeq: %d %s" % (cseq, method),
         "Content-Length: 0", "", ""]
     return "\r\n".join(lines).encode()
+
+
+def solicit(mac, ip):
+    """ARP request / Neighbour Solicitation from ip for the proxy: it learns ip's MAC."""
+    if ":" in ip:
+        return sw.neighbour_solicit(mac, ip, PROXY_IP)
+    return sw.arp_request(mac, ip, PROXY_IP)
 
 
 def up(payload):
@@ -100,7 +121,7 @@ def inputs_v4():
         t += dt
         seq.append((t, fr))
 
-    at(0.0, sw.arp_request(HOP_MAC, HOP_IP, PROXY_IP))
+    at(0.0, solicit(HOP_MAC, HOP_IP))
     # c1: cancel after 180
     at(0.05, up(request("INVITE", "c1", "z9hG4bK-c1")))
     at(0.05, down(response(100, "c1", "z9hG4bK-c1", None)))
@@ -147,6 +168,10 @@ def sips(out_paths):
             continue
         if f.arp is not None:
             if f.arp["op"] == 1:
+                arps += 1
+            continue
+        if f.icmp6 is not None:
+            if f.icmp6[0] == 135:
                 arps += 1
             continue
         if f.payload is None:
@@ -213,7 +238,7 @@ def check_v4(res, ordered=True):
     # 9.1: c2's CANCEL was held: not sent with the 200 to the CANCEL, but in the
     # same step as the 180 relay (the provisional's arrival releases it).
     order = [(d, s.start) for d, s in res if s.one("call-id") == "c2@px"]
-    can = ("down", "CANCEL sip:bob@%s SIP/2.0" % HOP_IP)
+    can = ("down", "CANCEL sip:bob@%s SIP/2.0" % h(HOP_IP))
     ok200 = ("up", "SIP/2.0 200 OK")
     ring = ("up", "SIP/2.0 180 Ringing")
     if ordered and can in order and ring in order and ok200 in order:
@@ -247,8 +272,8 @@ def split_legs(seq):
     meet their INVITE's record on another core, as RSS does to a real proxy). Each
     file starts at t=0 so both pacers start together, queue 1 with the UAC's ARP
     so that worker knows the UAC's MAC for relays by Via."""
-    q0 = [(0.0, sw.arp_request(HOP_MAC, HOP_IP, PROXY_IP))]
-    q1 = [(0.0, sw.arp_request(UAC_MAC, UAC_IP, PROXY_IP))]
+    q0 = [(0.0, solicit(HOP_MAC, HOP_IP))]
+    q1 = [(0.0, solicit(UAC_MAC, UAC_IP))]
     for t, fr in seq[1:]:
         # Three times the single-queue gaps: the two pacers drift apart under load.
         (q1 if sw.Frame(fr).src_ip == HOP_IP else q0).append((3 * t, fr))
@@ -257,18 +282,25 @@ def split_legs(seq):
 
 def run_case(R, exe, tmp, name):
     stats = os.path.join(tmp, "stats.json")
-    noarp = name == "proxy-noarp"
+    name_base = name
+    if name == "proxy-v6":
+        use_v6()
+        name_base = "proxy-v4"
+    elif name.endswith("-v6"):
+        use_v6()
+        name_base = name[:-3]
+    noarp = name_base == "proxy-noarp"
     if noarp:
         seq = [(0.0, up(request("INVITE", "n1", "z9hG4bK-n1")))]
     else:
         seq = inputs_v4()
-    files = split_legs(seq) if name == "proxy-w2" else [seq]
+    files = split_legs(seq) if name_base == "proxy-w2" else [seq]
     ins = [os.path.join(tmp, "in%d.pcap" % k) for k in range(len(files))]
     outs = [os.path.join(tmp, "out%d.pcap" % k) for k in range(len(files))]
     for p, fr in zip(ins, files):
         sw.write_pcap(p, fr)
-    hop = ["--next-hop", HOP_IP + ":5060"]
-    if name == "proxy-route":
+    hop = ["--next-hop", h(HOP_IP) + ":5060"]
+    if name_base == "proxy-route":
         # The default hop is silent: every call must take the user-prefix route; a
         # host route for another domain must not catch it.
         hop = ["--next-hop", "198.18.0.99:5060",
@@ -281,7 +313,7 @@ def run_case(R, exe, tmp, name):
     res, arps = sips(outs)
     if noarp:
         if arps != 3:
-            check.fail("%d ARP requests for the silent next hop, want 3" % arps)
+            check.fail("%d ARP requests / NSs for the silent next hop, want 3" % arps)
         expect(res, "up", "n1", 100, 0, "no 100: the INVITE waited, then failed")
         expect(res, "up", "n1", 503, 1, "failed resolution: 503 upstream")
         expect(res, "down", "n1", "INVITE", 0, "nothing downstream")
