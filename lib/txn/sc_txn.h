@@ -20,9 +20,9 @@
  * rte_hash's data word, which lookups read from the key store line the bulk lookup
  * has already fetched (rte_hash_lookup_with_hash_bulk_data), so a hit costs one
  * more cache line, the record's first, and the compare there is branch-free.
- * Under --no-huge the rte_hash lives in a private malloc heap over THP memory. Records are fixed-size (SC_TXN_REC_SIZE),
- * pre-allocated per owner at creation, and go back to their owner's pool only
- * after an RCU grace period (rte_rcu_qsbr): each owner keeps its own deferred-free
+ * Under --no-huge the rte_hash lives in a private malloc heap over THP memory.
+ * Records are fixed-size (SC_TXN_REC_SIZE), pre-allocated per owner at creation,
+ * and go back to their owner's pool only after an RCU grace period (rte_rcu_qsbr): each owner keeps its own deferred-free
  * FIFO (instead of rte_hash_rcu_qsbr_add's shared queue), so frees never cross
  * cores and a record never changes hands. Bytes per pending transaction: the
  * record plus ~66 bytes of rte_hash, slot array and pools (bench/table prints it).
@@ -392,7 +392,8 @@ struct sc_txn_rec *sc_txn_alloc(struct sc_txn_table *t, unsigned owner,
  * Publish rec in the table under the key given to sc_txn_alloc(). Owner only.
  * Returns 0, -EEXIST (an equal key is present: insert_duplicate), -EKEYREJECTED
  * (another key with the same digest is present: insert_collision), -ENOSPC (the
- * hash is full: insert_hash_full) or -EPERM (not an EAL or registered thread). On error the record is still the caller's:
+ * hash is full: insert_hash_full) or -EPERM (not an EAL or registered thread). On
+ * error the record is still the caller's:
  * sc_txn_free() it.
  */
 int sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec);
