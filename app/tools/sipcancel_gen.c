@@ -49,29 +49,58 @@
 	X(RFC2543, "rfc2543", "rfc2543", \
 	  "INVITE, CANCEL; no z9hG4bK (even) / no branch (odd)")
 
+/*
+ * Proxy scenarios (sipcancel --role proxy, RFC 3261 16.6-16.10, 9.1): both legs, the
+ * UAC's requests to the SUT and the next hop's (--hop-ip) responses to it, whose
+ * top Via carries the branch the proxy computes (16.11 hash, proxy_branch()). Not
+ * part of "mixed". No --expect lines.
+ */
+#define PX_SCENARIOS(X) \
+	X(PX_CANCEL, "proxy-cancel", "pxcancel", \
+	  "proxy: INVITE, hop 100+180, CANCEL, hop 200(CANCEL)+487, ACK") \
+	X(PX_EARLY, "proxy-early", "pxearly", \
+	  "proxy: INVITE, CANCEL before any provisional (held), hop 180, 200, 487, ACK") \
+	X(PX_BUSY, "proxy-busy", "pxbusy", \
+	  "proxy: INVITE, CANCEL, hop 486 (crossing it), ACK") \
+	X(PX_ANSWER, "proxy-answer", "pxanswer", \
+	  "proxy: INVITE, hop 180, CANCEL, hop 200(INVITE) crossing it, 200(CANCEL)")
+
 enum scenario {
 #define X_ENUM(e, name, tag, text) SCEN_##e,
 	SCENARIOS(X_ENUM)
 #undef X_ENUM
 	SCEN_COUNT,
 	SCEN_MIXED = SCEN_COUNT,
+#define X_ENUM(e, name, tag, text) SCEN_##e,
+	PX_SCENARIOS(X_ENUM)
+#undef X_ENUM
+	SCEN_ALL,
 };
 
+#define SCEN_PX_FIRST (SCEN_MIXED + 1)
+
+/* Indexed by enum scenario; the "mixed" slot is NULL. */
 static const char *const scen_names[] = {
 #define X_NAME(e, name, tag, text) name,
 	SCENARIOS(X_NAME)
+	NULL,
+	PX_SCENARIOS(X_NAME)
 #undef X_NAME
 };
 
 static const char *const scen_texts[] = {
 #define X_TEXT(e, name, tag, text) text,
 	SCENARIOS(X_TEXT)
+	NULL,
+	PX_SCENARIOS(X_TEXT)
 #undef X_TEXT
 };
 
 static const char *const scen_tags[] = {
 #define X_TAG(e, name, tag, text) tag,
 	SCENARIOS(X_TAG)
+	NULL,
+	PX_SCENARIOS(X_TAG)
 #undef X_TAG
 };
 
@@ -79,6 +108,13 @@ enum pkt_kind {
 	PK_INVITE,
 	PK_CANCEL,
 	PK_ACK,
+	/* proxy scenarios: responses of the next hop */
+	PK_R100,
+	PK_R180,
+	PK_R200,	/* to the INVITE */
+	PK_R200C,	/* to the proxy's CANCEL */
+	PK_R486,
+	PK_R487,
 };
 
 struct opts {
@@ -92,6 +128,9 @@ struct opts {
 	uint8_t src_addr[16], dst_addr[16];
 	uint16_t src_port, dst_port;
 	uint8_t src_mac[6], dst_mac[6];
+	char hop_ip[64];		/* proxy scenarios: the next hop */
+	uint8_t hop_addr[16];
+	uint8_t hop_mac[6];
 	uint64_t gap_us;
 	uint64_t call_gap_us;		/* 0: one call after another */
 	bool rport;
@@ -143,6 +182,21 @@ static unsigned
 call_packets(int scen, enum pkt_kind *k)
 {
 	switch (scen) {
+	case SCEN_PX_CANCEL:
+		k[0] = PK_INVITE; k[1] = PK_R100; k[2] = PK_R180; k[3] = PK_CANCEL;
+		k[4] = PK_R200C; k[5] = PK_R487; k[6] = PK_ACK;
+		return 7;
+	case SCEN_PX_EARLY:
+		k[0] = PK_INVITE; k[1] = PK_CANCEL; k[2] = PK_R180; k[3] = PK_R200C;
+		k[4] = PK_R487; k[5] = PK_ACK;
+		return 6;
+	case SCEN_PX_BUSY:
+		k[0] = PK_INVITE; k[1] = PK_CANCEL; k[2] = PK_R486; k[3] = PK_ACK;
+		return 4;
+	case SCEN_PX_ANSWER:
+		k[0] = PK_INVITE; k[1] = PK_R180; k[2] = PK_CANCEL; k[3] = PK_R200;
+		k[4] = PK_R200C;
+		return 5;
 	case SCEN_UNMATCHED:
 		k[0] = PK_CANCEL;
 		return 1;
@@ -205,6 +259,100 @@ host_of(const struct opts *o, const char *ip, char *buf, size_t cap)
 
 /* ---- SIP ------------------------------------------------------------------ */
 
+static inline bool
+is_hop_response(enum pkt_kind k)
+{
+	return k >= PK_R100;
+}
+
+static uint64_t
+fnv_part(uint64_t h, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+/*
+ * The branch sipcancel's proxy role puts on the INVITE it forwards (lib/cancel
+ * sc_proxy.c px_branch, seed 0): 16.11's hash of the received branch and sent-by.
+ * Kept in step with it by the proxy pcap tests.
+ */
+static void
+proxy_branch(const char *branch, const char *host, uint16_t port, char out[26])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t h = 0xcbf29ce484222325ULL ^ 0x5ca11ab1eULL;
+	unsigned i;
+
+	h = fnv_part(h, branch, strlen(branch));
+	h = fnv_part(h, host, strlen(host));
+	h = (h ^ port) * 0x100000001b3ULL;
+	h ^= h >> 31;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 29;
+	memcpy(out, "z9hG4bKsc", 9);
+	for (i = 0; i < 16; i++) {
+		out[9 + i] = hex[h & 0xf];
+		h >>= 4;
+	}
+	out[25] = '\0';
+}
+
+/* A response of the next hop to what the proxy forwarded (proxy scenarios). */
+static int
+build_hop_response(const struct opts *o, uint64_t call, enum pkt_kind k, const char *uac,
+		   const char *uas, uint16_t sport, const char *ubranch, const char *via,
+		   char *buf, size_t cap)
+{
+	static const struct { enum pkt_kind k; unsigned st; const char *reason; } rs[] = {
+		{ PK_R100, 100, "Trying" }, { PK_R180, 180, "Ringing" }, { PK_R200, 200, "OK" },
+		{ PK_R200C, 200, "OK" }, { PK_R486, 486, "Busy Here" },
+		{ PK_R487, 487, "Request Terminated" },
+	};
+	int scen = call_scenario(o, call);
+	uint64_t tok = call_token(o, call, 1);
+	uint32_t ftag = (uint32_t)call_token(o, call, 2);
+	uint32_t ttag = (uint32_t)call_token(o, call, 3);
+	char pb[26], proxy[80], totag[24] = "", uvia[320] = "";
+	unsigned i, st = 0;
+	const char *reason = "";
+	int n;
+
+	for (i = 0; i < sizeof(rs) / sizeof(rs[0]); i++)
+		if (rs[i].k == k) {
+			st = rs[i].st;
+			reason = rs[i].reason;
+		}
+	host_of(o, o->dst_ip, proxy, sizeof(proxy));
+	proxy_branch(ubranch, uac, sport, pb);
+	if (st > 100)
+		snprintf(totag, sizeof(totag), ";tag=h%08x", ttag);
+	/* The 200 to the proxy's CANCEL has only the proxy's Via (9.1: one Via). */
+	if (k != PK_R200C)
+		snprintf(uvia, sizeof(uvia), "Via: %s;received=%s\r\n", via, o->src_ip);
+	n = snprintf(buf, cap,
+		     "SIP/2.0 %u %s\r\n"
+		     "Via: SIP/2.0/UDP %s:%u;branch=%s\r\n"
+		     "%s"
+		     "From: \"UAC %" PRIu64 "\" <sip:uac%" PRIu64 "@%s>;tag=%08x\r\n"
+		     "To: <sip:uas@%s:%u>%s\r\n"
+		     "Call-ID: %s-%" PRIu64 "-%016" PRIx64 "@%s\r\n"
+		     "CSeq: %u %s\r\n"
+		     "Content-Length: 0\r\n"
+		     "\r\n",
+		     st, reason, proxy, o->dst_port, pb, uvia,
+		     call, call, uac, ftag,
+		     uas, o->dst_port, totag,
+		     scen_tags[scen], call, tok, uac,
+		     (unsigned)(1 + call % 1000), k == PK_R200C ? "CANCEL" : "INVITE");
+	if (n < 0 || (size_t)n >= cap)
+		return -ENOSPC;
+	return n;
+}
+
 /* Build packet kind k of call `call` into buf; returns its length. */
 static int
 build_sip(const struct gen *g, uint64_t call, enum pkt_kind k, char *buf, size_t cap)
@@ -216,6 +364,7 @@ build_sip(const struct gen *g, uint64_t call, enum pkt_kind k, char *buf, size_t
 	uint16_t sport = call_sport(o, call);
 	char uac[80], uas[80], branch[64], via[200], sdp[512];
 	const char *method = k == PK_INVITE ? "INVITE" : k == PK_CANCEL ? "CANCEL" : "ACK";
+	char ubranch[64];
 	int n, blen = 0;
 
 	host_of(o, o->src_ip, uac, sizeof(uac));
@@ -236,6 +385,10 @@ build_sip(const struct gen *g, uint64_t call, enum pkt_kind k, char *buf, size_t
 		snprintf(branch, sizeof(branch), ";branch=z9hG4bK-%016" PRIx64, tok);
 	snprintf(via, sizeof(via), "SIP/2.0/UDP %s:%u%s%s", uac, sport, branch,
 		 o->rport ? ";rport" : "");
+	if (is_hop_response(k)) {
+		snprintf(ubranch, sizeof(ubranch), "%s", branch + 8);	/* after ";branch=" */
+		return build_hop_response(o, call, k, uac, uas, sport, ubranch, via, buf, cap);
+	}
 	if (k == PK_INVITE) {
 		blen = snprintf(sdp, sizeof(sdp),
 				"v=0\r\n"
@@ -287,15 +440,18 @@ build_sip(const struct gen *g, uint64_t call, enum pkt_kind k, char *buf, size_t
 /* ---- frames --------------------------------------------------------------- */
 
 static uint32_t
-build_frame(struct gen *g, uint16_t sport, const char *payload, uint32_t plen, uint8_t *f)
+build_frame(struct gen *g, uint16_t sport, const char *payload, uint32_t plen, uint8_t *f,
+	    bool from_hop)
 {
 	const struct opts *o = &g->o;
+	const uint8_t *smac = from_hop ? o->hop_mac : o->src_mac;
+	const uint8_t *saddr = from_hop ? o->hop_addr : o->src_addr;
 	uint32_t off = 12, l3, l4, ulen = 8 + plen;
 	uint32_t s;
 	uint16_t ck;
 
 	memcpy(f, o->dst_mac, 6);
-	memcpy(f + 6, o->src_mac, 6);
+	memcpy(f + 6, smac, 6);
 	if (o->vlan >= 0) {
 		put16(f + off, ETH_P_8021Q);
 		put16(f + off + 2, (uint16_t)o->vlan);
@@ -312,9 +468,9 @@ build_frame(struct gen *g, uint16_t sport, const char *payload, uint32_t plen, u
 		put16(ip + 4, (uint16_t)ulen);
 		ip[6] = 17;
 		ip[7] = GEN_TTL;
-		memcpy(ip + 8, o->src_addr, 16);
+		memcpy(ip + 8, saddr, 16);
 		memcpy(ip + 24, o->dst_addr, 16);
-		s = sum16(o->src_addr, 16, 0);
+		s = sum16(saddr, 16, 0);
 		s = sum16(o->dst_addr, 16, s);
 	} else {
 		uint8_t *ip = f + l3;
@@ -326,10 +482,10 @@ build_frame(struct gen *g, uint16_t sport, const char *payload, uint32_t plen, u
 		put16(ip + 6, 0x4000);	/* DF */
 		ip[8] = GEN_TTL;
 		ip[9] = 17;
-		memcpy(ip + 12, o->src_addr, 4);
+		memcpy(ip + 12, saddr, 4);
 		memcpy(ip + 16, o->dst_addr, 4);
 		put16(ip + 10, cksum_fold(sum16(ip, 20, 0)));
-		s = sum16(o->src_addr, 4, 0);
+		s = sum16(saddr, 4, 0);
 		s = sum16(o->dst_addr, 4, s);
 	}
 	put16(f + l4, sport);
@@ -390,6 +546,8 @@ write_expect(struct gen *g, uint64_t call)
 	char final[8];
 	char uac[80];
 
+	if (scen >= SCEN_PX_FIRST)
+		return;		/* proxy scenarios: checked by tests/app/proxy_case.py */
 	host_of(o, o->src_ip, uac, sizeof(uac));
 	/* Via sent-by port == source port, so rport or not the answer goes there. */
 	snprintf(to, sizeof(to), "%s:%u", uac, call_sport(o, call));
@@ -499,7 +657,7 @@ heap_pop(struct heap *h)
 static int
 emit(struct gen *g, const struct event *ev)
 {
-	enum pkt_kind kinds[8];
+	enum pkt_kind kinds[16];
 	char sip[MAX_FRAME];
 	uint8_t frame[MAX_FRAME + 128];
 	int scen = call_scenario(&g->o, ev->call);
@@ -519,7 +677,11 @@ emit(struct gen *g, const struct event *ev)
 	}
 	if ((uint32_t)len + 8 + (g->o.ipv6 ? 40 : 20) > MTU)
 		return -EMSGSIZE;
-	flen = build_frame(g, call_sport(&g->o, ev->call), sip, (uint32_t)len, frame);
+	if (is_hop_response(kinds[ev->idx]))
+		flen = build_frame(g, g->o.dst_port, sip, (uint32_t)len, frame, true);
+	else
+		flen = build_frame(g, call_sport(&g->o, ev->call), sip, (uint32_t)len, frame,
+				   false);
 	g->packets++;
 	return pcap_record(g->pcap[ev->call % g->o.split], ev->t_us, frame, flen);
 }
@@ -529,7 +691,7 @@ run(struct gen *g)
 {
 	struct heap h = { 0 };
 	uint64_t next_call = 0, next_start = 0;
-	enum pkt_kind kinds[8];
+	enum pkt_kind kinds[16];
 	int rc = 0;
 
 	while (rc == 0 && (next_call < g->o.calls || h.n > 0)) {
@@ -578,7 +740,13 @@ usage(FILE *fp)
 	for (i = 0; i < SCEN_COUNT; i++)
 		fprintf(fp, "    %-22s %s\n", scen_names[i], scen_texts[i]);
 	fprintf(fp,
-		"    mixed                  call i: scenario i mod 6, in the order above\n"
+		"    mixed                  call i: scenario i mod 6, in the order above\n");
+	for (i = SCEN_PX_FIRST; i < SCEN_ALL; i++)
+		fprintf(fp, "    %-22s %s\n", scen_names[i], scen_texts[i]);
+	fprintf(fp,
+		"      --hop-ip IP       proxy scenarios: the next hop (default 198.18.0.3,\n"
+		"                        -6: 2001:2::3)\n"
+		"      --hop-mac MAC     the next hop's MAC (default 02:00:00:00:00:03)\n"
 		"  -6, --ipv6            IPv6 (default IPv4)\n"
 		"      --vlan ID         802.1Q tag with VLAN ID 0-4095 (default untagged)\n"
 		"      --src-ip IP       UAC address (default 198.18.0.1, -6: 2001:2::1)\n"
@@ -656,6 +824,8 @@ enum {
 	OPT_SPLIT,
 	OPT_EXPECT,
 	OPT_FINAL,
+	OPT_HOP_IP,
+	OPT_HOP_MAC,
 };
 
 static int
@@ -689,9 +859,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "split", required_argument, NULL, OPT_SPLIT },
 		{ "expect", required_argument, NULL, OPT_EXPECT },
 		{ "final-status", required_argument, NULL, OPT_FINAL },
+		{ "hop-ip", required_argument, NULL, OPT_HOP_IP },
+		{ "hop-mac", required_argument, NULL, OPT_HOP_MAC },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *src_ip = NULL, *dst_ip = NULL;
+	const char *src_ip = NULL, *dst_ip = NULL, *hop_ip = NULL;
 	uint64_t v;
 	int c, i;
 
@@ -703,6 +875,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->dst_port = 5060;
 	parse_mac("02:00:00:00:00:01", o->src_mac);
 	parse_mac("02:00:00:00:00:02", o->dst_mac);
+	parse_mac("02:00:00:00:00:03", o->hop_mac);
 	o->gap_us = 1000;
 	o->seed = 1;
 	o->flows = 1;
@@ -718,8 +891,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 's':
 			o->scenario = -1;
-			for (i = 0; i < SCEN_COUNT; i++)
-				if (strcmp(optarg, scen_names[i]) == 0)
+			for (i = 0; i < SCEN_ALL; i++)
+				if (scen_names[i] != NULL && strcmp(optarg, scen_names[i]) == 0)
 					o->scenario = i;
 			if (strcmp(optarg, "mixed") == 0)
 				o->scenario = SCEN_MIXED;
@@ -777,6 +950,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->split = (uint32_t)v;
 			break;
 		case OPT_EXPECT: o->expect = optarg; break;
+		case OPT_HOP_IP: hop_ip = optarg; break;
+		case OPT_HOP_MAC:
+			if (parse_mac(optarg, o->hop_mac) != 0)
+				return bad("--hop-mac", optarg);
+			break;
 		case OPT_FINAL:
 			if (parse_u64(optarg, 699, &v) != 0 || v < 200)
 				return bad("--final-status", optarg);
@@ -802,6 +980,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		return bad("--src-ip", src_ip);
 	if (inet_pton(o->ipv6 ? AF_INET6 : AF_INET, dst_ip, o->dst_addr) != 1)
 		return bad("--dst-ip", dst_ip);
+	if (hop_ip == NULL)
+		hop_ip = o->ipv6 ? "2001:2::3" : "198.18.0.3";
+	if (inet_pton(o->ipv6 ? AF_INET6 : AF_INET, hop_ip, o->hop_addr) != 1)
+		return bad("--hop-ip", hop_ip);
+	inet_ntop(o->ipv6 ? AF_INET6 : AF_INET, o->hop_addr, o->hop_ip, sizeof(o->hop_ip));
 	/* Canonical text form, so Via/URIs/expectations match what a decoder prints. */
 	inet_ntop(o->ipv6 ? AF_INET6 : AF_INET, o->src_addr, o->src_ip, sizeof(o->src_ip));
 	inet_ntop(o->ipv6 ? AF_INET6 : AF_INET, o->dst_addr, o->dst_ip, sizeof(o->dst_ip));

@@ -524,7 +524,11 @@ def main():
     GEN = os.path.abspath(sys.argv[3]) if len(sys.argv) == 4 else None
     tmp = tempfile.mkdtemp(prefix="sc_app_%s_" % name)
     try:
-        if name.startswith("proxy-"):
+        if name.startswith("proxy-gen-"):
+            import proxy_case
+            gen = GEN or os.path.join(os.path.dirname(exe), "..", "tools", "sipcancel-gen")
+            rc = proxy_case.run_gen_case(sys.modules[__name__], exe, tmp, name, gen)
+        elif name.startswith("proxy-"):
             import proxy_case
             rc = proxy_case.run_case(sys.modules[__name__], exe, tmp, name)
         elif name == "help":
