@@ -24,8 +24,9 @@
  * Records are fixed-size (SC_TXN_REC_SIZE), pre-allocated per owner at creation,
  * and go back to their owner's pool only after an RCU grace period (rte_rcu_qsbr):
  * each owner keeps its own deferred-free FIFO (instead of rte_hash_rcu_qsbr_add's
- * shared queue), so frees never cross cores and a record never changes hands. Bytes per pending transaction: the
- * record plus ~66 bytes of rte_hash, slot array and pools (bench/table prints it).
+ * shared queue), so frees never cross cores and a record never changes hands.
+ * Bytes per pending transaction: the record plus ~66 bytes of rte_hash, slot
+ * array and pools (bench/table prints it).
  *
  * Threads: every thread that calls into the table has an id < params.max_threads
  * (the "owner" / thread id below; the app uses its worker index). Every such thread
