@@ -178,7 +178,8 @@ ieq(const char *p, size_t n, const char *lit, size_t litlen)
 		return (ld4(p) | 0x20202020u) == ld4(lit) &&
 		       (ld4(p + n - 4) | 0x20202020u) == ld4(lit + n - 4);
 	if (n >= 2)
-		return (ld2(p) | 0x2020) == ld2(lit) && (ld2(p + n - 2) | 0x2020) == ld2(lit + n - 2);
+		return (ld2(p) | 0x2020) == ld2(lit) &&
+		       (ld2(p + n - 2) | 0x2020) == ld2(lit + n - 2);
 	return n == 0 || ((unsigned char)*p | 0x20) == (unsigned char)*lit;
 }
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Line-end scans (CR or LF), one per SIMD level, all static inline so that each
- * instantiation of the parser core (sc_sip_parse.c) inlines its own scan and the
- * per-line cost is a few instructions, not an indirect call. None of them reads at
- * or past `end`: vector loads happen only when a whole vector fits in [p0, end).
+ * Byte scans (line ends, token runs, URI runs, quoted strings, list separators),
+ * one per SIMD level, all forced inline so that each instantiation of the parser
+ * core (sc_sip_parse.c) inlines its own scans and the per-line cost is a few
+ * instructions, not a call. None of the scans given an `end` reads at or past it:
+ * vector loads happen only when a whole vector fits in [p0, end). The fixed-width
+ * helpers (sip_nontok64_*, sip_ipv4_sse42) read the octets their comment states;
+ * their callers check that the datagram holds them.
  */
 #ifndef SIP_SCAN_H
 #define SIP_SCAN_H
