@@ -577,8 +577,9 @@ main(int argc, char **argv)
 		printf("table: baseline on the EAL heap (4 KiB pages under --no-huge): hit %6.1f, "
 		       "miss %6.1f cycles/op; THP/EAL ratio hit %.2f miss %.2f\n", ecyc_h, ecyc_m,
 		       bcyc_h / ecyc_h, bcyc_m / ecyc_m);
-		printf("table: memory floor: one random record line (of %u) per op, prefetched a "
-		       "burst ahead: %6.1f cycles/op\n", n, cyc_f);
+		printf("table: memory reference: a random record (of %u) per op through a pointer "
+		       "array (two dependent random lines), burst prefetched: %6.1f cycles/op\n", n,
+		       cyc_f);
 		printf("table: run means (incl. preemption): lookup hit %6.1f, EAL baseline %6.1f, "
 		       "key build %6.1f cycles/op\n", mean_h, mean_bh, mean_k);
 		printf("table: insert+delete %6.1f cycles/pair  %6.2f M pairs/s  baseline %6.1f"
