@@ -41,6 +41,8 @@ struct sc_cancel_ctx {
 	bool inserted;			/* an insert happened since the bulk lookup */
 	struct sc_cancel_counters cnt;
 	struct sc_proxy_store store;	/* proxy role only */
+	/* proxy: the record's next-hop path copied out of its (unaligned) forward area */
+	uint64_t path_buf[SC_TXN_REPLY_PATH_LEN / sizeof(uint64_t)];
 	struct sc_txn_key tmp_key;	/* outside the burst's key array */
 	struct sc_txn_key keys[2 * BURST_CHUNK];
 	struct sc_txn_rec *found[2 * BURST_CHUNK];

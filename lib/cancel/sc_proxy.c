@@ -399,7 +399,7 @@ fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *nex
 }
 
 static int
-fwd_read(const struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct px_fwd *f)
+fwd_read(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct px_fwd *f)
 {
 	size_t len, off, l;
 	const char *b = sc_txn_rec_fwd(rec, &len);
@@ -407,7 +407,9 @@ fwd_read(const struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct p
 
 	if (len < ctx->cfg.path_len + 2 + PX_REASON_MAX + 3)
 		return -EINVAL;
-	f->path = (const uint8_t *)b;
+	/* The area packs byte strings: hand the sink an aligned copy of the path blob. */
+	memcpy(ctx->path_buf, b, ctx->cfg.path_len);
+	f->path = (const uint8_t *)ctx->path_buf;
 	off = ctx->cfg.path_len;
 	l = strnlen(b + off, len - off);
 	f->via.p = b + off;
@@ -452,7 +454,7 @@ block_field(const char *b, size_t len, const char *name)
 
 /* The forwarded INVITE as sent, for the 9.1 CANCEL and the 17.1.1.3 ACK. */
 static int
-sent_invite(const struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec,
+sent_invite(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec,
 	    struct sc_sip_sent_invite *inv, struct px_fwd *f)
 {
 	size_t blen;
