@@ -182,6 +182,23 @@ bare_hash(const char *name, uint32_t entries, int socket,
 
 #define BRANCH_LEN	23	/* "z9hG4bK" + 16 hex digits */
 
+/* Read every branch of a burst (both lines it may span), as the parser would have. */
+static uint64_t
+touch_burst(const char *branches, const uint32_t *idx)
+{
+	uint64_t s = 0;
+	unsigned j;
+
+	for (j = 0; j < burst; j++)
+		rte_prefetch0(branches + (size_t)idx[j] * BRANCH_LEN);
+	for (j = 0; j < burst; j++) {
+		const volatile char *b = branches + (size_t)idx[j] * BRANCH_LEN;
+
+		s += (uint64_t)b[0] + (uint64_t)b[BRANCH_LEN - 1];
+	}
+	return s;
+}
+
 static const char *const hosts[] = {
 	"198.18.0.1", "198.18.7.33", "pbx1.carrier.example.net", "198.19.200.4",
 };
@@ -376,9 +393,11 @@ main(int argc, char **argv)
 			size_t s0 = nsmp;
 
 			for (i = 0; i + burst <= nlook; i += burst) {
-				/* The worker builds the burst's keys from parsed messages ... */
-				for (j = 0; j < burst; j++)
-					rte_prefetch0(branches + (size_t)idx[i + j] * BRANCH_LEN);
+				/*
+				 * The worker builds the burst's keys from parsed messages, whose
+				 * bytes the parser has just read: bring the branches in first.
+				 */
+				sink += touch_burst(branches, idx + i);
 				t0 = rte_rdtsc();
 				for (j = 0; j < burst; j++)
 					make_key(msg, &kb[j], branches, idx[i + j]);
@@ -460,8 +479,7 @@ main(int argc, char **argv)
 				const uint32_t *pi = &idx_hit[(i + nlook / 3) % (nlook - burst)];
 				uint64_t tb;
 
-				for (j = 0; j < burst; j++)
-					rte_prefetch0(branches + (size_t)pi[j] * BRANCH_LEN);
+				sink += touch_burst(branches, pi);
 				tb = rte_rdtsc();
 				for (j = 0; j < burst; j++) {
 					make_key(msg, pk[cur][j], branches, pi[j]);
@@ -549,7 +567,7 @@ main(int argc, char **argv)
 
 		printf("table: %u pending, TSC %.2f GHz, bursts of %u, %d runs, median burst%s\n", n,
 		       (double)hz / 1e9, burst, RUNS, quick ? " (SC_BENCH_QUICK)" : "");
-		printf("table: key build (17.2.3 server key from parsed fields) %6.1f cycles/key\n",
+		printf("table: key build (17.2.3 server key from parsed fields in cache) %6.1f cycles/key\n",
 		       cyc_k);
 		printf("table: key digest (XXH3-128 of the key, packet data hot) %6.1f cycles/key\n",
 		       cyc_d);
