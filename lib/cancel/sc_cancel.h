@@ -50,6 +50,8 @@
  *    once a provisional arrived, never after a final; Timer E; 64*T1 without a
  *    final: 408 upstream (16.8 / 16.7 step 6). Without a context: stateless forward.
  *  - Everything else: stateless (16.11); responses whose top Via is not ours: drop.
+ *  - Any Proxy-Require (we support no extension): 420 with Unsupported (16.3 item 6),
+ *    never for ACK or CANCEL.
  */
 #ifndef SC_CANCEL_H
 #define SC_CANCEL_H
@@ -272,7 +274,8 @@ struct sc_cancel_in {
 	X(PX_CANCEL_REFUSED, "px_cancel_refused") \
 	X(PX_NOT_OUR_VIA, "px_drop_not_our_via") \
 	X(PX_STORE_FULL, "px_retrans_store_full") \
-	X(PX_BUILD_FAIL, "px_build_fail")
+	X(PX_BUILD_FAIL, "px_build_fail") \
+	X(PX_420, "px_proxy_require_420")
 
 enum sc_cancel_counter {
 #define SC_X_ENUM(name, text) SC_CANCEL_C_##name,

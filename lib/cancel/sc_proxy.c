@@ -908,6 +908,37 @@ mf_exhausted(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	return true;
 }
 
+/*
+ * 16.3 item 6: a Proxy-Require option-tag we do not understand (we support none) gets
+ * 420 with Unsupported listing them; never for ACK or CANCEL (which cannot be
+ * refused that way, 8.2.2.3 / 9.1). Returns true when answered.
+ */
+static bool
+proxy_require_refused(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
+{
+	const struct sc_sip_msg *m = in->msg;
+	char extra[512];
+	size_t off;
+	unsigned i;
+
+	if (m->proxy_require_count == 0 || m->method == SC_METHOD_ACK ||
+	    m->method == SC_METHOD_CANCEL)
+		return false;
+	off = (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
+	for (i = 0; i < m->proxy_require_count && i < SC_SIP_MAX_REQUIRES; i++) {
+		int n = snprintf(extra + off, sizeof(extra) - off, "%s%.*s", i > 0 ? ", " : "",
+				 (int)m->proxy_requires[i].len, m->proxy_requires[i].p);
+
+		if (n < 0 || (size_t)n >= sizeof(extra) - off - 2)
+			break;
+		off += (size_t)n;
+	}
+	memcpy(extra + off, "\r\n", 3);
+	cnt(ctx, SC_CANCEL_C_PX_420);
+	sc_cancel_respond_stateless(ctx, in, 420, extra);
+	return true;
+}
+
 /* Our Via for a request leaving on path with branch b. */
 static int
 make_via(struct sc_cancel_ctx *ctx, const void *path, const char *b, char *via, size_t cap)
@@ -928,7 +959,7 @@ forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char
 	char via[160];
 	int len = -EINVAL;
 
-	if (mf_exhausted(ctx, in))
+	if (mf_exhausted(ctx, in) || proxy_require_refused(ctx, in))
 		return;
 	in->verdict = SC_CANCEL_V_DROPPED;
 	if (in->next_path == NULL) {
@@ -981,7 +1012,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		invite_retrans(ctx, in, rec);
 		return;
 	}
-	if (mf_exhausted(ctx, in))
+	if (mf_exhausted(ctx, in) || proxy_require_refused(ctx, in))
 		return;
 	if (in->next_path == NULL) {
 		/* 16.6 item 7 / 16.7: no target reachable. */

@@ -1058,3 +1058,24 @@ Test(proxy, rfc2543_cancel_matches_and_reasons_copied)
 	from_uas(0, i, 487, "o");
 	env_down();
 }
+
+/* 16.3 item 6: an unknown Proxy-Require option gets 420 listing it; a CANCEL is not
+ * refused that way (it is forwarded). */
+Test(proxy, proxy_require_gets_420_with_unsupported)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	int r;
+
+	env_up(&cfg, CAP);
+	cr_assert_eq(from_uac(0, "INVITE", "z9hG4bKpr", "call-pr", 70,
+			      "Proxy-Require: foo, bar\r\n"), SC_CANCEL_V_RESPONDED);
+	r = find(0, UP, 420, 0);
+	cr_assert_geq(r, 0, "no 420");
+	cr_assert_not_null(memmem(E.sent[r].buf, E.sent[r].len, "Unsupported: foo, bar\r\n",
+				  23));
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 0);
+	from_uac(0, "CANCEL", "z9hG4bKpr2", "call-pr2", 70, "Proxy-Require: foo\r\n");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_420), 1);
+	env_down();
+}
