@@ -57,8 +57,10 @@
  *
  * Max-Forwards (16.3 item 3, 16.6 item 3): a request with 0 gets 483 (an ACK is
  * dropped: it is never answered); else it is forwarded with the value minus one; a
- * request without one gets 70. Route headers are forwarded unchanged (the next hop
- * comes from the app, not from Route: we do not record-route).
+ * request without one gets 70. Route (16.4): a first Route value naming us (the
+ * address:port the request came in on) is removed; the rest is forwarded unchanged.
+ * The next hop comes from the app (--next-hop / --route), not from Route, and we do
+ * not record-route (in-dialog requests go end to end). Proxy-Require: 420 (16.3).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -288,10 +290,12 @@ name_is(const char *line, const char *end, const char *name)
  * unchanged.
  */
 static int
-build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const char *via)
+build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const char *via,
+	      bool skip_route0)
 {
 	struct wb w = { buf, cap, 0, false };
 	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
+	const char *r0 = skip_route0 && m->route_count > 0 ? m->routes[0].p : NULL;
 	char mf[40];
 	bool mf_done = false;
 
@@ -308,6 +312,15 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const char *via
 			if (!mf_done)
 				puts_(&w, mf);
 			mf_done = true;
+		} else if (r0 != NULL && r0 >= p && r0 < e) {
+			/* 16.4: our own Route value goes; the rest of its line stays. */
+			const char *r1 = m->route_count > 1 ? m->routes[1].p : NULL;
+
+			if (r1 != NULL && r1 > r0 && r1 < e) {
+				puts_(&w, "Route: ");
+				put(&w, r1, (size_t)(e - r1));
+			}
+			r0 = NULL;
 		} else {
 			put(&w, p, (size_t)(e - p));
 		}
@@ -373,7 +386,7 @@ struct px_fwd {
 
 static int
 fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *next_path,
-	  const char *via, char *buf, size_t cap)
+	  const char *via, unsigned first_route, char *buf, size_t cap)
 {
 	struct wb w = { buf, cap, 0, false };
 	uint8_t n = 0;
@@ -384,9 +397,10 @@ fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *nex
 	put(&w, m->request_uri.p, m->request_uri.len);
 	put(&w, "", 1);
 	n = (uint8_t)(m->route_count < SC_SIP_MAX_ROUTES ? m->route_count : SC_SIP_MAX_ROUTES);
+	n = (uint8_t)(n >= first_route ? n - first_route : 0);
 	put(&w, (const char *)&n, 1);
 	for (i = 0; i < n; i++) {
-		put(&w, m->routes[i].p, m->routes[i].len);
+		put(&w, m->routes[first_route + i].p, m->routes[first_route + i].len);
 		put(&w, "", 1);
 	}
 	if (!w.over && cap - w.len >= 2 + PX_REASON_MAX) {
@@ -939,6 +953,63 @@ proxy_require_refused(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	return true;
 }
 
+/*
+ * 16.4: does the first Route value name this proxy (the address and port the request
+ * came in on, as cfg.path_local tells for its reply path)? Compared as host[:port],
+ * port 5060 when absent; a hostname never matches (we have no name).
+ */
+static bool
+route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
+{
+	const struct sc_sip_msg *m = in->msg;
+	const char *p, *e, *h, *c;
+	char us[80], them[80];
+	size_t n;
+
+	if (m->route_count == 0 || in->path == NULL ||
+	    ctx->cfg.path_local(in->path, us, sizeof(us)) != 0)
+		return false;
+	p = m->routes[0].p;
+	e = p + m->routes[0].len;
+	if (p < e && *p == '<')
+		p++;
+	if ((size_t)(e - p) < 4 || !sc_cancel_ieq(p, "sip:", 4))
+		return false;
+	p += 4;
+	for (c = p; c < e && *c != '>' && *c != ';'; c++)
+		if (*c == '@')
+			p = c + 1;
+	h = p;
+	if (h < e && *h == '[') {
+		while (p < e && *p != ']')
+			p++;
+		if (p < e)
+			p++;
+	} else {
+		while (p < e && *p != ':' && *p != ';' && *p != '>')
+			p++;
+	}
+	n = (size_t)(p - h);
+	if (n == 0 || n + 7 >= sizeof(them))
+		return false;
+	memcpy(them, h, n);
+	if (p < e && *p == ':') {
+		const char *q = p + 1;
+
+		while (q < e && *q >= '0' && *q <= '9')
+			q++;
+		if ((size_t)(q - h) + 1 >= sizeof(them))
+			return false;
+		memcpy(them + n, p, (size_t)(q - p));
+		n += (size_t)(q - p);
+	} else {
+		memcpy(them + n, ":5060", 5);	/* 19.1.2: the default port */
+		n += 5;
+	}
+	them[n] = '\0';
+	return n == strlen(us) && sc_cancel_ieq(them, us, n);
+}
+
 /* Our Via for a request leaving on path with branch b. */
 static int
 make_via(struct sc_cancel_ctx *ctx, const void *path, const char *b, char *via, size_t cap)
@@ -967,7 +1038,8 @@ forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char
 		return;
 	}
 	if (make_via(ctx, in->next_path, b, via, sizeof(via)) == 0)
-		len = build_forward(ctx->scratch, sizeof(ctx->scratch), in->msg, via);
+		len = build_forward(ctx->scratch, sizeof(ctx->scratch), in->msg, via,
+				    route_is_us(ctx, in));
 	if (send_down(ctx, in->next_path, len)) {
 		cnt(ctx, SC_CANCEL_C_PX_STATELESS_REQ);
 		in->verdict = SC_CANCEL_V_RESPONDED;
@@ -1006,6 +1078,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	const struct sc_sip_msg *m = in->msg;
 	char via[160];
 	int len, blen, flen, rc;
+	bool own_route;
 	uint32_t slot;
 
 	if (rec != NULL) {
@@ -1032,8 +1105,10 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		forward_stateless(ctx, in, b);
 		return;
 	}
+	own_route = route_is_us(ctx, in);
 	blen = sc_sip_build_resp_headers(ctx->block, sizeof(ctx->block), m, NULL);
-	flen = fwd_build(ctx, m, in->next_path, via, ctx->fwd, sizeof(ctx->fwd));
+	flen = fwd_build(ctx, m, in->next_path, via, own_route ? 1 : 0, ctx->fwd,
+			 sizeof(ctx->fwd));
 	rc = blen < 0 || flen < 0 ? -E2BIG :
 	     sc_txn_rec_set_resp_hdr(ctx->table, rec, ctx->block, (size_t)blen);
 	if (rc == 0)
@@ -1066,7 +1141,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	cnt(ctx, SC_CANCEL_C_RECORDS_CREATED);
 	/* 16.2 / 17.2.1: 100 Trying upstream at once. */
 	send_up(ctx, rec, 100);
-	len = build_forward(ctx->scratch, sizeof(ctx->scratch), m, via);
+	len = build_forward(ctx->scratch, sizeof(ctx->scratch), m, via, own_route);
 	slot = len > 0 ? store_put(ctx, (uint32_t)len) : 0;
 	rec->user[1] |= (uint64_t)slot << 32;
 	/* 17.1.1.2: Timer A = T1 (UDP), Timer B = 64*T1. */

@@ -288,7 +288,7 @@ uac(const char *method, const char *branch, const char *call_id, int mf, const c
 		     "To: <sip:bob@198.18.0.2>\r\n"
 		     "Call-ID: %s\r\n"
 		     "CSeq: 1 %s\r\n"
-		     "Route: <sip:198.18.0.9;lr>\r\n"
+		     "Route: <sip:198.18.0.9;lr>, <sip:198.18.0.50;lr>\r\n"
 		     "%s"
 		     "Content-Length: %zu\r\n\r\n%s",
 		     method, branch, mfl, call_id, method, extra != NULL ? extra : "",
@@ -443,7 +443,9 @@ Test(proxy, invite_forwarded_with_new_via_and_max_forwards_decremented)
 	cr_assert(str_is(&f->vias[0].host, "198.18.0.9"));
 	cr_assert(str_is(&f->vias[1].branch, "z9hG4bKa1"));
 	cr_assert_eq(f->max_forwards, 69);
+	/* 16.4: the first Route named us (198.18.0.9:5060): removed, the next one kept. */
 	cr_assert_eq(f->route_count, 1);
+	cr_assert(str_is(&f->routes[0], "<sip:198.18.0.50;lr>"));
 	cr_assert(str_is(&f->request_uri, "sip:bob@198.18.0.2"));
 	cr_assert(str_is(&f->body, "v=0\r\ns=-\r\n"));
 	cr_assert_eq(CT(SC_CANCEL_C_PX_INVITE_FWD), 1);
@@ -1077,5 +1079,41 @@ Test(proxy, proxy_require_gets_420_with_unsupported)
 	from_uac(0, "CANCEL", "z9hG4bKpr2", "call-pr2", 70, "Proxy-Require: foo\r\n");
 	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
 	cr_assert_eq(CT(SC_CANCEL_C_PX_420), 1);
+	env_down();
+}
+
+/* 16.4: only a first Route naming this proxy (host and port, 5060 when absent) is
+ * removed; another port or host stays. */
+Test(proxy, route_removed_only_when_it_names_us)
+{
+	static const struct { const char *route; int kept; } cases[] = {
+		{ "Route: <sip:198.18.0.9:5060;lr>\r\n", 0 },
+		{ "Route: <sip:px@198.18.0.9;lr>\r\n", 0 },
+		{ "Route: <sip:198.18.0.9:5070;lr>\r\n", 1 },
+		{ "Route: <sip:198.18.0.99;lr>\r\n", 1 },
+		{ "Route: <sip:proxy.example;lr>\r\n", 1 },
+	};
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	char buf[1024], b[32];
+	struct tmsg *m;
+	unsigned k;
+	int n, i;
+
+	env_up(&cfg, CAP);
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		snprintf(b, sizeof(b), "z9hG4bKrt%u", k);
+		n = snprintf(buf, sizeof(buf),
+			     "OPTIONS sip:bob@198.18.0.2 SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 198.18.0.1:5062;branch=%s\r\n"
+			     "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\n"
+			     "Call-ID: rt%u\r\nCSeq: 1 OPTIONS\r\n%sContent-Length: 0\r\n\r\n",
+			     b, k, cases[k].route);
+		m = parse_text(buf, (size_t)n);
+		handle(0, m, UP, DOWN);
+		free(m);
+		i = (int)E.nsent - 1;
+		cr_assert_eq(E.sent[i].msg.method, SC_METHOD_OPTIONS);
+		cr_assert_eq(E.sent[i].msg.route_count, cases[k].kept, "case %u", k);
+	}
 	env_down();
 }
