@@ -82,5 +82,9 @@ SC_BENCH_QUICK=1 meson test -C build --no-rebuild --benchmark --print-errorlogs 
 	--num-processes 1 --logbase benchlog || status=1
 tally build benchlog
 
+# The EAL test binaries fork one process per Criterion test, each with its own
+# --file-prefix; EAL leaves their runtime directories behind. Remove ours.
+find /var/run/dpdk -maxdepth 1 -name 'sc_*' -exec rm -rf {} + 2>/dev/null || true
+
 echo "tests: $passed passed, $failed failed"
 exit $status
