@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The three-party proxy lab: SIPp UAC -> proxy -> SIPp UAS, in network namespaces on
 # one Linux bridge, running the CANCEL scenarios of scripts/sipp-proxy/ through
-# Kamailio (the reference proxy), through sipcancel in the proxy role, or straight
-# from UAC to UAS (direct: proves the scenarios themselves). Exits 0 only if every
-# call of every scenario succeeded on both SIPp ends.
+# Kamailio (the reference proxy), through sipcancel in the proxy role, through a
+# chain of both (sipcancel+kamailio, kamailio+sipcancel: first hop named first), or
+# straight from UAC to UAS (direct: proves the scenarios themselves). Exits 0 only if
+# every call of every scenario succeeded on both SIPp ends and, with sipcancel, its
+# counters for each scenario equal the calls SIPp counted.
 #
-#   [ns scp-uac] SIPp UAC 198.19.0.1/24 scp-uac0 --+
-#   [ns scp-mid] proxy    198.19.0.2/24 scp-mid0 --+-- bridge scp-br0 in [ns scp-sw]
-#   [ns scp-uas] SIPp UAS 198.19.0.3/24 scp-uas0 --+
+#   [ns scp-uac]  SIPp UAC     198.19.0.1/24 scp-uac0  --+
+#   [ns scp-mid]  proxy        198.19.0.2/24 scp-mid0  --+-- bridge scp-br0 in [ns scp-sw]
+#   [ns scp-mid2] second proxy 198.19.0.4/24 scp-mid20 --+   (chains only)
+#   [ns scp-uas]  SIPp UAS     198.19.0.3/24 scp-uas0  --+
 #
-# For sipcancel, scp-mid0 has no kernel address: sipcancel owns 198.19.0.2 through
+# For sipcancel, its veth has no kernel address: sipcancel owns its address through
 # net_af_packet, answers ARP itself and resolves the next hop with ARP.
 # Only addresses of 198.19.0.0/24 (inside 198.18.0.0/15, RFC 2544 benchmarking), only
 # inside the namespaces this script creates; a trap stops every process it started
@@ -36,7 +39,10 @@ counters. Needs root, iproute2 with 'ip netns', sipp, python3; kamailio for
 
 Options:
   --proxy P          kamailio (default), sipcancel (its proxy role; exits 77 when
-                     the binary has none yet) or direct (UAC straight to UAS)
+                     the binary has none yet), sipcancel+kamailio (UAC -> sipcancel
+                     198.19.0.2 -> Kamailio 198.19.0.4 -> UAS), kamailio+sipcancel
+                     (UAC -> Kamailio 198.19.0.2 -> sipcancel 198.19.0.4 -> UAS) or
+                     direct (UAC straight to UAS)
   --scenario NAME    a comma list of: $all_scenarios; or all (default)
                        cancel       UAS rings, UAC cancels: 200 (CANCEL) + 487, ACK
                        slow         UAS silent ${slow_ms} ms before 180; the UAC cancels
@@ -96,8 +102,11 @@ while [ $# -gt 0 ]; do
 done
 
 case "$proxy" in
-kamailio | sipcancel | direct) ;;
-*) echo "proxylab: --proxy kamailio|sipcancel|direct" >&2; exit 2 ;;
+kamailio | sipcancel | direct | sipcancel+kamailio | kamailio+sipcancel) ;;
+*)
+	echo "proxylab: --proxy kamailio|sipcancel|sipcancel+kamailio|kamailio+sipcancel|direct" >&2
+	exit 2
+	;;
 esac
 kam_defs=()
 case "$kam_fault" in
@@ -112,10 +121,12 @@ ns_sw=scp-sw
 ns_uac=scp-uac
 ns_mid=scp-mid
 ns_uas=scp-uas
+ns_mid2=scp-mid2
 bridge=scp-br0
 uac_ip=198.19.0.1
 mid_ip=198.19.0.2
 uas_ip=198.19.0.3
+mid2_ip=198.19.0.4
 net_len=24
 sip_port=5060
 uac_port=5062
@@ -130,7 +141,7 @@ command -v ip >/dev/null || skip "no ip (iproute2)"
 
 remove_namespaces() {
 	local ns
-	for ns in "$ns_uac" "$ns_mid" "$ns_uas" "$ns_sw"; do
+	for ns in "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas" "$ns_sw"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
 }
@@ -142,7 +153,7 @@ exec 9>"$lockdir/sipcancel-proxylab.lock"
 flock -w 600 9 || die "another proxylab run holds the lock for 10 minutes"
 
 if [ "$cleanup_only" = 1 ]; then
-	for ns in "$ns_uac" "$ns_mid" "$ns_uas"; do
+	for ns in "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -TERM "$pid" 2>/dev/null || true
 		done
@@ -175,10 +186,28 @@ probe=scp-probe-$$
 ip netns add "$probe" 2>/dev/null || skip "'ip netns add' does not work here"
 ip netns del "$probe" 2>/dev/null || true
 
-if [ "$proxy" = kamailio ]; then
+# Where each proxy runs: its namespace, veth, address and next hop. The first hop of
+# a chain is in scp-mid (the UAC's target), the second in scp-mid2 (the UAS's peer).
+kam_ns="" sc_ns=""
+case "$proxy" in
+kamailio) kam_ns=$ns_mid kam_ip=$mid_ip kam_next=$uas_ip ;;
+sipcancel) sc_ns=$ns_mid sc_ip=$mid_ip sc_next=$uas_ip ;;
+sipcancel+kamailio)
+	sc_ns=$ns_mid sc_ip=$mid_ip sc_next=$mid2_ip
+	kam_ns=$ns_mid2 kam_ip=$mid2_ip kam_next=$uas_ip
+	;;
+kamailio+sipcancel)
+	kam_ns=$ns_mid kam_ip=$mid_ip kam_next=$mid2_ip
+	sc_ns=$ns_mid2 sc_ip=$mid2_ip sc_next=$uas_ip
+	;;
+esac
+roles="uac mid uas"
+case "$proxy" in *+*) roles="uac mid mid2 uas" ;; esac
+
+if [ -n "$kam_ns" ]; then
 	command -v kamailio >/dev/null || skip "kamailio not found (scripts/setup.sh)"
 fi
-if [ "$proxy" = sipcancel ]; then
+if [ -n "$sc_ns" ]; then
 	[ -n "$sipcancel" ] || sipcancel=$root/build/app/sipcancel/sipcancel
 	[ -x "$sipcancel" ] || die "no sipcancel binary at $sipcancel (build it, or --sipcancel)"
 	sipcancel=$(cd "$(dirname "$sipcancel")" && pwd)/$(basename "$sipcancel")
@@ -204,7 +233,8 @@ for s in $all_scenarios; do
 done
 rm -f "$workdir"/proxy.* "$workdir"/kamailio.* "$workdir"/sipcancel.*
 
-proxy_pid=""
+kam_pid=""
+sc_pid=""
 uas_pid=""
 uac_pid=""
 status=1
@@ -218,11 +248,13 @@ cleanup() {
 	for pid in "$uac_pid" "$uas_pid"; do
 		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
 	done
-	if [ -n "$proxy_pid" ] && kill -0 "$proxy_pid" 2>/dev/null; then
-		kill -TERM "$proxy_pid" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$proxy_pid" 2>/dev/null
-	fi
+	for pid in "$kam_pid" "$sc_pid"; do
+		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null
+			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	done
 	wait 2>/dev/null
 	if [ "$keep" = 1 ]; then
 		echo "proxylab: --keep: namespaces scp-* left; logs in $workdir;" \
@@ -230,7 +262,7 @@ cleanup() {
 	else
 		# Kamailio's children and anything else still in our namespaces: they were
 		# all started by this run (the names are ours, under our lock).
-		for ns in "$ns_uac" "$ns_mid" "$ns_uas"; do
+		for ns in "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas"; do
 			for pid in $(ip netns pids "$ns" 2>/dev/null); do
 				kill -KILL "$pid" 2>/dev/null
 			done
@@ -252,7 +284,8 @@ trap 'exit 143' TERM HUP
 # Stale namespaces of a killed run (we hold the lock, so nobody else uses them).
 remove_namespaces
 say "bridge $bridge in $ns_sw; $ns_uac $uac_ip, $ns_mid $mid_ip ($proxy), $ns_uas $uas_ip"
-for ns in "$ns_sw" "$ns_uac" "$ns_mid" "$ns_uas"; do
+[ "$roles" = "uac mid uas" ] || say "second proxy in $ns_mid2 $mid2_ip"
+for ns in "$ns_sw" $(for role in $roles; do echo "scp-$role"; done); do
 	ip netns add "$ns"
 	# No IPv6: no DAD, router or MLD chatter reaching the proxy; the lab is IPv4.
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
@@ -263,7 +296,7 @@ ip -n "$ns_sw" link add "$bridge" type bridge
 # No STP listening delay: ports forward at once.
 ip -n "$ns_sw" link set "$bridge" type bridge stp_state 0 forward_delay 0 2>/dev/null || true
 ip -n "$ns_sw" link set "$bridge" up
-for role in uac mid uas; do
+for role in $roles; do
 	ns=scp-$role
 	ip link add "scp-$role"0 netns "$ns" type veth peer name "scp-$role"-br netns "$ns_sw"
 	ip -n "$ns_sw" link set "scp-$role"-br master "$bridge"
@@ -281,10 +314,11 @@ for role in uac mid uas; do
 done
 ip -n "$ns_uac" addr add "$uac_ip/$net_len" dev scp-uac0
 ip -n "$ns_uas" addr add "$uas_ip/$net_len" dev scp-uas0
-if [ "$proxy" = kamailio ]; then
-	ip -n "$ns_mid" addr add "$mid_ip/$net_len" dev scp-mid0
+# Kamailio uses the kernel's UDP; sipcancel's veth stays without an address.
+if [ -n "$kam_ns" ]; then
+	ip -n "$kam_ns" addr add "$kam_ip/$net_len" dev "${kam_ns}0"
 fi
-for role in uac mid uas; do
+for role in $roles; do
 	ip -n "scp-$role" link set "scp-$role"0 up
 done
 
@@ -294,98 +328,108 @@ per_scenario_s=$((calls / rate + 20))
 budget_s=$((n_sc * (per_scenario_s + 15) + 30))
 limit=$((rate * 3 + 50))
 
-# --- the proxy ------------------------------------------------------------------------
+# --- the proxies ----------------------------------------------------------------------
 target_ip=$mid_ip
 kam_ctl=$workdir/kamailio_ctl
 stats_file=$workdir/sipcancel.stats.json
-case "$proxy" in
-direct)
+# DPDK's telemetry socket of the sipcancel run (EAL runtime dir of root).
+sc_tel=/var/run/dpdk/$file_prefix/dpdk_telemetry.v2
+if [ "$proxy" = direct ]; then
 	target_ip=$uas_ip
 	say "direct: UAC -> UAS, no proxy"
-	;;
-kamailio)
-	say "kamailio $(kamailio -v 2>/dev/null | head -1 | cut -d' ' -f3) on $mid_ip:$sip_port," \
-		"next hop $uas_ip:$sip_port"
+fi
+if [ -n "$kam_ns" ]; then
+	say "kamailio $(kamailio -v 2>/dev/null | head -1 | cut -d' ' -f3) on $kam_ip:$sip_port," \
+		"next hop $kam_next:$sip_port"
 	# -DD: stay in the foreground (still forking the worker children), -E: log to
 	# stderr. Own pid file, working dir and control socket: no system service needed.
-	timeout -k 5 "$budget_s" ip netns exec "$ns_mid" kamailio -DD -E \
+	timeout -k 5 "$budget_s" ip netns exec "$kam_ns" kamailio -DD -E \
 		-f "$here/kamailio/proxy.cfg" -P "$workdir/kamailio.pid" -w "$workdir" \
 		-Y "$workdir" -m 64 -M 8 \
-		-A "LISTEN_ADDR=udp:$mid_ip:$sip_port" \
-		-A "NEXT_HOP=\"sip:$uas_ip:$sip_port\"" \
+		-A "LISTEN_ADDR=udp:$kam_ip:$sip_port" \
+		-A "NEXT_HOP=\"sip:$kam_next:$sip_port\"" \
 		-A "CTL_SOCK=\"unix:$kam_ctl\"" "${kam_defs[@]}" \
 		>"$workdir/kamailio.log" 2>&1 &
-	proxy_pid=$!
-	;;
-sipcancel)
-	say "sipcancel proxy: $sipcancel on $mid_ip:$sip_port, next hop $uas_ip:$sip_port"
-	timeout -k 5 "$budget_s" ip netns exec "$ns_mid" "$sipcancel" \
+	kam_pid=$!
+fi
+if [ -n "$sc_ns" ]; then
+	say "sipcancel proxy: $sipcancel on $sc_ip:$sip_port, next hop $sc_next:$sip_port"
+	rm -f "$sc_tel"
+	timeout -k 5 "$budget_s" ip netns exec "$sc_ns" "$sipcancel" \
 		--lcores 0,1 --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
-		--vdev "net_af_packet0,iface=scp-mid0" --log-level=lib.eal:error \
-		-- --role proxy --local-ip "$mid_ip" --sip-port "$sip_port" \
-		--next-hop "$uas_ip:$sip_port" --stats-file "$stats_file" \
+		--vdev "net_af_packet0,iface=${sc_ns}0" --log-level=lib.eal:error \
+		-- --role proxy --local-ip "$sc_ip" --sip-port "$sip_port" \
+		--next-hop "$sc_next:$sip_port" --stats-file "$stats_file" \
 		>"$workdir/sipcancel.log" 2>&1 &
-	proxy_pid=$!
-	;;
-esac
+	sc_pid=$!
+fi
 
 # Ready when the proxy answers: Kamailio's UDP socket (an OPTIONS gets a reply from
-# sl), sipcancel's ARP for $mid_ip (it answers ARP itself).
+# sl), sipcancel's ARP for its address (it answers ARP itself) and its telemetry.
 proxy_ready() {
-	case "$proxy" in
+	case "$1" in
 	kamailio)
-		[ -S "$kam_ctl" ] && ip netns exec "$ns_mid" ss -Hlun "sport = :$sip_port" |
-			grep -q "$mid_ip"
+		[ -S "$kam_ctl" ] && ip netns exec "$kam_ns" ss -Hlun "sport = :$sip_port" |
+			grep -q "$kam_ip"
 		;;
 	sipcancel)
-		ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$mid_ip/9" 2>/dev/null
-		ip -n "$ns_uac" neigh show "$mid_ip" dev scp-uac0 |
-			grep -q "lladdr .*\(REACHABLE\|STALE\|DELAY\|PROBE\)"
+		ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$sc_ip/9" 2>/dev/null
+		ip -n "$ns_uac" neigh show "$sc_ip" dev scp-uac0 |
+			grep -q "lladdr .*\(REACHABLE\|STALE\|DELAY\|PROBE\)" && [ -S "$sc_tel" ]
 		;;
 	esac
 }
-if [ -n "$proxy_pid" ]; then
+for p in kamailio sipcancel; do
+	if [ "$p" = kamailio ]; then pid=$kam_pid; else pid=$sc_pid; fi
+	[ -n "$pid" ] || continue
 	ready=0
 	for _ in $(seq 60); do
-		if ! kill -0 "$proxy_pid" 2>/dev/null; then
-			tail -30 "$workdir/$proxy.log" >&2 || true
-			if [ "$proxy" = sipcancel ] &&
+		if ! kill -0 "$pid" 2>/dev/null; then
+			tail -30 "$workdir/$p.log" >&2 || true
+			if [ "$p" = sipcancel ] &&
 				grep -qi 'not implemented' "$workdir/sipcancel.log"; then
 				echo "proxylab: sipcancel proxy role not available"
 				status=0
 				exit 77
 			fi
-			die "$proxy exited during start-up (log: $workdir/$proxy.log)"
+			die "$p exited during start-up (log: $workdir/$p.log)"
 		fi
-		if proxy_ready; then
+		if proxy_ready "$p"; then
 			ready=1
 			break
 		fi
 		sleep 0.5
 	done
-	[ "$ready" = 1 ] || die "$proxy not ready within 30 s (log: $workdir/$proxy.log)"
-	say "$proxy is up"
-fi
+	[ "$ready" = 1 ] || die "$p not ready within 30 s (log: $workdir/$p.log)"
+	say "$p is up"
+done
 
 kam_stats() {
 	# Not while measuring CPU (--cost): each RPC costs the proxy's ctl process time.
-	[ "$proxy" = kamailio ] && [ -z "$cost_file" ] || return 0
+	[ -n "$kam_ns" ] && [ -z "$cost_file" ] || return 0
 	# Core counters ("group:name = value") and tm's own ("name: value", as tm:name).
 	{
-		ip netns exec "$ns_mid" timeout 5 kamcmd -s "unix:$kam_ctl" \
+		ip netns exec "$kam_ns" timeout 5 kamcmd -s "unix:$kam_ctl" \
 			stats.get_statistics all &&
-			ip netns exec "$ns_mid" timeout 5 kamcmd -s "unix:$kam_ctl" tm.stats |
+			ip netns exec "$kam_ns" timeout 5 kamcmd -s "unix:$kam_ctl" tm.stats |
 			sed -n 's/^[[:space:]]*\([0-9a-z_]*\): \([0-9]*\)$/tm:\1 = \2/p'
 	} >"$1" 2>/dev/null || echo "proxylab: no kamcmd statistics" >&2
 }
 
-# CPU time of every process in the proxy's namespace (Kamailio's main process and all
-# its children; sipcancel): "TICKS NS", utime + stime in clock ticks from
+# sipcancel's counters now (DPDK telemetry), for the per-scenario agreement check.
+sc_stats() {
+	[ -n "$sc_ns" ] || return 0
+	python3 "$scen_dir/proxylab_summary.py" telemetry "$sc_tel" "$1" || true
+}
+
+# CPU time of every process in the proxies' namespaces (Kamailio's main process and
+# all its children; sipcancel): "TICKS NS", utime + stime in clock ticks from
 # /proc/PID/stat, and the scheduler's on-CPU nanoseconds from /proc/PID/schedstat
 # (finer than a tick, 0 when the kernel has no schedstat).
 proxy_cpu() {
 	local pid ticks=0 ns=0 t n
-	for pid in $(ip netns pids "$ns_mid" 2>/dev/null); do
+	for pid in $(ip netns pids "$ns_mid" 2>/dev/null) \
+		$(ip netns pids "$ns_mid2" 2>/dev/null); do
 		# Fields 14 and 15 of /proc/PID/stat, counted after the ')' of the name.
 		t=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')
 		n=$(awk '{ print $1 }' "/proc/$pid/schedstat" 2>/dev/null)
@@ -405,6 +449,7 @@ t_before=$(date +%s.%N)
 for s in $scenarios; do
 	say "scenario $s: $calls calls at $rate/s"
 	kam_stats "$workdir/$s.kam-before.txt"
+	sc_stats "$workdir/$s.sc-before.json"
 	# UAS first (it must be listening before the first INVITE), bounded by -m and
 	# timeout; it leaves after its CALLS calls.
 	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
@@ -449,14 +494,25 @@ for s in $scenarios; do
 	# Absorbed retransmissions and the proxy's last ACKs land before the snapshot.
 	sleep 0.3
 	kam_stats "$workdir/$s.kam-after.txt"
-	if ! python3 "$scen_dir/proxylab_summary.py" check "$workdir" "$s" "$calls"; then
+	sc_stats "$workdir/$s.sc-after.json"
+	sc_ok=0
+	if [ -n "$sc_ns" ]; then
+		python3 "$scen_dir/proxylab_summary.py" sccheck "$workdir" "$s" \
+			"$([ "$sc_ns" = "$ns_mid" ] && echo 1 || echo 0)" || sc_ok=1
+	fi
+	if ! python3 "$scen_dir/proxylab_summary.py" check "$workdir" "$s" "$calls" ||
+		[ "$sc_ok" != 0 ]; then
 		failed+=("$s")
 		if [ "$quiet" != 1 ]; then
 			tail -5 "$workdir/$s".ua?.errors.log 2>/dev/null || true
 		fi
 	fi
-	if [ -n "$proxy_pid" ] && ! kill -0 "$proxy_pid" 2>/dev/null; then
-		failed+=("$proxy-exited")
+	if [ -n "$kam_pid" ] && ! kill -0 "$kam_pid" 2>/dev/null; then
+		failed+=("kamailio-exited")
+		break
+	fi
+	if [ -n "$sc_pid" ] && ! kill -0 "$sc_pid" 2>/dev/null; then
+		failed+=("sipcancel-exited")
 		break
 	fi
 done
@@ -465,12 +521,17 @@ t_after=$(date +%s.%N)
 
 # Stop the proxy (sipcancel writes its stats file at exit); a clean stop is part of
 # passing for sipcancel. Kamailio ends on SIGTERM with its own status: not judged.
-if [ -n "$proxy_pid" ]; then
+if [ -n "$kam_pid" ]; then
+	kill -TERM "$kam_pid" 2>/dev/null || true
+	wait "$kam_pid" || true
+	kam_pid=""
+fi
+if [ -n "$sc_pid" ]; then
 	proxy_rc=0
-	kill -TERM "$proxy_pid" 2>/dev/null || true
-	wait "$proxy_pid" || proxy_rc=$?
-	proxy_pid=""
-	if [ "$proxy" = sipcancel ] && [ "$proxy_rc" != 0 ]; then
+	kill -TERM "$sc_pid" 2>/dev/null || true
+	wait "$sc_pid" || proxy_rc=$?
+	sc_pid=""
+	if [ "$proxy_rc" != 0 ]; then
 		echo "proxylab: sipcancel exited with status $proxy_rc" >&2
 		tail -20 "$workdir/sipcancel.log" >&2 || true
 		failed+=("sipcancel-status")

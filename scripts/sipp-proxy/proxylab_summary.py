@@ -11,9 +11,17 @@
       sipcancel: the non-zero totals of its --stats-file).
   proxylab_summary.py okcalls WORKDIR SCENARIO...
       prints the number of calls the UAC completed successfully over the scenarios.
+  proxylab_summary.py telemetry SOCKET OUT
+      writes sipcancel's /sipcancel/stats (DPDK telemetry v2 socket) to OUT as JSON.
+  proxylab_summary.py sccheck WORKDIR SCENARIO FIRST
+      sipcancel's counter deltas over the scenario (SCENARIO.sc-before/after.json)
+      must equal the calls SIPp counted; FIRST is 1 when sipcancel is the UAC's
+      first hop (it then sees every CANCEL of the UAC, whatever the race). Writes
+      the comparison to SCENARIO.sc-check.txt; exit 1 on a mismatch.
 """
 import json
 import os
+import socket
 import sys
 import textwrap
 
@@ -132,7 +140,8 @@ def summary(workdir, calls, rate, proxy, stats_file, scenarios):
             print("  %-12s %-4s %6d %10d %7d %8d %s" % (
                 s, end, num(row, "TotalCallCreated"), num(row, "SuccessfulCall(C)"),
                 num(row, "FailedCall(C)"), num(row, "Retransmissions(C)"), rtd))
-    if proxy == "kamailio":
+    hops = proxy.split("+")
+    if "kamailio" in hops:
         for s in scenarios:
             a = kam_stats(os.path.join(workdir, s + ".kam-before.txt"))
             b = kam_stats(os.path.join(workdir, s + ".kam-after.txt"))
@@ -143,7 +152,20 @@ def summary(workdir, calls, rate, proxy, stats_file, scenarios):
                      for k in KAM_SHOWN if k in b and b[k] - a.get(k, 0) != 0]
             print(textwrap.fill("kamailio %s: %s" % (s, ", ".join(shown) or "no change"),
                                 width=88, initial_indent="  ", subsequent_indent="      "))
-    elif proxy == "sipcancel":
+    if "sipcancel" in hops:
+        for s in scenarios:
+            try:
+                with open(os.path.join(workdir, s + ".sc-check.txt"),
+                          encoding="utf-8") as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                lines = ["sipcancel %s: no counter check" % s]
+                rc = 1
+            for line in lines:
+                print(textwrap.fill(line, width=88, initial_indent="  ",
+                                    subsequent_indent="      "))
+                if line.startswith("MISMATCH"):
+                    rc = 1
         try:
             with open(stats_file, encoding="utf-8") as f:
                 totals = json.load(f)["totals"]
@@ -156,11 +178,105 @@ def summary(workdir, calls, rate, proxy, stats_file, scenarios):
     return rc
 
 
+def telemetry(sock_path, out):
+    """One /sipcancel/stats query on DPDK's telemetry socket (SOCK_SEQPACKET)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(5)
+    try:
+        s.connect(sock_path)
+        info = json.loads(s.recv(1024).decode())
+        s.send(b"/sipcancel/stats")
+        reply = json.loads(s.recv(int(info.get("max_output_len", 16384))).decode())
+    except (OSError, ValueError) as e:
+        print("proxylab: sipcancel telemetry %s: %s" % (sock_path, e), file=sys.stderr)
+        return 1
+    finally:
+        s.close()
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(reply.get("/sipcancel/stats", {}), f)
+    return 0
+
+
+# What sipcancel must have counted in one scenario, per call SIPp completed: the
+# counters count transactions (retransmissions have their own), so each is exact.
+#   invite  px_invite_forwarded: one INVITE forwarded per call (16.6)
+#   cancel  cancel_matched: the CANCEL answered 200 upstream (9.2, 16.10);
+#           px_cancel_sent_downstream: one CANCEL per branch (9.1, 16.10);
+#           px_cancel_200_absorbed: its 200 not forwarded (16.7 step 3 is for the
+#           INVITE's responses only); tx_487: the 487 relayed upstream (16.7)
+#   final   px_relayed_3xx_6xx and px_ack_sent_downstream: the non-2xx final relayed
+#           and ACKed hop by hop (17.1.1.3)
+SC_EXPECT = {
+    "cancel": {"px_invite_forwarded": 1, "cancel_matched": 1,
+               "px_cancel_sent_downstream": 1, "px_cancel_200_absorbed": 1,
+               "tx_487": 1, "px_relayed_3xx_6xx": 1, "px_ack_sent_downstream": 1},
+    "busy": {"px_invite_forwarded": 1, "cancel_matched": 0, "tx_486": 1,
+             "tx_487": 0, "px_relayed_3xx_6xx": 1, "px_ack_sent_downstream": 1},
+    # 9.2: the 2xx ends the INVITE; relayed once, no 487. Whether the CANCEL reaches
+    # sipcancel at all when Kamailio is in front depends on the race.
+    "answer_race": {"px_invite_forwarded": 1, "px_relayed_2xx": 1, "tx_487": 0},
+}
+SC_EXPECT["slow"] = SC_EXPECT["cancel"]
+SC_EXPECT_FIRST = {"answer_race": {"cancel_matched": 1}}
+
+
+def sc_counters(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            d = json.load(f)
+    except (OSError, ValueError):
+        return None
+    # The stats file and telemetry name the role counters uas_* (one table for both
+    # roles); accept either spelling.
+    return {k[4:] if k.startswith("uas_") else k: v for k, v in d.items()
+            if isinstance(v, int)}
+
+
+def sccheck(workdir, scenario, first):
+    a = sc_counters(os.path.join(workdir, scenario + ".sc-before.json"))
+    b = sc_counters(os.path.join(workdir, scenario + ".sc-after.json"))
+    uac = stat_row(workdir, scenario, "uac")
+    uas = stat_row(workdir, scenario, "uas")
+    out = os.path.join(workdir, scenario + ".sc-check.txt")
+    if a is None or b is None or uac is None or uas is None:
+        msg = "sipcancel %s: no counters or no SIPp statistics" % scenario
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(msg + "\n")
+        print("proxylab: " + msg, file=sys.stderr)
+        return 1
+    n = num(uac, "SuccessfulCall(C)")
+    bad = []
+    if num(uas, "SuccessfulCall(C)") != n:
+        bad.append("SIPp UAC %d vs UAS %d calls" % (n, num(uas, "SuccessfulCall(C)")))
+    want = dict(SC_EXPECT.get(scenario, {}))
+    if first:
+        want.update(SC_EXPECT_FIRST.get(scenario, {}))
+    shown = []
+    for k, per_call in want.items():
+        got = b.get(k, 0) - a.get(k, 0)
+        exp = per_call * n
+        shown.append("%s %d/%d" % (k, got, exp))
+        if got != exp:
+            bad.append("%s = %d, SIPp says %d" % (k, got, exp))
+    line = "sipcancel %s (counted/SIPp): %s" % (scenario, ", ".join(shown))
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(line + "\n")
+        for x in bad:
+            f.write("MISMATCH " + x + "\n")
+    for x in bad:
+        print("proxylab: %s: sipcancel counter %s" % (scenario, x), file=sys.stderr)
+    return 0 if not bad else 1
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "check":
         return check(argv[2], argv[3], int(argv[4]))
     if len(argv) >= 7 and argv[1] == "summary":
         return summary(argv[2], int(argv[3]), int(argv[4]), argv[5], argv[6], argv[7:])
+    if len(argv) == 4 and argv[1] == "telemetry":
+        return telemetry(argv[2], argv[3])
+    if len(argv) == 5 and argv[1] == "sccheck":
+        return sccheck(argv[2], argv[3], argv[4] == "1")
     if len(argv) >= 3 and argv[1] == "okcalls":
         total = 0
         for s in argv[3:]:
