@@ -79,6 +79,12 @@
 #define PX_PREFIX_LEN	9
 #define PX_BRANCH_LEN	(PX_PREFIX_LEN + 16)
 #define PX_REASON_MAX	160
+/*
+ * The Reason slot takes what the record's area has left, up to PX_REASON_MAX, but
+ * no less than this: an INVITE that has crossed another proxy (its Via, a long
+ * branch) must still fit a record, and one Reason value (RFC 3326) is ~40-60 bytes.
+ */
+#define PX_REASON_MIN	64
 #define PX_SLOT_LEN	2048
 #define PX_MF_DEFAULT	70		/* 16.6 item 3 */
 #define PX_TIMER_D_US	32000000ULL	/* 17.1.1.2: at least 32 s for UDP */
@@ -373,7 +379,7 @@ build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 
 /* ---- forward area ---------------------------------------------------------------
  * [next path: path_len][top Via\0][Request-URI\0][n routes: 1][route\0]...
- * [reason len: 2][reasons: PX_REASON_MAX]
+ * [reason len: 2][reasons: the rest of the area, PX_REASON_MIN..PX_REASON_MAX]
  */
 struct px_fwd {
 	const uint8_t *path;
@@ -382,6 +388,7 @@ struct px_fwd {
 	unsigned n_routes;
 	struct sc_str routes[SC_SIP_MAX_ROUTES];
 	char *reason;			/* [2 bytes len][text], written once by the CANCEL */
+	size_t reason_cap;		/* bytes of text the slot holds */
 };
 
 static int
@@ -403,9 +410,11 @@ fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *nex
 		put(&w, m->routes[first_route + i].p, m->routes[first_route + i].len);
 		put(&w, "", 1);
 	}
-	if (!w.over && cap - w.len >= 2 + PX_REASON_MAX) {
-		memset(buf + w.len, 0, 2 + PX_REASON_MAX);
-		w.len += 2 + PX_REASON_MAX;
+	if (!w.over && cap - w.len >= 2 + PX_REASON_MIN) {
+		size_t rc = cap - w.len - 2 < PX_REASON_MAX ? cap - w.len - 2 : PX_REASON_MAX;
+
+		memset(buf + w.len, 0, 2 + rc);
+		w.len += 2 + rc;
 	} else {
 		w.over = true;
 	}
@@ -419,7 +428,7 @@ fwd_read(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct px_fwd 
 	const char *b = sc_txn_rec_fwd(rec, &len);
 	unsigned i;
 
-	if (len < ctx->cfg.path_len + 2 + PX_REASON_MAX + 3)
+	if (len < ctx->cfg.path_len + 2 + PX_REASON_MIN + 3)
 		return -EINVAL;
 	/* The area packs byte strings: hand the sink an aligned copy of the path blob. */
 	memcpy(ctx->path_buf, b, ctx->cfg.path_len);
@@ -441,7 +450,10 @@ fwd_read(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct px_fwd 
 		off += l + 1;
 	}
 	/* The reason slot is written once after insert, by the CANCEL's winner only. */
-	f->reason = (char *)(uintptr_t)(b + len - 2 - PX_REASON_MAX);
+	if (off + 2 + PX_REASON_MIN > len)
+		return -EINVAL;
+	f->reason = (char *)(uintptr_t)(b + off);
+	f->reason_cap = len - off - 2;
 	return 0;
 }
 
@@ -572,7 +584,7 @@ send_cancel(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 
 			memcpy(&rl, f.reason, sizeof(rl));
 			p = f.reason + 2;
-			e = p + (rl < PX_REASON_MAX ? rl : PX_REASON_MAX);
+			e = p + (rl < f.reason_cap ? rl : f.reason_cap);
 			while (p < e && nr < SC_SIP_MAX_REASONS) {
 				const char *z = memchr(p, '\0', (size_t)(e - p));
 
@@ -1107,12 +1119,17 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	}
 	own_route = route_is_us(ctx, in);
 	blen = sc_sip_build_resp_headers(ctx->block, sizeof(ctx->block), m, NULL);
-	flen = fwd_build(ctx, m, in->next_path, via, own_route ? 1 : 0, ctx->fwd,
-			 sizeof(ctx->fwd));
-	rc = blen < 0 || flen < 0 ? -E2BIG :
+	rc = blen < 0 ? -E2BIG :
 	     sc_txn_rec_set_resp_hdr(ctx->table, rec, ctx->block, (size_t)blen);
-	if (rc == 0)
-		rc = sc_txn_rec_set_fwd(ctx->table, rec, ctx->fwd, (size_t)flen);
+	if (rc == 0) {
+		/* The forward data, Reason slot last, gets what the area has left. */
+		size_t room = sizeof(rec->area) - rec->area_used;
+
+		flen = fwd_build(ctx, m, in->next_path, via, own_route ? 1 : 0, ctx->fwd,
+				 room < sizeof(ctx->fwd) ? room : sizeof(ctx->fwd));
+		rc = flen < 0 ? -E2BIG :
+		     sc_txn_rec_set_fwd(ctx->table, rec, ctx->fwd, (size_t)flen);
+	}
 	if (rc != 0) {
 		sc_txn_free(ctx->table, rec);
 		cnt(ctx, SC_CANCEL_C_PX_STATELESS_FULL);
@@ -1164,7 +1181,7 @@ keep_reasons(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_
 	if ((o & U_REASON_CLAIM) != 0 || fwd_read(ctx, rec, &f) != 0)
 		return;
 	for (i = 0; i < m->reason_count && i < SC_SIP_MAX_REASONS; i++) {
-		if (used + m->reasons[i].len + 1 > PX_REASON_MAX)
+		if (used + m->reasons[i].len + 1 > f.reason_cap)
 			break;
 		memcpy(f.reason + 2 + used, m->reasons[i].p, m->reasons[i].len);
 		used = (uint16_t)(used + m->reasons[i].len);
