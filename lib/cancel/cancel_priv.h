@@ -63,6 +63,23 @@ now_us(const struct sc_cancel_ctx *ctx)
 	return sc_clock_now_us(ctx->clock);
 }
 
+/* A record's state word: state in the low byte, flags above (both roles). */
+static inline uint32_t
+state_word(enum sc_txn_state s, unsigned flags)
+{
+	return (uint32_t)s | (flags << 8);
+}
+
+/* Owner: stop every timer of the record. */
+static inline void
+sc_cancel_disarm_all(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
+{
+	unsigned i;
+
+	for (i = 0; i < SC_TXN_NTIMERS; i++)
+		sc_timer_cancel(ctx->wheel, &rec->timers[i]);
+}
+
 /* Count a sent response by class and code. */
 void sc_cancel_count_tx(struct sc_cancel_ctx *ctx, unsigned status);
 

@@ -355,12 +355,6 @@ set_last_status(struct sc_txn_rec *rec, unsigned status)
 	__atomic_store_n(&rec->last_status, (uint16_t)status, __ATOMIC_RELEASE);
 }
 
-static inline uint32_t
-mkword(enum sc_txn_state s, unsigned flags)
-{
-	return (uint32_t)s | (flags << 8);
-}
-
 /*
  * CAS the state word from a state in `from_mask` (bit per enum sc_txn_state) whose
  * flags have none of `forbid`, to state `to` with `add` flags added. Returns true
@@ -381,7 +375,7 @@ sc_cancel_transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid
 				*seen = w;
 			return false;
 		}
-		if (sc_txn_cas_state(rec, &w, mkword(to, f | add))) {
+		if (sc_txn_cas_state(rec, &w, state_word(to, f | add))) {
 			if (seen != NULL)
 				*seen = w;
 			return true;
@@ -430,25 +424,16 @@ arm(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned which, uint64_t 
 		     which == TIM_SEND ? tim_send_cb : tim_life_cb, ctx);
 }
 
-static void
-disarm_all(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
-{
-	unsigned i;
-
-	for (i = 0; i < SC_TXN_NTIMERS; i++)
-		sc_timer_cancel(ctx->wheel, &rec->timers[i]);
-}
-
 /* Owner: the record's life is over; it leaves the table after a grace period. */
 static void
 destroy(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 {
 	uint32_t w = sc_txn_load_state(rec);
 
-	disarm_all(ctx, rec);
+	sc_cancel_disarm_all(ctx, rec);
 	/* Late events (a stale ring post) see Terminated and do nothing. */
 	while (sc_txn_state_of(w) != SC_TXN_TERMINATED &&
-	       !sc_txn_cas_state(rec, &w, mkword(SC_TXN_TERMINATED, sc_txn_flags_of(w))))
+	       !sc_txn_cas_state(rec, &w, state_word(SC_TXN_TERMINATED, sc_txn_flags_of(w))))
 		;
 	if (sc_txn_delete(ctx->table, rec) == 0)
 		cnt(ctx, SC_CANCEL_C_RECORDS_FREED);

@@ -157,15 +157,6 @@ arm(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned which, uint64_t 
 		     which == TIM_SEND ? px_send_cb : px_life_cb, ctx);
 }
 
-static void
-disarm_all(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
-{
-	unsigned i;
-
-	for (i = 0; i < SC_TXN_NTIMERS; i++)
-		sc_timer_cancel(ctx->wheel, &rec->timers[i]);
-}
-
 static inline bool
 is_ours(const struct sc_str *branch)
 {
@@ -701,21 +692,16 @@ set_interval(struct sc_txn_rec *rec, uint64_t us)
 
 /* ---- owner: timers and reconcile ------------------------------------------------ */
 
-static inline uint32_t
-mkword_px(enum sc_txn_state s, unsigned flags)
-{
-	return (uint32_t)s | (flags << 8);
-}
 
 static void
 destroy(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 {
 	uint32_t w = sc_txn_load_state(rec);
 
-	disarm_all(ctx, rec);
+	sc_cancel_disarm_all(ctx, rec);
 	store_release(ctx, rec);
 	while (sc_txn_state_of(w) != SC_TXN_TERMINATED &&
-	       !sc_txn_cas_state(rec, &w, mkword_px(SC_TXN_TERMINATED, sc_txn_flags_of(w))))
+	       !sc_txn_cas_state(rec, &w, state_word(SC_TXN_TERMINATED, sc_txn_flags_of(w))))
 		;
 	if (sc_txn_delete(ctx->table, rec) == 0)
 		cnt(ctx, SC_CANCEL_C_RECORDS_FREED);
@@ -750,7 +736,7 @@ sc_proxy_reconcile(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 	}
 	if (s == SC_TXN_CLI_COMPLETED && ph < PH_G) {
 		/* 17.2.1: Timer G = T1 (UDP), Timer H = 64*T1 for the final we relayed. */
-		disarm_all(ctx, rec);
+		sc_cancel_disarm_all(ctx, rec);
 		store_release(ctx, rec);
 		set_interval(rec, ctx->cfg.t1_us);
 		arm(ctx, rec, TIM_SEND, ctx->cfg.t1_us);
@@ -766,7 +752,7 @@ sc_proxy_reconcile(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 		uint64_t d = (f & SC_TXN_F_FINAL_RCVD) != 0 && PX_TIMER_D_US > ctx->cfg.t4_us ?
 			     PX_TIMER_D_US : ctx->cfg.t4_us;
 
-		disarm_all(ctx, rec);
+		sc_cancel_disarm_all(ctx, rec);
 		store_release(ctx, rec);
 		arm(ctx, rec, TIM_LIFE, d);
 		set_phase(rec, PH_I);
@@ -774,7 +760,7 @@ sc_proxy_reconcile(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 	}
 	if (s == SC_TXN_TERMINATED && ph < PH_ACCEPTED) {
 		/* RFC 6026: absorb INVITE retransmissions, relay 2xx repeats for 64*T1. */
-		disarm_all(ctx, rec);
+		sc_cancel_disarm_all(ctx, rec);
 		store_release(ctx, rec);
 		arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
 		set_phase(rec, PH_ACCEPTED);
@@ -1234,7 +1220,7 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 			add |= SC_TXN_F_CANCEL_PENDING;
 		else if ((f & SC_TXN_F_CANCEL_SENT) == 0)
 			add |= SC_TXN_F_CANCEL_SENT;
-		if (!sc_txn_cas_state(rec, &w, mkword_px(s, f | add)))
+		if (!sc_txn_cas_state(rec, &w, state_word(s, f | add)))
 			continue;
 		cnt(ctx, SC_CANCEL_C_CANCEL_MATCHED);
 		if ((add & SC_TXN_F_CANCEL_PENDING) != 0) {
@@ -1319,7 +1305,7 @@ resp_1xx(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *
 			nf = (nf & ~(unsigned)SC_TXN_F_CANCEL_PENDING) | SC_TXN_F_CANCEL_SENT;
 		if (s == SC_TXN_CLI_PROCEEDING && nf == f)
 			break;
-		if (sc_txn_cas_state(rec, &w, mkword_px(SC_TXN_CLI_PROCEEDING, nf)))
+		if (sc_txn_cas_state(rec, &w, state_word(SC_TXN_CLI_PROCEEDING, nf)))
 			break;
 	}
 	u0_update(rec, 0xffffffff00000000ULL, (uint64_t)now_ms32(ctx) << 32);
@@ -1362,8 +1348,8 @@ resp_final(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 			cnt(ctx, SC_CANCEL_C_PX_CANCEL_SUPPRESSED);
 			while ((sc_txn_flags_of(w) & SC_TXN_F_CANCEL_PENDING) != 0 &&
 			       !sc_txn_cas_state(rec, &w,
-						 mkword_px(sc_txn_state_of(w), sc_txn_flags_of(w) &
-							   ~(unsigned)SC_TXN_F_CANCEL_PENDING)))
+						 state_word(sc_txn_state_of(w), sc_txn_flags_of(w) &
+							    ~(unsigned)SC_TXN_F_CANCEL_PENDING)))
 				;
 		}
 		store_to_tag(rec, m);
