@@ -1200,6 +1200,7 @@ main(int argc, char **argv)
 	uint32_t capacity;
 	cpu_set_t cs;
 	double uas_cyc = 0, proxy_cyc = 0;
+	const char *only = NULL;
 
 	for (i = 1; i < (unsigned)argc; i++) {
 		if (strcmp(argv[i], "--gen") == 0 && i + 1 < (unsigned)argc)
@@ -1215,6 +1216,9 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* Diagnostics, for profiling one phase: SC_PIPE_ONLY=uas|proxy|scaling. */
+	if (getenv("SC_PIPE_ONLY") != NULL)
+		only = getenv("SC_PIPE_ONLY");
 	/* Diagnostics: another pre-fill size (e.g. 0 to see what 1M pending costs). */
 	if (getenv("SC_PIPE_PREFILL") != NULL)
 		n_prefill = (uint32_t)strtoul(getenv("SC_PIPE_PREFILL"), NULL, 0);
@@ -1303,6 +1307,8 @@ main(int argc, char **argv)
 		printf("baseline workload=%s io_fwd_cycles_per_pkt=%.1f parse_swap_cycles_per_pkt="
 		       "%.1f\n", wl[wi].name, io[wi].cyc, sw[wi].cyc);
 	}
+	if (only != NULL && strcmp(only, "uas") != 0)
+		goto proxy_role;
 	rc = rig_pipe_init(&rig1, capacity);
 	if (rc < 0) {
 		fprintf(stderr, "bench_pipeline: worker set-up: %s\n", strerror(-rc));
@@ -1334,10 +1340,10 @@ main(int argc, char **argv)
 			uas_cyc = pipe1[wi].cyc;
 	}
 	/* The same with checksums offloaded, as on a NIC (net_ring has none). */
-	offload = true;
+	offload = only == NULL;
 	rig1.w[0]->ports[0].tx_offload_capa = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
 					      RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-	for (wi = 0; wi < n_wl; wi++) {
+	for (wi = 0; offload && wi < n_wl; wi++) {
 		struct run_res o;
 
 		if (measure(&rig1, &wl[wi], calls, runs, &o) < 0)
@@ -1360,6 +1366,9 @@ main(int argc, char **argv)
 	 * (180 to the INVITE, 200 and 487 to the CANCEL), so the worker receives six
 	 * packets per call. Baseline ratios are against the upstream packets of (a).
 	 */
+proxy_role:
+	if (only != NULL && strcmp(only, "proxy") != 0)
+		goto two_workers;
 	rig1.proxy = true;
 	rc = rig_pipe_init(&rig1, capacity);
 	if (rc < 0) {
@@ -1400,6 +1409,9 @@ main(int argc, char **argv)
 	rig_pipe_free(&rig1);
 	rig1.proxy = false;
 
+two_workers:
+	if (only != NULL && strcmp(only, "scaling") != 0)
+		goto done;
 	/* ---- two workers, RSS-like spreading; worker 2 shares the feeder's CPU ---- */
 	nw = 2;
 	share_cpu = true;
@@ -1434,6 +1446,7 @@ main(int argc, char **argv)
 	rig_stop(&rig2);
 	rig_dump(&rig2, "uas, two workers");
 	rig_pipe_free(&rig2);
+done:
 	printf("cycles_per_pkt_uas %.0f cycles_per_pkt_proxy %.0f\n", uas_cyc, proxy_cyc);
 	/* EAL leaves its (here empty) run-time directory behind: remove it. */
 	snprintf(tmpdir, sizeof(tmpdir), "%s", rte_eal_get_runtime_dir());
