@@ -41,6 +41,12 @@ struct sc_worker_burst {
 	unsigned n;
 };
 
+/*
+ * Handled requests' mbufs kept for the next responses (in-place reuse): their
+ * header and data lines are still in this core's cache, a pool's mbuf is not.
+ */
+#define SC_WORKER_SPARE_MAX (2 * SC_APP_BURST)
+
 /* One worker lcore. Written only by its lcore except `stop`. */
 struct sc_worker {
 	struct sc_app_stats stats;	/* first: cache aligned, read by main/telemetry */
@@ -72,6 +78,8 @@ struct sc_worker {
 	uint64_t pace_ts0;		/* in the port's timestamp unit */
 	uint64_t pace_tsc0;
 	uint64_t frag_held_now;
+	struct rte_mbuf *spare[SC_WORKER_SPARE_MAX];	/* LIFO: the last one is hottest */
+	unsigned n_spare;
 	/* Counters of lib/cancel and lib/txn kept when those are freed at exit. */
 	struct sc_cancel_counters cancel_snap;
 	struct sc_txn_counters txn_snap;
@@ -111,7 +119,10 @@ bool sc_worker_iterate(struct sc_worker *w, uint64_t *last);
 /* lcore entry point; arg is the struct sc_worker. */
 int sc_worker_main(void *arg);
 
-/* Free every packet still held by the pacer (at shutdown, counted as drops). */
+/*
+ * Free every packet still held by the pacer (at shutdown, counted as drops) and the
+ * spare mbufs kept for reuse.
+ */
 void sc_worker_release(struct sc_worker *w);
 
 #endif /* SC_WORKER_H */

@@ -101,7 +101,7 @@ sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint
 		w->stats.app[SC_APP_C_TX_ENCAP_FAIL]++;
 		return -ENODEV;
 	}
-	m = rte_pktmbuf_alloc(w->mp);
+	m = w->n_spare > 0 ? w->spare[--w->n_spare] : rte_pktmbuf_alloc(w->mp);
 	if (m == NULL) {
 		w->stats.app[SC_APP_C_TX_ALLOC_FAIL]++;
 		return -ENOMEM;
@@ -131,7 +131,30 @@ sc_worker_path_source(const void *path_blob, char *ip, size_t cap, uint16_t *por
 	return 0;
 }
 
-/* Hand the SIP messages collected so far to lib/cancel, then free their mbufs. */
+/*
+ * The mbufs of a handled batch: plain single-segment ones become spares for the
+ * next responses (sc_net_encap resets them), the rest go back to their pool.
+ */
+static void
+recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
+{
+	struct rte_mbuf *fr[SC_APP_BURST];
+	unsigned i, nf = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *x = m[i];
+
+		if (w->n_spare < SC_WORKER_SPARE_MAX && x->nb_segs == 1 && RTE_MBUF_DIRECT(x) &&
+		    rte_mbuf_refcnt_read(x) == 1)
+			w->spare[w->n_spare++] = x;
+		else
+			fr[nf++] = x;
+	}
+	if (nf != 0)
+		rte_pktmbuf_free_bulk(fr, nf);
+}
+
+/* Hand the SIP messages collected so far to lib/cancel, then recycle their mbufs. */
 static void
 run_batch(struct sc_worker *w)
 {
@@ -147,7 +170,8 @@ run_batch(struct sc_worker *w)
 		else
 			w->stats.app[SC_APP_C_RX_SIP_HANDLED]++;
 	}
-	rte_pktmbuf_free_bulk(b->m, b->n);
+	/* Not before: the parsed messages point into these payloads. */
+	recycle(w, b->m, b->n);
 	b->n = 0;
 }
 
@@ -228,6 +252,20 @@ add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
 		run_batch(w);
 }
 
+#define PREFETCH_AHEAD 2
+#define PREFETCH_DATA_MAX 640	/* bytes: a typical INVITE; the rest streams in */
+
+static inline void
+prefetch_data(const struct rte_mbuf *m)
+{
+	const char *d = rte_pktmbuf_mtod(m, const char *);
+	uint32_t len = RTE_MIN((uint32_t)rte_pktmbuf_data_len(m), (uint32_t)PREFETCH_DATA_MAX);
+	uint32_t off;
+
+	for (off = 0; off < len; off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(d + off);
+}
+
 /* Classify and dispatch one received burst. */
 static void
 handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_tsc)
@@ -238,10 +276,18 @@ handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_
 	struct rte_mbuf *m, *r;
 	uint16_t i;
 
+	/*
+	 * The driver (or another core) wrote these: start every header miss at once,
+	 * then fetch each packet's data two packets ahead of its parse.
+	 */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		prefetch_data(pkts[i]);
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (i + PREFETCH_AHEAD < n)
+			prefetch_data(pkts[i + PREFETCH_AHEAD]);
 		w->stats.app[SC_APP_C_RX_PACKETS]++;
 		w->stats.app[SC_APP_C_RX_BYTES] += m->pkt_len;
 		pkt = &b->pkt[b->n];
@@ -373,6 +419,8 @@ sc_worker_release(struct sc_worker *w)
 			drop(w, p->pend[p->i_pend++], SC_APP_C_DROP_SHUTDOWN);
 		}
 	}
+	rte_pktmbuf_free_bulk(w->spare, w->n_spare);
+	w->n_spare = 0;
 }
 
 bool

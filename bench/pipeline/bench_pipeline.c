@@ -652,6 +652,7 @@ rig_pipe_free(struct rig *r)
 
 		if (w == NULL)
 			continue;
+		sc_worker_release(w);
 		if (w->cancel != NULL)
 			sc_cancel_ctx_free(w->cancel);
 		if (w->wheel != NULL)
