@@ -17,6 +17,9 @@
 #define SCRATCH_LEN	4096
 #define TAG_HEX		16	/* 64 random bits: 19.3 asks for at least 32 */
 #define S(x)		(1u << (x))
+#define SRC_IP_LEN	64	/* cfg.path_source text: an IPv6 address fits */
+/* A string literal as a struct sc_str (its length known at compile time). */
+#define CSTR(lit)	((struct sc_str){ (lit), sizeof(lit) - 1 })
 
 /* Proxy: forwarded INVITEs kept for Timer A (17.1.1.2), owner-private slots. */
 struct sc_proxy_store {
@@ -26,6 +29,23 @@ struct sc_proxy_store {
 	uint32_t *free;			/* stack of free slot indexes */
 	uint32_t *len;			/* bytes in each slot */
 	char *buf;			/* n * slot_len */
+};
+
+/*
+ * Proxy: the last cfg.path_local answer for one use (the next hop's path, the
+ * request's source path), so a burst to the same hop formats its address once.
+ */
+#define LOCAL_LEN	80	/* "[IPv6]:port" fits */
+enum {
+	LOCAL_NEXT = 0,		/* sent-by of our Via (18.1.1) */
+	LOCAL_IN,		/* where a request came in: Route check (16.4) */
+	LOCAL_N,
+};
+
+struct sc_local_memo {
+	uint64_t path[SC_TXN_REPLY_PATH_LEN / sizeof(uint64_t)];
+	char sent_by[LOCAL_LEN];
+	uint8_t len;			/* 0: empty */
 };
 
 struct sc_cancel_ctx {
@@ -43,6 +63,7 @@ struct sc_cancel_ctx {
 	struct sc_proxy_store store;	/* proxy role only */
 	/* proxy: the record's next-hop path copied out of its (unaligned) forward area */
 	uint64_t path_buf[SC_TXN_REPLY_PATH_LEN / sizeof(uint64_t)];
+	struct sc_local_memo local[LOCAL_N];
 	struct sc_txn_key tmp_key;	/* outside the burst's key array */
 	struct sc_txn_key keys[2 * BURST_CHUNK];
 	struct sc_txn_rec *found[2 * BURST_CHUNK];
@@ -92,9 +113,12 @@ bool sc_cancel_ieq(const char *a, const char *b, size_t n);
 /* A fresh random To tag, TAG_HEX hex digits, NUL-terminated. */
 void sc_cancel_new_tag(struct sc_cancel_ctx *ctx, char tag[TAG_HEX + 1]);
 
-/* A response to the request at hand (8.2.6), to_tag NULL: a fresh one when needed. */
+/*
+ * A response to the request at hand (8.2.6), to_tag NULL: a fresh one when needed;
+ * extra: header lines (CRLF-terminated) or NULL.
+ */
 bool sc_cancel_respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in,
-		       unsigned status, const struct sc_str *to_tag, const char *extra);
+		       unsigned status, const struct sc_str *to_tag, const struct sc_str *extra);
 
 /* To tag of a stateless response, the same for a retransmitted request. */
 struct sc_str sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
@@ -102,7 +126,7 @@ struct sc_str sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc
 
 /* A stateless response; sets in->verdict. */
 void sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
-				 unsigned status, const char *extra);
+				 unsigned status, const struct sc_str *extra);
 
 /* CAS the state word (see sc_cancel.c). True when this thread made the change. */
 bool sc_cancel_transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid,

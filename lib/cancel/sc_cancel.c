@@ -209,35 +209,24 @@ sc_cancel_ieq(const char *a, const char *b, size_t n)
 }
 
 /*
- * Offset just past a valueless ";rport" parameter in a via-parm, or 0 (RFC 3581:
- * rport with no value is the one the server fills).
+ * Where the request on path came from, for its responses' top Via (18.2.1, RFC 3581
+ * section 4), via cfg.path_source. ip[] holds the text. False when unknown.
  */
-static size_t
-rport_end(const struct sc_str *v)
+static bool
+req_src(const struct sc_cancel_ctx *ctx, const void *path, struct sc_sip_src *src,
+	char ip[SRC_IP_LEN])
 {
-	size_t i = 0;
+	int rc;
 
-	while (i < v->len) {
-		size_t j = i + 1, k;
-
-		if (v->p[i] != ';') {
-			i++;
-			continue;
-		}
-		while (j < v->len && (v->p[j] == ' ' || v->p[j] == '\t'))
-			j++;
-		if (v->len - j < 5 || !sc_cancel_ieq(v->p + j, "rport", 5)) {
-			i = j;
-			continue;
-		}
-		k = j + 5;
-		while (k < v->len && (v->p[k] == ' ' || v->p[k] == '\t'))
-			k++;
-		if (k == v->len || v->p[k] == ';' || v->p[k] == ',')
-			return j + 5;
-		i = k;
-	}
-	return 0;
+	if (ctx->cfg.path_source == NULL || path == NULL)
+		return false;
+	rc = ctx->cfg.path_source(path, ip, SRC_IP_LEN, &src->port);
+	if (rc < 0 || rc >= SRC_IP_LEN)
+		return false;
+	src->ip.p = ip;
+	/* 0: an older callback that only NUL-terminates the text. */
+	src->ip.len = rc > 0 ? (uint32_t)rc : (uint32_t)strnlen(ip, SRC_IP_LEN);
+	return src->ip.len > 0 && src->ip.len < SRC_IP_LEN;
 }
 
 /*
@@ -249,59 +238,22 @@ static int
 build_block(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *req, const void *path,
 	    const struct sc_str *to_tag)
 {
-	const struct sc_sip_via *top = &req->vias[0];
-	char ip[64], *b = ctx->block;
-	size_t cap = sizeof(ctx->block), host_len, at, line_len;
-	const char *host;
-	uint16_t port = 0;
-	bool add_received, fill_rport;
-	int len, n;
+	struct sc_sip_src src;
+	char ip[SRC_IP_LEN];
 
-	len = sc_sip_build_resp_headers(b, cap, req, to_tag);
-	if (len < 0 || ctx->cfg.path_source == NULL || path == NULL || req->via_count == 0 ||
-	    top->value.len == 0 || ctx->cfg.path_source(path, ip, sizeof(ip), &port) != 0)
-		return len;
-	host = top->host.p;
-	host_len = top->host.len;
-	if (top->host_type == SC_HOST_IPV6 && host_len >= 2) {
-		host++;
-		host_len -= 2;
-	}
-	add_received = top->received.len == 0 &&
-		       (top->has_rport || host_len != strlen(ip) ||
-			!sc_cancel_ieq(host, ip, host_len));
-	at = rport_end(&top->value);
-	fill_rport = top->has_rport && top->rport.len == 0 && at != 0;
-	if (!add_received && !fill_rport)
-		return len;
-	/* The block starts with "Via: " + the top via-parm + CRLF (sc_sip builder). */
-	line_len = 5 + top->value.len + 2;
-	if ((size_t)len < line_len || memcmp(b + 5, top->value.p, top->value.len) != 0)
-		return len;
-	if (fill_rport)
-		n = snprintf(ctx->scratch, sizeof(ctx->scratch), "Via: %.*s=%u%.*s%s%s\r\n",
-			     (int)at, top->value.p, port, (int)(top->value.len - at),
-			     top->value.p + at, add_received ? ";received=" : "",
-			     add_received ? ip : "");
-	else
-		n = snprintf(ctx->scratch, sizeof(ctx->scratch), "Via: %.*s;received=%s\r\n",
-			     (int)top->value.len, top->value.p, ip);
-	if (n <= 0 || (size_t)n >= sizeof(ctx->scratch) ||
-	    (size_t)n + (size_t)len - line_len > cap)
-		return -ENOSPC;
-	memmove(b + n, b + line_len, (size_t)len - line_len);
-	memcpy(b, ctx->scratch, (size_t)n);
-	return n + len - (int)line_len;
+	return sc_sip_build_resp_headers_src(ctx->block, sizeof(ctx->block), req, to_tag,
+					     req_src(ctx, path, &src, ip) ? &src : NULL);
 }
 
-/* A response to the request at hand, built from it (8.2.6). */
+/* A response to the request at hand, built from it straight into scratch (8.2.6). */
 bool
 sc_cancel_respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsigned status,
-		  const struct sc_str *to_tag, const char *extra)
+		  const struct sc_str *to_tag, const struct sc_str *extra)
 {
 	struct sc_str fresh;
-	char tag[TAG_HEX + 1];
-	int len, blen;
+	struct sc_sip_src src;
+	char tag[TAG_HEX + 1], ip[SRC_IP_LEN];
+	int len;
 
 	/* 8.2.6.2: a UAS adds a To tag unless the request already had one. */
 	if (to_tag == NULL && in->msg->to.tag.len == 0) {
@@ -310,28 +262,27 @@ sc_cancel_respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsi
 		fresh.len = TAG_HEX;
 		to_tag = &fresh;
 	}
-	blen = build_block(ctx, in->msg, in->path, to_tag);
-	len = blen < 0 ? blen :
-	      sc_sip_build_response_from_block(ctx->scratch, sizeof(ctx->scratch), status, NULL,
-					       ctx->block, (size_t)blen, extra);
+	len = sc_sip_build_response_src(ctx->scratch, sizeof(ctx->scratch), in->msg, status,
+					to_tag, req_src(ctx, in->path, &src, ip) ? &src : NULL,
+					extra);
 	return sc_cancel_emit(ctx, in->path, len, status);
 }
 
-static const char *answer_contact(const struct sc_txn_rec *rec);
+static struct sc_str answer_contact(const struct sc_txn_rec *rec);
 
 /* A response of the transaction in rec, from its stored header block. */
 static bool
 respond_rec(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, unsigned status)
 {
-	const char *block;
+	struct sc_str parts[2] = { { NULL, 0 }, { NULL, 0 } };
 	size_t blen;
 	int len;
 
-	block = sc_txn_rec_resp_hdr(rec, &blen);
-	len = sc_sip_build_response_from_block(ctx->scratch, sizeof(ctx->scratch), status, NULL,
-					       block, blen,
-					       status >= 200 && status < 300 ?
-					       answer_contact(rec) : NULL);
+	parts[0].p = sc_txn_rec_resp_hdr(rec, &blen);
+	parts[0].len = (uint32_t)blen;
+	if (status >= 200 && status < 300)
+		parts[1] = answer_contact(rec);
+	len = sc_sip_build_response_parts(ctx->scratch, sizeof(ctx->scratch), status, parts, 2);
 	return sc_cancel_emit(ctx, rec->reply_path, len, status);
 }
 
@@ -807,7 +758,7 @@ sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 /* A stateless response (no record): 4xx/5xx and OPTIONS. */
 void
 sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
-			    unsigned status, const char *extra)
+			    unsigned status, const struct sc_str *extra)
 {
 	char tag[TAG_HEX + 1];
 	struct sc_str t = sc_cancel_stateless_tag(ctx, in->msg, tag);
@@ -826,6 +777,7 @@ check_require(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 {
 	const struct sc_sip_msg *m = in->msg;
 	char extra[512];
+	struct sc_str e;
 	size_t off;
 	unsigned i;
 
@@ -841,7 +793,9 @@ check_require(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 		off += (size_t)n;
 	}
 	memcpy(extra + off, "\r\n", 3);
-	sc_cancel_respond_stateless(ctx, in, 420, extra);
+	e.p = extra;
+	e.len = (uint32_t)off + 2;
+	sc_cancel_respond_stateless(ctx, in, 420, &e);
 	return true;
 }
 
@@ -849,9 +803,10 @@ static void
 respond_full(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 {
 	char extra[64];
+	int n = snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", ctx->cfg.retry_after_s);
+	struct sc_str e = { extra, n > 0 ? (uint32_t)n : 0 };
 
-	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", ctx->cfg.retry_after_s);
-	sc_cancel_respond_stateless(ctx, in, 503, extra);
+	sc_cancel_respond_stateless(ctx, in, 503, &e);
 }
 
 /*
@@ -904,36 +859,48 @@ static int
 set_answer_data(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_sip_msg *m,
 		const struct sc_str *to_tag)
 {
+	static const char pre[] = "Contact: <", post[] = ">\r\n";
 	struct sc_txn_key *dk = &ctx->tmp_key;
 	char *buf = ctx->scratch;
 	uint16_t klen;
-	int rc, n;
+	size_t off;
+	int rc;
 
 	rc = key_dialog(&m->call_id, &m->from.tag, to_tag, dk);
 	if (rc != 0)
 		return rc;
 	klen = dk->len;
+	off = sizeof(klen) + klen;
+	if (off + sizeof(pre) - 1 + m->request_uri.len + sizeof(post) > sizeof(ctx->scratch))
+		return -E2BIG;
 	memcpy(buf, &klen, sizeof(klen));
 	memcpy(buf + sizeof(klen), dk->buf, klen);
-	n = snprintf(buf + sizeof(klen) + klen, sizeof(ctx->scratch) - sizeof(klen) - klen,
-		     "Contact: <%.*s>\r\n", (int)m->request_uri.len, m->request_uri.p);
-	if (n < 0 || (size_t)n >= sizeof(ctx->scratch) - sizeof(klen) - klen)
-		return -E2BIG;
-	return sc_txn_rec_set_fwd(ctx->table, rec, buf, sizeof(klen) + klen + (size_t)n + 1);
+	memcpy(buf + off, pre, sizeof(pre) - 1);
+	off += sizeof(pre) - 1;
+	if (m->request_uri.len != 0)
+		memcpy(buf + off, m->request_uri.p, m->request_uri.len);
+	off += m->request_uri.len;
+	memcpy(buf + off, post, sizeof(post));	/* with its NUL: the area's format */
+	return sc_txn_rec_set_fwd(ctx->table, rec, buf, off + sizeof(post));
 }
 
-/* The Contact line kept by set_answer_data(), or NULL. */
-static const char *
+/* The Contact line kept by set_answer_data() (without its NUL), or an empty one. */
+static struct sc_str
 answer_contact(const struct sc_txn_rec *rec)
 {
+	struct sc_str c = { NULL, 0 };
 	size_t len;
 	const char *p = sc_txn_rec_fwd(rec, &len);
 	uint16_t klen;
 
 	if (len < sizeof(klen))
-		return NULL;
+		return c;
 	memcpy(&klen, p, sizeof(klen));
-	return sizeof(klen) + klen < len ? p + sizeof(klen) + klen : NULL;
+	if (sizeof(klen) + klen + 1 < len) {
+		c.p = p + sizeof(klen) + klen;
+		c.len = (uint32_t)(len - sizeof(klen) - klen - 1);
+	}
+	return c;
 }
 
 /* A new INVITE: create its server transaction (17.2.1), 100 at once, then 180. */
@@ -1237,15 +1204,15 @@ handle_one(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key
 		/* 11.2: Allow and Accept describe what we take. */
 		if (!check_require(ctx, in))
 			sc_cancel_respond_stateless(ctx, in, 200,
-						    ALLOW_HDR "Accept: application/sdp\r\n");
+						    &CSTR(ALLOW_HDR "Accept: application/sdp\r\n"));
 		break;
 	case SC_METHOD_EXTENSION:
 		/* 8.2.1: a method we do not recognise. */
-		sc_cancel_respond_stateless(ctx, in, 501, ALLOW_HDR);
+		sc_cancel_respond_stateless(ctx, in, 501, &CSTR(ALLOW_HDR));
 		break;
 	default:
 		/* 8.2.1: known, not supported here. */
-		sc_cancel_respond_stateless(ctx, in, 405, ALLOW_HDR);
+		sc_cancel_respond_stateless(ctx, in, 405, &CSTR(ALLOW_HDR));
 		break;
 	}
 }

@@ -111,12 +111,14 @@ struct sc_cancel_cfg {
 	/*
 	 * Optional (NULL: top Via copied unchanged). The source of the request whose
 	 * reply-path blob this is: its IP as text into ip[0..cap) (IPv6 without
-	 * brackets, NUL-terminated) and its UDP source port (read only when the top
-	 * Via has rport, so a path's destination port per RFC 3581 is right).
-	 * Returns 0, or negative when unknown. With it, every response's top Via gets
-	 * received=<source IP> when the sent-by host differs (18.2.1) or the Via has
-	 * rport, and an empty rport gets the source port (RFC 3581 section 4). For
-	 * sc_net_path blobs: inet_ntop of dst_ip, and dst_port.
+	 * brackets) and its UDP source port (read only when the top Via has rport, so
+	 * a path's destination port per RFC 3581 is right). Returns the text's length
+	 * (no NUL needed), or 0 for a NUL-terminated text (measured here), or negative
+	 * when unknown. Called for every response built from a request: keep it cheap
+	 * (no stdio). With it, every response's top Via gets received=<source IP> when
+	 * the sent-by host differs (18.2.1) or the Via has rport, and an empty rport
+	 * gets the source port (RFC 3581 section 4). For sc_net_path blobs: dst_ip as
+	 * text, and dst_port.
 	 */
 	int (*path_source)(const void *path_blob, char *ip, size_t cap, uint16_t *port);
 
@@ -133,7 +135,10 @@ struct sc_cancel_cfg {
 	uint32_t retrans_slots;
 	/*
 	 * Required for the proxy role: our sent-by ("198.18.0.1:5060", "[2001:2::1]:5060")
-	 * for a Via on a request sent along path_blob (18.1.1). Returns 0 or negative.
+	 * for a Via on a request sent along path_blob (18.1.1). Returns the text's
+	 * length (no NUL needed), or 0 for a NUL-terminated text, or negative. Must
+	 * depend on the blob's bytes only: each context keeps the last answer per use
+	 * and asks again only when the blob differs.
 	 */
 	int (*path_local)(const void *path_blob, char *sent_by, size_t cap);
 };

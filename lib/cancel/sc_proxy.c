@@ -237,10 +237,20 @@ put(struct wb *w, const char *s, size_t n)
 	w->len += n;
 }
 
+/* lit is a string literal: its length is known at compile time. */
+#define PUTS(w, lit)	put((w), (lit), sizeof(lit) - 1)
+
 static void
-puts_(struct wb *w, const char *s)
+put_u32(struct wb *w, uint32_t v)
 {
-	put(w, s, strlen(s));
+	size_t n;
+
+	if (w->over)
+		return;
+	n = sc_sip_fmt_u32(w->p + w->len, w->cap - w->len, v);
+	if (n == 0)
+		w->over = true;
+	w->len += n;
 }
 
 static int
@@ -268,10 +278,11 @@ line_end(const char *p, const char *end)
 	return end;
 }
 
+#define NAME_IS(line, end, lit)	name_is((line), (end), (lit), sizeof(lit) - 1)
+
 static bool
-name_is(const char *line, const char *end, const char *name)
+name_is(const char *line, const char *end, const char *name, size_t n)
 {
-	size_t n = strlen(name);
 	const char *p = line + n;
 
 	if ((size_t)(end - line) <= n || !sc_cancel_ieq(line, name, n))
@@ -287,34 +298,39 @@ name_is(const char *line, const char *end, const char *name)
  * unchanged.
  */
 static int
-build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const char *via,
+build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc_str *via,
 	      bool skip_route0)
 {
 	struct wb w = { buf, cap, 0, false };
 	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
 	const char *r0 = skip_route0 && m->route_count > 0 ? m->routes[0].p : NULL;
-	char mf[40];
+	/* 0 never gets here (483 or an ACK dropped first). */
+	uint32_t mfv = m->max_forwards < 0 ? PX_MF_DEFAULT :
+		       m->max_forwards > 0 ? (uint32_t)m->max_forwards - 1 : 0;
+	char mf[sizeof("Max-Forwards: 4294967295\r\n")] = "Max-Forwards: ";
+	size_t mf_len = sizeof("Max-Forwards: ") - 1;
 	bool mf_done = false;
 
+	mf_len += sc_sip_fmt_u32(mf + mf_len, sizeof(mf) - mf_len, mfv);
+	mf[mf_len++] = '\r';
+	mf[mf_len++] = '\n';
 	put(&w, m->method_name.p, (size_t)(m->headers.p - m->method_name.p));
-	puts_(&w, "Via: ");
-	puts_(&w, via);
-	puts_(&w, "\r\n");
-	snprintf(mf, sizeof(mf), "Max-Forwards: %d\r\n",
-		 m->max_forwards < 0 ? PX_MF_DEFAULT : m->max_forwards - 1);
+	PUTS(&w, "Via: ");
+	put(&w, via->p, via->len);
+	PUTS(&w, "\r\n");
 	while (p < end) {
 		const char *e = line_end(p, end);
 
-		if (name_is(p, e, "Max-Forwards")) {
+		if (NAME_IS(p, e, "Max-Forwards")) {
 			if (!mf_done)
-				puts_(&w, mf);
+				put(&w, mf, mf_len);
 			mf_done = true;
 		} else if (r0 != NULL && r0 >= p && r0 < e) {
 			/* 16.4: our own Route value goes; the rest of its line stays. */
 			const char *r1 = m->route_count > 1 ? m->routes[1].p : NULL;
 
 			if (r1 != NULL && r1 > r0 && r1 < e) {
-				puts_(&w, "Route: ");
+				PUTS(&w, "Route: ");
 				put(&w, r1, (size_t)(e - r1));
 			}
 			r0 = NULL;
@@ -324,8 +340,8 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const char *via
 		p = e;
 	}
 	if (!mf_done)
-		puts_(&w, mf);
-	puts_(&w, "\r\n");
+		put(&w, mf, mf_len);
+	PUTS(&w, "\r\n");
 	if (m->body.len > 0)
 		put(&w, m->body.p, m->body.len);
 	return wb_done(&w);
@@ -338,13 +354,13 @@ build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 	struct wb w = { buf, cap, 0, false };
 	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
 	const char *v0 = m->vias[0].value.p;
-	char sl[96];
 	bool done = false;
 
-	snprintf(sl, sizeof(sl), "SIP/2.0 %u ", m->status);
-	puts_(&w, sl);
+	PUTS(&w, "SIP/2.0 ");
+	put_u32(&w, m->status);
+	PUTS(&w, " ");
 	put(&w, m->reason_phrase.p, m->reason_phrase.len);
-	puts_(&w, "\r\n");
+	PUTS(&w, "\r\n");
 	while (p < end) {
 		const char *e = line_end(p, end);
 
@@ -354,7 +370,7 @@ build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 			done = true;
 			if (v1 != NULL && v1 > v0 && v1 < e) {
 				/* "Via: ours, theirs": keep the rest of the line. */
-				puts_(&w, "Via: ");
+				PUTS(&w, "Via: ");
 				put(&w, v1, (size_t)(e - v1));
 			}
 		} else {
@@ -362,7 +378,7 @@ build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 		}
 		p = e;
 	}
-	puts_(&w, "\r\n");
+	PUTS(&w, "\r\n");
 	if (m->body.len > 0)
 		put(&w, m->body.p, m->body.len);
 	return done ? wb_done(&w) : -EINVAL;
@@ -384,14 +400,15 @@ struct px_fwd {
 
 static int
 fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *next_path,
-	  const char *via, unsigned first_route, char *buf, size_t cap)
+	  const struct sc_str *via, unsigned first_route, char *buf, size_t cap)
 {
 	struct wb w = { buf, cap, 0, false };
 	uint8_t n = 0;
 	unsigned i;
 
 	put(&w, next_path, ctx->cfg.path_len);
-	put(&w, via, strlen(via) + 1);
+	put(&w, via->p, via->len);
+	put(&w, "", 1);
 	put(&w, m->request_uri.p, m->request_uri.len);
 	put(&w, "", 1);
 	n = (uint8_t)(m->route_count < SC_SIP_MAX_ROUTES ? m->route_count : SC_SIP_MAX_ROUTES);
@@ -449,11 +466,13 @@ fwd_read(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct px_fwd 
 }
 
 /* A header value of our own response block ("From: ", "To: ", "Call-ID: "). */
+#define BLOCK_FIELD(b, len, lit)	block_field((b), (len), (lit), sizeof(lit) - 1)
+
 static struct sc_str
-block_field(const char *b, size_t len, const char *name)
+block_field(const char *b, size_t len, const char *name, size_t n)
 {
 	struct sc_str s = { NULL, 0 };
-	size_t n = strlen(name), i = 0;
+	size_t i = 0;
 
 	while (i < len) {
 		const char *e = memchr(b + i, '\n', len - i);
@@ -483,11 +502,11 @@ sent_invite(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec,
 	memset(inv, 0, sizeof(*inv));
 	inv->request_uri = f->ruri;
 	inv->top_via = f->via;
-	inv->from = block_field(b, blen, "From: ");
-	inv->to = block_field(b, blen, "To: ");
-	inv->call_id = block_field(b, blen, "Call-ID: ");
+	inv->from = BLOCK_FIELD(b, blen, "From: ");
+	inv->to = BLOCK_FIELD(b, blen, "To: ");
+	inv->call_id = BLOCK_FIELD(b, blen, "Call-ID: ");
 	{
-		struct sc_str cs = block_field(b, blen, "CSeq: ");
+		struct sc_str cs = BLOCK_FIELD(b, blen, "CSeq: ");
 		uint32_t v = 0;
 
 		for (i = 0; i < cs.len && cs.p[i] >= '0' && cs.p[i] <= '9'; i++)
@@ -511,24 +530,24 @@ send_up(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned status)
 {
 	size_t blen;
 	const char *b = sc_txn_rec_resp_hdr(rec, &blen);
-	struct sc_str to = block_field(b, blen, "To: ");
-	struct wb w = { ctx->block, sizeof(ctx->block), 0, false };
+	struct sc_str to = BLOCK_FIELD(b, blen, "To: ");
+	struct sc_str parts[4] = { { b, (uint32_t)blen } };
+	unsigned n = 1;
 	int len;
 
 	if (status != 100 && rec->to_tag_len > 0 && to.len > 0) {
 		size_t cut = (size_t)(to.p + to.len - b);
 
-		put(&w, b, cut);
-		puts_(&w, ";tag=");
-		put(&w, rec->to_tag, rec->to_tag_len);
-		put(&w, b + cut, blen - cut);
-	} else {
-		put(&w, b, blen);
+		/* Straight into scratch: the block split around the stored To tag. */
+		parts[0].len = (uint32_t)cut;
+		parts[1] = CSTR(";tag=");
+		parts[2].p = rec->to_tag;
+		parts[2].len = rec->to_tag_len;
+		parts[3].p = b + cut;
+		parts[3].len = (uint32_t)(blen - cut);
+		n = 4;
 	}
-	len = wb_done(&w);
-	if (len >= 0)
-		len = sc_sip_build_response_from_block(ctx->scratch, sizeof(ctx->scratch), status,
-						       NULL, ctx->block, (size_t)len, NULL);
+	len = sc_sip_build_response_parts(ctx->scratch, sizeof(ctx->scratch), status, parts, n);
 	return sc_cancel_emit(ctx, rec->reply_path, len, status);
 }
 
@@ -930,6 +949,7 @@ proxy_require_refused(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 {
 	const struct sc_sip_msg *m = in->msg;
 	char extra[512];
+	struct sc_str e;
 	size_t off;
 	unsigned i;
 
@@ -946,8 +966,10 @@ proxy_require_refused(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 		off += (size_t)n;
 	}
 	memcpy(extra + off, "\r\n", 3);
+	e.p = extra;
+	e.len = (uint32_t)off + 2;
 	cnt(ctx, SC_CANCEL_C_PX_420);
-	sc_cancel_respond_stateless(ctx, in, 420, extra);
+	sc_cancel_respond_stateless(ctx, in, 420, &e);
 	return true;
 }
 
@@ -956,16 +978,45 @@ proxy_require_refused(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
  * came in on, as cfg.path_local tells for its reply path)? Compared as host[:port],
  * port 5060 when absent; a hostname never matches (we have no name).
  */
+/*
+ * Our sent-by for a message on path ("198.18.0.1:5060"), from cfg.path_local, whose
+ * answer depends on the blob's bytes only: kept per use and asked again only when
+ * the blob differs. Returns its length, or a negative errno.
+ */
+static int
+local_sent_by(struct sc_cancel_ctx *ctx, const void *path, unsigned use, const char **sb)
+{
+	struct sc_local_memo *c = &ctx->local[use];
+	int rc;
+
+	if (c->len == 0 || memcmp(c->path, path, ctx->cfg.path_len) != 0) {
+		c->len = 0;
+		rc = ctx->cfg.path_local(path, c->sent_by, sizeof(c->sent_by));
+		if (rc < 0 || rc >= LOCAL_LEN)
+			return -EINVAL;
+		/* 0: a callback that only NUL-terminates the text. */
+		if (rc == 0)
+			rc = (int)strnlen(c->sent_by, sizeof(c->sent_by));
+		if (rc == 0 || rc >= LOCAL_LEN)
+			return -EINVAL;
+		memcpy(c->path, path, ctx->cfg.path_len);
+		c->len = (uint8_t)rc;
+	}
+	*sb = c->sent_by;
+	return c->len;
+}
+
 static bool
 route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 {
 	const struct sc_sip_msg *m = in->msg;
-	const char *p, *e, *h, *c;
-	char us[80], them[80];
+	const char *p, *e, *h, *c, *us;
+	char them[80];
 	size_t n;
+	int us_len;
 
 	if (m->route_count == 0 || in->path == NULL ||
-	    ctx->cfg.path_local(in->path, us, sizeof(us)) != 0)
+	    (us_len = local_sent_by(ctx, in->path, LOCAL_IN, &us)) < 0)
 		return false;
 	p = m->routes[0].p;
 	e = p + m->routes[0].len;
@@ -1004,28 +1055,48 @@ route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 		memcpy(them + n, ":5060", 5);	/* 19.1.2: the default port */
 		n += 5;
 	}
-	them[n] = '\0';
-	return n == strlen(us) && sc_cancel_ieq(them, us, n);
+	return n == (size_t)us_len && sc_cancel_ieq(them, us, n);
 }
 
-/* Our Via for a request leaving on path with branch b. */
-static int
-make_via(struct sc_cancel_ctx *ctx, const void *path, const char *b, char *via, size_t cap)
-{
-	char sb[80];
-	int n;
+#define VIA_LEN		160	/* "SIP/2.0/UDP " + sent-by + ";branch=" + PX_BRANCH_LEN */
 
-	if (ctx->cfg.path_local(path, sb, sizeof(sb)) != 0)
+/*
+ * Our Via value for a request leaving on path with branch b (16.6 item 8, 18.1.1)
+ * into via[0..VIA_LEN), not terminated; *out points to it. Returns 0 or a negative
+ * errno.
+ */
+static int
+make_via(struct sc_cancel_ctx *ctx, const void *path, const char b[PX_BRANCH_LEN + 1],
+	 char via[VIA_LEN], struct sc_str *out)
+{
+	static const char proto[] = "SIP/2.0/UDP ", param[] = ";branch=";
+	const char *sb;
+	int sb_len = local_sent_by(ctx, path, LOCAL_NEXT, &sb);
+	size_t n = 0;
+
+	if (sb_len < 0)
 		return -EINVAL;
-	n = snprintf(via, cap, "SIP/2.0/UDP %s;branch=%s", sb, b);
-	return n <= 0 || (size_t)n >= cap ? -ENOSPC : 0;
+	if (sizeof(proto) - 1 + (size_t)sb_len + sizeof(param) - 1 + PX_BRANCH_LEN >= VIA_LEN)
+		return -ENOSPC;
+	memcpy(via, proto, sizeof(proto) - 1);
+	n += sizeof(proto) - 1;
+	memcpy(via + n, sb, (size_t)sb_len);
+	n += (size_t)sb_len;
+	memcpy(via + n, param, sizeof(param) - 1);
+	n += sizeof(param) - 1;
+	memcpy(via + n, b, PX_BRANCH_LEN);
+	n += PX_BRANCH_LEN;
+	out->p = via;
+	out->len = (uint32_t)n;
+	return 0;
 }
 
 /* 16.11: forward a request statelessly with a branch computed from it. */
 static void
 forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char *b)
 {
-	char via[160];
+	char via[VIA_LEN];
+	struct sc_str v;
 	int len = -EINVAL;
 
 	if (mf_exhausted(ctx, in) || proxy_require_refused(ctx, in))
@@ -1035,8 +1106,8 @@ forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char
 		cnt(ctx, SC_CANCEL_C_PX_NO_ROUTE);
 		return;
 	}
-	if (make_via(ctx, in->next_path, b, via, sizeof(via)) == 0)
-		len = build_forward(ctx->scratch, sizeof(ctx->scratch), in->msg, via,
+	if (make_via(ctx, in->next_path, b, via, &v) == 0)
+		len = build_forward(ctx->scratch, sizeof(ctx->scratch), in->msg, &v,
 				    route_is_us(ctx, in));
 	if (send_down(ctx, in->next_path, len)) {
 		cnt(ctx, SC_CANCEL_C_PX_STATELESS_REQ);
@@ -1074,7 +1145,8 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	      struct sc_txn_rec *rec, const char *b)
 {
 	const struct sc_sip_msg *m = in->msg;
-	char via[160];
+	char via[VIA_LEN];
+	struct sc_str v;
 	int len, blen, flen, rc;
 	bool own_route;
 	uint32_t slot;
@@ -1091,7 +1163,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		sc_cancel_respond_stateless(ctx, in, 503, NULL);
 		return;
 	}
-	if (key == NULL || make_via(ctx, in->next_path, b, via, sizeof(via)) != 0) {
+	if (key == NULL || make_via(ctx, in->next_path, b, via, &v) != 0) {
 		cnt(ctx, SC_CANCEL_C_PX_BUILD_FAIL);
 		forward_stateless(ctx, in, b);
 		return;
@@ -1111,7 +1183,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		/* The forward data, Reason slot last, gets what the area has left. */
 		size_t room = sizeof(rec->area) - rec->area_used;
 
-		flen = fwd_build(ctx, m, in->next_path, via, own_route ? 1 : 0, ctx->fwd,
+		flen = fwd_build(ctx, m, in->next_path, &v, own_route ? 1 : 0, ctx->fwd,
 				 room < sizeof(ctx->fwd) ? room : sizeof(ctx->fwd));
 		rc = flen < 0 ? -E2BIG :
 		     sc_txn_rec_set_fwd(ctx->table, rec, ctx->fwd, (size_t)flen);
@@ -1144,7 +1216,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	cnt(ctx, SC_CANCEL_C_RECORDS_CREATED);
 	/* 16.2 / 17.2.1: 100 Trying upstream at once. */
 	send_up(ctx, rec, 100);
-	len = build_forward(ctx->scratch, sizeof(ctx->scratch), m, via, own_route);
+	len = build_forward(ctx->scratch, sizeof(ctx->scratch), m, &v, own_route);
 	slot = len > 0 ? store_put(ctx, (uint32_t)len) : 0;
 	rec->user[1] |= (uint64_t)slot << 32;
 	/* 17.1.1.2: Timer A = T1 (UDP), Timer B = 64*T1. */

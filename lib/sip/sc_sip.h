@@ -249,6 +249,56 @@ int sc_sip_build_response(char *buf, size_t cap, const struct sc_sip_msg *req,
 			  const char *extra);
 
 /*
+ * The hot-path builders below take lengths, never NUL-terminated strings, and
+ * write every message in one pass into its final buffer.
+ */
+
+/*
+ * Where a request came from, as the transport saw it: the source IP as text
+ * (IPv6 without brackets) and the UDP source port. A server completes the top Via
+ * of its responses with them (18.2.1, RFC 3581 section 4).
+ */
+struct sc_sip_src {
+	struct sc_str ip;
+	uint16_t port;
+};
+
+/*
+ * Like sc_sip_build_resp_headers(), with the top Via completed for src (NULL:
+ * copied unchanged): ";received=<ip>" appended when the Via has no received
+ * parameter and its sent-by host is not src->ip (compared without IPv6 brackets,
+ * ASCII case-insensitive) or it has rport; a valueless rport becomes
+ * "rport=<port>" (RFC 3581 section 4). Other Via values are copied unchanged.
+ */
+int sc_sip_build_resp_headers_src(char *buf, size_t cap, const struct sc_sip_msg *req,
+				  const struct sc_str *to_tag, const struct sc_sip_src *src);
+
+/*
+ * A complete response to the request at hand in one pass: status line (default
+ * phrase), the header block of sc_sip_build_resp_headers_src(), extra verbatim
+ * (CRLF-terminated header lines; NULL or empty: none), "Content-Length: 0" and the
+ * blank line. Returns the length, -EINVAL for a status outside 100..699, -ENOSPC.
+ */
+int sc_sip_build_response_src(char *buf, size_t cap, const struct sc_sip_msg *req,
+			      unsigned status, const struct sc_str *to_tag,
+			      const struct sc_sip_src *src, const struct sc_str *extra);
+
+/*
+ * A complete response from pre-rendered pieces: status line (default phrase), the
+ * n_parts byte strings in order (a stored header block, possibly split to insert a
+ * To tag, then extra header lines), "Content-Length: 0" and the blank line.
+ * Returns the length, -EINVAL for a status outside 100..699, -ENOSPC.
+ */
+int sc_sip_build_response_parts(char *buf, size_t cap, unsigned status,
+				const struct sc_str *parts, unsigned n_parts);
+
+/*
+ * Write v in decimal (no sign, no leading zero) into out[0..cap), not terminated.
+ * Returns the number of digits (1..10), or 0 when they do not fit (nothing written).
+ */
+size_t sc_sip_fmt_u32(char *out, size_t cap, uint32_t v);
+
+/*
  * The fields of an INVITE as it was sent to the next hop, kept by the proxy so
  * it can build the CANCEL (section 9.1) and the ACK for a non-2xx final
  * (section 17.1.1.3) after the packet is gone.

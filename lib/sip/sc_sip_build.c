@@ -39,14 +39,8 @@ put_str(struct wbuf *w, const struct sc_str *s)
 		put(w, s->p, s->len);
 }
 
-static void
-put_cstr(struct wbuf *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void
-put_u32(struct wbuf *w, uint32_t v)
+size_t
+sc_sip_fmt_u32(char *out, size_t cap, uint32_t v)
 {
 	char tmp[10];
 	size_t n = 0;
@@ -55,13 +49,32 @@ put_u32(struct wbuf *w, uint32_t v)
 		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	put(w, tmp + sizeof(tmp) - n, n);
+	if (n > cap)
+		return 0;
+	memcpy(out, tmp + sizeof(tmp) - n, n);
+	return n;
 }
 
 static void
-put_hdr(struct wbuf *w, const char *name, const struct sc_str *val)
+put_u32(struct wbuf *w, uint32_t v)
 {
-	put_cstr(w, name);
+	size_t n;
+
+	if (w->full)
+		return;
+	n = sc_sip_fmt_u32(w->p + w->len, w->cap - w->len, v);
+	if (n == 0)
+		w->full = true;
+	w->len += n;
+}
+
+/* name is a string literal: its length is known at compile time. */
+#define PUT_HDR(w, name, val) put_hdr((w), (name), sizeof(name) - 1, (val))
+
+static void
+put_hdr(struct wbuf *w, const char *name, size_t name_len, const struct sc_str *val)
+{
+	put(w, name, name_len);
 	put_str(w, val);
 	PUTS(w, "\r\n");
 }
@@ -74,29 +87,147 @@ done(const struct wbuf *w)
 	return (int)w->len;
 }
 
-static int
-via_cb(void *ctx, const char *p, size_t len)
+static bool
+ieq(const char *a, const char *b, size_t n)
 {
-	struct wbuf *w = ctx;
+	size_t i;
 
-	PUTS(w, "Via: ");
-	put(w, p, len);
-	PUTS(w, "\r\n");
+	for (i = 0; i < n; i++) {
+		char x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x + 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y + 32);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Offset just past a valueless ";rport" parameter in a via-parm, or 0 (RFC 3581
+ * section 4: rport with no value is the one the server fills).
+ */
+static size_t
+rport_end(const struct sc_str *v)
+{
+	size_t i = 0;
+
+	while (i < v->len) {
+		size_t j = i + 1, k;
+
+		if (v->p[i] != ';') {
+			i++;
+			continue;
+		}
+		while (j < v->len && (v->p[j] == ' ' || v->p[j] == '\t'))
+			j++;
+		if (v->len - j < 5 || !ieq(v->p + j, "rport", 5)) {
+			i = j;
+			continue;
+		}
+		k = j + 5;
+		while (k < v->len && (v->p[k] == ' ' || v->p[k] == '\t'))
+			k++;
+		if (k == v->len || v->p[k] == ';' || v->p[k] == ',')
+			return j + 5;
+		i = k;
+	}
 	return 0;
 }
 
-/* 8.2.6.2: Via (all, in order), From, To (+tag), Call-ID and CSeq copied. */
+/*
+ * The top Via line of a response, completed as a server does on receipt (18.2.1,
+ * RFC 3581 section 4): ";received=<source IP>" when the Via has no received and
+ * its sent-by host differs from the source (or it has rport, which asks for it
+ * always); an empty rport gets the source port. Written in place, in one pass.
+ */
 static void
-put_resp_headers(struct wbuf *w, const struct sc_sip_msg *req, const struct sc_str *to_tag)
+put_top_via(struct wbuf *w, const struct sc_sip_via *top, const struct sc_sip_src *src)
 {
+	const struct sc_str *v = &top->value;
+	const char *host = top->host.p;
+	size_t host_len = top->host.len, at;
+	bool add_received, fill_rport;
+
+	if (host_len >= 2 && top->host_type == SC_HOST_IPV6) {
+		host++;
+		host_len -= 2;
+	}
+	add_received = top->received.len == 0 &&
+		       (top->has_rport || host_len != src->ip.len ||
+			!ieq(host, src->ip.p, host_len));
+	at = rport_end(v);
+	fill_rport = top->has_rport && top->rport.len == 0 && at != 0;
+	PUTS(w, "Via: ");
+	if (fill_rport) {
+		put(w, v->p, at);
+		PUTS(w, "=");
+		put_u32(w, src->port);
+		put(w, v->p + at, v->len - at);
+	} else {
+		put(w, v->p, v->len);
+	}
+	if (add_received) {
+		PUTS(w, ";received=");
+		put(w, src->ip.p, src->ip.len);
+	}
+	PUTS(w, "\r\n");
+}
+
+/* Copying every Via value of the request: the top one may need completing. */
+struct via_ctx {
+	struct wbuf *w;
+	const struct sc_sip_via *top;
+	const struct sc_sip_src *src;	/* NULL: copied unchanged */
+	bool first;
+};
+
+static int
+via_cb(void *ctx, const char *p, size_t len)
+{
+	struct via_ctx *c = ctx;
+	bool first = c->first;
+
+	c->first = false;
+	if (first && c->src != NULL && len == c->top->value.len &&
+	    memcmp(p, c->top->value.p, len) == 0) {
+		put_top_via(c->w, c->top, c->src);
+		return 0;
+	}
+	PUTS(c->w, "Via: ");
+	put(c->w, p, len);
+	PUTS(c->w, "\r\n");
+	return 0;
+}
+
+/*
+ * 8.2.6.2: Via (all, in order), From, To (+tag), Call-ID and CSeq copied. src: the
+ * request's source, to complete the top Via (NULL: unchanged).
+ */
+static void
+put_resp_headers(struct wbuf *w, const struct sc_sip_msg *req, const struct sc_str *to_tag,
+		 const struct sc_sip_src *src)
+{
+	unsigned i = 0;
+
+	if (src != NULL && (req->via_count == 0 || req->vias[0].value.len == 0))
+		src = NULL;
 	if (req->via_total > req->via_count) {
 		/* More Via values than the parse kept: copy them from the header block. */
-		sip_foreach_via(req, via_cb, w);
+		struct via_ctx c = { w, &req->vias[0], src, true };
+
+		sip_foreach_via(req, via_cb, &c);
 	} else {
-		for (unsigned i = 0; i < req->via_count; i++)
-			put_hdr(w, "Via: ", &req->vias[i].value);
+		if (src != NULL) {
+			put_top_via(w, &req->vias[0], src);
+			i = 1;
+		}
+		for (; i < req->via_count; i++)
+			PUT_HDR(w, "Via: ", &req->vias[i].value);
 	}
-	put_hdr(w, "From: ", &req->from.value);
+	PUT_HDR(w, "From: ", &req->from.value);
 	PUTS(w, "To: ");
 	put_str(w, &req->to.value);
 	if (req->to.tag.p == NULL && to_tag != NULL && to_tag->p != NULL && to_tag->len != 0) {
@@ -112,23 +243,50 @@ put_resp_headers(struct wbuf *w, const struct sc_sip_msg *req, const struct sc_s
 	PUTS(w, "\r\n");
 }
 
+/* status is 100..699 (checked by every caller): three digits. */
+static struct sc_str reason_of(unsigned status);
+
 static void
 put_status_line(struct wbuf *w, unsigned status, const char *reason)
 {
-	PUTS(w, "SIP/2.0 ");
-	put_u32(w, status);
-	PUTS(w, " ");
-	put_cstr(w, reason != NULL ? reason : sc_sip_reason_phrase(status));
+	struct sc_str r;
+	char sl[12] = "SIP/2.0 ";
+
+	sl[8] = (char)('0' + status / 100);
+	sl[9] = (char)('0' + status / 10 % 10);
+	sl[10] = (char)('0' + status % 10);
+	sl[11] = ' ';
+	put(w, sl, sizeof(sl));
+	if (reason != NULL) {
+		put(w, reason, strlen(reason));
+	} else {
+		r = reason_of(status);
+		put(w, r.p, r.len);
+	}
 	PUTS(w, "\r\n");
+}
+
+static void
+put_extra(struct wbuf *w, const struct sc_str *extra)
+{
+	if (extra != NULL && extra->len != 0)
+		put(w, extra->p, extra->len);
 }
 
 int
 sc_sip_build_resp_headers(char *buf, size_t cap, const struct sc_sip_msg *req,
 			  const struct sc_str *to_tag)
 {
+	return sc_sip_build_resp_headers_src(buf, cap, req, to_tag, NULL);
+}
+
+int
+sc_sip_build_resp_headers_src(char *buf, size_t cap, const struct sc_sip_msg *req,
+			      const struct sc_str *to_tag, const struct sc_sip_src *src)
+{
 	struct wbuf w = { buf, cap, 0, false };
 
-	put_resp_headers(&w, req, to_tag);
+	put_resp_headers(&w, req, to_tag, src);
 	return done(&w);
 }
 
@@ -143,7 +301,23 @@ sc_sip_build_response_from_block(char *buf, size_t cap, unsigned status, const c
 	put_status_line(&w, status, reason);
 	put(&w, block, block_len);
 	if (extra != NULL)
-		put_cstr(&w, extra);
+		put(&w, extra, strlen(extra));
+	PUTS(&w, "Content-Length: 0\r\n\r\n");
+	return done(&w);
+}
+
+int
+sc_sip_build_response_parts(char *buf, size_t cap, unsigned status, const struct sc_str *parts,
+			    unsigned n_parts)
+{
+	struct wbuf w = { buf, cap, 0, false };
+	unsigned i;
+
+	if (status < 100 || status > 699)
+		return -EINVAL;
+	put_status_line(&w, status, NULL);
+	for (i = 0; i < n_parts; i++)
+		put_extra(&w, &parts[i]);
 	PUTS(&w, "Content-Length: 0\r\n\r\n");
 	return done(&w);
 }
@@ -157,9 +331,25 @@ sc_sip_build_response(char *buf, size_t cap, const struct sc_sip_msg *req, unsig
 	if (status < 100 || status > 699)
 		return -EINVAL;
 	put_status_line(&w, status, reason);
-	put_resp_headers(&w, req, to_tag);
+	put_resp_headers(&w, req, to_tag, NULL);
 	if (extra != NULL)
-		put_cstr(&w, extra);
+		put(&w, extra, strlen(extra));
+	PUTS(&w, "Content-Length: 0\r\n\r\n");
+	return done(&w);
+}
+
+int
+sc_sip_build_response_src(char *buf, size_t cap, const struct sc_sip_msg *req, unsigned status,
+			  const struct sc_str *to_tag, const struct sc_sip_src *src,
+			  const struct sc_str *extra)
+{
+	struct wbuf w = { buf, cap, 0, false };
+
+	if (status < 100 || status > 699)
+		return -EINVAL;
+	put_status_line(&w, status, NULL);
+	put_resp_headers(&w, req, to_tag, src);
+	put_extra(&w, extra);
 	PUTS(&w, "Content-Length: 0\r\n\r\n");
 	return done(&w);
 }
@@ -184,18 +374,19 @@ sc_sip_sent_invite_from_msg(struct sc_sip_sent_invite *inv, const struct sc_sip_
 
 /* The lines CANCEL and ACK share (9.1, 17.1.1.3): request line, Via, Route, MF. */
 static void
-put_inv_common(struct wbuf *w, const char *method, const struct sc_sip_sent_invite *inv)
+put_inv_common(struct wbuf *w, const char *method, size_t method_len,
+	       const struct sc_sip_sent_invite *inv)
 {
-	put_cstr(w, method);
+	put(w, method, method_len);
 	PUTS(w, " ");
 	put_str(w, &inv->request_uri);
 	PUTS(w, " SIP/2.0\r\n");
-	put_hdr(w, "Via: ", &inv->top_via);
+	PUT_HDR(w, "Via: ", &inv->top_via);
 	for (unsigned i = 0; i < inv->route_count && i < SC_SIP_MAX_ROUTES; i++)
-		put_hdr(w, "Route: ", &inv->routes[i]);
+		PUT_HDR(w, "Route: ", &inv->routes[i]);
 	/* 20.22: a UAC sets 70. */
 	PUTS(w, "Max-Forwards: 70\r\n");
-	put_hdr(w, "From: ", &inv->from);
+	PUT_HDR(w, "From: ", &inv->from);
 }
 
 int
@@ -204,14 +395,14 @@ sc_sip_build_cancel(char *buf, size_t cap, const struct sc_sip_sent_invite *inv,
 {
 	struct wbuf w = { buf, cap, 0, false };
 
-	put_inv_common(&w, "CANCEL", inv);
-	put_hdr(&w, "To: ", &inv->to);
-	put_hdr(&w, "Call-ID: ", &inv->call_id);
+	put_inv_common(&w, "CANCEL", 6, inv);
+	PUT_HDR(&w, "To: ", &inv->to);
+	PUT_HDR(&w, "Call-ID: ", &inv->call_id);
 	PUTS(&w, "CSeq: ");
 	put_u32(&w, inv->cseq);
 	PUTS(&w, " CANCEL\r\n");
 	for (unsigned i = 0; i < reason_count && reasons != NULL; i++)
-		put_hdr(&w, "Reason: ", &reasons[i]);
+		PUT_HDR(&w, "Reason: ", &reasons[i]);
 	PUTS(&w, "Content-Length: 0\r\n\r\n");
 	return done(&w);
 }
@@ -222,10 +413,10 @@ sc_sip_build_ack(char *buf, size_t cap, const struct sc_sip_sent_invite *inv,
 {
 	struct wbuf w = { buf, cap, 0, false };
 
-	put_inv_common(&w, "ACK", inv);
+	put_inv_common(&w, "ACK", 3, inv);
 	/* 17.1.1.3: To equals the To of the response being acknowledged (its tag). */
-	put_hdr(&w, "To: ", &final_resp->to.value);
-	put_hdr(&w, "Call-ID: ", &inv->call_id);
+	PUT_HDR(&w, "To: ", &final_resp->to.value);
+	PUT_HDR(&w, "Call-ID: ", &inv->call_id);
 	PUTS(&w, "CSeq: ");
 	put_u32(&w, inv->cseq);
 	PUTS(&w, " ACK\r\n");
@@ -233,62 +424,73 @@ sc_sip_build_ack(char *buf, size_t cap, const struct sc_sip_sent_invite *inv,
 	return done(&w);
 }
 
-const char *
-sc_sip_reason_phrase(unsigned status)
+/* The phrase with its length, so the status line needs no strlen. */
+#define R(lit)	return (struct sc_str){ (lit), sizeof(lit) - 1 }
+
+static struct sc_str
+reason_of(unsigned status)
 {
 	/* Section 21 (and RFC 3262/3265/3329/3903/4412/6086 for the common extras). */
 	switch (status) {
-	case 100: return "Trying";
-	case 180: return "Ringing";
-	case 181: return "Call Is Being Forwarded";
-	case 182: return "Queued";
-	case 183: return "Session Progress";
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 300: return "Multiple Choices";
-	case 301: return "Moved Permanently";
-	case 302: return "Moved Temporarily";
-	case 305: return "Use Proxy";
-	case 380: return "Alternative Service";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 402: return "Payment Required";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 407: return "Proxy Authentication Required";
-	case 408: return "Request Timeout";
-	case 410: return "Gone";
-	case 413: return "Request Entity Too Large";
-	case 414: return "Request-URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 416: return "Unsupported URI Scheme";
-	case 420: return "Bad Extension";
-	case 421: return "Extension Required";
-	case 423: return "Interval Too Brief";
-	case 480: return "Temporarily Unavailable";
-	case 481: return "Call/Transaction Does Not Exist";
-	case 482: return "Loop Detected";
-	case 483: return "Too Many Hops";
-	case 484: return "Address Incomplete";
-	case 485: return "Ambiguous";
-	case 486: return "Busy Here";
-	case 487: return "Request Terminated";
-	case 488: return "Not Acceptable Here";
-	case 491: return "Request Pending";
-	case 493: return "Undecipherable";
-	case 500: return "Server Internal Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Server Time-out";
-	case 505: return "Version Not Supported";
-	case 513: return "Message Too Large";
-	case 600: return "Busy Everywhere";
-	case 603: return "Decline";
-	case 604: return "Does Not Exist Anywhere";
-	case 606: return "Not Acceptable";
-	default: return "";
+	case 100: R("Trying");
+	case 180: R("Ringing");
+	case 181: R("Call Is Being Forwarded");
+	case 182: R("Queued");
+	case 183: R("Session Progress");
+	case 200: R("OK");
+	case 202: R("Accepted");
+	case 300: R("Multiple Choices");
+	case 301: R("Moved Permanently");
+	case 302: R("Moved Temporarily");
+	case 305: R("Use Proxy");
+	case 380: R("Alternative Service");
+	case 400: R("Bad Request");
+	case 401: R("Unauthorized");
+	case 402: R("Payment Required");
+	case 403: R("Forbidden");
+	case 404: R("Not Found");
+	case 405: R("Method Not Allowed");
+	case 406: R("Not Acceptable");
+	case 407: R("Proxy Authentication Required");
+	case 408: R("Request Timeout");
+	case 410: R("Gone");
+	case 413: R("Request Entity Too Large");
+	case 414: R("Request-URI Too Long");
+	case 415: R("Unsupported Media Type");
+	case 416: R("Unsupported URI Scheme");
+	case 420: R("Bad Extension");
+	case 421: R("Extension Required");
+	case 423: R("Interval Too Brief");
+	case 480: R("Temporarily Unavailable");
+	case 481: R("Call/Transaction Does Not Exist");
+	case 482: R("Loop Detected");
+	case 483: R("Too Many Hops");
+	case 484: R("Address Incomplete");
+	case 485: R("Ambiguous");
+	case 486: R("Busy Here");
+	case 487: R("Request Terminated");
+	case 488: R("Not Acceptable Here");
+	case 491: R("Request Pending");
+	case 493: R("Undecipherable");
+	case 500: R("Server Internal Error");
+	case 501: R("Not Implemented");
+	case 502: R("Bad Gateway");
+	case 503: R("Service Unavailable");
+	case 504: R("Server Time-out");
+	case 505: R("Version Not Supported");
+	case 513: R("Message Too Large");
+	case 600: R("Busy Everywhere");
+	case 603: R("Decline");
+	case 604: R("Does Not Exist Anywhere");
+	case 606: R("Not Acceptable");
+	default: R("");
 	}
+}
+
+#undef R
+
+const char *
+sc_sip_reason_phrase(unsigned status)
+{
+	return reason_of(status).p;
 }
