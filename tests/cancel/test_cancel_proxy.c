@@ -114,10 +114,29 @@ path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port)
 	return 0;
 }
 
+#define V6_HOP	7	/* a next hop reached over IPv6 */
+#define V6_SENT_BY	"[2001:db8::9]:5062"
+static unsigned local_calls;	/* path_local() calls, all contexts */
+
+/*
+ * Our side of a path: 198.18.0.9:5060 (NUL-terminated, returns 0); for V6_HOP
+ * V6_SENT_BY with its length returned and no NUL (a byte that must not be copied
+ * follows it).
+ */
 static int
 path_local(const void *path_blob, char *sent_by, size_t cap)
 {
-	(void)path_blob;
+	uint64_t id;
+
+	memcpy(&id, path_blob, sizeof(id));
+	local_calls++;
+	if (id == V6_HOP) {
+		if (cap < sizeof(V6_SENT_BY))
+			return -ENOSPC;
+		memcpy(sent_by, V6_SENT_BY, sizeof(V6_SENT_BY) - 1);
+		sent_by[sizeof(V6_SENT_BY) - 1] = '!';
+		return (int)sizeof(V6_SENT_BY) - 1;
+	}
 	snprintf(sent_by, cap, "198.18.0.9:5060");
 	return 0;
 }
@@ -1116,4 +1135,41 @@ Test(proxy, route_removed_only_when_it_names_us)
 		cr_assert_eq(E.sent[i].msg.route_count, cases[k].kept, "case %u", k);
 	}
 	env_down();
+}
+
+/*
+ * 18.1.1 / 16.6 item 8: our Via's sent-by is the address of the path the request
+ * leaves on. path_local is asked once per path blob (the answer is kept while the
+ * next hop stays the same) and again when the blob changes; a length-returning
+ * callback's text is taken as is.
+ */
+Test(proxy, via_sent_by_follows_next_hop_and_is_asked_once_per_path)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	const struct sc_sip_msg *f;
+	struct tmsg *m;
+	unsigned before, i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKs1", "call-s1");
+	cr_assert(str_is(&E.sent[i].msg.vias[0].host, "198.18.0.9"));
+	before = local_calls;
+	i = invite(0, "z9hG4bKs2", "call-s2");
+	cr_assert(str_is(&E.sent[i].msg.vias[0].host, "198.18.0.9"));
+	cr_assert_eq(local_calls, before, "same next hop, same blob: asked again");
+	/* Another next hop: asked, and its (IPv6, unterminated) sent-by is used. */
+	m = uac("INVITE", "z9hG4bKs3", "call-s3", 70, NULL);
+	cr_assert_eq(handle(0, m, UP, V6_HOP), SC_CANCEL_V_RESPONDED);
+	free(m);
+	cr_assert_gt(local_calls, before);
+	i = (unsigned)find(0, V6_HOP, 0, SC_METHOD_INVITE);
+	f = &E.sent[i].msg;
+	cr_assert_eq(f->vias[0].host_type, SC_HOST_IPV6);
+	cr_assert(str_is(&f->vias[0].host, "[2001:db8::9]"));
+	cr_assert_eq(f->vias[0].port, 5062);
+	cr_assert_null(memmem(E.sent[i].buf, E.sent[i].len, "5062!", 5));
+	/* Back to the first hop: its own sent-by again, not the last one kept. */
+	i = invite(0, "z9hG4bKs4", "call-s4");
+	cr_assert(str_is(&E.sent[i].msg.vias[0].host, "198.18.0.9"));
+	cr_assert_eq(E.sent[i].msg.vias[0].port, 5060);
 }

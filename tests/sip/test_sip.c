@@ -1414,3 +1414,241 @@ Test(sip_build, cancel_and_ack)
 	cr_assert(str_eq(ack.routes[1], inv.routes[1]));
 	cr_assert_eq(sc_sip_sent_invite_from_msg(&si, &fin), -EINVAL);
 }
+
+/* ---- one-pass builders: top Via completion, parts, decimal ----------------------- */
+
+Test(sip_build, fmt_u32_edges)
+{
+	static const struct {
+		uint32_t v;
+		const char *s;
+	} t[] = {
+		{ 0, "0" }, { 9, "9" }, { 10, "10" }, { 100, "100" }, { 5060, "5060" },
+		{ 65535, "65535" }, { 4294967295u, "4294967295" },
+	};
+	char out[16];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t n = strlen(t[i].s);
+
+		memset(out, '#', sizeof(out));
+		cr_assert_eq(sc_sip_fmt_u32(out, sizeof(out), t[i].v), n, "%u", t[i].v);
+		cr_assert(memcmp(out, t[i].s, n) == 0 && out[n] == '#', "%u", t[i].v);
+		/* Exactly enough room works; one byte less writes nothing and says 0. */
+		memset(out, '#', sizeof(out));
+		cr_assert_eq(sc_sip_fmt_u32(out, n, t[i].v), n);
+		memset(out, '#', sizeof(out));
+		cr_assert_eq(sc_sip_fmt_u32(out, n - 1, t[i].v), 0, "%u", t[i].v);
+		for (size_t j = 0; j < sizeof(out); j++)
+			cr_assert_eq(out[j], '#');
+	}
+}
+
+#define SRC_REQ(via) \
+	"INVITE sip:b@198.18.0.2 SIP/2.0\r\n" \
+	"Via: " via "\r\n" \
+	"Via: SIP/2.0/UDP 198.18.9.9:5070;branch=z9hG4bKsecond\r\n" \
+	"From: <sip:a@198.18.0.1>;tag=f1\r\nTo: <sip:b@198.18.0.2>\r\n" \
+	"Call-ID: c1@x\r\nCSeq: 7 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+#define SRC_REST \
+	"Via: SIP/2.0/UDP 198.18.9.9:5070;branch=z9hG4bKsecond\r\n" \
+	"From: <sip:a@198.18.0.1>;tag=f1\r\nTo: <sip:b@198.18.0.2>;tag=tt\r\n" \
+	"Call-ID: c1@x\r\nCSeq: 7 INVITE\r\n"
+
+/*
+ * 18.2.1: received= when the sent-by host is not the source address; RFC 3581
+ * section 4: with rport, received= always and an empty rport gets the source port.
+ */
+static const struct {
+	const char *req;
+	const char *ip;
+	uint16_t port;
+	const char *top;	/* the response's top Via value */
+} via_src_cases[] = {
+	/* Same host, no rport: unchanged. */
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKa"), "198.18.0.1", 5060,
+	  "SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKa" },
+	/* Another host (NAT): received. */
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKa"), "198.18.7.7", 5060,
+	  "SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKa;received=198.18.7.7" },
+	/* A host name never equals an address. */
+	{ SRC_REQ("SIP/2.0/UDP pc33.example.com;branch=z9hG4bKa"), "198.18.0.1", 5060,
+	  "SIP/2.0/UDP pc33.example.com;branch=z9hG4bKa;received=198.18.0.1" },
+	/* Empty rport, same host: rport filled and received anyway; port edges. */
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1:5060;rport;branch=z9hG4bKa"), "198.18.0.1", 0,
+	  "SIP/2.0/UDP 198.18.0.1:5060;rport=0;branch=z9hG4bKa;received=198.18.0.1" },
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1:5060;rport;branch=z9hG4bKa"), "198.18.0.1", 65535,
+	  "SIP/2.0/UDP 198.18.0.1:5060;rport=65535;branch=z9hG4bKa;received=198.18.0.1" },
+	/* rport last. */
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKa;rport"), "198.18.0.3", 40000,
+	  "SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKa;rport=40000;received=198.18.0.3" },
+	/* rport with a value: kept, received still added. */
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1:5060;rport=1234;branch=z9hG4bKa"), "198.18.0.1", 9,
+	  "SIP/2.0/UDP 198.18.0.1:5060;rport=1234;branch=z9hG4bKa;received=198.18.0.1" },
+	/* received already there: nothing added. */
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1:5060;received=198.18.5.5;branch=z9hG4bKa"),
+	  "198.18.7.7", 5060,
+	  "SIP/2.0/UDP 198.18.0.1:5060;received=198.18.5.5;branch=z9hG4bKa" },
+	/* IPv6: the bracketed host compares to the bare source, case-insensitively. */
+	{ SRC_REQ("SIP/2.0/UDP [2001:DB8::a]:5060;branch=z9hG4bKa"), "2001:db8::a", 5060,
+	  "SIP/2.0/UDP [2001:DB8::a]:5060;branch=z9hG4bKa" },
+	{ SRC_REQ("SIP/2.0/UDP [2001:db8::a]:5060;branch=z9hG4bKa"), "2001:db8::b", 5060,
+	  "SIP/2.0/UDP [2001:db8::a]:5060;branch=z9hG4bKa;received=2001:db8::b" },
+	{ SRC_REQ("SIP/2.0/UDP [2001:db8::a];rport;branch=z9hG4bKa"), "2001:db8::a", 5062,
+	  "SIP/2.0/UDP [2001:db8::a];rport=5062;branch=z9hG4bKa;received=2001:db8::a" },
+};
+
+static int
+expect_block(char *out, size_t cap, const char *top)
+{
+	int n = snprintf(out, cap, "Via: %s\r\n" SRC_REST, top);
+
+	cr_assert(n > 0 && (size_t)n < cap);
+	return n;
+}
+
+Test(sip_build, top_via_completed_for_source)
+{
+	struct sc_str tag = { "tt", 2 };
+
+	for (size_t i = 0; i < sizeof(via_src_cases) / sizeof(via_src_cases[0]); i++) {
+		const char *rq = via_src_cases[i].req;
+		struct sc_sip_src src = {
+			{ via_src_cases[i].ip, (uint32_t)strlen(via_src_cases[i].ip) },
+			via_src_cases[i].port,
+		};
+		struct sc_sip_msg req, r;
+		char want[1024], got[1024], resp[1024];
+		int wn, n;
+
+		cr_assert_gt(sc_sip_parse(rq, strlen(rq), &req), 0, "case %zu", i);
+		wn = expect_block(want, sizeof(want), via_src_cases[i].top);
+		n = sc_sip_build_resp_headers_src(got, sizeof(got), &req, &tag, &src);
+		cr_assert(n == wn && memcmp(got, want, (size_t)n) == 0,
+			  "case %zu:\n%.*s\nwant\n%s", i, n > 0 ? n : 0, got, want);
+		/* The one-pass response carries the same block after its status line. */
+		n = sc_sip_build_response_src(resp, sizeof(resp), &req, 487, &tag, &src, NULL);
+		cr_assert_gt(n, 0);
+		cr_assert(memcmp(resp, "SIP/2.0 487 Request Terminated\r\n", 32) == 0);
+		cr_assert(memcmp(resp + 32, want, (size_t)wn) == 0, "case %zu", i);
+		cr_assert_eq(n, 32 + wn + 21);
+		cr_assert(memcmp(resp + 32 + wn, "Content-Length: 0\r\n\r\n", 21) == 0);
+		/* And it parses back with the Via values as completed. */
+		cr_assert_eq(sc_sip_parse(resp, (size_t)n, &r), n);
+		cr_assert_eq(r.via_total, 2);
+		cr_assert(str_is(r.vias[0].value, via_src_cases[i].top), "case %zu", i);
+		/* Without a source: the plain block, byte for byte. */
+		n = sc_sip_build_resp_headers_src(got, sizeof(got), &req, &tag, NULL);
+		wn = sc_sip_build_resp_headers(want, sizeof(want), &req, &tag);
+		cr_assert(n == wn && memcmp(got, want, (size_t)n) == 0);
+	}
+}
+
+#define V6_MAX_VIA \
+	";rport=65535;branch=z9hG4bKa;received=2001:db8:ffff:ffff:ffff:ffff:ffff:ffff\r\n"
+#define RA_END	"\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n"
+
+/* Every capacity short of the need fails with -ENOSPC and writes nothing past cap. */
+Test(sip_build, one_pass_builders_fail_cleanly_when_short)
+{
+	const char *rq = SRC_REQ("SIP/2.0/UDP [2001:db8::a];rport;branch=z9hG4bKa");
+	struct sc_sip_src src = { { "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 38 }, 65535 };
+	struct sc_str tag = { "tt", 2 }, extra = { "Retry-After: 5\r\n", 16 };
+	struct sc_str parts[3] = { { "From: x\r\n", 9 }, { NULL, 0 }, { "To: y\r\n", 7 } };
+	struct sc_sip_msg req;
+	char full[1024], out[1024];
+	int need, n;
+
+	cr_assert_gt(sc_sip_parse(rq, strlen(rq), &req), 0);
+	need = sc_sip_build_response_src(full, sizeof(full), &req, 503, &tag, &src, &extra);
+	cr_assert_gt(need, 0);
+	cr_assert(memmem(full, (size_t)need, V6_MAX_VIA, sizeof(V6_MAX_VIA) - 1) != NULL);
+	cr_assert(memmem(full, (size_t)need, RA_END, sizeof(RA_END) - 1) != NULL);
+	for (int cap = 0; cap <= need; cap++) {
+		memset(out, '#', sizeof(out));
+		n = sc_sip_build_response_src(out, (size_t)cap, &req, 503, &tag, &src, &extra);
+		if (cap < need)
+			cr_assert_eq(n, -ENOSPC, "cap %d", cap);
+		else
+			cr_assert(n == need && memcmp(out, full, (size_t)n) == 0);
+		for (size_t j = (size_t)cap; j < sizeof(out); j++)
+			cr_assert_eq(out[j], '#', "cap %d: byte %zu written", cap, j);
+	}
+	need = sc_sip_build_resp_headers_src(full, sizeof(full), &req, &tag, &src);
+	cr_assert_gt(need, 0);
+	for (int cap = 0; cap <= need; cap++) {
+		memset(out, '#', sizeof(out));
+		n = sc_sip_build_resp_headers_src(out, (size_t)cap, &req, &tag, &src);
+		cr_assert_eq(n, cap < need ? -ENOSPC : need, "cap %d", cap);
+		for (size_t j = (size_t)cap; j < sizeof(out); j++)
+			cr_assert_eq(out[j], '#', "cap %d: byte %zu written", cap, j);
+	}
+	need = sc_sip_build_response_parts(full, sizeof(full), 180, parts, 3);
+	cr_assert_eq(need, (int)strlen("SIP/2.0 180 Ringing\r\nFrom: x\r\nTo: y\r\n"
+				      "Content-Length: 0\r\n\r\n"));
+	cr_assert(memcmp(full, "SIP/2.0 180 Ringing\r\nFrom: x\r\nTo: y\r\n"
+			 "Content-Length: 0\r\n\r\n", (size_t)need) == 0);
+	for (int cap = 0; cap < need; cap++)
+		cr_assert_eq(sc_sip_build_response_parts(out, (size_t)cap, 180, parts, 3), -ENOSPC);
+	/* Status outside 100..699. */
+	cr_assert_eq(sc_sip_build_response_parts(out, sizeof(out), 99, parts, 3), -EINVAL);
+	cr_assert_eq(sc_sip_build_response_parts(out, sizeof(out), 700, parts, 3), -EINVAL);
+	cr_assert_eq(sc_sip_build_response_src(out, sizeof(out), &req, 700, &tag, &src, NULL),
+		     -EINVAL);
+}
+
+/* More Via values than vias[] keeps: only the first one of the header block changes. */
+Test(sip_build, top_via_completed_past_kept_vias)
+{
+	const char *rq = "INVITE sip:b@y SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 198.18.0.1;rport;branch=z9hG4bK0, "
+			 "SIP/2.0/UDP h1.example.com\r\n" VIA20 FROM "To: <sip:b@y>\r\n" CID
+			 "CSeq: 1 INVITE\r\n\r\n";
+	struct sc_sip_src src = { { "198.18.0.9", 10 }, 5999 };
+	struct sc_sip_msg req;
+	char plain[8192], got[8192];
+	int pn, n;
+	const char *top = "Via: SIP/2.0/UDP 198.18.0.1;rport=5999;branch=z9hG4bK0;"
+			  "received=198.18.0.9\r\n";
+	size_t old_top = strlen("Via: SIP/2.0/UDP 198.18.0.1;rport;branch=z9hG4bK0\r\n");
+
+	cr_assert_gt(sc_sip_parse(rq, strlen(rq), &req), 0);
+	cr_assert_gt(req.via_total, req.via_count);
+	pn = sc_sip_build_resp_headers(plain, sizeof(plain), &req, NULL);
+	n = sc_sip_build_resp_headers_src(got, sizeof(got), &req, NULL, &src);
+	cr_assert_gt(pn, 0);
+	cr_assert_eq((size_t)n, (size_t)pn - old_top + strlen(top), "%.*s", n, got);
+	cr_assert(memcmp(got, top, strlen(top)) == 0, "%.*s", n, got);
+	cr_assert(memcmp(got + strlen(top), plain + old_top, (size_t)pn - old_top) == 0);
+}
+
+/* The stored-block route (a block split around a To tag, extra lines) = one pass. */
+Test(sip_build, parts_equal_one_pass)
+{
+	struct sc_sip_msg req;
+	struct sc_str tag = { "as83kd9bs", 9 }, allow = { "Allow: INVITE\r\n", 15 };
+	char block[2048], a[4096], b[4096];
+	int bn, na, nb;
+	const char *to;
+
+	cr_assert_gt(sc_sip_parse(RT_INVITE, strlen(RT_INVITE), &req), 0);
+	bn = sc_sip_build_resp_headers(block, sizeof(block), &req, NULL);
+	cr_assert_gt(bn, 0);
+	to = memmem(block, (size_t)bn, "To: Bob <sip:bob@biloxi.example.com>", 36);
+	cr_assert(to != NULL);
+	{
+		size_t cut = (size_t)(to + 36 - block);
+		struct sc_str parts[5] = {
+			{ block, (uint32_t)cut }, { ";tag=", 5 }, tag,
+			{ block + cut, (uint32_t)((size_t)bn - cut) }, allow,
+		};
+
+		na = sc_sip_build_response_parts(a, sizeof(a), 200, parts, 5);
+	}
+	nb = sc_sip_build_response_src(b, sizeof(b), &req, 200, &tag, NULL, &allow);
+	cr_assert(na > 0 && na == nb && memcmp(a, b, (size_t)na) == 0, "%.*s\n%.*s", na, a,
+		  nb, b);
+	/* And the old NUL-terminated API gives the same bytes. */
+	na = sc_sip_build_response(a, sizeof(a), &req, 200, NULL, &tag, "Allow: INVITE\r\n");
+	cr_assert(na == nb && memcmp(a, b, (size_t)na) == 0);
+}
