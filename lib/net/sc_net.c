@@ -18,6 +18,7 @@
 #include <rte_udp.h>
 
 #include "sc_net.h"
+#include "net_cksum_priv.h"
 
 #define IPPROTO_HOPOPTS_ 0
 #define IPPROTO_UDP_ 17
@@ -131,41 +132,81 @@ solicited_node(const uint8_t *target, uint8_t *out)
 	memcpy(out + 13, target + 13, 3);
 }
 
-/* Unreduced one's-complement sum of the IPv4/IPv6 pseudo header (RFC 768, RFC 8200 8.1). */
+/*
+ * One's-complement sum of the IPv4/IPv6 pseudo header (RFC 768, RFC 8200 8.1) in
+ * host-order words, folded to 16 bits: a valid `sum` for sc_net_cksum_raw().
+ */
+static uint32_t
+phdr6_sum(const uint8_t *src, const uint8_t *dst, uint8_t proto, uint32_t l4_len)
+{
+	uint64_t sum = (uint64_t)rte_cpu_to_be_16((uint16_t)l4_len) + rte_cpu_to_be_16(proto) +
+		       rte_cpu_to_be_16((uint16_t)(l4_len >> 16));
+
+	sum = net_cksum_add32(src, 16, sum);
+	return net_cksum_fold64(net_cksum_add32(dst, 16, sum));
+}
+
 static uint32_t
 phdr_sum(uint8_t ip_version, const union sc_net_ip *src, const union sc_net_ip *dst,
 	 uint8_t proto, uint32_t l4_len)
 {
-	uint32_t sum;
-
-	if (ip_version == 4) {
-		sum = __rte_raw_cksum(&src->v4, 4, 0);
-		sum = __rte_raw_cksum(&dst->v4, 4, sum);
-	} else {
-		sum = __rte_raw_cksum(src->v6, 16, 0);
-		sum = __rte_raw_cksum(dst->v6, 16, sum);
-		sum += rte_cpu_to_be_16((uint16_t)(l4_len >> 16));
-	}
-	sum += rte_cpu_to_be_16((uint16_t)l4_len);
-	sum += rte_cpu_to_be_16(proto);
-	return sum;
+	if (ip_version == 6)
+		return phdr6_sum(src->v6, dst->v6, proto, l4_len);
+	return net_cksum_fold64((uint64_t)rte_cpu_to_be_16((uint16_t)l4_len) +
+				rte_cpu_to_be_16(proto) + src->v4 + dst->v4);
 }
 
-/* True when the L4 checksum over m[off, off+len) plus the pseudo header is right. */
+/*
+ * Checksum field for a folded sum. A UDP checksum computed as 0 is sent as 0xffff
+ * (RFC 768; for IPv6 0 is invalid, RFC 8200 8.1); both are the same sum.
+ */
+static uint16_t
+cksum_field(uint32_t folded)
+{
+	uint16_t ck = (uint16_t)~folded;
+
+	return ck != 0 ? ck : 0xffff;
+}
+
+/*
+ * True when the L4 checksum over m[off, off+len) plus the pseudo header sum is
+ * right, i.e. the whole sum is 0xffff (RFC 1071 section 2). A datagram over
+ * several segments (reassembled fragments) is summed segment by segment; a
+ * segment starting at an odd byte of the datagram pairs its bytes the other way
+ * round, so its folded sum is byte-swapped before adding (RFC 1071 section 2(B)).
+ * DPDK 22.11's rte_raw_cksum_mbuf swaps the unfolded sum and gets that case wrong.
+ */
 static bool
 l4_cksum_ok(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t phdr)
 {
-	uint16_t raw;
-	uint32_t sum;
+	const struct rte_mbuf *seg = m;
+	uint64_t sum = phdr;
+	uint32_t done = 0;
 
-	if (off + len <= rte_pktmbuf_data_len(m)) {
-		sum = __rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), len, phdr);
-		return __rte_raw_cksum_reduce(sum) == 0xffff;
-	}
-	if (rte_raw_cksum_mbuf(m, off, len, &raw) != 0)
+	if (off + len <= rte_pktmbuf_data_len(m))
+		return sc_net_cksum_raw(rte_pktmbuf_mtod_offset(m, const void *, off), len,
+					phdr) == 0xffff;
+	if (off + len > rte_pktmbuf_pkt_len(m))
 		return false;
-	sum = phdr + raw;
-	return __rte_raw_cksum_reduce(sum) == 0xffff;
+	while (seg != NULL && off >= rte_pktmbuf_data_len(seg)) {
+		off -= rte_pktmbuf_data_len(seg);
+		seg = seg->next;
+	}
+	while (done < len) {
+		uint32_t n, s;
+
+		if (seg == NULL)
+			return false;
+		n = RTE_MIN((uint32_t)rte_pktmbuf_data_len(seg) - off, len - done);
+		s = sc_net_cksum_raw(rte_pktmbuf_mtod_offset(seg, const void *, off), n, 0);
+		if (done & 1)
+			s = rte_bswap16((uint16_t)s);
+		sum += s;
+		done += n;
+		off = 0;
+		seg = seg->next;
+	}
+	return net_cksum_fold64(sum) == 0xffff;
 }
 
 static enum sc_net_class
@@ -271,7 +312,8 @@ decap_ipv4(struct rte_mbuf *m, const struct sc_net_cfg *cfg, uint32_t l2, struct
 	ipf = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return drop(pkt, SC_NET_DROP_BAD_IP_CHECKSUM);
-	if (ipf != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ip, ihl) != 0xffff)
+	if (ipf != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	    net_cksum_fold64(net_cksum_add32(ip, ihl, 0)) != 0xffff)
 		return drop(pkt, SC_NET_DROP_BAD_IP_CHECKSUM);
 	memcpy(&pkt->src_ip.v4, &ip->src_addr, 4);
 	memcpy(&pkt->dst_ip.v4, &ip->dst_addr, 4);
@@ -572,8 +614,9 @@ answer_nd(struct rte_mbuf *m, const struct sc_net_pkt *pkt)
 	na[24] = ND_OPT_TLLA;
 	na[25] = 1;
 	memcpy(na + 26, pkt->local_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
-	ck = rte_ipv6_udptcp_cksum(ip, na);
-	/* ICMPv6 has no "no checksum" value: the 0xffff DPDK returns for 0 is the same. */
+	/* ICMPv6 has no "no checksum" value: 0xffff for 0 is the same sum. */
+	ck = cksum_field(sc_net_cksum_raw(na, ND_NA_LEN, phdr6_sum(ip->src_addr, ip->dst_addr,
+								 IPPROTO_ICMPV6_, ND_NA_LEN)));
 	memcpy(na + 2, &ck, 2);
 	return 0;
 }
@@ -693,16 +736,24 @@ sc_net_hdr_len(const struct sc_net_path *path)
 	       l3_hdr_len(path) + (uint32_t)sizeof(struct rte_udp_hdr);
 }
 
-int
-sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t len,
-		 uint64_t tx_offload_capa)
+/*
+ * Headers for path in front of len payload bytes at offset sc_net_hdr_len(path).
+ * payload != NULL: copy the payload there first, checksumming it in the same
+ * pass when the UDP checksum is ours to compute.
+ */
+static int
+encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, uint32_t len,
+      uint64_t tx_offload_capa)
 {
 	uint32_t mtu = path->mtu != 0 ? path->mtu : SC_NET_DEFAULT_MTU;
 	uint32_t l2 = sizeof(struct rte_ether_hdr);
 	uint32_t l3, hdr, ulen;
+	bool sw_udp = (tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) == 0;
 	struct rte_ether_hdr *eth;
 	struct rte_udp_hdr *udp;
+	uint32_t sum = 0;
 	uint64_t ol = 0;
+	char *data;
 
 	if (path->ip_version != 4 && path->ip_version != 6)
 		return -EINVAL;
@@ -716,6 +767,13 @@ sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t le
 		return -EMSGSIZE;
 	m->data_len = (uint16_t)(hdr + len);
 	m->pkt_len = hdr + len;
+	data = rte_pktmbuf_mtod_offset(m, char *, hdr);
+	if (payload != NULL && !sw_udp)
+		memcpy(data, payload, len);
+	else if (payload != NULL)
+		sum = sc_net_cksum_copy(data, payload, len, 0);
+	else if (sw_udp)
+		sum = sc_net_cksum_raw(data, len, 0);
 
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	rte_ether_addr_copy(&path->dst_mac, &eth->dst_addr);
@@ -737,6 +795,8 @@ sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t le
 	udp->dst_port = rte_cpu_to_be_16(path->dst_port);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
 	udp->dgram_cksum = 0;
+	/* Payload plus UDP header: the pseudo header is added per IP version below. */
+	sum = net_cksum_fold64(net_cksum_add32(udp, sizeof(*udp), sum));
 
 	if (path->ip_version == 4) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
@@ -756,12 +816,13 @@ sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t le
 		if ((tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0)
 			ol |= RTE_MBUF_F_TX_IP_CKSUM;
 		else
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
-		if ((tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0) {
+			ip->hdr_checksum = (uint16_t)~net_cksum_fold64(net_cksum_add32(ip, l3, 0));
+		if (!sw_udp) {
 			ol |= RTE_MBUF_F_TX_UDP_CKSUM;
 			udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, ol);
 		} else {
-			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+			udp->dgram_cksum = cksum_field(net_cksum_fold64((uint64_t)sum +
+				phdr_sum(4, &path->src_ip, &path->dst_ip, IPPROTO_UDP_, ulen)));
 		}
 	} else {
 		struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l2);
@@ -773,12 +834,12 @@ sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t le
 		memcpy(ip->src_addr, path->src_ip.v6, 16);
 		memcpy(ip->dst_addr, path->dst_ip.v6, 16);
 		ol |= RTE_MBUF_F_TX_IPV6;
-		if ((tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0) {
+		if (!sw_udp) {
 			ol |= RTE_MBUF_F_TX_UDP_CKSUM;
 			udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, ol);
 		} else {
-			/* Never zero for IPv6 (RFC 8200 8.1); DPDK returns 0xffff then. */
-			udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+			udp->dgram_cksum = cksum_field(net_cksum_fold64((uint64_t)sum +
+				phdr_sum(6, &path->src_ip, &path->dst_ip, IPPROTO_UDP_, ulen)));
 		}
 	}
 	m->ol_flags = ol;
@@ -790,19 +851,22 @@ sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t le
 }
 
 int
+sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t len,
+		 uint64_t tx_offload_capa)
+{
+	return encap(m, path, NULL, len, tx_offload_capa);
+}
+
+int
 sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload,
 	     uint32_t len, uint64_t tx_offload_capa)
 {
-	uint32_t hdr;
-
 	if (path->ip_version != 4 && path->ip_version != 6)
 		return -EINVAL;
 	rte_pktmbuf_reset(m);
-	hdr = sc_net_hdr_len(path);
-	if ((uint32_t)rte_pktmbuf_tailroom(m) < hdr + len)
+	if ((uint32_t)rte_pktmbuf_tailroom(m) < sc_net_hdr_len(path) + len)
 		return -EMSGSIZE;
-	memcpy(rte_pktmbuf_mtod_offset(m, char *, hdr), payload, len);
-	return sc_net_encap_hdr(m, path, len, tx_offload_capa);
+	return encap(m, path, payload, len, tx_offload_capa);
 }
 
 const char *

@@ -12,6 +12,7 @@
 #define SC_NET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -260,6 +261,39 @@ int sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void 
  */
 int sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t len,
 		     uint64_t tx_offload_capa);
+
+/*
+ * One's-complement sum (RFC 1071) of buf[0..len) in 16-bit words of host byte
+ * order, added to sum with end-around carry: bytes 2k and 2k+1 of buf form a word
+ * whatever buf's alignment, an odd last byte is a word padded with a zero byte.
+ * Returns the sum folded to 16 bits (0 only when sum and every word are 0), so
+ * __rte_raw_cksum_reduce() of the result equals that of __rte_raw_cksum(buf, len,
+ * sum) whenever the latter's 32-bit sum does not wrap (sum < 2^31 is enough for
+ * len <= 65535; past a wrap DPDK's value is the wrong one). The checksum field
+ * value is ~result. Any len; AVX2 when the CPU has it (sc_net_cksum_set_impl()).
+ */
+uint32_t sc_net_cksum_raw(const void *buf, size_t len, uint32_t sum);
+
+/*
+ * memcpy(dst, src, len) and sc_net_cksum_raw(src, len, sum) in one pass over src
+ * (dst and src must not overlap). Returns what sc_net_cksum_raw() would.
+ */
+uint32_t sc_net_cksum_copy(void *dst, const void *src, size_t len, uint32_t sum);
+
+/* Checksum implementations; tests and benchmarks run every one the CPU supports. */
+enum sc_net_cksum_impl {
+	SC_NET_CKSUM_SCALAR = 0,
+	SC_NET_CKSUM_AVX2,
+};
+
+/*
+ * Pick the implementation behind sc_net_cksum_raw/copy for the whole process
+ * (set it before workers start). Returns 0, or -ENOTSUP if the CPU or build lacks it.
+ */
+int sc_net_cksum_set_impl(enum sc_net_cksum_impl impl);
+
+/* The implementation in use: the best the CPU has unless the 'simd' option or a set said less. */
+enum sc_net_cksum_impl sc_net_cksum_get_impl(void);
 
 /* Format an IP for logs ("198.18.0.2", "2001:2::2"). Returns buf. */
 const char *sc_net_ip_str(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap);

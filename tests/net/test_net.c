@@ -1266,3 +1266,78 @@ Test(net, answer_restores_stripped_vlan)
 	cr_expect_eq(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED, 0);
 	rte_pktmbuf_free(m);
 }
+
+/* ---- chained mbufs: checksum across segments ---------------------------- */
+
+/*
+ * The frame split into a chain: the first segment ends `first` bytes past the UDP
+ * header, the rest in segments of the lengths in cuts[] (cycled). Odd cuts put
+ * segments at odd offsets of the datagram, where the byte pairing flips.
+ */
+static struct rte_mbuf *
+chain_of(const uint8_t *b, uint32_t len, uint32_t first, const uint32_t *cuts, size_t ncuts)
+{
+	struct rte_mbuf *head = mbuf_of(b, first);
+	uint32_t o = first;
+	size_t i = 0;
+
+	while (o < len) {
+		uint32_t n = RTE_MIN(cuts[i++ % ncuts], len - o);
+		struct rte_mbuf *seg = mbuf_of(b + o, n);
+
+		cr_assert_eq(rte_pktmbuf_chain(head, seg), 0);
+		o += n;
+	}
+	return head;
+}
+
+Test(net, chained_udp_checksum_odd_segments)
+{
+	static const uint32_t cut_sets[][4] = {
+		{ 1, 1, 1, 300 },
+		{ 3, 5, 7, 9 },
+		{ 255, 2, 1, 600 },
+		{ 333, 334, 333, 1000 },
+		{ 2, 4, 8, 512 },
+	};
+	static const uint32_t firsts[] = { 0, 1, 2, 17, 100, 401 };
+	static char body[1400];
+	uint8_t b[4096];
+	size_t i, c, f;
+	int v;
+
+	for (i = 0; i < sizeof(body); i++)
+		body[i] = (char)(0x80 + (i * 37) % 127);	/* big words: many carries */
+	for (v = 4; v <= 6; v += 2)
+	for (c = 0; c < RTE_DIM(cut_sets); c++)
+	for (f = 0; f < RTE_DIM(firsts); f++) {
+		struct spec s = base_spec(v);
+		struct sc_net_pkt pkt;
+		struct rte_mbuf *m;
+		uint32_t l4, len;
+		int bad;
+
+		s.payload = body;
+		s.payload_len = sizeof(body);
+		len = build(&s, b, NULL, &l4);
+		for (bad = 0; bad < 2; bad++) {
+			if (bad)
+				b[len - 700] ^= 0x10;	/* one bit in a later segment */
+			m = chain_of(b, len, l4 + 8 + firsts[f], cut_sets[c], 4);
+			cr_assert_gt(m->nb_segs, 1);
+			if (bad) {
+				cr_expect_eq(sc_net_classify(m, &cfg, &pkt), SC_NET_DROP,
+					     "v%d cuts %zu first %u: corrupt accepted", v, c,
+					     firsts[f]);
+				cr_expect_eq(pkt.drop, SC_NET_DROP_BAD_UDP_CHECKSUM);
+			} else {
+				cr_expect_eq(sc_net_classify(m, &cfg, &pkt), SC_NET_SIP,
+					     "v%d cuts %zu first %u: %s", v, c, firsts[f],
+					     sc_net_drop_name(pkt.drop));
+				cr_expect_null(pkt.payload, "chained payload is not flat");
+				cr_expect_eq(pkt.payload_len, sizeof(body));
+			}
+			rte_pktmbuf_free(m);
+		}
+	}
+}
