@@ -9,11 +9,14 @@
  * SIP-handled (freed after lib/cancel took its verdict), dropped (one named
  * reason), merged into a reassembled datagram, or held (reassembly, pacer).
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <sched.h>
 #include <arpa/inet.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -131,9 +134,49 @@ sc_worker_path_source(const void *path_blob, char *ip, size_t cap, uint16_t *por
 	return 0;
 }
 
+#define SPARE_PREFETCH_BYTES 384	/* a typical response frame */
+
+/*
+ * PREFETCHW fetches a line in a state we may write without another bus
+ * transaction; prefetcht0 may leave it shared. DPDK 22.11 has no CPU flag for it
+ * (and its rte_prefetch0_write is experimental and compiles to prefetcht0 unless
+ * -mprfchw): ask CPUID once.
+ */
+static bool has_prefetchw;
+
+RTE_INIT(worker_cpu_probe)
+{
+	unsigned a, b, c, d;
+
+	has_prefetchw = __get_cpuid(0x80000001, &a, &b, &c, &d) != 0 && (c & bit_PRFCHW) != 0;
+}
+
+static inline void
+prefetch_for_write(const void *p)
+{
+	if (likely(has_prefetchw))
+		asm volatile("prefetchw %0" : : "m"(*(const volatile char *)p));
+	else
+		rte_prefetch0(p);
+}
+
+/* Own the lines a response will write in m (header, first data lines) before it does. */
+static inline void
+prefetch_spare(const struct rte_mbuf *m, const char *d)
+{
+	unsigned off;
+
+	prefetch_for_write(m);
+	prefetch_for_write((const char *)m + RTE_CACHE_LINE_SIZE);
+	for (off = 0; off < SPARE_PREFETCH_BYTES; off += RTE_CACHE_LINE_SIZE)
+		prefetch_for_write(d + off);
+}
+
 /*
  * The mbufs of a handled batch: plain single-segment ones become spares for the
- * next responses (sc_net_encap resets them), the rest go back to their pool.
+ * next responses (sc_net_encap resets them), the rest go back to their pool. A
+ * request's lines may still be shared with the core or device that wrote them:
+ * ask for ownership now.
  */
 static void
 recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
@@ -145,23 +188,17 @@ recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
 		struct rte_mbuf *x = m[i];
 
 		if (w->n_spare < SC_WORKER_SPARE_MAX && x->nb_segs == 1 && RTE_MBUF_DIRECT(x) &&
-		    rte_mbuf_refcnt_read(x) == 1)
+		    rte_mbuf_refcnt_read(x) == 1) {
+			prefetch_spare(x, (const char *)x->buf_addr + RTE_PKTMBUF_HEADROOM);
 			w->spare[w->n_spare++] = x;
-		else
+		} else {
 			fr[nf++] = x;
+		}
 	}
 	if (nf != 0)
 		rte_pktmbuf_free_bulk(fr, nf);
 }
 
-#define SPARE_PREFETCH_BYTES 384	/* a typical response frame */
-
-/* rte_prefetch0_write is still experimental in DPDK 22.11: the builtin it wraps. */
-static inline void
-prefetch_for_write(const void *p)
-{
-	__builtin_prefetch(p, 1, 3);
-}
 
 /*
  * Responses outnumber requests (INVITE: 100 and 180; CANCEL: 200 and 487): top the
@@ -171,23 +208,24 @@ prefetch_for_write(const void *p)
 static void
 top_up_spares(struct sc_worker *w, unsigned n_req)
 {
-	unsigned want = RTE_MIN(2 * n_req, (unsigned)SC_WORKER_SPARE_MAX), k, i, off;
+	unsigned want = RTE_MIN(2 * n_req, (unsigned)SC_WORKER_SPARE_MAX), k, i;
 	struct rte_mbuf *fresh[SC_WORKER_SPARE_MAX];
 
 	if (w->n_spare >= want)
 		return;
 	k = want - w->n_spare;
-	if (rte_pktmbuf_alloc_bulk(w->mp, fresh, k) != 0)
+	/*
+	 * Raw mbufs (refcnt 1, one segment, as the pool keeps them): sc_net_encap
+	 * resets each when it is used, so nothing touches the cold lines before then.
+	 */
+	if (rte_mempool_get_bulk(w->mp, (void **)fresh, k) != 0)
 		return;		/* the pool is low: sink_send allocates one by one */
 	memmove(&w->spare[k], &w->spare[0], w->n_spare * sizeof(w->spare[0]));
 	for (i = 0; i < k; i++) {
-		char *d = (char *)fresh[i]->buf_addr + RTE_PKTMBUF_HEADROOM;
-
 		w->spare[i] = fresh[i];
-		prefetch_for_write(fresh[i]);
-		prefetch_for_write((char *)fresh[i] + RTE_CACHE_LINE_SIZE);
-		for (off = 0; off < SPARE_PREFETCH_BYTES; off += RTE_CACHE_LINE_SIZE)
-			prefetch_for_write(d + off);
+		/* Its buffer follows it (and the private area) in a pktmbuf pool. */
+		prefetch_spare(fresh[i], (const char *)fresh[i] + sizeof(struct rte_mbuf) +
+			       rte_pktmbuf_priv_size(w->mp) + RTE_PKTMBUF_HEADROOM);
 	}
 	w->n_spare += k;
 }

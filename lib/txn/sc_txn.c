@@ -681,6 +681,7 @@ sc_txn_lookup(struct sc_txn_table *t, unsigned thread_id, struct sc_txn_key *key
 	return r;
 }
 
+/* Start the misses of a cold record the owner is about to write. */
 static inline void
 prefetch_rec(const struct sc_txn_rec *r)
 {
@@ -938,6 +939,8 @@ sc_txn_reclaim(struct sc_txn_table *t, unsigned owner)
 		pool_push(t, r);
 		n++;
 	}
+	if (n != 0)
+		prefetch_rec(ow->free_head);	/* the next alloc takes it */
 	ctr(t, owner)->reclaimed += n;
 	return n;
 }
