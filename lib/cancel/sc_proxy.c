@@ -278,6 +278,18 @@ line_end(const char *p, const char *end)
 	return end;
 }
 
+/*
+ * Start of the logical line holding q, as line_end() cuts them: begin, or just past
+ * a LF whose next byte does not fold (SP, HTAB).
+ */
+static const char *
+line_start(const char *begin, const char *q)
+{
+	while (q > begin && !(q[-1] == '\n' && *q != ' ' && *q != '\t'))
+		q--;
+	return q;
+}
+
 #define NAME_IS(line, end, lit)	name_is((line), (end), (lit), sizeof(lit) - 1)
 
 static bool
@@ -304,6 +316,7 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 	struct wb w = { buf, cap, 0, false };
 	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
 	const char *r0 = skip_route0 && m->route_count > 0 ? m->routes[0].p : NULL;
+	const char *run = p;
 	/* 0 never gets here (483 or an ACK dropped first). */
 	uint32_t mfv = m->max_forwards < 0 ? PX_MF_DEFAULT :
 		       m->max_forwards > 0 ? (uint32_t)m->max_forwards - 1 : 0;
@@ -318,27 +331,31 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 	PUTS(&w, "Via: ");
 	put(&w, via->p, via->len);
 	PUTS(&w, "\r\n");
+	/* Unchanged lines are copied in runs, one copy up to each line we change. */
 	while (p < end) {
 		const char *e = line_end(p, end);
 
-		if (NAME_IS(p, e, "Max-Forwards")) {
+		if ((*p | 0x20) == 'm' && NAME_IS(p, e, "Max-Forwards")) {
+			put(&w, run, (size_t)(p - run));
 			if (!mf_done)
 				put(&w, mf, mf_len);
 			mf_done = true;
+			run = e;
 		} else if (r0 != NULL && r0 >= p && r0 < e) {
 			/* 16.4: our own Route value goes; the rest of its line stays. */
 			const char *r1 = m->route_count > 1 ? m->routes[1].p : NULL;
 
+			put(&w, run, (size_t)(p - run));
 			if (r1 != NULL && r1 > r0 && r1 < e) {
 				PUTS(&w, "Route: ");
 				put(&w, r1, (size_t)(e - r1));
 			}
 			r0 = NULL;
-		} else {
-			put(&w, p, (size_t)(e - p));
+			run = e;
 		}
 		p = e;
 	}
+	put(&w, run, (size_t)(end - run));
 	if (!mf_done)
 		put(&w, mf, mf_len);
 	PUTS(&w, "\r\n");
@@ -352,36 +369,31 @@ static int
 build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 {
 	struct wb w = { buf, cap, 0, false };
-	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
-	const char *v0 = m->vias[0].value.p;
-	bool done = false;
+	const char *begin = m->headers.p, *end = m->headers.p + m->headers.len;
+	const char *v0 = m->vias[0].value.p, *v1, *s, *e;
 
+	if (v0 == NULL || begin == NULL || v0 < begin || v0 >= end)
+		return -EINVAL;
+	/* Only the line of our Via changes: the lines before and after are copied whole. */
+	s = line_start(begin, v0);
+	e = line_end(s, end);
+	v1 = m->via_count > 1 ? m->vias[1].value.p : NULL;
 	PUTS(&w, "SIP/2.0 ");
 	put_u32(&w, m->status);
 	PUTS(&w, " ");
 	put(&w, m->reason_phrase.p, m->reason_phrase.len);
 	PUTS(&w, "\r\n");
-	while (p < end) {
-		const char *e = line_end(p, end);
-
-		if (!done && v0 >= p && v0 < e) {
-			const char *v1 = m->via_count > 1 ? m->vias[1].value.p : NULL;
-
-			done = true;
-			if (v1 != NULL && v1 > v0 && v1 < e) {
-				/* "Via: ours, theirs": keep the rest of the line. */
-				PUTS(&w, "Via: ");
-				put(&w, v1, (size_t)(e - v1));
-			}
-		} else {
-			put(&w, p, (size_t)(e - p));
-		}
-		p = e;
+	put(&w, begin, (size_t)(s - begin));
+	if (v1 != NULL && v1 > v0 && v1 < e) {
+		/* "Via: ours, theirs": keep the rest of the line. */
+		PUTS(&w, "Via: ");
+		put(&w, v1, (size_t)(e - v1));
 	}
+	put(&w, e, (size_t)(end - e));
 	PUTS(&w, "\r\n");
 	if (m->body.len > 0)
 		put(&w, m->body.p, m->body.len);
-	return done ? wb_done(&w) : -EINVAL;
+	return wb_done(&w);
 }
 
 /* ---- forward area ---------------------------------------------------------------

@@ -1173,3 +1173,52 @@ Test(proxy, via_sent_by_follows_next_hop_and_is_asked_once_per_path)
 	cr_assert(str_is(&E.sent[i].msg.vias[0].host, "198.18.0.9"));
 	cr_assert_eq(E.sent[i].msg.vias[0].port, 5060);
 }
+
+/*
+ * 16.7 step 9 / 16.11: a relayed response is the received one with our top Via
+ * value removed and every other byte kept, whatever the Via layout: our value alone
+ * on its line, first of a comma list, folded with the next value, compact form,
+ * not the first header.
+ */
+#define OURS	"SIP/2.0/UDP 198.18.0.9:5060;branch=z9hG4bKsc0123456789abcdef"
+#define THEIRS	"SIP/2.0/UDP 198.18.0.1:5062;branch=z9hG4bKup;rport=5062"
+#define R_HEAD	"SIP/2.0 180 Ringing\r\n"
+#define R_TAIL	"From: <sip:a@198.18.0.1>;tag=f\r\nTo: <sip:b@198.18.0.2>;tag=t\r\n" \
+		"Call-ID: strip-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 4\r\n\r\nabcd"
+
+Test(proxy, relayed_response_loses_only_our_via)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ R_HEAD "Via: " OURS "\r\nVia: " THEIRS "\r\n" R_TAIL,
+		  R_HEAD "Via: " THEIRS "\r\n" R_TAIL },
+		{ R_HEAD "Via: " OURS "," THEIRS "\r\n" R_TAIL,
+		  R_HEAD "Via: " THEIRS "\r\n" R_TAIL },
+		{ R_HEAD "Via: " OURS " , " THEIRS ",SIP/2.0/UDP h3;branch=z9hG4bK3\r\n" R_TAIL,
+		  R_HEAD "Via: " THEIRS ",SIP/2.0/UDP h3;branch=z9hG4bK3\r\n" R_TAIL },
+		{ R_HEAD "Via: " OURS ",\r\n " THEIRS "\r\n" R_TAIL,
+		  R_HEAD "Via: " THEIRS "\r\n" R_TAIL },
+		{ R_HEAD "Via:\r\n " OURS "\r\nv: " THEIRS "\r\n" R_TAIL,
+		  R_HEAD "v: " THEIRS "\r\n" R_TAIL },
+		{ R_HEAD "Subject: x\r\nv: " OURS "\r\nAllow: y\r\nVia: " THEIRS "\r\n" R_TAIL,
+		  R_HEAD "Subject: x\r\nAllow: y\r\nVia: " THEIRS "\r\n" R_TAIL },
+	};
+	struct sc_cancel_cfg cfg = proxy_cfg();
+
+	env_up(&cfg, CAP);
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tmsg *m = parse_text(t[i].in, strlen(t[i].in));
+		unsigned before = E.nsent;
+
+		cr_assert_gt(m->rc, 0, "case %u does not parse", i);
+		cr_assert_eq(handle(0, m, DOWN, VIA2), SC_CANCEL_V_RESPONDED, "case %u", i);
+		free(m);
+		cr_assert_eq(E.nsent, before + 1);
+		cr_assert_eq(E.sent[before].path, VIA2);
+		cr_assert(E.sent[before].len == strlen(t[i].out) &&
+			  memcmp(E.sent[before].buf, t[i].out, E.sent[before].len) == 0,
+			  "case %u:\n%.*s\nwant\n%s", i, (int)E.sent[before].len,
+			  E.sent[before].buf, t[i].out);
+	}
+}
