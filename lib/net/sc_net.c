@@ -156,6 +156,13 @@ phdr_sum(uint8_t ip_version, const union sc_net_ip *src, const union sc_net_ip *
 				rte_cpu_to_be_16(proto) + src->v4 + dst->v4);
 }
 
+/* Host-order 16-bit word of two bytes as they sit in memory, `first` at the lower address. */
+static inline uint32_t
+wire16(uint8_t first, uint8_t second)
+{
+	return rte_cpu_to_be_16((uint16_t)(first << 8 | second));
+}
+
 /*
  * Checksum field for a folded sum. A UDP checksum computed as 0 is sent as 0xffff
  * (RFC 768; for IPv6 0 is invalid, RFC 8200 8.1); both are the same sum.
@@ -751,7 +758,7 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 	bool sw_udp = (tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) == 0;
 	struct rte_ether_hdr *eth;
 	struct rte_udp_hdr *udp;
-	uint32_t sum = 0;
+	uint32_t sum = 0, phdr;
 	uint64_t ol = 0;
 	char *data;
 
@@ -795,15 +802,30 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 	udp->dst_port = rte_cpu_to_be_16(path->dst_port);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
 	udp->dgram_cksum = 0;
-	/* Payload plus UDP header: the pseudo header is added per IP version below. */
-	sum = net_cksum_fold64(net_cksum_add32(udp, sizeof(*udp), sum));
+	/*
+	 * Header sums come from the values, never from reading back what was just
+	 * stored: a wide load over narrow fresh stores cannot be forwarded and waits
+	 * until they reach L1, i.e. for the mbuf's cache lines to be owned again.
+	 */
+	phdr = phdr_sum(path->ip_version, &path->src_ip, &path->dst_ip, IPPROTO_UDP_, ulen);
+	if (sw_udp)
+		sum = cksum_field(net_cksum_fold64((uint64_t)sum + phdr +
+						   rte_cpu_to_be_16(path->src_port) +
+						   rte_cpu_to_be_16(path->dst_port) +
+						   rte_cpu_to_be_16((uint16_t)ulen)));
+	else
+		sum = phdr;	/* what the NIC completes (rte_ipv{4,6}_phdr_cksum, no TSO) */
+	udp->dgram_cksum = (uint16_t)sum;
+	if (!sw_udp)
+		ol |= RTE_MBUF_F_TX_UDP_CKSUM;
 
 	if (path->ip_version == 4) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+		uint16_t tot = rte_cpu_to_be_16((uint16_t)(l3 + ulen));
 
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
 		ip->type_of_service = 0;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + ulen));
+		ip->total_length = tot;
 		/* DF set, so the ID need not be unique (RFC 6864 section 4.1). */
 		ip->packet_id = 0;
 		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
@@ -816,14 +838,11 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 		if ((tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0)
 			ol |= RTE_MBUF_F_TX_IP_CKSUM;
 		else
-			ip->hdr_checksum = (uint16_t)~net_cksum_fold64(net_cksum_add32(ip, l3, 0));
-		if (!sw_udp) {
-			ol |= RTE_MBUF_F_TX_UDP_CKSUM;
-			udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, ol);
-		} else {
-			udp->dgram_cksum = cksum_field(net_cksum_fold64((uint64_t)sum +
-				phdr_sum(4, &path->src_ip, &path->dst_ip, IPPROTO_UDP_, ulen)));
-		}
+			ip->hdr_checksum = (uint16_t)~net_cksum_fold64((uint64_t)
+				wire16(RTE_IPV4_VHL_DEF, 0) + tot +
+				rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
+				wire16(IPV4_DEFAULT_TTL, IPPROTO_UDP_) +
+				path->src_ip.v4 + path->dst_ip.v4);
 	} else {
 		struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l2);
 
@@ -834,13 +853,6 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 		memcpy(ip->src_addr, path->src_ip.v6, 16);
 		memcpy(ip->dst_addr, path->dst_ip.v6, 16);
 		ol |= RTE_MBUF_F_TX_IPV6;
-		if (!sw_udp) {
-			ol |= RTE_MBUF_F_TX_UDP_CKSUM;
-			udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, ol);
-		} else {
-			udp->dgram_cksum = cksum_field(net_cksum_fold64((uint64_t)sum +
-				phdr_sum(6, &path->src_ip, &path->dst_ip, IPPROTO_UDP_, ulen)));
-		}
 	}
 	m->ol_flags = ol;
 	m->l2_len = l2;

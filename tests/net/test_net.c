@@ -18,6 +18,7 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -966,6 +967,15 @@ Test(net, encap_roundtrip)
 			} else {
 				cr_expect_neq(m->ol_flags & RTE_MBUF_F_TX_IPV6, 0);
 			}
+			/* The UDP field holds the pseudo-header sum the NIC completes. */
+			if (v == 4)
+				cr_expect_eq(get16(r + l2 + 26), rte_be_to_cpu_16(rte_ipv4_phdr_cksum(
+					(const struct rte_ipv4_hdr *)(r + l2), m->ol_flags)),
+					"v4 offload pseudo-header sum");
+			else
+				cr_expect_eq(get16(r + l2 + 46), rte_be_to_cpu_16(rte_ipv6_phdr_cksum(
+					(const struct rte_ipv6_hdr *)(r + l2), m->ol_flags)),
+					"v6 offload pseudo-header sum");
 			/* What the NIC would compute: pretend it did. */
 			m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		}
@@ -1339,5 +1349,53 @@ Test(net, chained_udp_checksum_odd_segments)
 			}
 			rte_pktmbuf_free(m);
 		}
+	}
+}
+
+/*
+ * A UDP checksum that computes to 0 goes out as 0xffff (RFC 768; for IPv6 0 would
+ * mean "none" and is invalid, RFC 8200 8.1). The payload's last word is chosen as
+ * the first checksum, which makes the second one compute to exactly 0.
+ */
+Test(net, encap_checksum_zero_sent_as_ffff)
+{
+	int v;
+
+	for (v = 4; v <= 6; v += 2) {
+		char body[64];
+		struct sc_net_path path;
+		struct rte_ether_addr peer;
+		union sc_net_ip src, dst;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		struct sc_net_pkt pkt;
+		const uint8_t *ip;
+		uint32_t uo = v == 4 ? 20 : 40;
+		uint16_t c;
+
+		cr_assert_not_null(m);
+		memcpy(peer.addr_bytes, MAC_PEER, 6);
+		memset(&src, 0, sizeof(src));
+		memset(&dst, 0, sizeof(dst));
+		inet_pton(v == 4 ? AF_INET : AF_INET6, v == 4 ? "198.18.0.1" : "2001:2::1",
+			  v == 4 ? (void *)&src.v4 : (void *)src.v6);
+		inet_pton(v == 4 ? AF_INET : AF_INET6, v == 4 ? "198.18.0.2" : "2001:2::2",
+			  v == 4 ? (void *)&dst.v4 : (void *)dst.v6);
+		cr_assert_eq(sc_net_path_init(&path, 0, &peer, &cfg.mac[0], -1, (uint8_t)v,
+					      &src, 5070, &dst, 5060, 0), 0);
+		memset(body, 'x', sizeof(body));
+		body[62] = 0;
+		body[63] = 0;
+		cr_assert_eq(sc_net_encap(m, &path, body, sizeof(body), 0), 0);
+		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, 14);
+		c = get16(ip + uo + 6);
+		put16((uint8_t *)body + 62, c);
+		cr_assert_eq(sc_net_encap(m, &path, body, sizeof(body), 0), 0);
+		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, 14);
+		cr_expect_eq(get16(ip + uo + 6), 0xffff, "v%d: computed 0 must be sent as 0xffff", v);
+		cr_expect_eq(l4_verify(v, ip + (v == 4 ? 12 : 8), ip + (v == 4 ? 16 : 24), 17,
+				       ip + uo, 8 + sizeof(body)), 0, "v%d: checksum", v);
+		cr_expect_eq(sc_net_classify(m, &cfg, &pkt), SC_NET_SIP, "v%d: %s", v,
+			     sc_net_drop_name(pkt.drop));
+		rte_pktmbuf_free(m);
 	}
 }
