@@ -12,8 +12,8 @@
  * is a word padded with a zero byte after it (RFC 1071 section 4.1).
  *
  * Two variants with the same contract: scalar (4 independent 64-bit accumulators
- * plus a carry count) and AVX2 (16-bit halves of each 32-bit lane added into
- * 32-bit lanes, which cannot overflow within CHUNK bytes). The AVX2 one is
+ * plus a carry count) and AVX2 (neighbouring words paired into 32-bit lanes by
+ * vpmaddwd, which cannot overflow within AVX2_CHUNK bytes). The AVX2 one is
  * compiled with a target attribute and chosen at run time from CPUID, as lib/sip
  * does for its scans; the meson option 'simd' = scalar pins the scalar one.
  */
@@ -114,10 +114,10 @@ cksum_scalar(const void *buf, size_t len, uint32_t sum)
 #ifdef NET_HAVE_AVX2
 
 /*
- * Bytes per inner AVX2 pass: each 32-bit lane gains at most 2 * 0xffff per
- * 32-byte block, so 2049 blocks (64 KiB plus the masked tail) stay below 2^28
- * per lane and the lane sums below can be added in 32 bits. Even, so a chunk
- * boundary never splits a 16-bit word.
+ * Bytes per inner AVX2 pass. A 32-byte vector adds to each 32-bit lane a value in
+ * [-65536, 65534] (see avx2_chunk), so 2050 vectors (64 KiB, 32 more bytes and a
+ * masked tail) keep every lane within +-2^28 and the lane sums below within 32
+ * bits. Even, so a chunk boundary never splits a 16-bit word.
  */
 #define AVX2_CHUNK 65536u
 
@@ -145,31 +145,35 @@ stu256(uint8_t *p, __m256i v)
 	_mm256_storeu_si256((__m256i *)(void *)p, v);
 }
 
-/* Horizontal sum of the 32-bit lanes of a (each below 2^29) as a 64-bit value. */
-__attribute__((target("avx2"))) static inline uint64_t
-hsum_lanes(__m256i a)
+/*
+ * Pair sums of the 16 words of v into 8 signed 32-bit lanes in 2 operations:
+ * flipping the top bit maps word w to w - 32768 as a signed word, and vpmaddwd
+ * by 1 adds neighbours, so each lane gets (w0 + w1) - 65536. The caller adds the
+ * 65536 * 8 per vector back at the end.
+ */
+__attribute__((target("avx2"))) static inline __m256i
+pair_sums(__m256i v)
 {
-	__m128i x = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
-
-	x = _mm_add_epi64(_mm_and_si128(x, _mm_set1_epi64x(0xffffffff)), _mm_srli_epi64(x, 32));
-	return (uint64_t)_mm_cvtsi128_si64(x) + (uint64_t)_mm_extract_epi64(x, 1);
+	return _mm256_madd_epi16(_mm256_xor_si256(v, _mm256_set1_epi16((short)0x8000)),
+				 _mm256_set1_epi16(1));
 }
 
 /*
- * Sum of an even len (32 <= len <= AVX2_CHUNK) bytes at src; when dst != NULL the
- * bytes are also copied there. The last partial block is a 32-byte window ending
- * at the buffer's end with its already-summed head masked off: it starts an even
- * distance from src, so its words pair like the rest; the copy rewrites the
- * overlapping bytes with the same values.
+ * Sum of an even len (32 <= len <= AVX2_CHUNK + 32) bytes at src; when dst !=
+ * NULL the bytes are also copied there. The last partial block is a 32-byte
+ * window ending at the buffer's end with its already-summed head masked to zero
+ * words: it starts an even distance from src, so its words pair like the rest;
+ * the copy rewrites the overlapping bytes with the same values.
  */
 __attribute__((target("avx2"), always_inline)) static inline uint64_t
 avx2_chunk(uint8_t *dst, const uint8_t *src, size_t len)
 {
-	const __m256i lo16 = _mm256_set1_epi32(0xffff);
 	__m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
-	const uint8_t *end = src + len;
+	uint64_t nvec = len / 32 + (len % 32 != 0);
 	size_t off = 0;
+	__m128i x, w;
 	__m256i v, u;
+	int64_t t;
 
 	for (; off + 64 <= len; off += 64) {
 		v = ldu256(src + off);
@@ -178,28 +182,29 @@ avx2_chunk(uint8_t *dst, const uint8_t *src, size_t len)
 			stu256(dst + off, v);
 			stu256(dst + off + 32, u);
 		}
-		a0 = _mm256_add_epi32(a0, _mm256_and_si256(v, lo16));
-		a1 = _mm256_add_epi32(a1, _mm256_srli_epi32(v, 16));
-		a0 = _mm256_add_epi32(a0, _mm256_and_si256(u, lo16));
-		a1 = _mm256_add_epi32(a1, _mm256_srli_epi32(u, 16));
+		a0 = _mm256_add_epi32(a0, pair_sums(v));
+		a1 = _mm256_add_epi32(a1, pair_sums(u));
 	}
 	if (off + 32 <= len) {
 		v = ldu256(src + off);
 		if (dst != NULL)
 			stu256(dst + off, v);
-		a0 = _mm256_add_epi32(a0, _mm256_and_si256(v, lo16));
-		a1 = _mm256_add_epi32(a1, _mm256_srli_epi32(v, 16));
+		a0 = _mm256_add_epi32(a0, pair_sums(v));
 		off += 32;
 	}
 	if (off < len) {
-		v = ldu256(end - 32);
+		v = ldu256(src + len - 32);
 		if (dst != NULL)
 			stu256(dst + len - 32, v);
-		v = _mm256_and_si256(v, ldu256(tail_mask + (len - off)));
-		a0 = _mm256_add_epi32(a0, _mm256_and_si256(v, lo16));
-		a1 = _mm256_add_epi32(a1, _mm256_srli_epi32(v, 16));
+		a1 = _mm256_add_epi32(a1, pair_sums(_mm256_and_si256(v,
+						ldu256(tail_mask + (len - off)))));
 	}
-	return hsum_lanes(_mm256_add_epi32(a0, a1));
+	/* Signed lanes: widen to 64 bits before the last adds, then undo the bias. */
+	a0 = _mm256_add_epi32(a0, a1);
+	x = _mm_add_epi32(_mm256_castsi256_si128(a0), _mm256_extracti128_si256(a0, 1));
+	w = _mm_add_epi64(_mm_cvtepi32_epi64(x), _mm_cvtepi32_epi64(_mm_srli_si128(x, 8)));
+	t = _mm_cvtsi128_si64(w) + _mm_extract_epi64(w, 1);
+	return (uint64_t)(t + (int64_t)(nvec << 19));
 }
 
 /* dst == NULL: sum only. Inlined twice below, so the copy test folds away. */
