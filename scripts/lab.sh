@@ -16,6 +16,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=netns-lib.sh
+. "$here/netns-lib.sh"
+nl_tag=lab
 
 usage() {
 	cat <<EOF
@@ -106,12 +109,7 @@ scenarios=${scenarios//,/ }
 for s in $scenarios; do
 	[ -f "$here/sipp/uac_$s.xml" ] || { echo "lab: no scenario '$s'" >&2; exit 2; }
 done
-for v in calls rate ring_delay; do
-	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" -eq 0 ]; then
-		echo "lab: --${v/_/-} wants a positive integer" >&2
-		exit 2
-	fi
-done
+nl_posint calls rate ring_delay
 case "$transport" in u1 | un) ;; *) echo "lab: --transport u1|un" >&2; exit 2 ;; esac
 case "$sut" in sipcancel | mock) ;; *) echo "lab: --sut sipcancel|mock" >&2; exit 2 ;; esac
 
@@ -132,119 +130,54 @@ export LAB_QUIET=$quiet LAB_STRICT=$strict LAB_UAC_IP=$uac_ip
 # With one SIPp socket the source port of every request is known; with one per call
 # only "a port" can be checked.
 if [ "$transport" = u1 ]; then export LAB_UAC_PORT=$uac_port; else export LAB_UAC_PORT=; fi
-say() { [ "$quiet" = 1 ] || echo "lab: $*"; }
-die() { echo "lab: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
 command -v ip >/dev/null || die "ip (iproute2) not found"
 
-remove_namespaces() {
-	ip netns del "$ns_uac" 2>/dev/null || true
-	ip netns del "$ns_sut" 2>/dev/null || true
-}
-
+nl_own "$ns_uac, $ns_sut" "$ns_uac" "$ns_sut"
 # One lab at a time on this machine: same names, same file prefix.
-lockdir=/run/lock
-[ -d "$lockdir" ] && [ -w "$lockdir" ] || lockdir=/tmp
-exec 9>"$lockdir/sipcancel-lab.lock"
-flock -w 900 9 || die "another lab run holds the lock for 15 minutes"
+nl_lock sipcancel-lab 900
 
 if [ "$cleanup_only" = 1 ]; then
-	for ns in "$ns_uac" "$ns_sut"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null || true
-		done
-	done
-	sleep 1
-	remove_namespaces
+	nl_remove_left
 	echo "lab: removed namespaces $ns_uac and $ns_sut (if they existed)"
 	exit 0
 fi
 
 command -v sipp >/dev/null || die "sipp not found (Debian package sip-tester; scripts/setup.sh)"
 command -v python3 >/dev/null || die "python3 not found"
-ip netns list >/dev/null 2>&1 || die "'ip netns' does not work here"
+nl_netns_works "$prefix" || die "'ip netns' does not work here"
 
 if [ "$sut" = sipcancel ]; then
-	[ -n "$sipcancel" ] || sipcancel=$root/build/app/sipcancel/sipcancel
-	[ -x "$sipcancel" ] || die "no sipcancel binary at $sipcancel (build it, or --sipcancel)"
-	sipcancel=$(cd "$(dirname "$sipcancel")" && pwd)/$(basename "$sipcancel")
+	nl_sipcancel_bin
 fi
 
-made_workdir=0
-if [ -z "$workdir" ]; then
-	workdir=$(mktemp -d /tmp/sipcancel-lab.XXXXXX)
-	made_workdir=1
-fi
-mkdir -p "$workdir"
-workdir=$(cd "$workdir" && pwd)
 # A reused work directory: drop the previous run's results so none is read as ours.
+old=('sipcancel-*.log' 'sipcancel-*.json' 'mock-*.log')
 for s in $all_scenarios; do
-	rm -f "$workdir/$s".*
+	old+=("$s.*")
 done
-rm -f "$workdir"/sipcancel-*.log "$workdir"/sipcancel-*.json "$workdir"/mock-*.log
+nl_workdir lab "${old[@]}"
 
 sut_pid=""
 sipp_pid=""
 cap_pid=""
 status=1
 
-# Stop what we started (by pid), then remove the namespaces. Runs on every exit.
-cleanup() {
-	local rc=$?
-	# Nothing here may stop the cleanup half way (a kill of a process that is gone).
-	set +e
-	trap - EXIT INT TERM HUP
-	[ -n "$sipp_pid" ] && kill -TERM "$sipp_pid" 2>/dev/null
-	[ -n "$cap_pid" ] && kill -TERM "$cap_pid" 2>/dev/null
-	if [ -n "$sut_pid" ] && kill -0 "$sut_pid" 2>/dev/null; then
-		kill -TERM "$sut_pid" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$sut_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$sut_pid" 2>/dev/null
-	fi
-	wait 2>/dev/null
-	if [ "$keep" = 1 ]; then
-		echo "lab: --keep: namespaces $ns_uac, $ns_sut left; logs in $workdir;" \
-			"remove with: $0 --cleanup" >&2
-	else
-		remove_namespaces
-		if [ "$status" = 0 ] && [ "$made_workdir" = 1 ] && [ "$capture" = 0 ]; then
-			rm -rf "$workdir"
-		else
-			echo "lab: logs kept in $workdir" >&2
-		fi
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "lab: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM HUP
+# Stop what we started (by pid); nl_cleanup then removes the namespaces, on every exit.
+# shellcheck disable=SC2317 # run by nl_cleanup
+nl_stop_hook() { nl_stop "$sipp_pid" "$cap_pid" "$sut_pid"; }
+# A capture is what the run was for: its work directory stays.
+nl_keep_workdir=$capture
+nl_trap_exit
 
 # --- topology ---------------------------------------------------------------------
 # Stale namespaces of a killed run (we hold the lock, so nobody else uses them).
-remove_namespaces
+nl_ns_del
 say "namespaces $ns_uac ($uac_ip) and $ns_sut ($sut_ip), veth $if_uac <-> $if_sut"
-ip netns add "$ns_uac"
-ip netns add "$ns_sut"
-ip link add "$if_uac" netns "$ns_uac" type veth peer name "$if_sut" netns "$ns_sut"
-for ns in "$ns_uac" "$ns_sut"; do
-	# No IPv6: no DAD, router or MLD chatter reaching the app; the lab is IPv4.
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 || true
-	ip -n "$ns" link set lo up
-done
+nl_ns_add "$ns_uac" "$ns_sut"
+nl_veth "$ns_uac" "$if_uac" "$ns_sut" "$if_sut"
 ip -n "$ns_uac" addr add "$uac_ip/$net_len" dev "$if_uac"
-# veth leaves UDP checksums for the NIC to fill (CHECKSUM_PARTIAL); a packet socket on
-# the peer would read them unfinished and sipcancel drops them as bad_udp_checksum.
-# With TX checksumming off, the kernel writes the full checksum. The other way
-# sipcancel computes its checksums itself (af_packet has no checksum offload).
-if command -v ethtool >/dev/null; then
-	ip netns exec "$ns_uac" ethtool -K "$if_uac" tx off >/dev/null 2>&1 ||
-		say "warning: ethtool -K $if_uac tx off failed"
-	ip netns exec "$ns_sut" ethtool -K "$if_sut" tx off >/dev/null 2>&1 || true
-else
-	say "warning: no ethtool; UDP checksums from $if_uac may be left unfinished"
-fi
 if [ "$sut" = mock ]; then
 	ip -n "$ns_sut" addr add "$sut_ip/$net_len" dev "$if_sut"
 fi
@@ -254,9 +187,9 @@ sut_mac=$(ip -n "$ns_sut" -o link show "$if_sut" | grep -o 'link/ether [0-9a-f:]
 
 if [ "$capture" = 1 ]; then
 	command -v dumpcap >/dev/null || die "--capture needs dumpcap (wireshark-common)"
-	timeout -k 5 3600 ip netns exec "$ns_uac" dumpcap -q -i "$if_uac" \
-		-w "$workdir/lab.pcapng" >"$workdir/dumpcap.log" 2>&1 &
-	cap_pid=$!
+	nl_bg 3600 "$ns_uac" "$workdir/dumpcap.log" dumpcap -q -i "$if_uac" \
+		-w "$workdir/lab.pcapng"
+	cap_pid=$nl_pid
 	say "capturing $if_uac into $workdir/lab.pcapng"
 fi
 
@@ -276,7 +209,7 @@ print(len(ids))
 PY
 )
 workers=$((n_lc > 1 ? n_lc - 1 : 1))
-n_sc=$(echo $scenarios | wc -w)
+n_sc=$(wc -w <<<"$scenarios")
 per_scenario_s=$((calls / rate + ring_delay / 1000 + 30))
 budget_s=$((n_sc * (per_scenario_s + 15) + 60))
 
@@ -301,7 +234,7 @@ scenarios=${ordered# }
 stats_files=""
 
 # sipcancel's counters through its telemetry socket (EAL runtime dir of the prefix).
-telemetry_sock=/var/run/dpdk/$file_prefix/dpdk_telemetry.v2
+telemetry_sock=$(nl_telemetry "$file_prefix")
 snap() {
 	[ "$sut" = sipcancel ] || return 0
 	python3 "$here/sipp/lab_summary.py" snapshot "$telemetry_sock" "$1" ||
@@ -319,60 +252,45 @@ start_sut() { # $1: profile
 		stats_files="$stats_files${stats_files:+,}$stats_file"
 		say "sipcancel ($profile: $args): lcores $lcores, $workers queue pair(s)"
 		# shellcheck disable=SC2086 # $args is a list of options
-		timeout -k 5 "$budget_s" ip netns exec "$ns_sut" "$sipcancel" \
-			--lcores "$lcores" --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
-			--vdev "net_af_packet0,iface=$if_sut,qpairs=$workers" \
-			--log-level=lib.eal:error \
-			-- --role uas --local-ip "$sut_ip" --sip-port "$sip_port" $args \
-			--stats-file "$stats_file" >"$sut_log" 2>&1 &
-		sut_pid=$!
+		nl_sipcancel_bg "$budget_s" "$ns_sut" "$lcores" "iface=$if_sut,qpairs=$workers" \
+			"$file_prefix" "$sut_log" \
+			--role uas --local-ip "$sut_ip" --sip-port "$sip_port" $args \
+			--stats-file "$stats_file"
 	else
 		say "mock UAS (kernel socket) on $sut_ip:$sip_port ($profile: $args)"
 		# shellcheck disable=SC2086
-		timeout -k 5 "$budget_s" ip netns exec "$ns_sut" \
+		nl_bg "$budget_s" "$ns_sut" "$sut_log" \
 			python3 "$root/tests/lab/mock_uas.py" --ip "$sut_ip" --port "$sip_port" \
-			$args --fault "$mock_fault" --exit-idle $((budget_s * 1000)) \
-			>"$sut_log" 2>&1 &
-		sut_pid=$!
+			$args --fault "$mock_fault" --exit-idle $((budget_s * 1000))
 	fi
+	sut_pid=$nl_pid
 
 	# Ready when $sut_ip resolves from the UAC side: sipcancel answers ARP itself.
-	# The probe is one UDP datagram to the discard port, which sipcancel counts as a
-	# drop (net_drop_not_sip_port).
-	local ready=0
-	for _ in $(seq 60); do
-		if ! kill -0 "$sut_pid" 2>/dev/null; then
-			tail -30 "$sut_log" >&2 || true
-			die "$sut exited during start-up (log: $sut_log)"
-		fi
-		ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$sut_ip/9" \
-			2>/dev/null || true
-		sleep 0.5
-		if [ "$sut" = mock ] && ! grep -q ready "$sut_log"; then
-			continue
-		fi
-		if ip -n "$ns_uac" neigh show "$sut_ip" dev "$if_uac" |
-			grep -q "lladdr $sut_mac .*\(REACHABLE\|STALE\|DELAY\|PROBE\)"; then
-			ready=1
-			break
-		fi
-	done
-	if [ "$ready" != 1 ]; then
+	local rc=0
+	nl_wait_ready "$sut_pid" "$sut_log" sut_ready || rc=$?
+	[ "$rc" != 2 ] || die "$sut exited during start-up (log: $sut_log)"
+	if [ "$rc" != 0 ]; then
 		tail -30 "$sut_log" >&2 || true
 		die "$sut did not answer ARP for $sut_ip within 30 s"
 	fi
 	say "$sut_ip is at $sut_mac: $sut is up"
 }
 
+# One poll of start_sut: the mock says "ready" and $sut_ip resolves to $sut_mac. The
+# poke is answered by the next poll, 0.5 s on.
+# shellcheck disable=SC2317 # run by nl_wait_ready
+sut_ready() {
+	nl_arp_poke "$ns_uac" "$sut_ip"
+	if [ "$sut" = mock ] && ! grep -q ready "$sut_log"; then
+		return 1
+	fi
+	nl_arp_resolved "$ns_uac" "$if_uac" "$sut_ip" "$sut_mac"
+}
+
 # Stop the SUT so it writes its counters; a clean stop is part of passing.
 stop_sut() {
 	local sut_rc=0
-	if kill -0 "$sut_pid" 2>/dev/null; then
-		kill -TERM "$sut_pid"
-		wait "$sut_pid" || sut_rc=$?
-	else
-		wait "$sut_pid" || sut_rc=$?
-	fi
+	nl_term_wait "$sut_pid" || sut_rc=$?
 	sut_pid=""
 	if [ "$sut_rc" != 0 ]; then
 		echo "lab: $sut exited with status $sut_rc" >&2
@@ -394,8 +312,8 @@ for s in $scenarios; do
 	say "scenario $s: $calls calls at $rate/s"
 	snap "$workdir/$s.before.json"
 	rc=0
-	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
-		ip netns exec "$ns_uac" sipp -sf "$here/sipp/uac_$s.xml" -s service \
+	nl_bg $((per_scenario_s + 10)) "$ns_uac" "$s.sipp.out" \
+		sipp -sf "$here/sipp/uac_$s.xml" -s service \
 		-t "$transport" -max_socket 1000 -i "$uac_ip" -p "$uac_port" "$sut_ip:$sip_port" \
 		-m "$calls" -r "$rate" -l "$limit" \
 		-timeout "${per_scenario_s}s" -timeout_error \
@@ -404,9 +322,8 @@ for s in $scenarios; do
 		-trace_stat -stf "$s.stat.csv" \
 		-trace_shortmsg -shortmessage_file "$s.short.log" \
 		-trace_msg -message_file "$s.messages.log" \
-		-trace_screen -screen_file "$s.screen.log" \
-		>"$s.sipp.out" 2>&1) &
-	sipp_pid=$!
+		-trace_screen -screen_file "$s.screen.log"
+	sipp_pid=$nl_pid
 	wait "$sipp_pid" || rc=$?
 	sipp_pid=""
 	echo "$rc" >"$workdir/$s.rc"
@@ -434,18 +351,18 @@ done
 stop_sut
 if [ -n "$cap_pid" ]; then
 	sleep 0.2
-	kill -TERM "$cap_pid" 2>/dev/null || true
-	wait "$cap_pid" 2>/dev/null || true
+	nl_term_wait "$cap_pid" 2>/dev/null || true
 	cap_pid=""
 	echo "lab: capture: $workdir/lab.pcapng"
 fi
 
+# shellcheck disable=SC2086 # a list of names
 python3 "$here/sipp/lab_summary.py" summary "$workdir" "$calls" "$rate" "$sut" \
 	"${stats_files:-none}" $scenarios || failed+=("summary")
 
 if [ ${#failed[@]} -eq 0 ]; then
 	status=0
-	echo "lab: PASS ($(echo $scenarios | wc -w) scenarios, $calls calls each)"
+	echo "lab: PASS ($n_sc scenarios, $calls calls each)"
 	exit 0
 fi
 echo "lab: FAIL: ${failed[*]}" >&2

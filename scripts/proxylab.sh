@@ -23,7 +23,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
+# shellcheck source=netns-lib.sh
+. "$here/netns-lib.sh"
+nl_tag=proxylab
 scen_dir=$here/sipp-proxy
 
 all_scenarios="cancel slow busy answer_race"
@@ -132,34 +134,15 @@ sip_port=5060
 uac_port=5062
 file_prefix=proxylab
 
-say() { [ "$quiet" = 1 ] || echo "proxylab: $*"; }
-die() { echo "proxylab: $*" >&2; exit 1; }
-skip() { echo "proxylab: skipped: $*"; exit 77; }
-
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
 command -v ip >/dev/null || skip "no ip (iproute2)"
 
-remove_namespaces() {
-	local ns
-	for ns in "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas" "$ns_sw"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-}
-
+nl_own "scp-*" "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas" "$ns_sw"
 # One proxy lab at a time on this machine: same names, same file prefix.
-lockdir=/run/lock
-[ -d "$lockdir" ] && [ -w "$lockdir" ] || lockdir=/tmp
-exec 9>"$lockdir/sipcancel-proxylab.lock"
-flock -w 600 9 || die "another proxylab run holds the lock for 10 minutes"
+nl_lock sipcancel-proxylab 600
 
 if [ "$cleanup_only" = 1 ]; then
-	for ns in "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas"; do
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$pid" 2>/dev/null || true
-		done
-	done
-	sleep 1
-	remove_namespaces
+	nl_remove_left
 	echo "proxylab: removed namespaces scp-* (if they existed)"
 	exit 0
 fi
@@ -171,20 +154,15 @@ uas_xml() {
 	if [ "$1" = cancel ]; then echo "$scen_dir/uas_ring.xml"; else echo "$scen_dir/uas_$1.xml"; fi
 }
 for s in $scenarios; do
-	[ -f "$scen_dir/uac_$s.xml" ] && [ -f "$(uas_xml "$s")" ] ||
-		{ echo "proxylab: no scenario '$s'" >&2; exit 2; }
-done
-for v in calls rate; do
-	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" -eq 0 ]; then
-		echo "proxylab: --$v wants a positive integer" >&2
+	if ! [ -f "$scen_dir/uac_$s.xml" ] || ! [ -f "$(uas_xml "$s")" ]; then
+		echo "proxylab: no scenario '$s'" >&2
 		exit 2
 	fi
 done
+nl_posint calls rate
 command -v sipp >/dev/null || skip "sipp not found (Debian sip-tester; scripts/setup.sh)"
 command -v python3 >/dev/null || skip "python3 not found"
-probe=scp-probe-$$
-ip netns add "$probe" 2>/dev/null || skip "'ip netns add' does not work here"
-ip netns del "$probe" 2>/dev/null || true
+nl_netns_works scp || skip "'ip netns add' does not work here"
 
 # Where each proxy runs: its namespace, veth, address and next hop. The first hop of
 # a chain is in scp-mid (the UAC's target), the second in scp-mid2 (the UAS's peer).
@@ -208,9 +186,7 @@ if [ -n "$kam_ns" ]; then
 	command -v kamailio >/dev/null || skip "kamailio not found (scripts/setup.sh)"
 fi
 if [ -n "$sc_ns" ]; then
-	[ -n "$sipcancel" ] || sipcancel=$root/build/app/sipcancel/sipcancel
-	[ -x "$sipcancel" ] || die "no sipcancel binary at $sipcancel (build it, or --sipcancel)"
-	sipcancel=$(cd "$(dirname "$sipcancel")" && pwd)/$(basename "$sipcancel")
+	nl_sipcancel_bin
 	# The proxy role is there when --help offers it with a next hop and does not call
 	# it unimplemented (issue 5).
 	help=$("$sipcancel" -- --help 2>&1 || true)
@@ -220,18 +196,12 @@ if [ -n "$sc_ns" ]; then
 	fi
 fi
 
-made_workdir=0
-if [ -z "$workdir" ]; then
-	workdir=$(mktemp -d /tmp/sipcancel-proxylab.XXXXXX)
-	made_workdir=1
-fi
-mkdir -p "$workdir"
-workdir=$(cd "$workdir" && pwd)
 # A reused work directory: drop the previous run's results so none is read as ours.
+old=('proxy.*' 'kamailio.*' 'sipcancel.*')
 for s in $all_scenarios; do
-	rm -f "$workdir/$s".*
+	old+=("$s.*")
 done
-rm -f "$workdir"/proxy.* "$workdir"/kamailio.* "$workdir"/sipcancel.*
+nl_workdir proxylab "${old[@]}"
 
 kam_pid=""
 sc_pid=""
@@ -239,78 +209,27 @@ uas_pid=""
 uac_pid=""
 status=1
 
-# Stop what we started (by pid), then remove the namespaces. Runs on every exit.
-cleanup() {
-	local rc=$? pid
-	# Nothing here may stop the cleanup half way (a kill of a process that is gone).
-	set +e
-	trap - EXIT INT TERM HUP
-	for pid in "$uac_pid" "$uas_pid"; do
-		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "$kam_pid" "$sc_pid"; do
-		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid" 2>/dev/null
-			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-			kill -KILL "$pid" 2>/dev/null
-		fi
-	done
-	wait 2>/dev/null
-	if [ "$keep" = 1 ]; then
-		echo "proxylab: --keep: namespaces scp-* left; logs in $workdir;" \
-			"remove with: $0 --cleanup" >&2
-	else
-		# Kamailio's children and anything else still in our namespaces: they were
-		# all started by this run (the names are ours, under our lock).
-		for ns in "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas"; do
-			for pid in $(ip netns pids "$ns" 2>/dev/null); do
-				kill -KILL "$pid" 2>/dev/null
-			done
-		done
-		remove_namespaces
-		if [ "$status" = 0 ] && [ "$made_workdir" = 1 ]; then
-			rm -rf "$workdir"
-		else
-			echo "proxylab: logs kept in $workdir" >&2
-		fi
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'echo "proxylab: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM HUP
+# Stop what we started (by pid); nl_cleanup then stops Kamailio's children and
+# anything else left in our namespaces and removes them, on every exit.
+# shellcheck disable=SC2317 # run by nl_cleanup
+nl_stop_hook() { nl_stop "$uac_pid" "$uas_pid" "$kam_pid" "$sc_pid"; }
+nl_trap_exit
 
 # --- topology ---------------------------------------------------------------------
 # Stale namespaces of a killed run (we hold the lock, so nobody else uses them).
-remove_namespaces
+nl_ns_del
 say "bridge $bridge in $ns_sw; $ns_uac $uac_ip, $ns_mid $mid_ip ($proxy), $ns_uas $uas_ip"
 [ "$roles" = "uac mid uas" ] || say "second proxy in $ns_mid2 $mid2_ip"
-for ns in "$ns_sw" $(for role in $roles; do echo "scp-$role"; done); do
-	ip netns add "$ns"
-	# No IPv6: no DAD, router or MLD chatter reaching the proxy; the lab is IPv4.
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 || true
-	ip -n "$ns" link set lo up
-done
+# shellcheck disable=SC2046 # one name per role
+nl_ns_add "$ns_sw" $(for role in $roles; do echo "scp-$role"; done)
 ip -n "$ns_sw" link add "$bridge" type bridge
 # No STP listening delay: ports forward at once.
 ip -n "$ns_sw" link set "$bridge" type bridge stp_state 0 forward_delay 0 2>/dev/null || true
 ip -n "$ns_sw" link set "$bridge" up
 for role in $roles; do
-	ns=scp-$role
-	ip link add "scp-$role"0 netns "$ns" type veth peer name "scp-$role"-br netns "$ns_sw"
-	ip -n "$ns_sw" link set "scp-$role"-br master "$bridge"
-	# veth leaves UDP checksums for the NIC to fill (CHECKSUM_PARTIAL); a packet
-	# socket (sipcancel's af_packet) would read them unfinished and drop them. With
-	# TX checksumming off, the kernel writes full checksums.
-	if command -v ethtool >/dev/null; then
-		ip netns exec "$ns" ethtool -K "scp-$role"0 tx off >/dev/null 2>&1 ||
-			say "warning: ethtool -K scp-${role}0 tx off failed"
-		ip netns exec "$ns_sw" ethtool -K "scp-$role"-br tx off >/dev/null 2>&1 || true
-	else
-		say "warning: no ethtool; UDP checksums may be left unfinished"
-	fi
-	ip -n "$ns_sw" link set "scp-$role"-br up
+	nl_veth "scp-$role" "scp-${role}0" "$ns_sw" "scp-$role-br"
+	ip -n "$ns_sw" link set "scp-$role-br" master "$bridge"
+	ip -n "$ns_sw" link set "scp-$role-br" up
 done
 ip -n "$ns_uac" addr add "$uac_ip/$net_len" dev scp-uac0
 ip -n "$ns_uas" addr add "$uas_ip/$net_len" dev scp-uas0
@@ -323,7 +242,7 @@ for role in $roles; do
 done
 
 # --- bounds ---------------------------------------------------------------------------
-n_sc=$(echo $scenarios | wc -w)
+n_sc=$(wc -w <<<"$scenarios")
 per_scenario_s=$((calls / rate + 20))
 budget_s=$((n_sc * (per_scenario_s + 15) + 30))
 limit=$((rate * 3 + 50))
@@ -333,7 +252,7 @@ target_ip=$mid_ip
 kam_ctl=$workdir/kamailio_ctl
 stats_file=$workdir/sipcancel.stats.json
 # DPDK's telemetry socket of the sipcancel run (EAL runtime dir of root).
-sc_tel=/var/run/dpdk/$file_prefix/dpdk_telemetry.v2
+sc_tel=$(nl_telemetry "$file_prefix")
 if [ "$proxy" = direct ]; then
 	target_ip=$uas_ip
 	say "direct: UAC -> UAS, no proxy"
@@ -343,64 +262,52 @@ if [ -n "$kam_ns" ]; then
 		"next hop $kam_next:$sip_port"
 	# -DD: stay in the foreground (still forking the worker children), -E: log to
 	# stderr. Own pid file, working dir and control socket: no system service needed.
-	timeout -k 5 "$budget_s" ip netns exec "$kam_ns" kamailio -DD -E \
+	nl_bg "$budget_s" "$kam_ns" "$workdir/kamailio.log" kamailio -DD -E \
 		-f "$here/kamailio/proxy.cfg" -P "$workdir/kamailio.pid" -w "$workdir" \
 		-Y "$workdir" -m 64 -M 8 \
 		-A "LISTEN_ADDR=udp:$kam_ip:$sip_port" \
 		-A "NEXT_HOP=\"sip:$kam_next:$sip_port\"" \
-		-A "CTL_SOCK=\"unix:$kam_ctl\"" "${kam_defs[@]}" \
-		>"$workdir/kamailio.log" 2>&1 &
-	kam_pid=$!
+		-A "CTL_SOCK=\"unix:$kam_ctl\"" "${kam_defs[@]}"
+	kam_pid=$nl_pid
 fi
 if [ -n "$sc_ns" ]; then
 	say "sipcancel proxy: $sipcancel on $sc_ip:$sip_port, next hop $sc_next:$sip_port"
 	rm -f "$sc_tel"
-	timeout -k 5 "$budget_s" ip netns exec "$sc_ns" "$sipcancel" \
-		--lcores 0,1 --no-huge --no-pci -m 512 --file-prefix "$file_prefix" \
-		--vdev "net_af_packet0,iface=${sc_ns}0" --log-level=lib.eal:error \
-		-- --role proxy --local-ip "$sc_ip" --sip-port "$sip_port" \
-		--next-hop "$sc_next:$sip_port" --stats-file "$stats_file" \
-		>"$workdir/sipcancel.log" 2>&1 &
-	sc_pid=$!
+	nl_sipcancel_bg "$budget_s" "$sc_ns" 0,1 "iface=${sc_ns}0" "$file_prefix" \
+		"$workdir/sipcancel.log" \
+		--role proxy --local-ip "$sc_ip" --sip-port "$sip_port" \
+		--next-hop "$sc_next:$sip_port" --stats-file "$stats_file"
+	sc_pid=$nl_pid
 fi
 
 # Ready when the proxy answers: Kamailio's UDP socket (an OPTIONS gets a reply from
 # sl), sipcancel's ARP for its address (it answers ARP itself) and its telemetry.
+# shellcheck disable=SC2317 # run by nl_wait_ready
 proxy_ready() {
 	case "$1" in
 	kamailio)
-		[ -S "$kam_ctl" ] && ip netns exec "$kam_ns" ss -Hlun "sport = :$sip_port" |
-			grep -q "$kam_ip"
+		[ -S "$kam_ctl" ] && nl_udp_listening "$kam_ns" "$sip_port" "$kam_ip"
 		;;
 	sipcancel)
-		ip netns exec "$ns_uac" bash -c "echo -n probe >/dev/udp/$sc_ip/9" 2>/dev/null
-		ip -n "$ns_uac" neigh show "$sc_ip" dev scp-uac0 |
-			grep -q "lladdr .*\(REACHABLE\|STALE\|DELAY\|PROBE\)" && [ -S "$sc_tel" ]
+		nl_arp_poke "$ns_uac" "$sc_ip"
+		nl_arp_resolved "$ns_uac" scp-uac0 "$sc_ip" && [ -S "$sc_tel" ]
 		;;
 	esac
 }
 for p in kamailio sipcancel; do
 	if [ "$p" = kamailio ]; then pid=$kam_pid; else pid=$sc_pid; fi
 	[ -n "$pid" ] || continue
-	ready=0
-	for _ in $(seq 60); do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			tail -30 "$workdir/$p.log" >&2 || true
-			if [ "$p" = sipcancel ] &&
-				grep -qi 'not implemented' "$workdir/sipcancel.log"; then
-				echo "proxylab: sipcancel proxy role not available"
-				status=0
-				exit 77
-			fi
-			die "$p exited during start-up (log: $workdir/$p.log)"
+	rc=0
+	nl_wait_ready "$pid" "$workdir/$p.log" proxy_ready "$p" || rc=$?
+	if [ "$rc" = 2 ]; then
+		if [ "$p" = sipcancel ] && grep -qi 'not implemented' "$workdir/sipcancel.log"; then
+			echo "proxylab: sipcancel proxy role not available"
+			status=0
+			exit 77
 		fi
-		if proxy_ready "$p"; then
-			ready=1
-			break
-		fi
-		sleep 0.5
-	done
-	[ "$ready" = 1 ] || die "$p not ready within 30 s (log: $workdir/$p.log)"
+		die "$p exited during start-up (log: $workdir/$p.log)"
+	fi
+	[ "$rc" = 0 ] || die "$p not ready within 30 s (log: $workdir/$p.log)"
 	say "$p is up"
 done
 
@@ -452,32 +359,29 @@ for s in $scenarios; do
 	sc_stats "$workdir/$s.sc-before.json"
 	# UAS first (it must be listening before the first INVITE), bounded by -m and
 	# timeout; it leaves after its CALLS calls.
-	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
-		ip netns exec "$ns_uas" sipp -sf "$(uas_xml "$s")" \
+	nl_bg $((per_scenario_s + 10)) "$ns_uas" "$s.uas.out" sipp -sf "$(uas_xml "$s")" \
 		-i "$uas_ip" -p "$sip_port" -m "$calls" \
 		-timeout "${per_scenario_s}s" -timeout_error -nostdin \
 		-trace_err -error_file "$s.uas.errors.log" \
 		-trace_stat -stf "$s.uas.stat.csv" -fd 1 \
 		-trace_shortmsg -shortmessage_file "$s.uas.short.log" \
-		"${trace[@]}" -message_file "$s.uas.msg.log" \
-		>"$s.uas.out" 2>&1) &
-	uas_pid=$!
+		"${trace[@]}" -message_file "$s.uas.msg.log"
+	uas_pid=$nl_pid
 	for _ in $(seq 50); do
-		ip netns exec "$ns_uas" ss -Hlun "sport = :$sip_port" | grep -q . && break
+		nl_udp_listening "$ns_uas" "$sip_port" && break
 		sleep 0.1
 	done
 	rc_uac=0
-	(cd "$workdir" && exec timeout -k 5 $((per_scenario_s + 10)) \
-		ip netns exec "$ns_uac" sipp -sf "$scen_dir/uac_$s.xml" -s service \
+	nl_bg $((per_scenario_s + 10)) "$ns_uac" "$s.uac.out" \
+		sipp -sf "$scen_dir/uac_$s.xml" -s service \
 		-i "$uac_ip" -p "$uac_port" "$target_ip:$sip_port" \
 		-m "$calls" -r "$rate" -l "$limit" \
 		-timeout "${per_scenario_s}s" -timeout_error -recv_timeout 8000 \
 		-nostdin -trace_err -error_file "$s.uac.errors.log" \
 		-trace_stat -stf "$s.uac.stat.csv" -fd 1 \
 		-trace_shortmsg -shortmessage_file "$s.uac.short.log" \
-		"${trace[@]}" -message_file "$s.uac.msg.log" \
-		>"$s.uac.out" 2>&1) &
-	uac_pid=$!
+		"${trace[@]}" -message_file "$s.uac.msg.log"
+	uac_pid=$nl_pid
 	wait "$uac_pid" || rc_uac=$?
 	uac_pid=""
 	# A failed UAC leaves the UAS waiting for calls that never come: a short grace for
@@ -522,14 +426,12 @@ t_after=$(date +%s.%N)
 # Stop the proxy (sipcancel writes its stats file at exit); a clean stop is part of
 # passing for sipcancel. Kamailio ends on SIGTERM with its own status: not judged.
 if [ -n "$kam_pid" ]; then
-	kill -TERM "$kam_pid" 2>/dev/null || true
-	wait "$kam_pid" || true
+	nl_term_wait "$kam_pid" || true
 	kam_pid=""
 fi
 if [ -n "$sc_pid" ]; then
 	proxy_rc=0
-	kill -TERM "$sc_pid" 2>/dev/null || true
-	wait "$sc_pid" || proxy_rc=$?
+	nl_term_wait "$sc_pid" || proxy_rc=$?
 	sc_pid=""
 	if [ "$proxy_rc" != 0 ]; then
 		echo "proxylab: sipcancel exited with status $proxy_rc" >&2
@@ -538,10 +440,12 @@ if [ -n "$sc_pid" ]; then
 	fi
 fi
 
+# shellcheck disable=SC2086 # a list of names
 python3 "$scen_dir/proxylab_summary.py" summary "$workdir" "$calls" "$rate" "$proxy" \
 	"$stats_file" $scenarios || failed+=("summary")
 
 if [ -n "$cost_file" ]; then
+	# shellcheck disable=SC2086 # a list of names
 	ok=$(python3 "$scen_dir/proxylab_summary.py" okcalls "$workdir" $scenarios)
 	# CLK_TCK: the unit of utime/stime in /proc/PID/stat.
 	echo "proxy=$proxy ok_calls=$ok ticks=$((ticks_after - ticks_before))" \
