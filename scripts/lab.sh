@@ -16,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-# shellcheck source=netns-lib.sh
+# shellcheck source=SCRIPTDIR/netns-lib.sh
 . "$here/netns-lib.sh"
 nl_tag=lab
 

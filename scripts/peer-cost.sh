@@ -15,6 +15,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=SCRIPTDIR/netns-lib.sh
+. "$here/netns-lib.sh"
+nl_tag=peer-cost
 
 rate=200
 calls=2000
@@ -46,12 +49,7 @@ while [ $# -gt 0 ]; do
 	*) echo "peer-cost: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
-for v in calls rate runs; do
-	if ! [[ ${!v} =~ ^[0-9]+$ ]] || [ "${!v}" -eq 0 ]; then
-		echo "peer-cost: --$v wants a positive integer" >&2
-		exit 2
-	fi
-done
+nl_posint calls rate runs
 
 # TSC (nominal) frequency in Hz: the kernel's calibration when readable, else the
 # first "cpu MHz" of /proc/cpuinfo (the TSC rate on constant_tsc machines and VMs).
@@ -82,13 +80,22 @@ get() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p"; }
 echo "peer-cost: $calls cancelled calls at $rate/s per proxy and run, $runs run(s)," \
 	"TSC $((hz / 1000000)) MHz"
 
+# proxylab_run PROXY I [OPTION...]: run I of proxylab's "cancel" scenario through
+# PROXY, its --cost file $work/PROXY.I.cost; sets out (what it printed) and rc.
+proxylab_run() {
+	local proxy=$1 i=$2
+	shift 2
+	rc=0
+	out=$("$here/proxylab.sh" --proxy "$proxy" --scenario cancel --calls "$calls" \
+		--rate "$rate" --quiet --cost "$work/$proxy.$i.cost" \
+		--workdir "$work/$proxy.$i" "$@" 2>&1) || rc=$?
+}
+
 # run_kamailio I: one run; prints its line and sets kam_us (per call, or empty).
 run_kamailio() {
-	local rc=0 out ok ticks tck sns kam_s kam_cyc sched_us cost=$work/kamailio.$1.cost
+	local rc out ok ticks tck sns kam_s kam_cyc sched_us cost=$work/kamailio.$1.cost
 	kam_us=""
-	out=$("$here/proxylab.sh" --proxy kamailio --scenario cancel --calls "$calls" \
-		--rate "$rate" --quiet --cost "$cost" --workdir "$work/kamailio.$1" 2>&1) ||
-		rc=$?
+	proxylab_run kamailio "$1"
 	if [ "$rc" = 77 ]; then
 		echo "peer-cost: skipped: $(tail -1 <<<"$out" | sed 's/^proxylab: //')"
 		exit 77
@@ -116,11 +123,9 @@ run_kamailio() {
 # run_sipcancel I: one run; prints its line and sets sc_us (per call, or empty);
 # sc_skip is set when the binary has no proxy role.
 run_sipcancel() {
-	local rc=0 out ok stats vals busy_cyc proc_cyc sc_hz cost=$work/sipcancel.$1.cost
+	local rc out ok stats vals busy_cyc proc_cyc sc_hz cost=$work/sipcancel.$1.cost
 	sc_us=""
-	out=$("$here/proxylab.sh" --proxy sipcancel --scenario cancel --calls "$calls" \
-		--rate "$rate" --quiet --sipcancel "$sipcancel" --cost "$cost" \
-		--workdir "$work/sipcancel.$1" 2>&1) || rc=$?
+	proxylab_run sipcancel "$1" --sipcancel "$sipcancel"
 	if [ "$rc" = 77 ]; then
 		sc_skip="$(tail -1 <<<"$out" | sed 's/^proxylab: //')"
 		echo "sipcancel: skipped: $sc_skip"

@@ -23,7 +23,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=netns-lib.sh
+# shellcheck source=SCRIPTDIR/netns-lib.sh
 . "$here/netns-lib.sh"
 nl_tag=proxylab
 scen_dir=$here/sipp-proxy

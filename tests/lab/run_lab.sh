@@ -6,18 +6,10 @@
 set -u
 lab=${1:?usage: run_lab.sh LAB_SH [options]}
 shift
-if [ "$(id -u)" -ne 0 ]; then
-	echo "lab: skipped: needs root for network namespaces"
-	exit 77
-fi
-if ! command -v ip >/dev/null 2>&1; then
-	echo "lab: skipped: no ip (iproute2)"
-	exit 77
-fi
-probe=sc-probe-$$
-if ! ip netns add "$probe" 2>/dev/null; then
-	echo "lab: skipped: 'ip netns add' does not work here"
-	exit 77
-fi
-ip netns del "$probe" 2>/dev/null
+# shellcheck source=SCRIPTDIR/../../scripts/netns-lib.sh
+. "$(dirname "$lab")/netns-lib.sh"
+nl_tag=lab
+[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
+command -v ip >/dev/null 2>&1 || skip "no ip (iproute2)"
+nl_netns_works sc || skip "'ip netns add' does not work here"
 exec "$lab" "$@"
