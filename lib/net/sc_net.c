@@ -881,13 +881,120 @@ sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *pay
 	return encap(m, path, payload, len, tx_offload_capa);
 }
 
+/* Decimal of v (0-255) at p; returns the digits written. */
+static inline size_t
+put_u8_dec(char *p, unsigned v)
+{
+	if (v >= 100) {
+		p[0] = (char)('0' + v / 100);
+		p[1] = (char)('0' + v / 10 % 10);
+		p[2] = (char)('0' + v % 10);
+		return 3;
+	}
+	if (v >= 10) {
+		p[0] = (char)('0' + v / 10);
+		p[1] = (char)('0' + v % 10);
+		return 2;
+	}
+	p[0] = (char)('0' + v);
+	return 1;
+}
+
+/* Lower-case hex of v without leading zeros (RFC 5952 section 4.1). */
+static inline size_t
+put_u16_hex(char *p, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	int shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+
+	for (; shift >= 0; shift -= 4)
+		p[n++] = hex[(v >> shift) & 0xf];
+	return n;
+}
+
+static size_t
+fmt_v4(const uint8_t *a, char *out)
+{
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			out[n++] = '.';
+		n += put_u8_dec(out + n, a[i]);
+	}
+	return n;
+}
+
+/*
+ * RFC 5952 text, as glibc's inet_ntop writes it: the longest run of two or more
+ * zero groups (the first of equal runs) becomes "::", and ::a.b.c.d / ::ffff:a.b.c.d
+ * end in a dotted quad.
+ */
+static size_t
+fmt_v6(const uint8_t *a, char *out)
+{
+	unsigned g[8], i, best = 8, best_len = 0, cur = 8, cur_len = 0;
+	size_t n = 0;
+
+	for (i = 0; i < 8; i++) {
+		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (g[i] == 0) {
+			if (cur_len++ == 0)
+				cur = i;
+			if (cur_len > best_len) {
+				best = cur;
+				best_len = cur_len;
+			}
+		} else {
+			cur_len = 0;
+		}
+	}
+	if (best_len < 2)
+		best = 8;
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			out[n++] = ':';
+			if (best + best_len == 8)
+				out[n++] = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (i > 0)
+			out[n++] = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && g[5] == 0xffff)))
+			return n + fmt_v4(a + 12, out + n);
+		n += put_u16_hex(out + n, g[i]);
+	}
+	return n;
+}
+
+size_t
+sc_net_ip_fmt(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap)
+{
+	char tmp[SC_NET_IP_TEXT_MAX];
+	size_t n;
+
+	if (ip_version == 4)
+		n = fmt_v4((const uint8_t *)&ip->v4, tmp);
+	else if (ip_version == 6)
+		n = fmt_v6(ip->v6, tmp);
+	else
+		n = 0;
+	if (n == 0 || n >= cap) {
+		if (cap > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	return n;
+}
+
 const char *
 sc_net_ip_str(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap)
 {
-	if (inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, ip_version == 6 ?
-		      (const void *)ip->v6 : (const void *)&ip->v4, buf, (socklen_t)cap) == NULL) {
-		if (cap > 0)
-			buf[0] = '\0';
-	}
+	sc_net_ip_fmt(ip_version, ip, buf, cap);
 	return buf;
 }

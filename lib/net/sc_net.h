@@ -245,8 +245,9 @@ uint32_t sc_net_hdr_len(const struct sc_net_path *path);
 
 /*
  * Build a UDP datagram in m (reset here; one segment): headers for `path`, then
- * payload[0..len). IPv4 header and UDP checksums in software, or as TX offload
- * flags when tx_offload_capa (rte_eth_dev_info.tx_offload_capa) has
+ * payload[0..len). IPv4 header and UDP checksums in software (the payload is
+ * summed while it is copied, sc_net_cksum_copy()), or as TX offload flags when
+ * tx_offload_capa (rte_eth_dev_info.tx_offload_capa) has
  * RTE_ETH_TX_OFFLOAD_{IPV4,UDP}_CKSUM. Our own output is never fragmented:
  * returns -EMSGSIZE when the IP datagram exceeds the path MTU or the frame the
  * mbuf's room (caller counts and frees), -EINVAL on a bad path, else 0.
@@ -294,6 +295,17 @@ int sc_net_cksum_set_impl(enum sc_net_cksum_impl impl);
 
 /* The implementation in use: the best the CPU has unless the 'simd' option or a set said less. */
 enum sc_net_cksum_impl sc_net_cksum_get_impl(void);
+
+/* Longest text of an IP address as sc_net_ip_fmt writes it, with its NUL (INET6_ADDRSTRLEN). */
+#define SC_NET_IP_TEXT_MAX 46
+
+/*
+ * An IP address as text into buf ("198.18.0.2"; RFC 5952 "2001:2::2", as inet_ntop
+ * writes it), NUL-terminated. Returns the length without the NUL, or 0 (buf "")
+ * when cap is too small or the version is neither 4 nor 6. No stdio: it runs for
+ * every response that gets received= (RFC 3261 18.2.1).
+ */
+size_t sc_net_ip_fmt(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap);
 
 /* Format an IP for logs ("198.18.0.2", "2001:2::2"). Returns buf. */
 const char *sc_net_ip_str(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap);

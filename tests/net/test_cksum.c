@@ -129,9 +129,9 @@ check_one(const uint8_t *p, size_t n, uint32_t sum, size_t k, const char *what)
 
 	cr_assert_leq(got, 0xffff, "%s %s len %zu: not folded (%#x)", impl_names[k], what, n,
 		      got);
-	cr_assert_eq(got, ref_cksum_host(p, n, sum), "%s %s len %zu align %zu sum %#x: %#x vs ref %#x",
-		     impl_names[k], what, n, (size_t)((uintptr_t)p & 7), sum, got,
-		     ref_cksum_host(p, n, sum));
+	cr_assert_eq(got, ref_cksum_host(p, n, sum),
+		     "%s %s len %zu align %zu sum %#x: %#x vs ref %#x", impl_names[k], what, n,
+		     (size_t)((uintptr_t)p & 7), sum, got, ref_cksum_host(p, n, sum));
 	/* DPDK's sum wraps at 2^32; below that the reduced values must be equal. */
 	if (sum < 0x80000000u && n <= 65535)
 		cr_assert_eq(__rte_raw_cksum_reduce(got),

@@ -957,6 +957,8 @@ Test(net, encap_roundtrip)
 						       get16(ip + 4)), 0, "udp checksum");
 			}
 		} else {
+			uint16_t phdr;
+
 			cr_expect_neq(m->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM, 0);
 			cr_expect_eq(m->l2_len, l2);
 			cr_expect_eq(m->l3_len, v == 4 ? 20 : 40);
@@ -968,14 +970,13 @@ Test(net, encap_roundtrip)
 				cr_expect_neq(m->ol_flags & RTE_MBUF_F_TX_IPV6, 0);
 			}
 			/* The UDP field holds the pseudo-header sum the NIC completes. */
-			if (v == 4)
-				cr_expect_eq(get16(r + l2 + 26), rte_be_to_cpu_16(rte_ipv4_phdr_cksum(
-					(const struct rte_ipv4_hdr *)(r + l2), m->ol_flags)),
-					"v4 offload pseudo-header sum");
-			else
-				cr_expect_eq(get16(r + l2 + 46), rte_be_to_cpu_16(rte_ipv6_phdr_cksum(
-					(const struct rte_ipv6_hdr *)(r + l2), m->ol_flags)),
-					"v6 offload pseudo-header sum");
+			phdr = v == 4 ?
+				rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)(r + l2),
+						    m->ol_flags) :
+				rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)(r + l2),
+						    m->ol_flags);
+			cr_expect_eq(get16(r + l2 + (v == 4 ? 26 : 46)), rte_be_to_cpu_16(phdr),
+				     "v%d offload pseudo-header sum", v);
 			/* What the NIC would compute: pretend it did. */
 			m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 		}
@@ -1391,7 +1392,8 @@ Test(net, encap_checksum_zero_sent_as_ffff)
 		put16((uint8_t *)body + 62, c);
 		cr_assert_eq(sc_net_encap(m, &path, body, sizeof(body), 0), 0);
 		ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, 14);
-		cr_expect_eq(get16(ip + uo + 6), 0xffff, "v%d: computed 0 must be sent as 0xffff", v);
+		cr_expect_eq(get16(ip + uo + 6), 0xffff, "v%d: computed 0 must be sent as 0xffff",
+			     v);
 		cr_expect_eq(l4_verify(v, ip + (v == 4 ? 12 : 8), ip + (v == 4 ? 16 : 24), 17,
 				       ip + uo, 8 + sizeof(body)), 0, "v%d: checksum", v);
 		cr_expect_eq(sc_net_classify(m, &cfg, &pkt), SC_NET_SIP, "v%d: %s", v,
