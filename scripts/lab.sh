@@ -81,27 +81,10 @@ quiet=0
 strict=0
 cleanup_only=0
 
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--calls) calls=${2:?}; shift 2 ;;
-	--rate) rate=${2:?}; shift 2 ;;
-	--scenario) scenarios=${2:?}; shift 2 ;;
-	--lcores) lcores=${2:?}; shift 2 ;;
-	--transport) transport=${2:?}; shift 2 ;;
-	--ring-delay) ring_delay=${2:?}; shift 2 ;;
-	--sipcancel) sipcancel=${2:?}; shift 2 ;;
-	--sut) sut=${2:?}; shift 2 ;;
-	--workdir) workdir=${2:?}; shift 2 ;;
-	--mock-fault) mock_fault=${2:?}; shift 2 ;;
-	--keep) keep=1; shift ;;
-	--capture) capture=1; shift ;;
-	--cleanup) cleanup_only=1; shift ;;
-	--quiet) quiet=1; shift ;;
-	--strict) strict=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	*) echo "lab: unknown option '$1' (see --help)" >&2; exit 2 ;;
-	esac
-done
+nl_options "--calls=calls --rate=rate --scenario=scenarios --lcores=lcores
+	--transport=transport --ring-delay=ring_delay --sipcancel=sipcancel --sut=sut
+	--workdir=workdir --mock-fault=mock_fault --keep=keep=1 --capture=capture=1
+	--cleanup=cleanup_only=1 --quiet=quiet=1 --strict=strict=1" "$@"
 
 all_scenarios="after180 retrans unmatched before180 afterfinal"
 [ "$scenarios" = all ] && scenarios=$all_scenarios

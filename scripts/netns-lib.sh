@@ -37,6 +37,43 @@ skip() {
 	exit 77
 }
 
+# nl_options SPECS ARG...: sets the script's variables from its options ARG... as
+# SPECS (whitespace separated) say: "--name=var" takes a value (var=VALUE),
+# "--name=var=VALUE" is a flag. -h and --help run usage and exit 0; an unknown option
+# exits 2, a missing or empty value 1.
+nl_options() {
+	local specs spec name var flag found
+	read -r -d '' -a specs <<<"$1" || true
+	shift
+	while [ $# -gt 0 ]; do
+		case "$1" in -h | --help) usage; exit 0 ;; esac
+		found=0
+		for spec in "${specs[@]}"; do
+			name=${spec%%=*}
+			[ "$1" = "$name" ] || continue
+			var=${spec#*=}
+			if [ "${var#*=}" != "$var" ]; then
+				flag=${var#*=}
+				printf -v "${var%%=*}" '%s' "$flag"
+				shift
+			else
+				if [ -z "${2:-}" ]; then
+					echo "$nl_tag: $1 wants a value" >&2
+					exit 1
+				fi
+				printf -v "$var" '%s' "$2"
+				shift 2
+			fi
+			found=1
+			break
+		done
+		if [ "$found" = 0 ]; then
+			echo "$nl_tag: unknown option '$1' (see --help)" >&2
+			exit 2
+		fi
+	done
+}
+
 # nl_posint VAR...: each named variable holds a positive decimal integer, or exit 2
 # naming its option (ring_delay is --ring-delay).
 nl_posint() {

@@ -38,17 +38,8 @@ machine. --keep-logs keeps the proxylab work directories.
 USAGE
 }
 
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--rate) rate=${2:?}; shift 2 ;;
-	--calls) calls=${2:?}; shift 2 ;;
-	--runs) runs=${2:?}; shift 2 ;;
-	--sipcancel) sipcancel=${2:?}; shift 2 ;;
-	--keep-logs) keep_logs=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	*) echo "peer-cost: unknown option '$1' (see --help)" >&2; exit 2 ;;
-	esac
-done
+nl_options "--rate=rate --calls=calls --runs=runs --sipcancel=sipcancel
+	--keep-logs=keep_logs=1" "$@"
 nl_posint calls rate runs
 
 # TSC (nominal) frequency in Hz: the kernel's calibration when readable, else the

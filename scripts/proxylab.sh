@@ -85,23 +85,9 @@ cleanup_only=0
 quiet=0
 slow_ms=400
 
-while [ $# -gt 0 ]; do
-	case "$1" in
-	--proxy) proxy=${2:?}; shift 2 ;;
-	--scenario) scenarios=${2:?}; shift 2 ;;
-	--calls) calls=${2:?}; shift 2 ;;
-	--rate) rate=${2:?}; shift 2 ;;
-	--sipcancel) sipcancel=${2:?}; shift 2 ;;
-	--cost) cost_file=${2:?}; shift 2 ;;
-	--kamailio-fault) kam_fault=${2:?}; shift 2 ;;
-	--workdir) workdir=${2:?}; shift 2 ;;
-	--keep) keep=1; shift ;;
-	--cleanup) cleanup_only=1; shift ;;
-	--quiet) quiet=1; shift ;;
-	-h | --help) usage; exit 0 ;;
-	*) echo "proxylab: unknown option '$1' (see --help)" >&2; exit 2 ;;
-	esac
-done
+nl_options "--proxy=proxy --scenario=scenarios --calls=calls --rate=rate
+	--sipcancel=sipcancel --cost=cost_file --kamailio-fault=kam_fault --workdir=workdir
+	--keep=keep=1 --cleanup=cleanup_only=1 --quiet=quiet=1" "$@"
 
 case "$proxy" in
 kamailio | sipcancel | direct | sipcancel+kamailio | kamailio+sipcancel) ;;
@@ -350,6 +336,22 @@ proxy_cpu() {
 # Full message traces only for debugging (--keep): they cost SIPp time and disk.
 trace=()
 [ "$keep" = 1 ] && trace=(-trace_msg)
+
+# sipp_bg SIDE NS IP PORT XML [ARG...]: SIPp as SIDE (uac, uas) of scenario $s on
+# IP:PORT in NS, in the background, bounded by -m CALLS and timeouts; its output and
+# traces (errors, statistics, short messages, with --keep full ones) in
+# $workdir/$s.SIDE.*. Sets nl_pid.
+sipp_bg() {
+	local side=$1 ns=$2 ip=$3 port=$4 xml=$5
+	shift 5
+	nl_bg $((per_scenario_s + 10)) "$ns" "$s.$side.out" sipp -sf "$xml" \
+		-i "$ip" -p "$port" -m "$calls" \
+		-timeout "${per_scenario_s}s" -timeout_error -nostdin \
+		-trace_err -error_file "$s.$side.errors.log" \
+		-trace_stat -stf "$s.$side.stat.csv" -fd 1 \
+		-trace_shortmsg -shortmessage_file "$s.$side.short.log" \
+		"${trace[@]}" -message_file "$s.$side.msg.log" "$@"
+}
 failed=()
 read -r ticks_before ns_before < <(proxy_cpu)
 t_before=$(date +%s.%N)
@@ -359,28 +361,15 @@ for s in $scenarios; do
 	sc_stats "$workdir/$s.sc-before.json"
 	# UAS first (it must be listening before the first INVITE), bounded by -m and
 	# timeout; it leaves after its CALLS calls.
-	nl_bg $((per_scenario_s + 10)) "$ns_uas" "$s.uas.out" sipp -sf "$(uas_xml "$s")" \
-		-i "$uas_ip" -p "$sip_port" -m "$calls" \
-		-timeout "${per_scenario_s}s" -timeout_error -nostdin \
-		-trace_err -error_file "$s.uas.errors.log" \
-		-trace_stat -stf "$s.uas.stat.csv" -fd 1 \
-		-trace_shortmsg -shortmessage_file "$s.uas.short.log" \
-		"${trace[@]}" -message_file "$s.uas.msg.log"
+	sipp_bg uas "$ns_uas" "$uas_ip" "$sip_port" "$(uas_xml "$s")"
 	uas_pid=$nl_pid
 	for _ in $(seq 50); do
 		nl_udp_listening "$ns_uas" "$sip_port" && break
 		sleep 0.1
 	done
 	rc_uac=0
-	nl_bg $((per_scenario_s + 10)) "$ns_uac" "$s.uac.out" \
-		sipp -sf "$scen_dir/uac_$s.xml" -s service \
-		-i "$uac_ip" -p "$uac_port" "$target_ip:$sip_port" \
-		-m "$calls" -r "$rate" -l "$limit" \
-		-timeout "${per_scenario_s}s" -timeout_error -recv_timeout 8000 \
-		-nostdin -trace_err -error_file "$s.uac.errors.log" \
-		-trace_stat -stf "$s.uac.stat.csv" -fd 1 \
-		-trace_shortmsg -shortmessage_file "$s.uac.short.log" \
-		"${trace[@]}" -message_file "$s.uac.msg.log"
+	sipp_bg uac "$ns_uac" "$uac_ip" "$uac_port" "$scen_dir/uac_$s.xml" \
+		-s service -r "$rate" -l "$limit" -recv_timeout 8000 "$target_ip:$sip_port"
 	uac_pid=$nl_pid
 	wait "$uac_pid" || rc_uac=$?
 	uac_pid=""
