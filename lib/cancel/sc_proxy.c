@@ -500,6 +500,53 @@ block_field(const char *b, size_t len, const char *name, size_t n)
 	return s;
 }
 
+/* One line of our block: the value when it is the first line named so. */
+static void
+take_field(const char *l, size_t ll, const char *name, size_t n, struct sc_str *s)
+{
+	if (s->p == NULL && ll > n + 2 && memcmp(l, name, n) == 0) {
+		s->p = l + n;
+		s->len = (uint32_t)(ll - n - 2);
+	}
+}
+
+#define TAKE(l, ll, lit, s)	take_field((l), (ll), (lit), sizeof(lit) - 1, (s))
+
+/*
+ * From, To, Call-ID and CSeq of our own response block in one pass; each is what
+ * block_field() finds (the first line that starts with its name).
+ */
+static void
+block_fields(const char *b, size_t len, struct sc_str *from, struct sc_str *to,
+	     struct sc_str *call_id, struct sc_str *cseq)
+{
+	size_t i = 0;
+
+	from->p = to->p = call_id->p = cseq->p = NULL;
+	from->len = to->len = call_id->len = cseq->len = 0;
+	while (i < len && (from->p == NULL || to->p == NULL || call_id->p == NULL ||
+			   cseq->p == NULL)) {
+		const char *l = b + i, *e = memchr(l, '\n', len - i);
+		size_t ll = e == NULL ? len - i : (size_t)(e - l) + 1;
+
+		switch (l[0]) {
+		case 'F':
+			TAKE(l, ll, "From: ", from);
+			break;
+		case 'T':
+			TAKE(l, ll, "To: ", to);
+			break;
+		case 'C':
+			TAKE(l, ll, "Call-ID: ", call_id);
+			TAKE(l, ll, "CSeq: ", cseq);
+			break;
+		default:
+			break;
+		}
+		i += ll;
+	}
+}
+
 /* The forwarded INVITE as sent, for the 9.1 CANCEL and the 17.1.1.3 ACK. */
 static int
 sent_invite(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec,
@@ -514,13 +561,11 @@ sent_invite(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec,
 	memset(inv, 0, sizeof(*inv));
 	inv->request_uri = f->ruri;
 	inv->top_via = f->via;
-	inv->from = BLOCK_FIELD(b, blen, "From: ");
-	inv->to = BLOCK_FIELD(b, blen, "To: ");
-	inv->call_id = BLOCK_FIELD(b, blen, "Call-ID: ");
 	{
-		struct sc_str cs = BLOCK_FIELD(b, blen, "CSeq: ");
+		struct sc_str cs;
 		uint32_t v = 0;
 
+		block_fields(b, blen, &inv->from, &inv->to, &inv->call_id, &cs);
 		for (i = 0; i < cs.len && cs.p[i] >= '0' && cs.p[i] <= '9'; i++)
 			v = v * 10 + (uint32_t)(cs.p[i] - '0');
 		inv->cseq = v;
@@ -1070,7 +1115,7 @@ route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 	return n == (size_t)us_len && sc_cancel_ieq(them, us, n);
 }
 
-#define VIA_LEN		160	/* "SIP/2.0/UDP " + sent-by + ";branch=" + PX_BRANCH_LEN */
+#define VIA_LEN		160	/* "SIP/2.0/UDP " sent-by ";branch=" PX_BRANCH_LEN */
 
 /*
  * Our Via value for a request leaving on path with branch b (16.6 item 8, 18.1.1)

@@ -42,16 +42,21 @@ put_str(struct wbuf *w, const struct sc_str *s)
 size_t
 sc_sip_fmt_u32(char *out, size_t cap, uint32_t v)
 {
-	char tmp[10];
-	size_t n = 0;
+	size_t n = 1, i;
+	uint32_t t = v;
 
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	/* Count first, then write backwards in place: no variable-length memcpy. */
+	while (t >= 10) {
+		t /= 10;
+		n++;
+	}
 	if (n > cap)
 		return 0;
-	memcpy(out, tmp + sizeof(tmp) - n, n);
+	i = n;
+	do {
+		out[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (i != 0);
 	return n;
 }
 
