@@ -543,13 +543,31 @@ int
 sc_px_path_local(const void *path_blob, char *sent_by, size_t cap)
 {
 	const struct sc_net_path *p = path_blob;
-	char ip[INET6_ADDRSTRLEN];
-	int n;
+	char port[6];
+	size_t n, k = 0, ip_at = p->ip_version == 6 ? 1 : 0;
+	unsigned v = p->src_port;
 
-	if (inet_ntop(p->ip_version == 6 ? AF_INET6 : AF_INET, &p->src_ip, ip, sizeof(ip)) == NULL)
-		return -EINVAL;
-	n = snprintf(sent_by, cap, p->ip_version == 6 ? "[%s]:%u" : "%s:%u", ip, p->src_port);
-	return n <= 0 || (size_t)n >= cap ? -ENOSPC : 0;
+	/* "[v6]:port" or "v4:port" (18.1.1 sent-by), without stdio. */
+	if (cap <= ip_at)
+		return -ENOSPC;
+	n = sc_net_ip_fmt(p->ip_version, &p->src_ip, sent_by + ip_at, cap - ip_at);
+	if (n == 0)
+		return -ENOSPC;
+	do {
+		port[sizeof(port) - 1 - k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (ip_at + n + ip_at + 1 + k >= cap)
+		return -ENOSPC;
+	if (ip_at != 0) {
+		sent_by[0] = '[';
+		sent_by[ip_at + n++] = ']';
+	}
+	sent_by[ip_at + n++] = ':';
+	memcpy(sent_by + ip_at + n, port + sizeof(port) - k, k);
+	n += ip_at + k;
+	sent_by[n] = '\0';
+	return (int)n;
 }
 
 struct sc_px_worker *

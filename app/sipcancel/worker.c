@@ -12,7 +12,6 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <sched.h>
-#include <arpa/inet.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -125,13 +124,14 @@ int
 sc_worker_path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port)
 {
 	const struct sc_net_path *path = path_blob;
+	size_t n;
 
 	/* The response goes to the request's source (18.2.2): dst_ip/dst_port. */
-	if (inet_ntop(path->ip_version == 6 ? AF_INET6 : AF_INET, &path->dst_ip, ip,
-		      (socklen_t)cap) == NULL)
+	n = sc_net_ip_fmt(path->ip_version, &path->dst_ip, ip, cap);
+	if (n == 0)
 		return -EINVAL;
 	*port = path->dst_port;
-	return 0;
+	return (int)n;
 }
 
 #define SPARE_PREFETCH_BYTES 384	/* a typical response frame */
