@@ -135,12 +135,7 @@ if [ "$sut" = sipcancel ]; then
 	nl_sipcancel_bin
 fi
 
-# A reused work directory: drop the previous run's results so none is read as ours.
-old=('sipcancel-*.log' 'sipcancel-*.json' 'mock-*.log')
-for s in $all_scenarios; do
-	old+=("$s.*")
-done
-nl_workdir lab "${old[@]}"
+nl_workdir lab "$all_scenarios" 'sipcancel-*.log' 'sipcancel-*.json' 'mock-*.log'
 
 sut_pid=""
 sipp_pid=""
@@ -272,14 +267,8 @@ sut_ready() {
 
 # Stop the SUT so it writes its counters; a clean stop is part of passing.
 stop_sut() {
-	local sut_rc=0
-	nl_term_wait "$sut_pid" || sut_rc=$?
+	nl_stop_judged "$sut_pid" "$sut" "$sut_log" || failed+=("$sut-status")
 	sut_pid=""
-	if [ "$sut_rc" != 0 ]; then
-		echo "lab: $sut exited with status $sut_rc" >&2
-		tail -20 "$sut_log" >&2 || true
-		failed+=("$sut-status")
-	fi
 }
 
 # --- scenarios ----------------------------------------------------------------------

@@ -169,19 +169,23 @@ nl_veth() {
 	ip netns exec "$3" ethtool -K "$4" tx off >/dev/null 2>&1 || true
 }
 
-# nl_workdir NAME [GLOB...]: $workdir (--workdir; else a new
-# /tmp/sipcancel-NAME.XXXXXX and made_workdir=1) made absolute. A reused one loses
-# what matches the GLOBs, the previous run's results, so none is read as ours.
+# nl_workdir NAME SCENARIOS [GLOB...]: $workdir (--workdir; else a new
+# /tmp/sipcancel-NAME.XXXXXX and made_workdir=1) made absolute. A reused one loses the
+# previous run's results, so none is read as ours: SCENARIO.* for each of the
+# SCENARIOS (a list) and what matches the GLOBs.
 nl_workdir() {
-	local g
+	local g s
 	made_workdir=0
 	if [ -z "${workdir:-}" ]; then
 		workdir=$(mktemp -d "/tmp/sipcancel-$1.XXXXXX")
 		made_workdir=1
 	fi
-	shift
 	mkdir -p "$workdir"
 	workdir=$(cd "$workdir" && pwd)
+	for s in $2; do
+		rm -f "$workdir/$s".*
+	done
+	shift 2
 	for g in "$@"; do
 		# shellcheck disable=SC2086 # a pattern
 		rm -f "$workdir"/$g
@@ -264,6 +268,17 @@ nl_wait_ready() {
 nl_term_wait() {
 	kill -TERM "$1" 2>/dev/null || true
 	wait "$1"
+}
+
+# nl_stop_judged PID NAME LOG: nl_term_wait for a process whose clean stop is part of
+# passing; when its status is not 0, says so with LOG's last 20 lines and returns 1.
+nl_stop_judged() {
+	local rc=0
+	nl_term_wait "$1" || rc=$?
+	[ "$rc" = 0 ] && return 0
+	echo "$nl_tag: $2 exited with status $rc" >&2
+	tail -20 "$3" >&2 || true
+	return 1
 }
 
 # nl_stop PID...: for the exit trap: SIGTERM to each live PID (empty ones skipped), up

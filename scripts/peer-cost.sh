@@ -93,7 +93,8 @@ run_kamailio() {
 	fi
 	if [ "$rc" != 0 ]; then
 		tail -20 <<<"$out" >&2
-		echo "peer-cost: kamailio run $1 failed (status $rc); only completed calls count" >&2
+		echo "peer-cost: kamailio run $1 failed (status $rc);" \
+			"only completed calls count" >&2
 	fi
 	ok=$(get ok_calls "$cost" 2>/dev/null || echo 0)
 	if [ "${ok:-0}" -eq 0 ]; then
@@ -151,7 +152,9 @@ print(c.get("busy_cycles", ""), c.get("proc_cycles", 0), t.get("tsc_hz", c.get("
 median() { tr ' ' '\n' | awk 'NF { v[++n] = $1 } END {
 	if (n == 0) { print "n/a"; exit }
 	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+		for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+		}
 	if (n % 2) print v[(n + 1) / 2]; else printf "%.2f\n", (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
 
 # Runs alternate between the proxies so drift in the machine's load hits both alike.

@@ -137,7 +137,11 @@ fi
 scenarios=${scenarios//,/ }
 # The UAS side of scenario "cancel" is uas_ring.xml; the others share the name.
 uas_xml() {
-	if [ "$1" = cancel ]; then echo "$scen_dir/uas_ring.xml"; else echo "$scen_dir/uas_$1.xml"; fi
+	if [ "$1" = cancel ]; then
+		echo "$scen_dir/uas_ring.xml"
+	else
+		echo "$scen_dir/uas_$1.xml"
+	fi
 }
 for s in $scenarios; do
 	if ! [ -f "$scen_dir/uac_$s.xml" ] || ! [ -f "$(uas_xml "$s")" ]; then
@@ -182,12 +186,7 @@ if [ -n "$sc_ns" ]; then
 	fi
 fi
 
-# A reused work directory: drop the previous run's results so none is read as ours.
-old=('proxy.*' 'kamailio.*' 'sipcancel.*')
-for s in $all_scenarios; do
-	old+=("$s.*")
-done
-nl_workdir proxylab "${old[@]}"
+nl_workdir proxylab "$all_scenarios" 'proxy.*' 'kamailio.*' 'sipcancel.*'
 
 kam_pid=""
 sc_pid=""
@@ -419,14 +418,8 @@ if [ -n "$kam_pid" ]; then
 	kam_pid=""
 fi
 if [ -n "$sc_pid" ]; then
-	proxy_rc=0
-	nl_term_wait "$sc_pid" || proxy_rc=$?
+	nl_stop_judged "$sc_pid" sipcancel "$workdir/sipcancel.log" || failed+=("sipcancel-status")
 	sc_pid=""
-	if [ "$proxy_rc" != 0 ]; then
-		echo "proxylab: sipcancel exited with status $proxy_rc" >&2
-		tail -20 "$workdir/sipcancel.log" >&2 || true
-		failed+=("sipcancel-status")
-	fi
 fi
 
 # shellcheck disable=SC2086 # a list of names
