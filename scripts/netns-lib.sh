@@ -1,18 +1,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
-# What the namespace labs share (scripts/lab.sh, scripts/proxylab.sh; option checks
-# also for scripts/peer-cost.sh and tests/lab/run_lab.sh): messages, the run lock,
-# network namespaces and veth pairs, processes started and stopped by pid, readiness by
-# ARP, the work directory and the exit trap that undoes it all. Sourced, not run:
+# What the namespace labs share (scripts/lab.sh, scripts/proxylab.sh; the option
+# parser and checks also for scripts/peer-cost.sh, the skip checks for
+# tests/lab/run_lab.sh): messages, options, the run lock, network namespaces and veth
+# pairs, processes started and stopped by pid, readiness by ARP, the work directory
+# and the exit trap that undoes it all. Sourced, not run (shellcheck -x follows it):
 #
 #   . "$here/netns-lib.sh"
-#   nl_tag=lab                          # prefix of every message
-#   nl_own "sc-uac, sc-sut" sc-uac sc-sut   # namespaces the exit trap removes
+#   nl_tag=lab                                 # prefix of every message
+#   nl_own "sc-uac, sc-sut" sc-uac sc-sut      # what --cleanup and the trap remove
+#   nl_stop_hook() { nl_stop "$my_pid"; }      # the trap stops the caller's processes
+#   nl_trap_exit
 #
 # The labs use only addresses of 198.18.0.0/15 (RFC 2544 benchmarking), only inside the
-# namespaces they create. Names a caller's exit trap reads, when it has them: keep (1:
-# --keep), status (0: the run passed), workdir, made_workdir, nl_keep_workdir (1: keep
-# even a passing run's work directory) and the function nl_stop_hook.
+# namespaces they create. The exit trap also reads the caller's keep (1: --keep),
+# status (0: the run passed), workdir and made_workdir (both set by nl_workdir).
 
 nl_tag=${nl_tag:-lab}
 nl_ns=()
