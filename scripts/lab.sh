@@ -332,10 +332,4 @@ fi
 python3 "$here/sipp/lab_summary.py" summary "$workdir" "$calls" "$rate" "$sut" \
 	"${stats_files:-none}" $scenarios || failed+=("summary")
 
-if [ ${#failed[@]} -eq 0 ]; then
-	status=0
-	echo "lab: PASS ($n_sc scenarios, $calls calls each)"
-	exit 0
-fi
-echo "lab: FAIL: ${failed[*]}" >&2
-exit 1
+nl_verdict "$n_sc scenarios, $calls calls each" "" "${failed[@]}"

@@ -300,6 +300,22 @@ nl_stop() {
 	done
 }
 
+# nl_verdict DETAIL FAIL_TAG [FAILURE...]: the run's last line and exit: with no
+# FAILURE, "PASS (DETAIL)", status=0 (so the trap drops the work directory) and exit
+# 0; else "FAIL (FAIL_TAG): FAILURE..." (no parentheses for an empty FAIL_TAG) on
+# stderr and exit 1.
+nl_verdict() {
+	local detail=$1 tag=$2
+	shift 2
+	if [ $# -eq 0 ]; then
+		status=0
+		echo "$nl_tag: PASS ($detail)"
+		exit 0
+	fi
+	echo "$nl_tag: FAIL${tag:+ ($tag)}: $*" >&2
+	exit 1
+}
+
 # nl_cleanup: the exit trap (nl_trap_exit). Stops the caller's processes by pid
 # (nl_stop_hook), then, unless --keep, whatever is still in the lab's namespaces
 # (SIGKILL: Kamailio's children, a child whose timeout was killed) and the namespaces;

@@ -436,10 +436,4 @@ if [ -n "$cost_file" ]; then
 		"stats_file=$stats_file" >"$cost_file"
 fi
 
-if [ ${#failed[@]} -eq 0 ]; then
-	status=0
-	echo "proxylab: PASS ($proxy, $n_sc scenario(s), $calls calls each)"
-	exit 0
-fi
-echo "proxylab: FAIL ($proxy): ${failed[*]}" >&2
-exit 1
+nl_verdict "$proxy, $n_sc scenario(s), $calls calls each" "$proxy" "${failed[@]}"
