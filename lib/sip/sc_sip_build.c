@@ -120,12 +120,14 @@ rport_end(const struct sc_str *v)
 	size_t i = 0;
 
 	while (i < v->len) {
-		size_t j = i + 1, k;
+		/* Parameters start at ';': jump between them (memchr scans wide). */
+		const char *semi = memchr(v->p + i, ';', v->len - i);
+		size_t j, k;
 
-		if (v->p[i] != ';') {
-			i++;
-			continue;
-		}
+		if (semi == NULL)
+			return 0;
+		i = (size_t)(semi - v->p);
+		j = i + 1;
 		while (j < v->len && (v->p[j] == ' ' || v->p[j] == '\t'))
 			j++;
 		if (v->len - j < 5 || !ieq(v->p + j, "rport", 5)) {
@@ -163,8 +165,9 @@ put_top_via(struct wbuf *w, const struct sc_sip_via *top, const struct sc_sip_sr
 	add_received = top->received.len == 0 &&
 		       (top->has_rport || host_len != src->ip.len ||
 			!ieq(host, src->ip.p, host_len));
-	at = rport_end(v);
-	fill_rport = top->has_rport && top->rport.len == 0 && at != 0;
+	/* Only a valueless rport is filled: look for where it ends only then. */
+	at = top->has_rport && top->rport.len == 0 ? rport_end(v) : 0;
+	fill_rport = at != 0;
 	PUTS(w, "Via: ");
 	if (fill_rport) {
 		put(w, v->p, at);

@@ -1482,6 +1482,13 @@ static const struct {
 	/* rport last. */
 	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKa;rport"), "198.18.0.3", 40000,
 	  "SIP/2.0/UDP 198.18.0.1;branch=z9hG4bKa;rport=40000;received=198.18.0.3" },
+	/* Look-alike parameters before the real rport; whitespace around ';' (SEMI). */
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1;rportx=1;xrport;branch=z9hG4bKa;rport"),
+	  "198.18.0.1", 5062,
+	  "SIP/2.0/UDP 198.18.0.1;rportx=1;xrport;branch=z9hG4bKa;rport=5062;"
+	  "received=198.18.0.1" },
+	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1 ; rport ;branch=z9hG4bKa"), "198.18.0.1", 1,
+	  "SIP/2.0/UDP 198.18.0.1 ; rport=1 ;branch=z9hG4bKa;received=198.18.0.1" },
 	/* rport with a value: kept, received still added. */
 	{ SRC_REQ("SIP/2.0/UDP 198.18.0.1:5060;rport=1234;branch=z9hG4bKa"), "198.18.0.1", 9,
 	  "SIP/2.0/UDP 198.18.0.1:5060;rport=1234;branch=z9hG4bKa;received=198.18.0.1" },
