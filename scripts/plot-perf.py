@@ -6,8 +6,9 @@ Left: cycles per received packet by workload on one core (software checksums,
 checksums offloaded, and the parse-and-swap baseline). Right: wall-clock Mpps with
 one and two worker cores, and the scaling factor.
 
-usage: plot-perf.py BENCH_OUTPUT.txt OUT.svg
-       (BENCH_OUTPUT.txt: what `bench_pipeline` printed; '-' reads stdin)
+usage: plot-perf.py [--before BEFORE.txt] BENCH_OUTPUT.txt OUT.svg
+       (BENCH_OUTPUT.txt: what `bench_pipeline` printed; '-' reads stdin.
+        --before: an earlier build's output, drawn as a first bar per workload)
 """
 import sys
 from xml.sax.saxutils import escape
@@ -15,6 +16,7 @@ from xml.sax.saxutils import escape
 W, H = 960, 420
 PAD_L, PAD_B, PAD_T = 60, 90, 50
 COLORS = ["#3465a4", "#73d216", "#888a85", "#f57900"]
+BEFORE_COLORS = ["#f57900", "#3465a4", "#73d216", "#888a85"]
 
 
 def fields(line):
@@ -48,7 +50,7 @@ def parse(lines):
     return order, cyc, off, swap, scale
 
 
-def bars(x0, width, title, ylabel, groups, series, legend):
+def bars(x0, width, title, ylabel, groups, series, legend, colors=COLORS):
     """Grouped bar chart: groups = names, series = list of {group: value}."""
     out = []
     plot_h = H - PAD_T - PAD_B
@@ -78,7 +80,7 @@ def bars(x0, width, title, ylabel, groups, series, legend):
             v = s[g]
             h = plot_h * v / vmax
             out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>'
-                       % (gx + si * bw, base_y - h, bw - 2, h, COLORS[si % len(COLORS)]))
+                       % (gx + si * bw, base_y - h, bw - 2, h, colors[si % len(colors)]))
             out.append('<text x="%.1f" y="%.1f" font-size="9" text-anchor="middle">%.3g</text>'
                        % (gx + si * bw + bw / 2, base_y - h - 3, v))
         out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="middle">%s</text>'
@@ -87,12 +89,17 @@ def bars(x0, width, title, ylabel, groups, series, legend):
         y = H - 40 + 14 * (si // 2)
         x = x0 + PAD_L + (si % 2) * 200
         out.append('<rect x="%d" y="%d" width="10" height="10" fill="%s"/>'
-                   % (x, y - 9, COLORS[si % len(COLORS)]))
+                   % (x, y - 9, colors[si % len(colors)]))
         out.append('<text x="%d" y="%d" font-size="11">%s</text>' % (x + 14, y, escape(name)))
     return out
 
 
 def main(argv):
+    before = None
+    if len(argv) == 5 and argv[1] == "--before":
+        with open(argv[2], encoding="utf-8") as f:
+            before = parse(f.readlines())[1]
+        argv = argv[:1] + argv[3:]
     if len(argv) != 3:
         sys.stderr.write(__doc__)
         return 2
@@ -105,10 +112,16 @@ def main(argv):
     svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
            'font-family="sans-serif">' % (W, H),
            '<rect width="100%" height="100%" fill="white"/>']
+    series = [cyc, off, swap]
+    legend = ["sipcancel, software checksums", "sipcancel, checksums offloaded",
+              "baseline: parse + swap"]
+    colors = COLORS
+    if before:
+        series = [before] + series
+        legend = ["before (same run conditions)"] + legend
+        colors = BEFORE_COLORS
     svg += bars(0, half, "Cycles per received packet, 1 worker core", "cycles / packet",
-                order, [cyc, off, swap],
-                ["sipcancel, software checksums", "sipcancel, checksums offloaded",
-                 "baseline: parse + swap"])
+                order, series, legend, colors)
     one = {k: v[0] for k, v in scale.items()}
     two = {k: v[1] for k, v in scale.items()}
     svg += bars(half, half, "Wall-clock Mpps, 1 vs 2 worker cores", "Mpps",
