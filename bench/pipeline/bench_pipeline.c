@@ -144,6 +144,7 @@ struct run_res {
 	double skip;			/* fraction of packets in preempted iterations */
 	double wall_mpps;
 	double lat_p50_us, lat_p99_us;
+	double wlat_p50_us, wlat_p99_us;	/* inside the worker: its iteration, per packet */
 	double offered_mpps;
 	uint64_t drops;
 	uint64_t rx;
@@ -174,6 +175,15 @@ static uint64_t rq_inj;				/* replies injected so far */
 static struct sc_sip_msg nh_msg;
 static const struct rte_ether_addr nh_mac = { { 2, 0, 0, 0, 0, 3 } };
 static uint32_t lat_calls;
+/*
+ * The worker's share of the latency: the length of each loop iteration (rx burst to
+ * TX flush) and the packets it received, recorded by worker 0 while a latency run
+ * is on. A packet waits at most its iteration inside sipcancel.
+ */
+static volatile bool iter_rec;
+static uint32_t *iter_cyc;
+static uint16_t *iter_pk;
+static size_t n_iter, cap_iter;
 
 /* ---- templates ------------------------------------------------------------ */
 
@@ -384,6 +394,11 @@ loop_main(void *arg)
 			busy = n != 0;
 		}
 		t1 = rte_rdtsc();
+		if (iter_rec && f->w != NULL && f->queue == 0 && n != 0 && n_iter < cap_iter) {
+			iter_cyc[n_iter] = (uint32_t)RTE_MIN(t1 - t0, (uint64_t)UINT32_MAX);
+			iter_pk[n_iter] = n;
+			__atomic_store_n(&n_iter, n_iter + 1, __ATOMIC_RELEASE);
+		}
 		if (busy && t1 - t0 < preempt_cycles) {
 			f->busy += t1 - t0;
 			f->rx += n;
@@ -965,6 +980,43 @@ cmp_u32(const void *a, const void *b)
  * pps with latency samples. Fills r with the rig's cycles per received packet.
  */
 static int
+cmp_iter(const void *a, const void *b)
+{
+	uint32_t x = iter_cyc[*(const uint32_t *)a], y = iter_cyc[*(const uint32_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+/* Per-packet percentiles of the iteration each packet was handled in. */
+static void
+iter_percentiles(size_t n, struct run_res *res)
+{
+	uint32_t *idx = malloc(n * sizeof(*idx));
+	uint64_t total = 0, acc = 0;
+	size_t i;
+
+	if (idx == NULL || n == 0) {
+		free(idx);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		idx[i] = (uint32_t)i;
+		total += iter_pk[i];
+	}
+	qsort(idx, n, sizeof(*idx), cmp_iter);
+	for (i = 0; i < n; i++) {
+		acc += iter_pk[idx[i]];
+		if (res->wlat_p50_us == 0 && acc * 2 >= total)
+			res->wlat_p50_us = iter_cyc[idx[i]] * 1e6 / (double)hz;
+		if (acc * 100 >= total * 99) {
+			res->wlat_p99_us = iter_cyc[idx[i]] * 1e6 / (double)hz;
+			break;
+		}
+	}
+	free(idx);
+}
+
+static int
 feed(const struct rig *rg, const struct workload *wl, uint32_t n_calls, double pps,
      struct run_res *res)
 {
@@ -994,6 +1046,10 @@ feed(const struct rig *rg, const struct workload *wl, uint32_t n_calls, double p
 		f->gate = !lat;
 	}
 	rig_counters(rg, &c0);
+	if (lat) {
+		__atomic_store_n(&n_iter, 0, __ATOMIC_RELEASE);
+		iter_rec = true;
+	}
 	t0 = rte_rdtsc();
 	while (more || ns[0] != 0 || (rg->nq > 1 && ns[1] != 0)) {
 		bool idle = true;
@@ -1102,6 +1158,10 @@ again:
 			 1e6;
 	res->offered_mpps = res->wall_mpps;
 	res->lat_p50_us = res->lat_p99_us = 0;
+	res->wlat_p50_us = res->wlat_p99_us = 0;
+	iter_rec = false;
+	if (lat)
+		iter_percentiles(__atomic_load_n(&n_iter, __ATOMIC_ACQUIRE), res);
 	if (lat && n_samp > 0) {
 		qsort(lat_samp, n_samp, sizeof(lat_samp[0]), cmp_u32);
 		res->lat_p50_us = lat_samp[n_samp / 2] * 1e6 / (double)hz;
@@ -1274,9 +1334,13 @@ main(int argc, char **argv)
 	lat_can = calloc(calls, sizeof(*lat_can));
 	cap_samp = (size_t)calls * 6;
 	lat_samp = calloc(cap_samp, sizeof(*lat_samp));
+	cap_iter = (size_t)calls * 6;
+	iter_cyc = calloc(cap_iter, sizeof(*iter_cyc));
+	iter_pk = calloc(cap_iter, sizeof(*iter_pk));
 	mp = rte_pktmbuf_pool_create("bp_mbuf", N_MBUF, MBUF_CACHE, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (mp == NULL || lat_inv == NULL || lat_can == NULL || lat_samp == NULL) {
+	if (mp == NULL || lat_inv == NULL || lat_can == NULL || lat_samp == NULL ||
+	    iter_cyc == NULL || iter_pk == NULL) {
 		fprintf(stderr, "bench_pipeline: out of memory\n");
 		return 1;
 	}
@@ -1329,13 +1393,15 @@ main(int argc, char **argv)
 		printf("pipeline workload=%s cores=1 mpps_per_core=%.2f cycles_per_pkt=%.1f "
 		       "cycles_per_pkt_min=%.1f preempted=%.3f ratio_io_fwd=%.2f "
 		       "ratio_parse_swap=%.2f wall_mpps=%.2f lat_load_mpps=%.2f lat_p50_us=%.2f "
-		       "lat_p99_us=%.2f drops=%" PRIu64 " pending=%" PRIu64 " rx_frame_bytes=%.0f "
+		       "lat_p99_us=%.2f lat_worker_p50_us=%.2f lat_worker_p99_us=%.2f drops=%" PRIu64
+		       " pending=%" PRIu64 " rx_frame_bytes=%.0f "
 		       "tx_frame_bytes=%.0f tx_per_rx=%.2f\n",
 		       wl[wi].name, (double)hz / pipe1[wi].cyc / 1e6, pipe1[wi].cyc,
 		       pipe1[wi].cyc_min, pipe1[wi].skip, pipe1[wi].cyc / io[wi].cyc,
 		       pipe1[wi].cyc / sw[wi].cyc,
 		       pipe1[wi].wall_mpps, lat[wi].offered_mpps, lat[wi].lat_p50_us,
-		       lat[wi].lat_p99_us, pipe1[wi].drops + lat[wi].drops, rig_live(&rig1),
+		       lat[wi].lat_p99_us, lat[wi].wlat_p50_us, lat[wi].wlat_p99_us,
+		       pipe1[wi].drops + lat[wi].drops, rig_live(&rig1),
 		       pipe1[wi].rx_frame, pipe1[wi].tx_frame, pipe1[wi].tx_per_rx);
 		if (wi == 0)
 			uas_cyc = pipe1[wi].cyc;
@@ -1397,12 +1463,14 @@ proxy_role:
 		printf("pipeline workload=proxy-v4 cores=1 mpps_per_core=%.2f cycles_per_pkt=%.1f "
 		       "cycles_per_pkt_min=%.1f preempted=%.3f ratio_io_fwd=%.2f "
 		       "ratio_parse_swap=%.2f wall_mpps=%.2f "
-		       "lat_load_mpps=%.2f lat_p50_us=%.2f lat_p99_us=%.2f drops=%" PRIu64
+		       "lat_load_mpps=%.2f lat_p50_us=%.2f lat_p99_us=%.2f lat_worker_p50_us=%.2f "
+		       "lat_worker_p99_us=%.2f drops=%" PRIu64
 		       " pending=%" PRIu64 " (rx: upstream requests and the next hop's "
 		       "responses, 6 per call)\n",
 		       (double)hz / px.cyc / 1e6, px.cyc, px.cyc_min, px.skip, px.cyc / io[0].cyc,
 		       px.cyc / sw[0].cyc, px.wall_mpps, pl.offered_mpps, pl.lat_p50_us,
-		       pl.lat_p99_us, px.drops + pl.drops, rig_live(&rig1));
+		       pl.lat_p99_us, pl.wlat_p50_us, pl.wlat_p99_us, px.drops + pl.drops,
+		       rig_live(&rig1));
 		proxy_cyc = px.cyc;
 	}
 	rig_stop(&rig1);
