@@ -42,14 +42,14 @@ put_str(struct wbuf *w, const struct sc_str *s)
 size_t
 sc_sip_fmt_u32(char *out, size_t cap, uint32_t v)
 {
-	size_t n = 1, i;
-	uint32_t t = v;
+	size_t n, i;
 
-	/* Count first, then write backwards in place: no variable-length memcpy. */
-	while (t >= 10) {
-		t /= 10;
-		n++;
-	}
+	/* Count by compares (no division), then write backwards in place. */
+	if (v < 100000)
+		n = v < 100 ? (v < 10 ? 1 : 2) : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+	else
+		n = v < 10000000 ? (v < 1000000 ? 6 : 7) : v < 100000000 ? 8 :
+		    v < 1000000000 ? 9 : 10;
 	if (n > cap)
 		return 0;
 	i = n;
