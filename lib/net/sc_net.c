@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_udp.h>
 
 #include "sc_net.h"
@@ -879,6 +880,247 @@ sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *pay
 	if ((uint32_t)rte_pktmbuf_tailroom(m) < sc_net_hdr_len(path) + len)
 		return -EMSGSIZE;
 	return encap(m, path, payload, len, tx_offload_capa);
+}
+
+/* ---- fragmented output ------------------------------------------------------ */
+
+/* RFC 791 section 3.2: every IPv4 module forwards 68 octets without fragmenting. */
+#define IPV4_MIN_MTU 68
+#define IPV6_FRAG_HDR_LEN 8		/* RFC 8200 section 4.5 */
+#define FRAG_DATA_ALIGN 8		/* fragment offsets count 8-octet units */
+
+/* Ethernet (and 802.1Q) header of path at the start of m's data. */
+static void
+put_l2(struct rte_ether_hdr *eth, const struct sc_net_path *path)
+{
+	uint16_t et = rte_cpu_to_be_16(path->ip_version == 4 ? RTE_ETHER_TYPE_IPV4 :
+				       RTE_ETHER_TYPE_IPV6);
+
+	rte_ether_addr_copy(&path->dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&path->src_mac, &eth->src_addr);
+	if (path->has_vlan) {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = rte_cpu_to_be_16(path->vlan_tci);
+		vh->eth_proto = et;
+	} else {
+		eth->ether_type = et;
+	}
+}
+
+/*
+ * The whole IP datagram (no L2) for path in a chain of nseg mbufs from `direct`,
+ * `room` bytes each: IP header, UDP header with its checksum computed in software
+ * over the whole datagram (a NIC's UDP offload covers one frame, not a datagram
+ * split over several), payload. NULL when the pool runs dry.
+ */
+static struct rte_mbuf *
+build_datagram(struct rte_mempool *direct, uint32_t nseg, uint32_t room,
+	       const struct sc_net_path *path, const uint8_t *payload, uint32_t len,
+	       uint32_t ip_id)
+{
+	struct rte_mbuf *seg[SC_NET_FRAG_MAX];
+	uint32_t l3 = l3_hdr_len(path), ulen = (uint32_t)sizeof(struct rte_udp_hdr) + len;
+	uint32_t total = l3 + ulen, off = 0, done = 0, i;
+	struct rte_udp_hdr *udp;
+	uint64_t sum = 0;
+	uint8_t *d;
+
+	if (rte_pktmbuf_alloc_bulk(direct, seg, nseg) != 0)
+		return NULL;
+	for (i = 0; i < nseg; i++) {
+		uint32_t n = RTE_MIN(room, total - off);
+
+		seg[i]->data_len = (uint16_t)n;
+		seg[i]->next = i + 1 < nseg ? seg[i + 1] : NULL;
+		d = rte_pktmbuf_mtod(seg[i], uint8_t *);
+		if (i == 0) {
+			d += l3 + sizeof(*udp);
+			n -= l3 + (uint32_t)sizeof(*udp);
+		}
+		/*
+		 * A piece starting at an odd payload offset pairs its bytes the other way
+		 * round: its folded sum is byte-swapped (RFC 1071 section 2(B)).
+		 */
+		if (done & 1)
+			sum += rte_bswap16((uint16_t)sc_net_cksum_copy(d, payload + done, n, 0));
+		else
+			sum += sc_net_cksum_copy(d, payload + done, n, 0);
+		done += n;
+		off += seg[i]->data_len;
+	}
+	seg[0]->nb_segs = (uint16_t)nseg;
+	seg[0]->pkt_len = total;
+
+	d = rte_pktmbuf_mtod(seg[0], uint8_t *);
+	udp = (struct rte_udp_hdr *)(d + l3);
+	udp->src_port = rte_cpu_to_be_16(path->src_port);
+	udp->dst_port = rte_cpu_to_be_16(path->dst_port);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
+	sum += (uint64_t)phdr_sum(path->ip_version, &path->src_ip, &path->dst_ip, IPPROTO_UDP_,
+				  ulen) + rte_cpu_to_be_16(path->src_port) +
+	       rte_cpu_to_be_16(path->dst_port) + rte_cpu_to_be_16((uint16_t)ulen);
+	udp->dgram_cksum = cksum_field(net_cksum_fold64(sum));
+	if (path->ip_version == 4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)d;
+
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->type_of_service = 0;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)total);
+		ip->packet_id = rte_cpu_to_be_16((uint16_t)ip_id);
+		/* DF clear: this datagram is meant to be fragmented (RFC 791 section 3.1). */
+		ip->fragment_offset = 0;
+		ip->time_to_live = IPV4_DEFAULT_TTL;
+		ip->next_proto_id = IPPROTO_UDP_;
+		ip->hdr_checksum = 0;	/* per fragment, after rte_ip_frag rewrote it */
+		ip->src_addr = path->src_ip.v4;
+		ip->dst_addr = path->dst_ip.v4;
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)d;
+
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)ulen);
+		ip->proto = IPPROTO_UDP_;
+		ip->hop_limits = IPV6_DEFAULT_HOPS;
+		memcpy(ip->src_addr, path->src_ip.v6, 16);
+		memcpy(ip->dst_addr, path->dst_ip.v6, 16);
+	}
+	return seg[0];
+}
+
+/*
+ * Turn m (IP header at its data start, as rte_ip_frag leaves a fragment) into a
+ * frame: IPv4 header checksum, IPv6 Identification when frag, L2 header, TX
+ * metadata, one segment when the port cannot send chains. 0 or a negative errno.
+ */
+static int
+finish_frame(struct rte_mbuf *m, const struct sc_net_path *path, bool frag, uint32_t ip_id,
+	     uint64_t tx_offload_capa)
+{
+	uint32_t l2 = sc_net_hdr_len(path) - l3_hdr_len(path) -
+		      (uint32_t)sizeof(struct rte_udp_hdr);
+	uint64_t ol;
+	char *eth;
+
+	if (path->ip_version == 4) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
+		ip->hdr_checksum = 0;
+		ol = RTE_MBUF_F_TX_IPV4;
+		if ((tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0)
+			ol |= RTE_MBUF_F_TX_IP_CKSUM;
+		else
+			ip->hdr_checksum = (uint16_t)~net_cksum_fold64(net_cksum_add32(ip,
+										 sizeof(*ip), 0));
+		m->l3_len = sizeof(*ip);
+	} else if (frag) {
+		struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv6_hdr *);
+		struct rte_ipv6_fragment_ext *fh = (struct rte_ipv6_fragment_ext *)(ip + 1);
+
+		/* DPDK 22.11 leaves the Identification 0: every datagram would share it. */
+		fh->id = rte_cpu_to_be_32(ip_id);
+		ol = RTE_MBUF_F_TX_IPV6;
+		m->l3_len = sizeof(*ip) + sizeof(*fh);
+	} else {
+		ol = RTE_MBUF_F_TX_IPV6;
+		m->l3_len = sizeof(struct rte_ipv6_hdr);
+	}
+	eth = rte_pktmbuf_prepend(m, (uint16_t)l2);
+	if (eth == NULL)
+		return -ENOSPC;
+	put_l2((struct rte_ether_hdr *)eth, path);
+	m->ol_flags = ol;
+	m->l2_len = l2;
+	m->l4_len = 0;
+	m->port = path->port_id;
+	if (m->nb_segs > 1 && (tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) == 0 &&
+	    rte_pktmbuf_linearize(m) != 0)
+		return -EMSGSIZE;
+	return 0;
+}
+
+int
+sc_net_encap_frag(struct rte_mbuf **out, unsigned cap, struct rte_mempool *direct,
+		  struct rte_mempool *indirect, const struct sc_net_path *path,
+		  const void *payload, uint32_t len, uint32_t ip_id, uint64_t tx_offload_capa)
+{
+	uint32_t mtu = path->mtu != 0 ? path->mtu : SC_NET_DEFAULT_MTU;
+	uint32_t l3, ulen, per, room, nseg, l2;
+	uint16_t nout = (uint16_t)RTE_MIN(cap, (unsigned)SC_NET_FRAG_MAX);
+	bool frag;
+	struct rte_mbuf *whole;
+	int32_t n;
+	int rc, i;
+
+	if ((path->ip_version != 4 && path->ip_version != 6) || out == NULL || cap == 0 ||
+	    direct == NULL || (payload == NULL && len != 0) || mtu < IPV4_MIN_MTU)
+		return -EINVAL;
+	l2 = sc_net_hdr_len(path) - l3_hdr_len(path) - (uint32_t)sizeof(struct rte_udp_hdr);
+	room = rte_pktmbuf_data_room_size(direct);
+	/* The datagram's headers in its first segment, L2 in each frame's headroom. */
+	if (room < RTE_PKTMBUF_HEADROOM + sc_net_hdr_len(path) || RTE_PKTMBUF_HEADROOM < l2)
+		return -EINVAL;
+	room -= RTE_PKTMBUF_HEADROOM;
+	frag = sc_net_needs_frag(path, len);
+	if (!frag && l2 + len + l3_hdr_len(path) + sizeof(struct rte_udp_hdr) <= room) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(direct);
+
+		if (m == NULL)
+			return -ENOMEM;
+		rc = sc_net_encap(m, path, payload, len, tx_offload_capa);
+		if (rc < 0) {
+			rte_pktmbuf_free(m);
+			return rc;
+		}
+		out[0] = m;
+		return 1;
+	}
+	if (frag && indirect == NULL)
+		return -EINVAL;
+	l3 = l3_hdr_len(path);
+	ulen = (uint32_t)sizeof(struct rte_udp_hdr) + len;
+	/* IPv4 Total Length / IPv6 Payload Length are 16 bits (no jumbograms). */
+	if (len > UINT16_MAX || (path->ip_version == 4 ? l3 + ulen : ulen) > UINT16_MAX)
+		return -EMSGSIZE;
+	per = (mtu - l3 - (path->ip_version == 6 ? IPV6_FRAG_HDR_LEN : 0)) &
+	      ~(uint32_t)(FRAG_DATA_ALIGN - 1);
+	if (per == 0)
+		return -EINVAL;
+	if (frag && (ulen + per - 1) / per > SC_NET_FRAG_MAX)
+		return -EMSGSIZE;
+	if (frag && (ulen + per - 1) / per > cap)
+		return -ENOSPC;
+	nseg = (l3 + ulen + room - 1) / room;
+	if (nseg > SC_NET_FRAG_MAX)
+		return -EMSGSIZE;
+	whole = build_datagram(direct, nseg, room, path, payload, len, ip_id);
+	if (whole == NULL)
+		return -ENOMEM;
+	if (!frag) {
+		/* Within a jumbo MTU but not one mbuf: the chain is the frame. */
+		out[0] = whole;
+		n = 1;
+	} else {
+		if (path->ip_version == 4)
+			n = rte_ipv4_fragment_packet(whole, out, nout, (uint16_t)mtu, direct,
+						     indirect);
+		else
+			n = rte_ipv6_fragment_packet(whole, out, nout, (uint16_t)mtu, direct,
+						     indirect);
+		/* The fragments hold references to its buffers; this drops ours. */
+		rte_pktmbuf_free(whole);
+		if (n < 0)
+			return n;
+	}
+	for (i = 0; i < n; i++) {
+		rc = finish_frame(out[i], path, frag, ip_id, tx_offload_capa);
+		if (rc < 0) {
+			rte_pktmbuf_free_bulk(out, (unsigned)n);
+			return rc;
+		}
+	}
+	return n;
 }
 
 /* Decimal of v (0-255) at p; returns the digits written. */

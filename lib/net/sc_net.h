@@ -248,9 +248,10 @@ uint32_t sc_net_hdr_len(const struct sc_net_path *path);
  * payload[0..len). IPv4 header and UDP checksums in software (the payload is
  * summed while it is copied, sc_net_cksum_copy()), or as TX offload flags when
  * tx_offload_capa (rte_eth_dev_info.tx_offload_capa) has
- * RTE_ETH_TX_OFFLOAD_{IPV4,UDP}_CKSUM. Our own output is never fragmented:
- * returns -EMSGSIZE when the IP datagram exceeds the path MTU or the frame the
- * mbuf's room (caller counts and frees), -EINVAL on a bad path, else 0.
+ * RTE_ETH_TX_OFFLOAD_{IPV4,UDP}_CKSUM; DF set. One frame only: returns -EMSGSIZE
+ * when the IP datagram exceeds the path MTU (see sc_net_needs_frag() and
+ * sc_net_encap_frag()) or the frame the mbuf's room (caller counts and frees),
+ * -EINVAL on a bad path, else 0.
  */
 int sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload,
 		 uint32_t len, uint64_t tx_offload_capa);
@@ -262,6 +263,51 @@ int sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void 
  */
 int sc_net_encap_hdr(struct rte_mbuf *m, const struct sc_net_path *path, uint32_t len,
 		     uint64_t tx_offload_capa);
+
+/*
+ * True when a UDP datagram of len payload bytes on path is larger than the
+ * path's IP MTU, i.e. sc_net_encap() cannot send it and sc_net_encap_frag() must.
+ */
+static inline bool
+sc_net_needs_frag(const struct sc_net_path *path, uint32_t len)
+{
+	uint32_t mtu = path->mtu != 0 ? path->mtu : SC_NET_DEFAULT_MTU;
+	uint32_t l3 = path->ip_version == 6 ? 40 : 20;
+
+	return l3 + 8 + (uint64_t)len > mtu;
+}
+
+/* Largest number of fragments sc_net_encap_frag() makes of one datagram. */
+#define SC_NET_FRAG_MAX 64
+
+/*
+ * Build the UDP datagram of sc_net_encap() when it may exceed the path MTU (RFC
+ * 3261 18.1.1 / 18.2.2 leave IP fragmentation to UDP): the whole datagram (IP and
+ * UDP headers, payload[0..len), UDP checksum over all of it, always in software
+ * since a NIC checksums one frame) is built in a chain of mbufs from `direct`,
+ * cut by rte_ipv4_fragment_packet() / rte_ipv6_fragment_packet() into fragments
+ * of at most the path MTU (data in multiples of 8 bytes) made of a header mbuf
+ * from `direct` and payload mbufs from `indirect` (no data room needed) attached
+ * to the chain, and each fragment gets its Ethernet (and 802.1Q) header.
+ * IPv4: DF clear, Identification (uint16_t)ip_id, which the caller must not repeat
+ * for the same source, destination and protocol while fragments may be in flight
+ * (RFC 791 section 3.2, RFC 6864 section 4); header checksum per fragment, in
+ * software unless tx_offload_capa has RTE_ETH_TX_OFFLOAD_IPV4_CKSUM. IPv6: a
+ * Fragment header with Identification ip_id in every fragment (RFC 8200 section
+ * 4.5). Without RTE_ETH_TX_OFFLOAD_MULTI_SEGS in tx_offload_capa every fragment is
+ * copied into one segment. A datagram within the MTU is one frame: as
+ * sc_net_encap() builds it in an mbuf from `direct`, or, above that mbuf's room
+ * (a jumbo MTU), the chain itself with DF clear.
+ * Fills out[0..n) and returns n (1..cap), the frames to send in that order; the
+ * caller owns them. On error nothing is left allocated: -EINVAL (bad path or
+ * arguments, MTU below 68), -EMSGSIZE (larger than an IP datagram, than
+ * SC_NET_FRAG_MAX fragments or segments, or a frame to copy than an mbuf), -ENOSPC (more than cap fragments),
+ * -ENOMEM (a pool ran dry).
+ */
+int sc_net_encap_frag(struct rte_mbuf **out, unsigned cap, struct rte_mempool *direct,
+		      struct rte_mempool *indirect, const struct sc_net_path *path,
+		      const void *payload, uint32_t len, uint32_t ip_id,
+		      uint64_t tx_offload_capa);
 
 /*
  * One's-complement sum (RFC 1071) of buf[0..len) in 16-bit words of host byte
