@@ -35,6 +35,13 @@ RTE_LOG_REGISTER(sc_app_logtype, sipcancel.app, INFO)
 #define FRAG_MAX_PER_FLOW 8		/* RTE_LIBRTE_IP_FRAG_MAX_FRAG */
 #define FRAG_TIMEOUT_MS 2000		/* give up on a datagram's fragments */
 #define MBUF_CACHE 256
+/*
+ * Indirect mbufs (payload pieces of IP fragments): a worker holds at most two per
+ * fragment of one datagram at a time, since each fragment is copied into one mbuf
+ * before it is sent.
+ */
+#define INDIRECT_PER_WORKER (2 * SC_NET_FRAG_MAX)
+#define INDIRECT_CACHE 32
 #define MAIN_TICK_US 10000		/* main lcore wakes every 10 ms */
 
 static volatile sig_atomic_t quit_signal;
@@ -55,6 +62,7 @@ struct app {
 	struct sc_worker *w[RTE_MAX_LCORE];
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	struct rte_mempool *mp;
+	struct rte_mempool *mp_indirect;	/* IP fragments' payload pieces */
 	struct sc_txn_table *table;
 	struct sc_stats_extra extra;
 	bool pace;
@@ -300,6 +308,7 @@ workers_init(void)
 		w->queue_id = (uint16_t)i;
 		w->net_cfg = &app.net;
 		w->mp = app.mp;
+		sc_worker_frag_init(w, app.mp_indirect, app.n_workers);
 		w->table = app.table;
 		w->yield_idle = share;
 		w->pace = app.pace;
@@ -558,11 +567,14 @@ main(int argc, char **argv)
 	}
 
 	{
-		/* RX rings, TX rings and buffers, pacer, reassembly, responses in flight. */
+		/*
+		 * RX rings, TX rings and buffers, pacer, reassembly, responses in flight,
+		 * a datagram being fragmented (its chain and its fragments).
+		 */
 		uint64_t per_q = (uint64_t)app.cfg.rx_desc + app.cfg.tx_desc + 4 * SC_APP_BURST;
 		uint64_t n = per_q * app.n_ports * app.n_workers +
 			(uint64_t)app.n_workers * (FRAG_FLOWS_PER_LCORE * FRAG_MAX_PER_FLOW +
-						   MBUF_CACHE * 2) + 1024;
+						   MBUF_CACHE * 2 + 2 * SC_NET_FRAG_MAX) + 1024;
 
 		n = pow2_at_least(n) - 1;
 		app.mp = rte_pktmbuf_pool_create("sc_mbuf", (unsigned)n, MBUF_CACHE, 0,
@@ -575,6 +587,19 @@ main(int argc, char **argv)
 		}
 		app.extra.mempool_size = n;
 		app.extra.mempool_in_use = UINT64_MAX;
+		/* No data room: these only point into the direct mbufs of a datagram. */
+		n = pow2_at_least((uint64_t)app.n_workers * (INDIRECT_PER_WORKER +
+							     2 * INDIRECT_CACHE) + 64) - 1;
+		app.mp_indirect = rte_pktmbuf_pool_create("sc_mbuf_indirect", (unsigned)n,
+							  INDIRECT_CACHE, 0, 0,
+							  (int)rte_socket_id());
+		if (app.mp_indirect == NULL) {
+			fprintf(stderr, "sipcancel: indirect mbuf pool of %" PRIu64 ": %s\n", n,
+				rte_strerror(rte_errno));
+			rte_mempool_free(app.mp);
+			status = 1;
+			goto out_eal;
+		}
 	}
 
 	for (i = 0; i < app.n_ports; i++) {
@@ -621,7 +646,8 @@ out_ports:
 	}
 	if (app.mp != NULL) {
 		/* Every mbuf back: nothing is held once reassembly tables are freed. */
-		app.extra.mempool_in_use = rte_mempool_in_use_count(app.mp);
+		app.extra.mempool_in_use = rte_mempool_in_use_count(app.mp) +
+					   rte_mempool_in_use_count(app.mp_indirect);
 		if (app.extra.mempool_in_use != 0)
 			SC_APP_LOG(WARNING, "%" PRIu64 " mbufs still in use at exit",
 				   app.extra.mempool_in_use);
@@ -641,6 +667,7 @@ out_ports:
 	for (i = 0; i < (int)app.n_workers; i++)
 		rte_free(app.w[i]);
 	rte_mempool_free(app.mp);
+	rte_mempool_free(app.mp_indirect);
 out_eal:
 	rte_eal_cleanup();
 	return status;

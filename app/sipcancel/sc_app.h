@@ -124,7 +124,9 @@ int sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv);
 void sc_app_usage(const char *prog);
 
 /*
- * App counters (X-macro: enum suffix, name). busy_cycles: TSC of loop iterations
+ * App counters (X-macro: enum suffix, name). tx_fragmented: datagrams above the
+ * path MTU sent as IP fragments, tx_fragments: their frames (also in tx_packets).
+ * busy_cycles: TSC of loop iterations
  * that received, sent or fired anything; proc_cycles: the part of them spent in
  * classify/parse/lib/cancel/encap, i.e. without the driver's RX and TX.
  * Packet accounting:
@@ -140,6 +142,8 @@ void sc_app_usage(const char *prog);
 	X(TX_DROPPED, "tx_dropped") \
 	X(TX_ALLOC_FAIL, "tx_alloc_fail") \
 	X(TX_ENCAP_FAIL, "tx_encap_fail") \
+	X(TX_FRAGMENTED, "tx_fragmented") \
+	X(TX_FRAGMENTS, "tx_fragments") \
 	X(RX_REPLIED_IN_PLACE, "rx_replied_in_place") \
 	X(RX_SIP_HANDLED, "rx_sip_handled") \
 	X(ARP_REPLIES, "arp_replies") \

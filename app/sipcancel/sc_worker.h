@@ -56,6 +56,9 @@ struct sc_worker {
 	struct sc_worker_port ports[SC_APP_MAX_PORTS];
 	const struct sc_net_cfg *net_cfg;
 	struct rte_mempool *mp;
+	struct rte_mempool *mp_indirect;	/* payload mbufs of IP fragments */
+	uint32_t frag_seq;		/* datagrams fragmented so far */
+	uint8_t frag_id_shift;		/* IP Identification: frag_seq << shift | queue_id */
 	struct sc_net_frag *frag;
 	struct sc_timer_wheel *wheel;
 	struct sc_cancel_ctx *cancel;
@@ -91,7 +94,17 @@ uint64_t sc_worker_tsc_now_us(const struct sc_clock *clk);
 /* Move the worker's clock to TSC value tsc (monotonic). */
 void sc_worker_clock_update(struct sc_worker *w, uint64_t tsc);
 
-/* The sink lib/cancel sends through: encap into a fresh mbuf and buffer it. */
+/*
+ * Let the worker send datagrams above the path MTU as IP fragments, with payload
+ * mbufs from `indirect` (no data room). n_workers: how many workers share the
+ * addresses, so each takes its own IP Identification values.
+ */
+void sc_worker_frag_init(struct sc_worker *w, struct rte_mempool *indirect, unsigned n_workers);
+
+/*
+ * The sink lib/cancel sends through: encap into a fresh mbuf and buffer it; a
+ * datagram above the path MTU goes out as IP fragments (sc_worker_frag_init).
+ */
 int sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len);
 
 /*

@@ -248,7 +248,7 @@ sc_stats_write_json(const char *path, struct sc_worker *const *w, unsigned n,
 /* ---- console --------------------------------------------------------------- */
 
 struct rate_snap {
-	uint64_t rx, tx, inv, can, drops, busy, idle;
+	uint64_t rx, tx, frag, inv, can, drops, busy, idle;
 };
 
 static struct rate_snap prev_snap;
@@ -262,6 +262,7 @@ snap(struct sc_worker *const *w, unsigned n, struct rate_snap *s)
 	for (i = 0; i < n; i++) {
 		s->rx += w[i]->stats.app[SC_APP_C_RX_PACKETS];
 		s->tx += w[i]->stats.app[SC_APP_C_TX_PACKETS];
+		s->frag += w[i]->stats.app[SC_APP_C_TX_FRAGMENTED];
 		s->inv += w[i]->stats.method_in[SC_METHOD_INVITE];
 		s->can += w[i]->stats.method_in[SC_METHOD_CANCEL];
 		s->busy += w[i]->stats.app[SC_APP_C_BUSY_CYCLES];
@@ -278,9 +279,11 @@ sc_stats_print_rates(FILE *f, struct sc_worker *const *w, unsigned n, double sec
 
 	snap(w, n, &s);
 	cyc = (s.busy - prev_snap.busy) + (s.idle - prev_snap.idle);
-	fprintf(f, "sipcancel: rx %.0f/s tx %.0f/s INVITE %.0f/s CANCEL %.0f/s "
+	/* frag: datagrams sent as IP fragments (their frames are in tx). */
+	fprintf(f, "sipcancel: rx %.0f/s tx %.0f/s frag %.0f/s INVITE %.0f/s CANCEL %.0f/s "
 		"drop %.0f/s busy %.1f%%\n",
 		(double)(s.rx - prev_snap.rx) / secs, (double)(s.tx - prev_snap.tx) / secs,
+		(double)(s.frag - prev_snap.frag) / secs,
 		(double)(s.inv - prev_snap.inv) / secs, (double)(s.can - prev_snap.can) / secs,
 		(double)(s.drops - prev_snap.drops) / secs,
 		cyc == 0 ? 0.0 : 100.0 * (double)(s.busy - prev_snap.busy) / (double)cyc);

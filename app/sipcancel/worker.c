@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
+#include <rte_random.h>
 
 #include "sc_worker.h"
 
@@ -89,6 +90,60 @@ status_class(const char *msg, uint32_t len)
 	return (unsigned)(msg[8] - '0');
 }
 
+void
+sc_worker_frag_init(struct sc_worker *w, struct rte_mempool *indirect, unsigned n_workers)
+{
+	uint8_t shift = 0;
+
+	while (shift < 16 && (1u << shift) < n_workers)
+		shift++;
+	w->mp_indirect = indirect;
+	w->frag_id_shift = shift;
+	/* An unpredictable start: off-path fragment injection needs the next ID (RFC 7739). */
+	w->frag_seq = (uint32_t)rte_rand();
+}
+
+/*
+ * A message above the path MTU (RFC 4475 3.1.1.7's 513 with every Via, a relayed
+ * INVITE with a large body): over UDP, IP fragmentation is what RFC 3261 18.1.1 /
+ * 18.2.2 leave us. m is the mbuf taken for one frame; it becomes a spare again.
+ */
+static __rte_noinline int
+send_fragmented(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf *m,
+		const struct sc_net_path *path, const char *msg, uint32_t len)
+{
+	struct rte_mbuf *fr[SC_NET_FRAG_MAX];
+	uint32_t id;
+	int n, i;
+
+	/* sc_net_encap reset it: a plain mbuf, and the slot it came from is free. */
+	w->spare[w->n_spare++] = m;
+	/*
+	 * Never repeated for a source/destination/protocol while fragments may be in
+	 * flight (RFC 791 3.2, RFC 6864 4): a per-worker sequence, the low bits being
+	 * the worker's queue so two cores sending to one peer never share a value.
+	 * IPv4 keeps the low 16 bits, IPv6 all 32 (RFC 8200 4.5).
+	 */
+	id = w->frag_seq++ << w->frag_id_shift | w->queue_id;
+	/*
+	 * No multi-segment TX asked of the port (it would change the driver's TX path
+	 * for every packet): each fragment is copied into one mbuf.
+	 */
+	n = sc_net_encap_frag(fr, RTE_DIM(fr), w->mp, w->mp_indirect, path, msg, len, id,
+			      p->tx_offload_capa & ~RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	if (n < 0) {
+		w->stats.app[n == -ENOMEM ? SC_APP_C_TX_ALLOC_FAIL : SC_APP_C_TX_ENCAP_FAIL]++;
+		SC_APP_LOG_DP(DEBUG, "fragmenting a %u byte message failed: %d", len, n);
+		return n;
+	}
+	w->stats.app[SC_APP_C_TX_FRAGMENTED]++;
+	w->stats.app[SC_APP_C_TX_FRAGMENTS] += (uint64_t)n;
+	w->stats.status_out[status_class(msg, len)]++;
+	for (i = 0; i < n; i++)
+		tx_one(w, p, fr[i]);
+	return 0;
+}
+
 int
 sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
 {
@@ -110,6 +165,8 @@ sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint
 	}
 	rc = sc_net_encap(m, path, msg, len, p->tx_offload_capa);
 	if (rc < 0) {
+		if (rc == -EMSGSIZE && w->mp_indirect != NULL && sc_net_needs_frag(path, len))
+			return send_fragmented(w, p, m, path, msg, len);
 		rte_pktmbuf_free(m);
 		w->stats.app[SC_APP_C_TX_ENCAP_FAIL]++;
 		SC_APP_LOG_DP(DEBUG, "encap of a %u byte message failed: %d", len, rc);

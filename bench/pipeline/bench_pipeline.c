@@ -153,6 +153,7 @@ struct run_res {
 };
 
 static struct rte_mempool *mp;
+static struct rte_mempool *mp_indirect;	/* IP fragments' payload pieces, as main.c */
 static uint64_t hz;
 /*
  * The CPUs are shared with other processes: an iteration this long was preempted
@@ -592,6 +593,7 @@ rig_pipe_init(struct rig *r, uint32_t capacity)
 		w->queue_id = (uint16_t)q;
 		w->net_cfg = &r->net;
 		w->mp = mp;
+		sc_worker_frag_init(w, mp_indirect, r->nq);
 		w->table = r->table;
 		w->yield_idle = share_cpu;
 		w->clock.now_us = sc_worker_tsc_now_us;
@@ -1339,8 +1341,10 @@ main(int argc, char **argv)
 	iter_pk = calloc(cap_iter, sizeof(*iter_pk));
 	mp = rte_pktmbuf_pool_create("bp_mbuf", N_MBUF, MBUF_CACHE, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (mp == NULL || lat_inv == NULL || lat_can == NULL || lat_samp == NULL ||
-	    iter_cyc == NULL || iter_pk == NULL) {
+	mp_indirect = rte_pktmbuf_pool_create("bp_mbuf_ind", 511, 32, 0, 0,
+					      (int)rte_socket_id());
+	if (mp == NULL || mp_indirect == NULL || lat_inv == NULL || lat_can == NULL ||
+	    lat_samp == NULL || iter_cyc == NULL || iter_pk == NULL) {
 		fprintf(stderr, "bench_pipeline: out of memory\n");
 		return 1;
 	}

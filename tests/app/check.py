@@ -96,13 +96,106 @@ def load_requests(in_paths):
     return reqs
 
 
+# IP MTU of the net_pcap port (rte_eth_dev_get_mtu: 1500), the limit of every frame.
+OUT_MTU = 1500
+
+
+def merge_fragments(name, frames, ids):
+    """Output frames [(ts, bytes)] of one pcap -> [(ts, Frame)], every IP-fragmented
+    datagram as one Frame rebuilt from its fragments (nframes = how many, fragmented =
+    True; its payload, ports and UDP checksum those of the whole datagram). Each
+    fragment is held to RFC 791 / RFC 8200 4.5: within the MTU, IPv4 DF clear and a
+    valid header checksum, IPv6 Fragment header with next header UDP and zero
+    reserved bits, all but the last carrying a multiple of 8 octets, the same L2
+    addresses and VLAN; no overlap, no hole, no datagram left incomplete. ids: the
+    (version, source, destination, Identification) of every fragmented datagram so
+    far, which must never repeat (RFC 6864 section 4, RFC 8200 4.5)."""
+    out, pend = [], {}
+    for n, (ts, data) in enumerate(frames):
+        f = sw.Frame(data)
+        f.nframes, f.fragmented = 1, False
+        if f.error is not None or not f.frag:
+            out.append((ts, f))
+            continue
+        where = "%s frame %d (fragment)" % (name, n + 1)
+        off = 18 if f.vlan is not None else 14
+        if f.ip_version == 4:
+            ihl = (data[off] & 0xF) * 4
+            iplen, ident, ff = struct.unpack("!HHH", data[off + 2:off + 8])
+            if ff & 0x4000:
+                fail("%s: DF set on a fragment" % where)
+            if data[off + 9] != 17:
+                fail("%s: protocol %d, not UDP" % (where, data[off + 9]))
+            chunk = data[off + ihl:off + iplen]
+            foff, more = (ff & 0x1FFF) * 8, bool(ff & 0x2000)
+        else:
+            plen = struct.unpack("!H", data[off + 4:off + 6])[0]
+            iplen = 40 + plen
+            nh, res, fo, ident = struct.unpack("!BBHI", data[off + 40:off + 48])
+            if nh != 17 or res != 0 or fo & 6:
+                fail("%s: Fragment header next %d reserved %d/%d" % (where, nh, res, fo & 6))
+            chunk = data[off + 48:off + iplen]
+            foff, more = fo & 0xFFF8, bool(fo & 1)
+        if iplen > OUT_MTU:
+            fail("%s: IP datagram of %d octets above the MTU %d" % (where, iplen, OUT_MTU))
+        if more and len(chunk) % 8:
+            fail("%s: %d data octets, not a multiple of 8" % (where, len(chunk)))
+        key = (f.ip_version, f.src_ip, f.dst_ip, ident)
+        if key in ids:
+            fail("%s: Identification %#x reused for %s -> %s" % (where, ident, f.src_ip,
+                                                                 f.dst_ip))
+            ids.discard(key)
+        d = pend.setdefault(key, {"first": f, "parts": {}, "n": 0})
+        g = d["first"]
+        if (f.dst_mac, f.src_mac, f.vlan) != (g.dst_mac, g.src_mac, g.vlan):
+            fail("%s: L2 differs from the first fragment's" % where)
+        if foff in d["parts"]:
+            fail("%s: offset %d sent twice" % (where, foff))
+        d["parts"][foff] = (chunk, more)
+        d["n"] += 1
+        pos, buf, done = 0, b"", False
+        while pos in d["parts"]:
+            c, m = d["parts"][pos]
+            buf += c
+            pos += len(c)
+            if not m:
+                done = True
+                break
+        if not done:
+            continue
+        if len(d["parts"]) != d["n"] or sum(len(c) for c, _ in d["parts"].values()) != pos:
+            fail("%s: fragments overlap" % where)
+        del pend[key]
+        ids.add(key)
+        s, dd = sw.ip_bytes(g.src_ip), sw.ip_bytes(g.dst_ip)
+        if g.ip_version == 4:
+            rebuilt = sw.eth(g.dst_mac, g.src_mac, sw.ETH_P_IP,
+                             sw.ipv4_header(s, dd, 17, len(buf), ident=ident) + buf, g.vlan)
+        else:
+            rebuilt = sw.eth(g.dst_mac, g.src_mac, sw.ETH_P_IP6,
+                             sw.ipv6_header(s, dd, 17, len(buf)) + buf, g.vlan)
+        r = sw.Frame(rebuilt)
+        r.nframes, r.fragmented = d["n"], True
+        if r.error is not None:
+            r.error = "reassembled from %d fragments: %s" % (d["n"], r.error)
+        out.append((ts, r))
+    for key, d in pend.items():
+        fail("%s: datagram %r left incomplete (%d fragments)" % (name, key, d["n"]))
+    return out
+
+
 def load_output(out_paths):
-    frames = []
+    """Frames sent, by time, IP fragments merged (merge_fragments)."""
+    frames, ids = [], set()
     for p in out_paths:
-        for ts, data in sw.read_pcap(p):
-            frames.append((ts, sw.Frame(data)))
+        frames += merge_fragments(os.path.basename(p), sw.read_pcap(p), ids)
     frames.sort(key=lambda x: x[0])
     return [f for _, f in frames]
+
+
+def n_frames(out):
+    """Frames on the wire behind load_output's list (a fragmented datagram is several)."""
+    return sum(f.nframes for f in out)
 
 
 # ---- per-response RFC checks --------------------------------------------------
@@ -353,7 +446,7 @@ def check_sip(args):
                 fail("call %s: 200 to CANCEL has To tag %r, INVITE responses %r (9.2)" %
                      (cid, ctag, tag))
     if args.stats:
-        st = check_stats(args.stats, len(out))
+        st = check_stats(args.stats, n_frames(out), out)
         full = sum(1 for c in calls if c.startswith("full-") and
                    int(c.split("-")[1]) >= sw.FULL_CAPACITY)
         # Every SIP datagram handled; the only drop is each file's clock packet.
@@ -415,7 +508,7 @@ def check_arpnd(args):
         if f.dst_mac != args.peer_mac:
             fail("NA to MAC %s, want %s" % (f.dst_mac, args.peer_mac))
     if args.stats:
-        check_stats(args.stats, len(out))
+        check_stats(args.stats, n_frames(out), out)
     return 0, len(out)
 
 
@@ -465,16 +558,25 @@ def check_malformed(args):
             fail("%s: a response was answered with %s" % (name, st))
         print("  %-16s %-12s %s" % (name, st or "-", handling[:60]))
     if args.stats:
-        check_stats(args.stats, len(out))
+        check_stats(args.stats, n_frames(out), out)
     return len(reqs), len(out)
 
 
 # ---- stats file ------------------------------------------------------------------
 
-def check_stats(path, n_out):
+def check_stats(path, n_out, out=None):
+    """The stats file: packet accounting, tx_packets = n_out frames sent, no mbuf
+    left, per-lcore sums; with out (load_output) also the fragmented datagrams."""
     with open(path) as f:
         st = json.load(f)
     tot = st["totals"]
+    if out is not None:
+        fd = [f for f in out if f.fragmented]
+        if tot.get("tx_fragmented") != len(fd) or \
+                tot.get("tx_fragments") != sum(f.nframes for f in fd):
+            fail("stats: tx_fragmented %r tx_fragments %r, output holds %d datagram(s) in "
+                 "%d fragments" % (tot.get("tx_fragmented"), tot.get("tx_fragments"),
+                                   len(fd), sum(f.nframes for f in fd)))
     lhs = tot["rx_packets"]
     rhs = (tot["rx_replied_in_place"] + tot["rx_sip_handled"] + tot["drops_total"] +
            tot["held"] + tot["frag_merged"])
@@ -491,7 +593,7 @@ def check_stats(path, n_out):
     for lc, c in st["lcores"].items():
         if set(c) != keys:
             fail("stats: lcore %s has other counters than the totals" % lc)
-    for k in ("rx_packets", "tx_packets", "rx_sip_handled", "busy_cycles"):
+    for k in ("rx_packets", "tx_packets", "rx_sip_handled", "busy_cycles", "tx_fragments"):
         s = sum(c[k] for c in st["lcores"].values())
         if s != tot[k]:
             fail("stats: %s total %d != sum over lcores %d" % (k, tot[k], s))

@@ -9,6 +9,7 @@ CASE: SCENARIO-v4|v6-vlan|novlan-w1|w2|w2x  (w2: two workers, calls split over t
       rx queues; w2x: INVITEs on one queue, CANCEL/ACK on the other)
       gen-SCENARIO-v4|v6-w1|w2 (workload from sipcancel-gen)
       full-..., config-..., arpnd, malformed-w1|w2, help, badopts, telemetry, checker
+      longreq-v4|v6-vlan|novlan (RFC 4475 longreq.dat in fragments, its 513 out in fragments)
 """
 import json
 import os
@@ -301,6 +302,62 @@ def case_malformed(exe, tmp, name):
     return finish(name, n, m)
 
 
+def case_longreq(exe, tmp, name):
+    """RFC 4475 3.1.1.7 longreq.dat (34 Vias, 3.5 KB), itself IP-fragmented as it
+    would arrive, must be accepted as well-formed; sipcancel answers 513 (its record
+    cannot hold the header block) and that 513 carries every Via (8.2.6.2), so it
+    exceeds the MTU and must go out in IP fragments (RFC 3261 18.2.2 over UDP)."""
+    _, ipv, vlan = name.split("-")
+    ipv = int(ipv[1])
+    vlan = sw.VLAN_ID if vlan == "vlan" else None
+    with open(os.path.join(DATA, "rfc4475", "longreq.dat"), "rb") as f:
+        payload = f.read()
+    src, dst = ("198.18.3.10", sw.UAS_IP4) if ipv == 4 else ("2001:2::3:10", sw.UAS_IP6)
+    frames = sw.udp_frames("02:00:00:03:00:10", sw.UAS_MAC, src, dst, 5062, sw.SIP_PORT,
+                           payload, vlan=vlan, ident=0x4475)
+    if len(frames) < 3:
+        check.fail("longreq.dat input in %d frames, want 3 fragments" % len(frames))
+    ins, outs = [os.path.join(tmp, "in.pcap")], [os.path.join(tmp, "out.pcap")]
+    sw.write_pcap(ins[0], [(0.0, sw.clock_frame(vlan))] +
+                  [(0.05 + 0.0001 * k, fr) for k, fr in enumerate(frames)])
+    stats = os.path.join(tmp, "stats.json")
+    out = run(exe, eal_args(name, 1, ins, outs) + ["--"] + app_opts(stats) +
+              ["--ring-delay", "0"], tmp)
+    reqs = check.load_requests(ins)
+    sent = check.load_output(outs)
+    if len(reqs) != 1 or len(reqs[0].vias) != 34:
+        check.fail("input: %d request(s), %s Vias; want longreq.dat's 34" %
+                   (len(reqs), [len(r.vias) for r in reqs]))
+        return finish(name, 0, 0)
+    req = reqs[0]
+    by_key, got = check.match_responses(reqs, sent)
+    rsps = [x for lst in got.values() for x in lst]
+    if not rsps or any(r.status != 513 for _, r in rsps):
+        check.fail("longreq.dat got %s, want 513 (its header block is larger than a "
+                   "record; 8.2.6.2 still copies every Via)" % [r.status for _, r in rsps])
+    for fr, rsp in rsps:
+        # match_responses held its Vias, From, To, Call-ID, CSeq and addressing.
+        vias = rsp.all("via")
+        if len(vias) != 34 or [check.strip_params(v, ("received", "rport")) for v in vias] \
+                != [check.strip_params(v, ("received", "rport")) for v in req.vias]:
+            check.fail("513: %d Vias, want the request's 34 in order" % len(vias))
+        if not fr.fragmented or fr.nframes < 2:
+            check.fail("513 of %d octets sent in %d frame(s), want IP fragments" %
+                       (len(fr.payload), fr.nframes))
+    if len(sent) != len(rsps):
+        check.fail("%d datagram(s) sent besides the 513" % (len(sent) - len(rsps)))
+    st = check.check_stats(stats, check.n_frames(sent), sent)
+    if st["rx_packets"] != len(frames) + 1 or st["rx_sip_handled"] != 1 or \
+            st["frag_merged"] != len(frames) - 1 or st["drops_total"] != 1:
+        check.fail("stats: rx %d sip_handled %d frag_merged %d drops %d; input: clock "
+                   "packet + %d fragments of one request" %
+                   (st["rx_packets"], st["rx_sip_handled"], st["frag_merged"],
+                    st["drops_total"], len(frames)))
+    if check.FAILS:
+        print(out)
+    return finish(name, 1, check.n_frames(sent))
+
+
 def telemetry(sock_path, cmd):
     """One rte_telemetry v2 request; returns the JSON value of cmd."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -537,6 +594,8 @@ def main():
             rc = case_badopts(exe, tmp)
         elif name == "arpnd":
             rc = case_arpnd(exe, tmp)
+        elif name.startswith("longreq-"):
+            rc = case_longreq(exe, tmp, name)
         elif name.startswith("malformed"):
             rc = case_malformed(exe, tmp, name)
         elif name == "telemetry":
