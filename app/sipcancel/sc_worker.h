@@ -56,9 +56,6 @@ struct sc_worker {
 	struct sc_worker_port ports[SC_APP_MAX_PORTS];
 	const struct sc_net_cfg *net_cfg;
 	struct rte_mempool *mp;
-	struct rte_mempool *mp_indirect;	/* payload mbufs of IP fragments */
-	uint32_t frag_seq;		/* datagrams fragmented so far */
-	uint8_t frag_id_shift;		/* IP Identification: frag_seq << shift | queue_id */
 	struct sc_net_frag *frag;
 	struct sc_timer_wheel *wheel;
 	struct sc_cancel_ctx *cancel;
@@ -86,6 +83,10 @@ struct sc_worker {
 	/* Counters of lib/cancel and lib/txn kept when those are freed at exit. */
 	struct sc_cancel_counters cancel_snap;
 	struct sc_txn_counters txn_snap;
+	/* IP fragments out (rare): last, so the hot fields keep their cache lines. */
+	struct rte_mempool *mp_indirect;	/* payload mbufs of IP fragments */
+	uint32_t frag_seq;		/* next IP Identification sequence number */
+	uint8_t frag_id_shift;		/* IP Identification: frag_seq << shift | queue_id */
 } __rte_cache_aligned;
 
 /* TSC clock in microseconds, for lib/timer and lib/cancel; clk->ctx is the worker. */

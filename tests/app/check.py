@@ -594,7 +594,10 @@ def check_stats(path, n_out, out=None):
         if set(c) != keys:
             fail("stats: lcore %s has other counters than the totals" % lc)
     for k in ("rx_packets", "tx_packets", "rx_sip_handled", "busy_cycles", "tx_fragments"):
-        s = sum(c[k] for c in st["lcores"].values())
+        if k not in tot:
+            fail("stats: no %s counter" % k)
+            continue
+        s = sum(c.get(k, 0) for c in st["lcores"].values())
         if s != tot[k]:
             fail("stats: %s total %d != sum over lcores %d" % (k, tot[k], s))
     return tot

@@ -15,8 +15,10 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
                the other (every response meets its record on another core)
   proxy-route  proxy-v4 with a silent --next-hop: the user-prefix --route must win
   proxy-noarp  the next hop never answers ARP: 3 ARP requests, then 503 upstream
-  proxy-v6, proxy-w2-v6, proxy-noarp-v6: the same over IPv6 (ND: an NS teaches
-               the proxy the hop's MAC; the silent hop gets 3 NSs)
+  proxy-big    an INVITE and its 200 OK with 3 KB bodies, in IP fragments both ways:
+               forwarded and relayed in IP fragments
+  proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-big-v6: the same over IPv6 (ND: an
+               NS teaches the proxy the hop's MAC; the silent hop gets 3 NSs)
 """
 import os
 
@@ -159,11 +161,7 @@ def sips(out_paths, uac_ip=None, hop_ip=None, hop_mac=None):
     """(direction, Sip) of every SIP datagram sent; direction 'up' or 'down'."""
     uac_ip, hop_ip, hop_mac = uac_ip or UAC_IP, hop_ip or HOP_IP, hop_mac or HOP_MAC
     res, arps = [], 0
-    frames = []
-    for p in out_paths:
-        frames += sw.read_pcap(p)
-    for _, data in frames:
-        f = sw.Frame(data)
+    for f in check.load_output(out_paths):     # IP fragments merged and checked
         if f.error:
             check.fail("output frame: " + f.error)
             continue
@@ -268,6 +266,72 @@ def check_v4(res, ordered=True):
             expect(res, "up", c, w, 0, "no timeout/failure responses")
 
 
+BIG_PAD = 44     # a=x-pad lines of 67 octets: a body of about 3 KB
+
+
+def big_sdp(who):
+    return "v=0\r\no=%s 1 1 IN IP4 198.18.0.10\r\ns=-\r\n" % who + "".join(
+        "a=x-pad:%s-%04d%s\r\n" % (who, k, "q" * 50) for k in range(BIG_PAD))
+
+
+def with_body(msg, body):
+    """msg (from request() / response(), Content-Length 0) carrying an SDP body."""
+    head = msg.decode().replace("Content-Length: 0\r\n",
+                                "Content-Type: application/sdp\r\nContent-Length: %d\r\n"
+                                % len(body))
+    return (head + body).encode()
+
+
+def inputs_big():
+    """b1: an INVITE and a 200 OK, each with a ~3 KB body, arrive in IP fragments;
+    the proxy must forward the INVITE and relay the 200 (16.6, 16.7), both again
+    above the MTU, so in IP fragments (RFC 3261 18.1.1 leaves UDP that)."""
+    t, seq = 0.0, []
+
+    def at(dt, frames):
+        nonlocal t
+        t += dt
+        for k, fr in enumerate(frames):
+            seq.append((t + 0.0001 * k, fr))
+
+    uac = (UAC_MAC, PROXY_MAC, UAC_IP, PROXY_IP, 5060, 5060)
+    hop = (HOP_MAC, PROXY_MAC, HOP_IP, PROXY_IP, 5060, 5060)
+    at(0.0, [solicit(HOP_MAC, HOP_IP)])
+    at(0.05, sw.udp_frames(*uac, with_body(request("INVITE", "b1", "z9hG4bK-b1"),
+                                           big_sdp("uac")), ident=0x1b1))
+    at(0.05, [down(response(180, "b1", "z9hG4bK-b1", "hb"))])
+    at(0.05, sw.udp_frames(*hop, with_body(response(200, "b1", "z9hG4bK-b1", "hb"),
+                                           big_sdp("uas")), ident=0x2b1))
+    at(0.05, [up(request("ACK", "b1", "z9hG4bK-b1ack", to_tag="hb"))])
+    return seq
+
+
+def check_big(outs, n_in_frames):
+    sent = check.load_output(outs)
+    res, _ = sips(outs)
+    inv = expect(res, "down", "b1", "INVITE", 1, "forwarded once (16.6)")
+    for s in inv:
+        b = "z9hG4bK-b1"
+        if s.all("via") != [our_via(b), uac_via(b)] or s.one("max-forwards") != "69":
+            check.fail("b1 INVITE Vias %r Max-Forwards %r" % (s.all("via"),
+                                                              s.one("max-forwards")))
+        if s.body != big_sdp("uac") or s.one("content-length") != str(len(s.body)):
+            check.fail("b1 INVITE body of %d octets differs from the UAC's %d" %
+                       (len(s.body), len(big_sdp("uac"))))
+    ok = expect(res, "up", "b1", 200, 1, "2xx relayed (16.7)")
+    for s in ok:
+        if len(s.all("via")) != 1 or s.body != big_sdp("uas"):
+            check.fail("b1 200 upstream: Vias %r, body of %d octets" % (s.all("via"),
+                                                                        len(s.body)))
+    expect(res, "up", "b1", 180, 1, "provisional relayed")
+    expect(res, "down", "b1", "ACK", 1, "the 2xx ACK forwarded end to end")
+    big = [f for f in sent if f.payload is not None and len(f.payload) > 2000]
+    if len(big) != 2 or not all(f.fragmented and f.nframes >= 3 for f in big):
+        check.fail("the INVITE and the 200 (3 KB each) went out as %s, want IP fragments "
+                   "(3 or more each)" % [(len(f.payload), f.nframes) for f in big])
+    return sent
+
+
 def split_legs(seq):
     """proxy-w2: the UAC's packets on queue 0, the next hop's on queue 1 (responses
     meet their INVITE's record on another core, as RSS does to a real proxy). Each
@@ -293,6 +357,8 @@ def run_case(R, exe, tmp, name):
     noarp = name_base == "proxy-noarp"
     if noarp:
         seq = [(0.0, up(request("INVITE", "n1", "z9hG4bK-n1")))]
+    elif name_base == "proxy-big":
+        seq = inputs_big()
     else:
         seq = inputs_v4()
     files = split_legs(seq) if name_base == "proxy-w2" else [seq]
@@ -318,11 +384,15 @@ def run_case(R, exe, tmp, name):
         expect(res, "up", "n1", 100, 0, "no 100: the INVITE waited, then failed")
         expect(res, "up", "n1", 503, 1, "failed resolution: 503 upstream")
         expect(res, "down", "n1", "INVITE", 0, "nothing downstream")
+    elif name_base == "proxy-big":
+        sent = check_big(outs, len(seq))
+        check.check_stats(stats, check.n_frames(sent), sent)
     else:
         check_v4(res, ordered=len(files) == 1)
     with open(stats) as f:
         st = f.read()
     for key in (("px_resolve_failed", "px_held_for_resolution") if noarp else
+                ("px_invite_forwarded",) if name_base == "proxy-big" else
                 ("px_invite_forwarded", "px_cancel_held", "px_cancel_sent_downstream")):
         if '"%s"' % key not in st and key not in st:
             check.fail("stats file lacks %s" % key)
