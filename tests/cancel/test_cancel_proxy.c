@@ -15,92 +15,9 @@
 
 #include <criterion/criterion.h>
 
-#include <rte_eal.h>
-#include <rte_lcore.h>
 #include <rte_ring.h>
 
-#include "sc_cancel.h"
-#include "sc_sip.h"
-#include "sc_timer.h"
-#include "sc_txn.h"
-
-#define CAP		8		/* records per owner */
-#define NCTX		2
-#define MAXSENT		512
-#define MS		UINT64_C(1000)
-#define SEC		UINT64_C(1000000)
-#define PATH_LEN	8
-
-/* ---- environment ------------------------------------------------------------- */
-
-struct sent {
-	unsigned ctx;			/* which context's sink */
-	uint64_t path;			/* reply-path id the sink was given */
-	uint64_t t_us;			/* virtual time of the send */
-	char buf[8192];
-	uint32_t len;
-	struct sc_sip_msg msg;
-	int rc;
-};
-
-struct sink_ctx {
-	unsigned id;
-};
-
-static struct {
-	struct sc_virtual_clock vc;
-	struct sc_txn_table *table;
-	struct sc_timer_wheel *wheel[NCTX];
-	struct rte_ring *ring[NCTX];
-	struct sc_cancel_ctx *ctx[NCTX];
-	struct sink_ctx sinkc[NCTX];
-	struct sent *sent;
-	unsigned nsent;
-	unsigned cap;
-	bool lose_posts;		/* context 1 gets no rings: every post is lost */
-	bool allow_unparsable;		/* corpus: a 400 echoes a broken To (8.2.6.2) */
-} E;
-
-static bool lose_posts_next;	/* set before env_up() */
-
-static void
-eal_once(void)
-{
-	static int done;
-	char prefix[64];
-	char *argv[] = {
-		"test_cancel", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
-		"--file-prefix", prefix, "--log-level=lib.eal:error", "--no-telemetry",
-		"--lcores", "0",
-	};
-
-	if (done)
-		return;
-	snprintf(prefix, sizeof(prefix), "sc_proxy_test_%d", (int)getpid());
-	cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
-		  "EAL init failed");
-	done = 1;
-}
-
-static int
-sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
-{
-	const struct sink_ctx *sc = sink_ctx;
-	struct sent *s;
-
-	cr_assert_lt(E.nsent, MAXSENT, "too many messages sent");
-	cr_assert_lt(len, sizeof(s->buf));
-	s = &E.sent[E.nsent++];
-	s->ctx = sc->id;
-	memcpy(&s->path, path_blob, sizeof(s->path));
-	s->t_us = E.vc.now_us;
-	memcpy(s->buf, msg, len);
-	s->len = len;
-	s->rc = sc_sip_parse(s->buf, len, &s->msg);
-	cr_assert(s->rc > 0 || E.allow_unparsable, "sent message does not parse (%d): %.*s",
-		  s->rc, (int)len, msg);
-	return 0;
-}
+#include "cancel_env.h"
 
 /* Source of a request by path id: 198.18.0.77:(40000 + id); id 100: the sent-by. */
 static int
@@ -141,139 +58,20 @@ path_local(const void *path_blob, char *sent_by, size_t cap)
 	return 0;
 }
 
-static void
-env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
-{
-	struct sc_txn_table_params p = { 0 };
-	struct sc_cancel_cfg cfg;
-	char name[64];
-	unsigned i;
-
-	eal_once();
-	memset(&E, 0, sizeof(E));
-	E.lose_posts = lose_posts_next;
-	lose_posts_next = false;
-	E.sent = calloc(MAXSENT, sizeof(*E.sent));
-	cr_assert_not_null(E.sent);
-	E.cap = cap;
-	sc_virtual_clock_init(&E.vc, 1000 * SEC);
-	snprintf(name, sizeof(name), "proxy_t_%d", (int)getpid());
-	p.name = name;
-	p.capacity_per_owner = cap;
-	p.owners = NCTX;
-	p.max_threads = NCTX;
-	p.socket_id = SOCKET_ID_ANY;
-	p.poison_on_free = true;
-	E.table = sc_txn_table_create(&p);
-	cr_assert_not_null(E.table, "table: %s", strerror(errno));
-	cfg = *cfg_in;
-	cfg.path_len = PATH_LEN;
-	cfg.path_source = path_source;
-	cfg.path_local = path_local;
-	for (i = 0; i < NCTX; i++) {
-		struct sc_cancel_sink sink = { sink_send, &E.sinkc[i] };
-
-		cr_assert_eq(sc_txn_thread_register(E.table, i), 0);
-		snprintf(name, sizeof(name), "pr%u_%d", i, (int)getpid());
-		E.ring[i] = rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-		cr_assert_not_null(E.ring[i]);
-		E.wheel[i] = sc_timer_wheel_create(1000, E.vc.now_us);
-		cr_assert_not_null(E.wheel[i]);
-		E.sinkc[i].id = i;
-		if (E.lose_posts && i == 1)
-			E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i,
-							NULL, 0, &sink);
-		else
-			E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i,
-							E.ring, NCTX, &sink);
-		cr_assert_not_null(E.ctx[i], "ctx: %s", strerror(errno));
-	}
-}
-
-static uint64_t
-C(unsigned ctx, enum sc_cancel_counter c)
-{
-	return sc_cancel_counters(E.ctx[ctx])->v[c];
-}
-
-static uint64_t
-CT(enum sc_cancel_counter c)
-{
-	return C(0, c) + C(1, c);
-}
-
-static void
-poll_all(void)
-{
-	unsigned i;
-
-	for (i = 0; i < NCTX; i++)
-		sc_cancel_poll(E.ctx[i]);
-	for (i = 0; i < NCTX; i++)
-		sc_txn_quiescent(E.table, i);
-}
-
-/* Move virtual time to t (absolute, us) in 1 ms steps, polling every context. */
-static void
-run_to(uint64_t t)
-{
-	while (E.vc.now_us < t) {
-		uint64_t next = E.vc.now_us + MS;
-
-		sc_virtual_clock_set(&E.vc, next < t ? next : t);
-		poll_all();
-	}
-	poll_all();
-}
-
-static void
-run_for(uint64_t d)
-{
-	run_to(E.vc.now_us + d);
-}
-
-/* Every record back in its pool, nothing armed, counters balanced. */
-static void
-env_down(void)
-{
-	unsigned i;
-
-	/* Past every timer: C 181 s + 32 s, H 32 s, D 32 s. */
-	for (i = 0; i < 600; i++) {
-		sc_virtual_clock_advance(&E.vc, SEC);
-		poll_all();
-	}
-	poll_all();
-	for (i = 0; i < NCTX; i++) {
-		cr_assert_eq(sc_cancel_live_records(E.ctx[i]), 0, "ctx %u leaks records", i);
-		cr_assert_eq(sc_timer_wheel_armed(E.wheel[i]), 0, "ctx %u timers armed", i);
-		cr_assert_eq(sc_txn_limbo_count(E.table, i), 0);
-		cr_assert_eq(sc_txn_pool_free_count(E.table, i), E.cap,
-			     "owner %u: %u of %u records free", i,
-			     sc_txn_pool_free_count(E.table, i), E.cap);
-	}
-	for (i = 0; i < NCTX; i++) {
-		sc_cancel_ctx_free(E.ctx[i]);
-		sc_timer_wheel_free(E.wheel[i]);
-		rte_ring_free(E.ring[i]);
-		sc_txn_thread_unregister(E.table, i);
-	}
-	sc_txn_table_free(E.table);
-	free(E.sent);
-}
+/* Past every proxy timer: C 181 s + 32 s, H 32 s, D 32 s. */
+const struct env_role env_role = {
+	.tag = "proxy",
+	.max_sent = 512,
+	.settle_s = 600,
+	.path_source = path_source,
+	.path_local = path_local,
+};
 
 /* ---- messages ------------------------------------------------------------------ */
 
 #define UP	1	/* upstream UAC (reply path) */
 #define DOWN	2	/* next hop */
 #define VIA2	3	/* path to a response's second Via */
-
-struct tmsg {
-	char buf[8192];
-	size_t len;
-	struct sc_sip_msg msg;
-	int rc;
-};
 
 static struct tmsg *
 parse_text(const char *text, size_t len)
@@ -313,22 +111,6 @@ uac(const char *method, const char *branch, const char *call_id, int mf, const c
 		     method, branch, mfl, call_id, method, extra != NULL ? extra : "",
 		     strlen(body), body);
 	return parse_text(buf, (size_t)n);
-}
-
-static uint8_t
-handle(unsigned ctx, struct tmsg *m, uint64_t path, uint64_t next)
-{
-	struct sc_cancel_in in;
-
-	in.msg = &m->msg;
-	in.parse_rc = m->rc;
-	in.path = &path;
-	in.next_path = next == 0 ? NULL : &next;
-	in.verdict = 0xff;
-	cr_assert_eq(sc_cancel_handle_burst(E.ctx[ctx], &in, 1), 1);
-	cr_assert_neq(in.verdict, 0xff);
-	sc_txn_quiescent(E.table, ctx);
-	return in.verdict;
 }
 
 /* Send a request from the UAC on ctx and free it. */
@@ -398,18 +180,6 @@ count(uint64_t path, unsigned status, int method)
 			k++;
 	}
 	return k;
-}
-
-static bool
-str_eq(const struct sc_str *a, const struct sc_str *b)
-{
-	return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
-}
-
-static bool
-str_is(const struct sc_str *a, const char *s)
-{
-	return a->len == strlen(s) && memcmp(a->p, s, a->len) == 0;
 }
 
 static struct sc_cancel_cfg

@@ -15,92 +15,9 @@
 
 #include <criterion/criterion.h>
 
-#include <rte_eal.h>
-#include <rte_lcore.h>
 #include <rte_ring.h>
 
-#include "sc_cancel.h"
-#include "sc_sip.h"
-#include "sc_timer.h"
-#include "sc_txn.h"
-
-#define CAP		8		/* records per owner */
-#define NCTX		2
-#define MAXSENT		256
-#define MS		UINT64_C(1000)
-#define SEC		UINT64_C(1000000)
-#define PATH_LEN	8
-
-/* ---- environment ------------------------------------------------------------- */
-
-struct sent {
-	unsigned ctx;			/* which context's sink */
-	uint64_t path;			/* reply-path id the sink was given */
-	uint64_t t_us;			/* virtual time of the send */
-	char buf[8192];
-	uint32_t len;
-	struct sc_sip_msg msg;
-	int rc;
-};
-
-struct sink_ctx {
-	unsigned id;
-};
-
-static struct {
-	struct sc_virtual_clock vc;
-	struct sc_txn_table *table;
-	struct sc_timer_wheel *wheel[NCTX];
-	struct rte_ring *ring[NCTX];
-	struct sc_cancel_ctx *ctx[NCTX];
-	struct sink_ctx sinkc[NCTX];
-	struct sent *sent;
-	unsigned nsent;
-	unsigned cap;
-	bool lose_posts;		/* context 1 gets no rings: every post is lost */
-	bool allow_unparsable;		/* corpus: a 400 echoes a broken To (8.2.6.2) */
-} E;
-
-static bool lose_posts_next;	/* set before env_up() */
-
-static void
-eal_once(void)
-{
-	static int done;
-	char prefix[64];
-	char *argv[] = {
-		"test_cancel", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
-		"--file-prefix", prefix, "--log-level=lib.eal:error", "--no-telemetry",
-		"--lcores", "0",
-	};
-
-	if (done)
-		return;
-	snprintf(prefix, sizeof(prefix), "sc_cancel_test_%d", (int)getpid());
-	cr_assert(rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) >= 0,
-		  "EAL init failed");
-	done = 1;
-}
-
-static int
-sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
-{
-	const struct sink_ctx *sc = sink_ctx;
-	struct sent *s;
-
-	cr_assert_lt(E.nsent, MAXSENT, "too many messages sent");
-	cr_assert_lt(len, sizeof(s->buf));
-	s = &E.sent[E.nsent++];
-	s->ctx = sc->id;
-	memcpy(&s->path, path_blob, sizeof(s->path));
-	s->t_us = E.vc.now_us;
-	memcpy(s->buf, msg, len);
-	s->len = len;
-	s->rc = sc_sip_parse(s->buf, len, &s->msg);
-	cr_assert(s->rc > 0 || E.allow_unparsable, "sent message does not parse (%d): %.*s",
-		  s->rc, (int)len, msg);
-	return 0;
-}
+#include "cancel_env.h"
 
 /*
  * Source of a request by path id: 198.18.0.77:(40000 + id); id 100: the sent-by.
@@ -130,125 +47,14 @@ path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port)
 	return (int)n;
 }
 
-static void
-env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
-{
-	struct sc_txn_table_params p = { 0 };
-	struct sc_cancel_cfg cfg;
-	char name[64];
-	unsigned i;
-
-	eal_once();
-	memset(&E, 0, sizeof(E));
-	E.lose_posts = lose_posts_next;
-	lose_posts_next = false;
-	E.sent = calloc(MAXSENT, sizeof(*E.sent));
-	cr_assert_not_null(E.sent);
-	E.cap = cap;
-	sc_virtual_clock_init(&E.vc, 1000 * SEC);
-	snprintf(name, sizeof(name), "cancel_t_%d", (int)getpid());
-	p.name = name;
-	p.capacity_per_owner = cap;
-	p.owners = NCTX;
-	p.max_threads = NCTX;
-	p.socket_id = SOCKET_ID_ANY;
-	p.poison_on_free = true;
-	E.table = sc_txn_table_create(&p);
-	cr_assert_not_null(E.table, "table: %s", strerror(errno));
-	cfg = *cfg_in;
-	cfg.path_len = PATH_LEN;
-	cfg.path_source = path_source;
-	for (i = 0; i < NCTX; i++) {
-		struct sc_cancel_sink sink = { sink_send, &E.sinkc[i] };
-
-		cr_assert_eq(sc_txn_thread_register(E.table, i), 0);
-		snprintf(name, sizeof(name), "cr%u_%d", i, (int)getpid());
-		E.ring[i] = rte_ring_create(name, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-		cr_assert_not_null(E.ring[i]);
-		E.wheel[i] = sc_timer_wheel_create(1000, E.vc.now_us);
-		cr_assert_not_null(E.wheel[i]);
-		E.sinkc[i].id = i;
-		if (E.lose_posts && i == 1)
-			E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i,
-							NULL, 0, &sink);
-		else
-			E.ctx[i] = sc_cancel_ctx_create(&cfg, E.table, E.wheel[i], &E.vc.clock, i,
-							E.ring, NCTX, &sink);
-		cr_assert_not_null(E.ctx[i], "ctx: %s", strerror(errno));
-	}
-}
-
-static uint64_t
-C(unsigned ctx, enum sc_cancel_counter c)
-{
-	return sc_cancel_counters(E.ctx[ctx])->v[c];
-}
-
-static uint64_t
-CT(enum sc_cancel_counter c)
-{
-	return C(0, c) + C(1, c);
-}
-
-static void
-poll_all(void)
-{
-	unsigned i;
-
-	for (i = 0; i < NCTX; i++)
-		sc_cancel_poll(E.ctx[i]);
-	for (i = 0; i < NCTX; i++)
-		sc_txn_quiescent(E.table, i);
-}
-
-/* Move virtual time to t (absolute, us) in 1 ms steps, polling every context. */
-static void
-run_to(uint64_t t)
-{
-	while (E.vc.now_us < t) {
-		uint64_t next = E.vc.now_us + MS;
-
-		sc_virtual_clock_set(&E.vc, next < t ? next : t);
-		poll_all();
-	}
-	poll_all();
-}
-
-static void
-run_for(uint64_t d)
-{
-	run_to(E.vc.now_us + d);
-}
-
-/* Every record back in its pool, nothing armed, counters balanced. */
-static void
-env_down(void)
-{
-	unsigned i;
-
-	/* Past every timer: ring timeout 180 s, H 32 s, I 5 s, dialog hold 32 s. */
-	for (i = 0; i < 400; i++) {
-		sc_virtual_clock_advance(&E.vc, SEC);
-		poll_all();
-	}
-	poll_all();
-	for (i = 0; i < NCTX; i++) {
-		cr_assert_eq(sc_cancel_live_records(E.ctx[i]), 0, "ctx %u leaks records", i);
-		cr_assert_eq(sc_timer_wheel_armed(E.wheel[i]), 0, "ctx %u timers armed", i);
-		cr_assert_eq(sc_txn_limbo_count(E.table, i), 0);
-		cr_assert_eq(sc_txn_pool_free_count(E.table, i), E.cap,
-			     "owner %u: %u of %u records free", i,
-			     sc_txn_pool_free_count(E.table, i), E.cap);
-	}
-	for (i = 0; i < NCTX; i++) {
-		sc_cancel_ctx_free(E.ctx[i]);
-		sc_timer_wheel_free(E.wheel[i]);
-		rte_ring_free(E.ring[i]);
-		sc_txn_thread_unregister(E.table, i);
-	}
-	sc_txn_table_free(E.table);
-	free(E.sent);
-}
+/* Past every UAS timer: ring timeout 180 s, H 32 s, I 5 s, dialog hold 32 s. */
+const struct env_role env_role = {
+	.tag = "cancel",
+	.max_sent = 256,
+	.settle_s = 400,
+	.path_source = path_source,
+	.path_local = NULL,
+};
 
 /* ---- messages ------------------------------------------------------------------ */
 
@@ -264,13 +70,6 @@ struct req {
 	const char *version;		/* NULL: SIP/2.0 */
 	const char *cseq_override;	/* whole CSeq value */
 	bool no_rport;			/* top Via without ;rport */
-};
-
-struct tmsg {
-	char buf[8192];
-	size_t len;
-	struct sc_sip_msg msg;
-	int rc;
 };
 
 static struct tmsg *
@@ -310,29 +109,6 @@ mk(const struct req *r)
 	return m;
 }
 
-/* Handle msgs[0..n) as one burst on context ctx; path id = path. */
-static void
-burst(unsigned ctx, struct tmsg **msgs, unsigned n, uint64_t path, uint8_t *verdicts)
-{
-	struct sc_cancel_in in[16];
-	unsigned i;
-
-	cr_assert_leq(n, 16);
-	for (i = 0; i < n; i++) {
-		in[i].msg = &msgs[i]->msg;
-		in[i].parse_rc = msgs[i]->rc;
-		in[i].path = &path;
-		in[i].verdict = 0xff;
-	}
-	cr_assert_eq(sc_cancel_handle_burst(E.ctx[ctx], in, n), n);
-	for (i = 0; i < n; i++) {
-		cr_assert_neq(in[i].verdict, 0xff);
-		if (verdicts != NULL)
-			verdicts[i] = in[i].verdict;
-	}
-	sc_txn_quiescent(E.table, ctx);
-}
-
 static uint8_t
 feed(unsigned ctx, const struct req *r, uint64_t path)
 {
@@ -344,18 +120,6 @@ feed(unsigned ctx, const struct req *r, uint64_t path)
 	return v;
 }
 
-static bool
-str_eq(const struct sc_str *s, const char *c)
-{
-	return s->len == strlen(c) && memcmp(s->p, c, s->len) == 0;
-}
-
-static bool
-str_eq2(const struct sc_str *a, const struct sc_str *b)
-{
-	return a->len == b->len && (a->len == 0 || memcmp(a->p, b->p, a->len) == 0);
-}
-
 /* Check a sent response against the request it answers (8.2.6.2). */
 static void
 check_resp(const struct sent *s, unsigned status, const struct req *r, const char *cseq_method)
@@ -365,33 +129,33 @@ check_resp(const struct sent *s, unsigned status, const struct req *r, const cha
 	cr_assert_eq(m->kind, SC_SIP_RESPONSE, "not a response: %.*s", (int)s->len, s->buf);
 	cr_assert_eq(m->status, status, "status %u, expected %u: %.*s", m->status, status,
 		     (int)s->len, s->buf);
-	cr_assert(str_eq(&m->call_id, r->call_id), "Call-ID");
+	cr_assert(str_is(&m->call_id, r->call_id), "Call-ID");
 	cr_assert_eq(m->cseq, r->cseq, "CSeq number");
-	cr_assert(str_eq(&m->cseq_method_name, cseq_method), "CSeq method: %.*s",
+	cr_assert(str_is(&m->cseq_method_name, cseq_method), "CSeq method: %.*s",
 		  (int)m->cseq_method_name.len, m->cseq_method_name.p);
-	cr_assert(str_eq(&m->from.tag, r->from_tag != NULL ? r->from_tag : "ft1"), "From tag");
+	cr_assert(str_is(&m->from.tag, r->from_tag != NULL ? r->from_tag : "ft1"), "From tag");
 	cr_assert_eq(m->via_count, r->vias == 2 ? 2 : 1, "Via count");
 	if (r->branch != NULL)
-		cr_assert(str_eq(&m->vias[0].branch, r->branch), "top Via branch");
-	cr_assert(str_eq(&m->vias[0].host, "198.18.0.1"));
+		cr_assert(str_is(&m->vias[0].branch, r->branch), "top Via branch");
+	cr_assert(str_is(&m->vias[0].host, "198.18.0.1"));
 	cr_assert_eq(m->vias[0].port, 5062);
 	if (!r->no_rport) {
 		char port[16];
 
 		/* RFC 3581 section 4: rport filled with the source port, received added. */
 		snprintf(port, sizeof(port), "%u", (unsigned)(40000 + s->path));
-		cr_assert(str_eq(&m->vias[0].rport, port), "rport=%.*s, source port %s",
+		cr_assert(str_is(&m->vias[0].rport, port), "rport=%.*s, source port %s",
 			  (int)m->vias[0].rport.len, m->vias[0].rport.p, port);
-		cr_assert(str_eq(&m->vias[0].received,
+		cr_assert(str_is(&m->vias[0].received,
 				 s->path == 100 ? "198.18.0.1" : "198.18.0.77"), "received");
 	}
 	if (r->vias == 2) {
-		cr_assert(str_eq(&m->vias[1].branch, "z9hG4bKupstream"), "2nd Via");
-		cr_assert(str_eq(&m->vias[1].received, "198.18.7.8"), "2nd Via received");
+		cr_assert(str_is(&m->vias[1].branch, "z9hG4bKupstream"), "2nd Via");
+		cr_assert(str_is(&m->vias[1].received, "198.18.7.8"), "2nd Via received");
 	}
 	cr_assert_gt(m->to.tag.len, 0, "a UAS response carries a To tag (8.2.6.2)");
 	if (r->to_tag != NULL)
-		cr_assert(str_eq(&m->to.tag, r->to_tag), "To tag of the request kept");
+		cr_assert(str_is(&m->to.tag, r->to_tag), "To tag of the request kept");
 }
 
 static const struct sent *
@@ -404,7 +168,7 @@ S(unsigned i)
 static void
 same_tag(const struct sent *a, const struct sent *b)
 {
-	cr_assert(str_eq2(&a->msg.to.tag, &b->msg.to.tag), "To tags differ: %.*s vs %.*s",
+	cr_assert(str_eq(&a->msg.to.tag, &b->msg.to.tag), "To tags differ: %.*s vs %.*s",
 		  (int)a->msg.to.tag.len, a->msg.to.tag.p, (int)b->msg.to.tag.len,
 		  b->msg.to.tag.p);
 }
@@ -821,7 +585,7 @@ Test(cancel, rfc2543_invite_cancel_ack_matching)
 	cr_assert_eq(C(0, SC_CANCEL_C_ACK_ABSORBED), 1);
 	run_for(2 * SEC);
 	for (unsigned i = 7; i < E.nsent; i++)
-		cr_assert(str_eq(&S(i)->msg.call_id, "call-2543b"),
+		cr_assert(str_is(&S(i)->msg.call_id, "call-2543b"),
 			  "the ACKed 487 is not retransmitted");
 	free(tag);
 	env_down();
@@ -964,7 +728,7 @@ Test(cancel, malformed_requests_400_505_or_counted_drop)
 	cr_assert_eq(v, SC_CANCEL_V_RESPONDED);
 	cr_assert_eq(E.nsent, 1);
 	cr_assert_eq(S(0)->msg.status, 505);
-	cr_assert(str_eq(&S(0)->msg.call_id, "call-v"));
+	cr_assert(str_is(&S(0)->msg.call_id, "call-v"));
 	free(m);
 
 	bad_cseq.cseq_override = "1 BYE";	/* CSeq method differs from the method */
@@ -973,7 +737,7 @@ Test(cancel, malformed_requests_400_505_or_counted_drop)
 	burst(0, &m, 1, 1, &v);
 	cr_assert_eq(E.nsent, 2);
 	cr_assert_eq(S(1)->msg.status, 400);
-	cr_assert(str_eq(&S(1)->msg.vias[0].branch, "z9hG4bK-cs"));
+	cr_assert(str_is(&S(1)->msg.vias[0].branch, "z9hG4bK-cs"));
 	free(m);
 
 	/* A malformed ACK is never answered. */
@@ -1623,9 +1387,9 @@ Test(cancel, top_via_received_and_rport)
 	/* No rport, sent-by 198.18.0.1 but the source is 198.18.0.77: received added. */
 	feed(0, &opt, 3);
 	v = &S(0)->msg.vias[0];
-	cr_assert(str_eq(&v->received, "198.18.0.77"));
+	cr_assert(str_is(&v->received, "198.18.0.77"));
 	cr_assert_not(v->has_rport);
-	cr_assert(str_eq(&S(0)->msg.vias[1].branch, "z9hG4bKupstream"), "2nd Via untouched");
+	cr_assert(str_is(&S(0)->msg.vias[1].branch, "z9hG4bKupstream"), "2nd Via untouched");
 	cr_assert_null(strstr(S(0)->buf, "z9hG4bKupstream;received=198.18.0.77"));
 	/* No rport, the source is the sent-by host: the Via is copied unchanged. */
 	feed(0, &opt, 100);
