@@ -107,9 +107,6 @@ void sc_cancel_count_tx(struct sc_cancel_ctx *ctx, unsigned status);
 /* Hand ctx->scratch[0..len) to the sink (len < 0: a build failure). True when sent. */
 bool sc_cancel_emit(struct sc_cancel_ctx *ctx, const void *path, int len, unsigned status);
 
-/* ASCII case-insensitive compare of n bytes. */
-bool sc_cancel_ieq(const char *a, const char *b, size_t n);
-
 /* A fresh random To tag, TAG_HEX hex digits, NUL-terminated. */
 void sc_cancel_new_tag(struct sc_cancel_ctx *ctx, char tag[TAG_HEX + 1]);
 

@@ -190,24 +190,6 @@ sc_cancel_emit(struct sc_cancel_ctx *ctx, const void *path, int len, unsigned st
 	return true;
 }
 
-bool
-sc_cancel_ieq(const char *a, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char x = a[i], y = b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x = (char)(x + 32);
-		if (y >= 'A' && y <= 'Z')
-			y = (char)(y + 32);
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
 /*
  * Where the request on path came from, for its responses' top Via (18.2.1, RFC 3581
  * section 4), via cfg.path_source. ip[] holds the text. False when unknown.

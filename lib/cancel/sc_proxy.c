@@ -297,7 +297,7 @@ name_is(const char *line, const char *end, const char *name, size_t n)
 {
 	const char *p = line + n;
 
-	if ((size_t)(end - line) <= n || !sc_cancel_ieq(line, name, n))
+	if ((size_t)(end - line) <= n || !sc_sip_ieq(line, name, n))
 		return false;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -1079,7 +1079,7 @@ route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 	e = p + m->routes[0].len;
 	if (p < e && *p == '<')
 		p++;
-	if ((size_t)(e - p) < 4 || !sc_cancel_ieq(p, "sip:", 4))
+	if ((size_t)(e - p) < 4 || !sc_sip_ieq(p, "sip:", 4))
 		return false;
 	p += 4;
 	for (c = p; c < e && *c != '>' && *c != ';'; c++)
@@ -1112,7 +1112,7 @@ route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 		memcpy(them + n, ":5060", 5);	/* 19.1.2: the default port */
 		n += 5;
 	}
-	return n == (size_t)us_len && sc_cancel_ieq(them, us, n);
+	return n == (size_t)us_len && sc_sip_ieq(them, us, n);
 }
 
 #define VIA_LEN		160	/* "SIP/2.0/UDP " sent-by ";branch=" PX_BRANCH_LEN */

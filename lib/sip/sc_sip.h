@@ -202,6 +202,29 @@ const char *sc_sip_reason_phrase(unsigned status);
 /* True when the branch carries the RFC 3261 magic cookie (section 8.1.1.7). */
 bool sc_sip_branch_is_rfc3261(const struct sc_str *branch);
 
+/*
+ * ASCII case-insensitive compare of n bytes of a and b: true when equal. For the
+ * parts of a message that compare so (section 7.3.1: header names; URI schemes and
+ * hosts, 19.1.4; parameter names). Inline: builders call it per header line.
+ */
+static inline bool
+sc_sip_ieq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char x = a[i], y = b[i];
+
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x + 32);
+		if (y >= 'A' && y <= 'Z')
+			y = (char)(y + 32);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
 /* Byte-scan implementations; tests run every one the CPU supports. */
 enum sc_sip_simd {
 	SC_SIP_SIMD_SCALAR = 0,

@@ -92,24 +92,6 @@ done(const struct wbuf *w)
 	return (int)w->len;
 }
 
-static bool
-ieq(const char *a, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char x = a[i], y = b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x = (char)(x + 32);
-		if (y >= 'A' && y <= 'Z')
-			y = (char)(y + 32);
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
 /*
  * Offset just past a valueless ";rport" parameter in a via-parm, or 0 (RFC 3581
  * section 4: rport with no value is the one the server fills).
@@ -130,7 +112,7 @@ rport_end(const struct sc_str *v)
 		j = i + 1;
 		while (j < v->len && (v->p[j] == ' ' || v->p[j] == '\t'))
 			j++;
-		if (v->len - j < 5 || !ieq(v->p + j, "rport", 5)) {
+		if (v->len - j < 5 || !sc_sip_ieq(v->p + j, "rport", 5)) {
 			i = j;
 			continue;
 		}
@@ -164,7 +146,7 @@ put_top_via(struct wbuf *w, const struct sc_sip_via *top, const struct sc_sip_sr
 	}
 	add_received = top->received.len == 0 &&
 		       (top->has_rport || host_len != src->ip.len ||
-			!ieq(host, src->ip.p, host_len));
+			!sc_sip_ieq(host, src->ip.p, host_len));
 	/* Only a valueless rport is filled: look for where it ends only then. */
 	at = top->has_rport && top->rport.len == 0 ? rport_end(v) : 0;
 	fill_rport = at != 0;

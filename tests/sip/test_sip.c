@@ -1449,6 +1449,32 @@ Test(sip_build, fmt_u32_edges)
 	}
 }
 
+/*
+ * sc_sip_ieq folds ASCII letters only (7.3.1), both sides, exactly n bytes: the
+ * bytes just outside A-Z ('@', '[', '`', '{') and non-ASCII octets compare as they are.
+ */
+Test(sip_build, ieq_folds_ascii_letters_only)
+{
+	static const struct {
+		const char *a, *b;
+		size_t n;
+		bool eq;
+	} t[] = {
+		{ "rport", "RPORT", 5, true }, { "Max-Forwards", "max-forwards", 12, true },
+		{ "sip:", "SIP:", 4, true }, { "aZ09-._", "Az09-._", 7, true },
+		{ "rportX", "rportY", 5, true }, { "", "", 0, true }, { "x", "y", 0, true },
+		{ "rport", "rpor", 5, false }, { "@", "`", 1, false }, { "[", "{", 1, false },
+		{ "a", "b", 1, false }, { "Z", "[", 1, false }, { "z", "{", 1, false },
+		{ "\xc4", "\xe4", 1, false }, { "\xe4", "\xe4", 1, true },
+		{ "198.18.0.1", "198.18.0.2", 10, false },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		cr_assert_eq(sc_sip_ieq(t[i].a, t[i].b, t[i].n), t[i].eq, "case %zu", i);
+		cr_assert_eq(sc_sip_ieq(t[i].b, t[i].a, t[i].n), t[i].eq, "case %zu swapped", i);
+	}
+}
+
 #define SRC_REQ(via) \
 	"INVITE sip:b@198.18.0.2 SIP/2.0\r\n" \
 	"Via: " via "\r\n" \
