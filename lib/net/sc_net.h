@@ -301,8 +301,8 @@ sc_net_needs_frag(const struct sc_net_path *path, uint32_t len)
  * Fills out[0..n) and returns n (1..cap), the frames to send in that order; the
  * caller owns them. On error nothing is left allocated: -EINVAL (bad path or
  * arguments, MTU below 68), -EMSGSIZE (larger than an IP datagram, than
- * SC_NET_FRAG_MAX fragments or segments, or a frame to copy than an mbuf), -ENOSPC (more than cap fragments),
- * -ENOMEM (a pool ran dry).
+ * SC_NET_FRAG_MAX fragments or segments, or a frame to copy than an mbuf),
+ * -ENOSPC (more than cap fragments), -ENOMEM (a pool ran dry).
  */
 int sc_net_encap_frag(struct rte_mbuf **out, unsigned cap, struct rte_mempool *direct,
 		      struct rte_mempool *indirect, const struct sc_net_path *path,
