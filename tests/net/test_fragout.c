@@ -26,6 +26,7 @@
 #include <rte_mempool.h>
 
 #include "sc_net.h"
+#include "test_eal.h"
 
 #define POOL_N 511
 #define MAX_DGRAM 70000
@@ -77,7 +78,7 @@ teardown(void)
 {
 	rte_mempool_free(direct);
 	rte_mempool_free(indirect);
-	rte_eal_cleanup();
+	test_eal_cleanup();
 }
 
 TestSuite(fragout, .init = setup, .fini = teardown, .timeout = 120);

@@ -24,6 +24,7 @@
 #include <rte_mempool.h>
 
 #include "sc_net.h"
+#include "test_eal.h"
 
 static struct rte_mempool *pool;
 static struct sc_net_cfg cfg;
@@ -74,7 +75,7 @@ static void
 teardown(void)
 {
 	rte_mempool_free(pool);
-	rte_eal_cleanup();
+	test_eal_cleanup();
 }
 
 TestSuite(net, .init = setup, .fini = teardown, .timeout = 60);
