@@ -6,8 +6,12 @@
 #ifndef CANCEL_PRIV_H
 #define CANCEL_PRIV_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <rte_common.h>
 
 #include "sc_cancel.h"
 #include "sc_txn.h"
@@ -84,11 +88,35 @@ now_us(const struct sc_cancel_ctx *ctx)
 	return sc_clock_now_us(ctx->clock);
 }
 
+/* CAS the state word (see sc_cancel.c). True when this thread made the change. */
+bool sc_cancel_transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid,
+			  enum sc_txn_state to, unsigned add, uint32_t *seen);
+
 /* A record's state word: state in the low byte, flags above (both roles). */
 static inline uint32_t
 state_word(enum sc_txn_state s, unsigned flags)
 {
 	return (uint32_t)s | (flags << 8);
+}
+
+/*
+ * Both roles keep a record's retransmission timer (17.2.1 Timer G; UAS 180 delay and
+ * 2xx repeats; proxy Timer A and E) and its lifetime timer (Timer H, I, B, C, ...) in
+ * the same two slots.
+ */
+enum {
+	TIM_SEND = 0,
+	TIM_LIFE = 1,
+};
+
+/* The record whose timer `which` (TIM_SEND, TIM_LIFE: a constant) fired. */
+#define TIMER_REC(tim, which)	container_of((tim), struct sc_txn_rec, timers[which])
+
+/* The record's state, read once (what a timer callback looks at first). */
+static inline enum sc_txn_state
+rec_state(const struct sc_txn_rec *rec)
+{
+	return sc_txn_state_of(sc_txn_load_state(rec));
 }
 
 /* Owner: stop every timer of the record. */
@@ -99,6 +127,155 @@ sc_cancel_disarm_all(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 
 	for (i = 0; i < SC_TXN_NTIMERS; i++)
 		sc_timer_cancel(ctx->wheel, &rec->timers[i]);
+}
+
+/*
+ * Owner: the record's life is over; it leaves the table after a grace period. The
+ * state goes to Terminated first so late events (a stale ring post) do nothing.
+ */
+static inline void
+sc_cancel_destroy(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
+{
+	uint32_t w = sc_txn_load_state(rec);
+
+	sc_cancel_disarm_all(ctx, rec);
+	while (sc_txn_state_of(w) != SC_TXN_TERMINATED &&
+	       !sc_txn_cas_state(rec, &w, state_word(SC_TXN_TERMINATED, sc_txn_flags_of(w))))
+		;
+	if (sc_txn_delete(ctx->table, rec) == 0)
+		cnt(ctx, SC_CANCEL_C_RECORDS_FREED);
+}
+
+/*
+ * Insert rec, filled by the caller, under key. Returns 0 (counted). Else rec is
+ * freed and *other is the record another core inserted first under the same key
+ * (the request's retransmission won the race), or NULL (counted insert_fail).
+ */
+static inline int
+sc_cancel_insert(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, struct sc_txn_key *key,
+		 struct sc_txn_rec **other)
+{
+	int rc = sc_txn_insert(ctx->table, rec);
+
+	*other = NULL;
+	if (rc != 0) {
+		sc_txn_free(ctx->table, rec);
+		if (rc == -EEXIST)
+			*other = sc_txn_lookup(ctx->table, ctx->owner, key);
+		if (*other == NULL)
+			cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
+		return rc;
+	}
+	ctx->inserted = true;
+	cnt(ctx, SC_CANCEL_C_RECORDS_CREATED);
+	return 0;
+}
+
+/* 17.2.1 Timer G (also 17.1.2.2 Timer E, 13.3.1.4 2xx repeats): doubled, capped at T2. */
+static inline uint64_t
+sc_cancel_next_interval(const struct sc_cancel_ctx *ctx, uint64_t cur)
+{
+	uint64_t n = 2 * cur;
+
+	return n < ctx->cfg.t2_us ? n : ctx->cfg.t2_us;
+}
+
+/*
+ * Timer H fired (17.2.1): no ACK came for the final. Completed -> Terminated by CAS,
+ * so an ACK racing in on another core wins. True (counted) when the caller is to
+ * destroy the record.
+ */
+static inline bool
+sc_cancel_timer_h(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec,
+		  enum sc_txn_state completed)
+{
+	if (!sc_cancel_transition(rec, 1u << completed, 0, SC_TXN_TERMINATED, 0, NULL))
+		return false;
+	cnt(ctx, SC_CANCEL_C_TIMER_H_EXPIRED);
+	return true;
+}
+
+/* The last response status of the record (any core reads it). */
+static inline unsigned
+rec_last_status(const struct sc_txn_rec *rec)
+{
+	return __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE);
+}
+
+static inline void
+rec_set_last_status(struct sc_txn_rec *rec, unsigned status)
+{
+	__atomic_store_n(&rec->last_status, (uint16_t)status, __ATOMIC_RELEASE);
+}
+
+/* Store a provisional as the last response only while no final was stored. */
+static inline void
+rec_set_last_provisional(struct sc_txn_rec *rec, unsigned status)
+{
+	uint16_t cur = __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE);
+
+	while (cur < 200 &&
+	       !__atomic_compare_exchange_n(&rec->last_status, &cur, (uint16_t)status, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+}
+
+/* The To tag stored in the record (len 0: none yet). */
+static inline struct sc_str
+rec_to_tag(const struct sc_txn_rec *rec)
+{
+	struct sc_str s = { rec->to_tag, rec->to_tag_len };
+
+	return s;
+}
+
+/* A request's verdict after sending its answer or forward. */
+static inline uint8_t
+sent_verdict(bool sent)
+{
+	return sent ? SC_CANCEL_V_RESPONDED : SC_CANCEL_V_DROPPED;
+}
+
+/* Count a received request by method (both roles' rx_* counters). */
+static inline void
+sc_cancel_count_rx(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m)
+{
+	switch (m->method) {
+	case SC_METHOD_INVITE: cnt(ctx, SC_CANCEL_C_RX_INVITE); break;
+	case SC_METHOD_ACK: cnt(ctx, SC_CANCEL_C_RX_ACK); break;
+	case SC_METHOD_CANCEL: cnt(ctx, SC_CANCEL_C_RX_CANCEL); break;
+	case SC_METHOD_BYE: cnt(ctx, SC_CANCEL_C_RX_BYE); break;
+	case SC_METHOD_OPTIONS: cnt(ctx, SC_CANCEL_C_RX_OPTIONS); break;
+	case SC_METHOD_EXTENSION: cnt(ctx, SC_CANCEL_C_RX_UNKNOWN); break;
+	default: cnt(ctx, SC_CANCEL_C_RX_OTHER); break;
+	}
+}
+
+/* FNV-1a over p[0..n), then a separator byte so fields do not run together. */
+#define FNV_PRIME	0x100000001b3ULL
+#define FNV_BASIS	0xcbf29ce484222325ULL
+
+static inline uint64_t
+sc_cancel_fnv(uint64_t h, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * FNV_PRIME;
+	return (h ^ 0xff) * FNV_PRIME;
+}
+
+/* n lower-case hex digits of h into out, lowest nibble first (tags, branches). */
+static inline void
+sc_cancel_put_hex(char *out, uint64_t h, unsigned n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		out[i] = hex[h & 0xf];
+		h >>= 4;
+	}
 }
 
 /* Count a sent response by class and code. */
@@ -125,9 +302,13 @@ struct sc_str sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc
 void sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
 				 unsigned status, const struct sc_str *extra);
 
-/* CAS the state word (see sc_cancel.c). True when this thread made the change. */
-bool sc_cancel_transition(struct sc_txn_rec *rec, unsigned from_mask, unsigned forbid,
-			  enum sc_txn_state to, unsigned add, uint32_t *seen);
+/*
+ * 420 Bad Extension (8.2.2.3, 16.3 item 6), stateless, with tags[0..n) listed in
+ * Unsupported; sets in->verdict.
+ */
+void sc_cancel_respond_420(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
+			   const struct sc_str *tags, unsigned n);
+
 
 /* Ask the record's owner to reconcile its timers; at once when that is us. */
 void sc_cancel_notify_owner(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec);

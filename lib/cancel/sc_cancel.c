@@ -68,11 +68,6 @@
 /* Our key kind for dialog records; past lib/txn's kinds so keys never compare equal. */
 #define KEY_DIALOG	0x40
 
-enum {
-	TIM_SEND = 0,
-	TIM_LIFE = 1,
-};
-
 /* Owner-private phase of a record, in rec->user[0] bits 0-7. */
 enum phase {
 	PH_RINGING = 1,		/* INVITE: Proceeding timers armed */
@@ -135,14 +130,7 @@ rng_next(struct sc_cancel_ctx *ctx)
 void
 sc_cancel_new_tag(struct sc_cancel_ctx *ctx, char tag[TAG_HEX + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	uint64_t r = rng_next(ctx);
-	unsigned i;
-
-	for (i = 0; i < TAG_HEX; i++) {
-		tag[i] = hex[r & 0xf];
-		r >>= 4;
-	}
+	sc_cancel_put_hex(tag, rng_next(ctx), TAG_HEX);
 	tag[TAG_HEX] = '\0';
 }
 
@@ -268,26 +256,6 @@ respond_rec(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, unsigned st
 	return sc_cancel_emit(ctx, rec->reply_path, len, status);
 }
 
-static inline struct sc_str
-rec_tag(const struct sc_txn_rec *rec)
-{
-	struct sc_str s = { rec->to_tag, rec->to_tag_len };
-
-	return s;
-}
-
-static inline unsigned
-last_status(const struct sc_txn_rec *rec)
-{
-	return __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE);
-}
-
-static inline void
-set_last_status(struct sc_txn_rec *rec, unsigned status)
-{
-	__atomic_store_n(&rec->last_status, (uint16_t)status, __ATOMIC_RELEASE);
-}
-
 /*
  * CAS the state word from a state in `from_mask` (bit per enum sc_txn_state) whose
  * flags have none of `forbid`, to state `to` with `add` flags added. Returns true
@@ -355,21 +323,6 @@ arm(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned which, uint64_t 
 {
 	sc_timer_arm(ctx->wheel, &rec->timers[which], now_us(ctx) + delay_us,
 		     which == TIM_SEND ? tim_send_cb : tim_life_cb, ctx);
-}
-
-/* Owner: the record's life is over; it leaves the table after a grace period. */
-static void
-destroy(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
-{
-	uint32_t w = sc_txn_load_state(rec);
-
-	sc_cancel_disarm_all(ctx, rec);
-	/* Late events (a stale ring post) see Terminated and do nothing. */
-	while (sc_txn_state_of(w) != SC_TXN_TERMINATED &&
-	       !sc_txn_cas_state(rec, &w, state_word(SC_TXN_TERMINATED, sc_txn_flags_of(w))))
-		;
-	if (sc_txn_delete(ctx->table, rec) == 0)
-		cnt(ctx, SC_CANCEL_C_RECORDS_FREED);
 }
 
 /*
@@ -529,18 +482,6 @@ start_dialog(struct sc_cancel_ctx *ctx, struct sc_txn_rec *inv, unsigned status)
 
 /* ---- owner timers -------------------------------------------------------------- */
 
-/* Store a provisional as the last response only while no final was stored. */
-static void
-set_last_provisional(struct sc_txn_rec *rec, unsigned status)
-{
-	uint16_t cur = __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE);
-
-	while (cur < 200 &&
-	       !__atomic_compare_exchange_n(&rec->last_status, &cur, (uint16_t)status, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		;
-}
-
 static void
 send_180(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 {
@@ -550,7 +491,7 @@ send_180(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 		reconcile(ctx, rec);
 		return;
 	}
-	set_last_provisional(rec, 180);
+	rec_set_last_provisional(rec, 180);
 	respond_rec(ctx, rec, 180);
 }
 
@@ -568,7 +509,7 @@ send_final(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned code)
 			reconcile(ctx, rec);
 			return;
 		}
-		set_last_status(rec, code);
+		rec_set_last_status(rec, code);
 		respond_rec(ctx, rec, code);
 		sc_timer_cancel(ctx->wheel, &rec->timers[TIM_SEND]);
 		/* RFC 6026 Timer L: keep matching INVITE retransmissions for 64*T1. */
@@ -582,34 +523,24 @@ send_final(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned code)
 		reconcile(ctx, rec);
 		return;
 	}
-	set_last_status(rec, code);
+	rec_set_last_status(rec, code);
 	respond_rec(ctx, rec, code);
 	reconcile(ctx, rec);
-}
-
-static inline uint64_t
-next_interval(const struct sc_cancel_ctx *ctx, uint64_t cur)
-{
-	uint64_t n = 2 * cur;
-
-	/* 17.2.1 Timer G and 13.3.1.4: double, capped at T2. */
-	return n < ctx->cfg.t2_us ? n : ctx->cfg.t2_us;
 }
 
 static void
 tim_send_cb(struct sc_timer *tim, void *arg)
 {
 	struct sc_cancel_ctx *ctx = arg;
-	struct sc_txn_rec *rec = container_of(tim, struct sc_txn_rec, timers[TIM_SEND]);
-	uint32_t w = sc_txn_load_state(rec);
-	enum sc_txn_state s = sc_txn_state_of(w);
+	struct sc_txn_rec *rec = TIMER_REC(tim, TIM_SEND);
+	enum sc_txn_state s = rec_state(rec);
 	unsigned ph = rec_phase(rec);
 
 	if (is_dialog(rec)) {
 		if (s == SC_TXN_SRV_COMPLETED && ph == PH_D_WAIT_ACK) {
-			respond_rec(ctx, rec, last_status(rec));
+			respond_rec(ctx, rec, rec_last_status(rec));
 			cnt(ctx, SC_CANCEL_C_RETRANS_2XX);
-			rec->user[1] = next_interval(ctx, rec->user[1]);
+			rec->user[1] = sc_cancel_next_interval(ctx, rec->user[1]);
 			arm(ctx, rec, TIM_SEND, rec->user[1]);
 			return;
 		}
@@ -621,9 +552,9 @@ tim_send_cb(struct sc_timer *tim, void *arg)
 		return;
 	}
 	if (s == SC_TXN_SRV_COMPLETED && ph == PH_G) {
-		respond_rec(ctx, rec, last_status(rec));
+		respond_rec(ctx, rec, rec_last_status(rec));
 		cnt(ctx, SC_CANCEL_C_TIMER_G_RETRANS);
-		rec->user[1] = next_interval(ctx, rec->user[1]);
+		rec->user[1] = sc_cancel_next_interval(ctx, rec->user[1]);
 		arm(ctx, rec, TIM_SEND, rec->user[1]);
 		return;
 	}
@@ -634,9 +565,8 @@ static void
 tim_life_cb(struct sc_timer *tim, void *arg)
 {
 	struct sc_cancel_ctx *ctx = arg;
-	struct sc_txn_rec *rec = container_of(tim, struct sc_txn_rec, timers[TIM_LIFE]);
-	uint32_t w = sc_txn_load_state(rec);
-	enum sc_txn_state s = sc_txn_state_of(w);
+	struct sc_txn_rec *rec = TIMER_REC(tim, TIM_LIFE);
+	enum sc_txn_state s = rec_state(rec);
 	unsigned ph = rec_phase(rec);
 
 	if (is_dialog(rec)) {
@@ -648,10 +578,10 @@ tim_life_cb(struct sc_timer *tim, void *arg)
 				return;
 			}
 			cnt(ctx, SC_CANCEL_C_TIMER_2XX_GIVEUP);
-			destroy(ctx, rec);
+			sc_cancel_destroy(ctx, rec);
 		} else if ((s == SC_TXN_SRV_CONFIRMED && ph == PH_D_EST) ||
 			   (s == SC_TXN_TERMINATED && ph == PH_D_CLOSED)) {
-			destroy(ctx, rec);
+			sc_cancel_destroy(ctx, rec);
 		} else {
 			reconcile(ctx, rec);
 		}
@@ -676,23 +606,20 @@ tim_life_cb(struct sc_timer *tim, void *arg)
 	case SC_TXN_SRV_COMPLETED:
 		if (ph != PH_G)
 			break;
-		/* Timer H (17.2.1): the ACK never came; an ACK racing in wins the CAS. */
-		if (!sc_cancel_transition(rec, S(SC_TXN_SRV_COMPLETED), 0, SC_TXN_TERMINATED, 0,
-					  NULL))
+		if (!sc_cancel_timer_h(ctx, rec, SC_TXN_SRV_COMPLETED))
 			break;
-		cnt(ctx, SC_CANCEL_C_TIMER_H_EXPIRED);
-		destroy(ctx, rec);
+		sc_cancel_destroy(ctx, rec);
 		return;
 	case SC_TXN_SRV_CONFIRMED:
 		if (ph != PH_I)
 			break;
 		cnt(ctx, SC_CANCEL_C_TIMER_I_EXPIRED);
-		destroy(ctx, rec);
+		sc_cancel_destroy(ctx, rec);
 		return;
 	case SC_TXN_TERMINATED:
 		if (ph != PH_ACCEPTED)
 			break;
-		destroy(ctx, rec);
+		sc_cancel_destroy(ctx, rec);
 		return;
 	default:
 		break;
@@ -710,27 +637,20 @@ struct sc_str
 sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 			char tag[TAG_HEX + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	uint64_t h = 0xcbf29ce484222325ULL ^ ctx->cfg.seed;
+	uint64_t h = FNV_BASIS ^ ctx->cfg.seed;
 	const struct sc_str *parts[3] = { &m->call_id, &m->from.tag, NULL };
 	struct sc_str s;
-	unsigned i, j;
+	unsigned i;
 
 	if (m->via_count > 0)
 		parts[2] = &m->vias[0].branch;
 	for (i = 0; i < 3; i++) {
-		if (parts[i] == NULL)
-			continue;
-		for (j = 0; j < parts[i]->len; j++)
-			h = (h ^ (uint8_t)parts[i]->p[j]) * 0x100000001b3ULL;
-		h = (h ^ 0xff) * 0x100000001b3ULL;
+		if (parts[i] != NULL)
+			h = sc_cancel_fnv(h, parts[i]->p, parts[i]->len);
 	}
-	h = (h ^ m->cseq) * 0x100000001b3ULL;
+	h = (h ^ m->cseq) * FNV_PRIME;
 	h ^= h >> 29;
-	for (i = 0; i < TAG_HEX; i++) {
-		tag[i] = hex[h & 0xf];
-		h >>= 4;
-	}
+	sc_cancel_put_hex(tag, h, TAG_HEX);
 	tag[TAG_HEX] = '\0';
 	s.p = tag;
 	s.len = TAG_HEX;
@@ -745,8 +665,7 @@ sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
 	char tag[TAG_HEX + 1];
 	struct sc_str t = sc_cancel_stateless_tag(ctx, in->msg, tag);
 
-	in->verdict = sc_cancel_respond(ctx, in, status, &t, extra) ? SC_CANCEL_V_RESPONDED :
-							    SC_CANCEL_V_DROPPED;
+	in->verdict = sent_verdict(sc_cancel_respond(ctx, in, status, &t, extra));
 }
 
 /*
@@ -757,18 +676,25 @@ sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
 static bool
 check_require(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 {
-	const struct sc_sip_msg *m = in->msg;
+	if (in->msg->require_count == 0)
+		return false;
+	sc_cancel_respond_420(ctx, in, in->msg->requires, in->msg->require_count);
+	return true;
+}
+
+void
+sc_cancel_respond_420(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
+		      const struct sc_str *tags, unsigned n_tags)
+{
 	char extra[512];
 	struct sc_str e;
 	size_t off;
 	unsigned i;
 
-	if (m->require_count == 0)
-		return false;
 	off = (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
-	for (i = 0; i < m->require_count; i++) {
+	for (i = 0; i < n_tags && i < SC_SIP_MAX_REQUIRES; i++) {
 		int n = snprintf(extra + off, sizeof(extra) - off, "%s%.*s", i > 0 ? ", " : "",
-				 (int)m->requires[i].len, m->requires[i].p);
+				 (int)tags[i].len, tags[i].p);
 
 		if (n < 0 || (size_t)n >= sizeof(extra) - off - 2)
 			break;
@@ -778,7 +704,6 @@ check_require(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	e.p = extra;
 	e.len = (uint32_t)off + 2;
 	sc_cancel_respond_stateless(ctx, in, 420, &e);
-	return true;
 }
 
 static void
@@ -806,7 +731,7 @@ static void
 invite_retrans(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec)
 {
 	uint32_t w = sc_txn_load_state(rec);
-	unsigned st = last_status(rec);
+	unsigned st = rec_last_status(rec);
 
 	cnt(ctx, SC_CANCEL_C_INVITE_RETRANS);
 	in->verdict = SC_CANCEL_V_ABSORBED;
@@ -892,7 +817,7 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	const struct sc_sip_msg *m = in->msg;
 	char tag[TAG_HEX + 1];
 	struct sc_str t;
-	struct sc_txn_rec *rec;
+	struct sc_txn_rec *rec, *other;
 	bool answer2xx = ctx->cfg.final_code >= 200 && ctx->cfg.final_code < 300;
 	int blen, rc;
 
@@ -925,24 +850,15 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	rec->user[0] = PH_RINGING | ((uint64_t)m->cseq << 32);
 	rec->user[1] = 0;
 	rec->last_status = 100;
-	rc = sc_txn_insert(ctx->table, rec);
-	if (rc != 0) {
-		struct sc_txn_rec *other;
-
-		sc_txn_free(ctx->table, rec);
-		other = rc == -EEXIST ? sc_txn_lookup(ctx->table, ctx->owner, key) : NULL;
-		if (other != NULL) {
+	if (sc_cancel_insert(ctx, rec, key, &other) != 0) {
+		if (other != NULL)
 			invite_retrans(ctx, in, other);
-			return;
-		}
-		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
-		respond_full(ctx, in);
+		else
+			respond_full(ctx, in);
 		return;
 	}
-	ctx->inserted = true;
-	cnt(ctx, SC_CANCEL_C_RECORDS_CREATED);
 	/* 17.2.1: 100 Trying at once (we never know the TU answers within 200 ms). */
-	in->verdict = respond_rec(ctx, rec, 100) ? SC_CANCEL_V_RESPONDED : SC_CANCEL_V_DROPPED;
+	in->verdict = sent_verdict(respond_rec(ctx, rec, 100));
 	if (ctx->cfg.ring_delay_us == 0)
 		send_180(ctx, rec);
 	else
@@ -998,11 +914,11 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		return;
 	}
 	/* 9.2: the 200 to the CANCEL carries the To tag of the INVITE's responses. */
-	tag = rec_tag(rec);
+	tag = rec_to_tag(rec);
 	if (sc_cancel_transition(rec, S(SC_TXN_SRV_PROCEEDING), SC_TXN_F_FINAL_SENT,
 				 SC_TXN_SRV_COMPLETED, SC_TXN_F_FINAL_SENT | SC_TXN_F_CANCELLED,
 				 &seen)) {
-		set_last_status(rec, 487);
+		rec_set_last_status(rec, 487);
 		cnt(ctx, SC_CANCEL_C_CANCEL_MATCHED);
 		sc_cancel_respond(ctx, in, 200, &tag, NULL);
 		respond_rec(ctx, rec, 487);
@@ -1014,8 +930,7 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		cnt(ctx, SC_CANCEL_C_CANCEL_RETRANS);
 	else
 		cnt(ctx, SC_CANCEL_C_CANCEL_AFTER_FINAL);
-	in->verdict = sc_cancel_respond(ctx, in, 200, &tag, NULL) ? SC_CANCEL_V_RESPONDED :
-							  SC_CANCEL_V_DROPPED;
+	in->verdict = sent_verdict(sc_cancel_respond(ctx, in, 200, &tag, NULL));
 }
 
 static bool
@@ -1109,20 +1024,6 @@ handle_parse_error(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	sc_cancel_respond_stateless(ctx, in, code, NULL);
 }
 
-static void
-count_rx(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m)
-{
-	switch (m->method) {
-	case SC_METHOD_INVITE: cnt(ctx, SC_CANCEL_C_RX_INVITE); break;
-	case SC_METHOD_ACK: cnt(ctx, SC_CANCEL_C_RX_ACK); break;
-	case SC_METHOD_CANCEL: cnt(ctx, SC_CANCEL_C_RX_CANCEL); break;
-	case SC_METHOD_BYE: cnt(ctx, SC_CANCEL_C_RX_BYE); break;
-	case SC_METHOD_OPTIONS: cnt(ctx, SC_CANCEL_C_RX_OPTIONS); break;
-	case SC_METHOD_EXTENSION: cnt(ctx, SC_CANCEL_C_RX_UNKNOWN); break;
-	default: cnt(ctx, SC_CANCEL_C_RX_OTHER); break;
-	}
-}
-
 /* Is in[] a well-formed request we can answer? Counts the drop otherwise. */
 static bool
 usable(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
@@ -1144,7 +1045,7 @@ usable(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 		cnt(ctx, SC_CANCEL_C_DROP_PARSE);
 		return false;
 	}
-	count_rx(ctx, m);
+	sc_cancel_count_rx(ctx, m);
 	if (m->via_count == 0 || m->vias[0].host.len == 0) {
 		cnt(ctx, SC_CANCEL_C_DROP_UNROUTABLE);
 		return false;

@@ -89,11 +89,6 @@
 #define PX_MF_DEFAULT	70		/* 16.6 item 3 */
 #define PX_TIMER_D_US	32000000ULL	/* 17.1.1.2: at least 32 s for UDP */
 
-enum {
-	TIM_SEND = 0,
-	TIM_LIFE = 1,
-};
-
 enum px_phase {
 	PH_CALLING = 1,
 	PH_PROCEEDING,
@@ -163,16 +158,6 @@ is_ours(const struct sc_str *branch)
 	return branch->len == PX_BRANCH_LEN && memcmp(branch->p, PX_PREFIX, PX_PREFIX_LEN) == 0;
 }
 
-static uint64_t
-fnv(uint64_t h, const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;
-}
-
 /*
  * Our branch for a received request (16.11's recommended procedure, also used for
  * the stateful INVITE so its CANCEL and non-2xx ACK map onto it): a hash of the
@@ -183,31 +168,26 @@ static void
 px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 	  char out[PX_BRANCH_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	const struct sc_sip_via *v = &m->vias[0];
-	uint64_t h = 0xcbf29ce484222325ULL ^ ctx->cfg.seed ^ 0x5ca11ab1eULL;
-	unsigned i;
+	uint64_t h = FNV_BASIS ^ ctx->cfg.seed ^ 0x5ca11ab1eULL;
 
 	if (sc_sip_branch_is_rfc3261(&v->branch)) {
-		h = fnv(h, v->branch.p, v->branch.len);
-		h = fnv(h, v->host.p, v->host.len);
-		h = (h ^ v->port) * 0x100000001b3ULL;
+		h = sc_cancel_fnv(h, v->branch.p, v->branch.len);
+		h = sc_cancel_fnv(h, v->host.p, v->host.len);
+		h = (h ^ v->port) * FNV_PRIME;
 	} else {
-		h = fnv(h, v->value.p, v->value.len);
-		h = fnv(h, m->to.tag.p, m->to.tag.len);
-		h = fnv(h, m->from.tag.p, m->from.tag.len);
-		h = fnv(h, m->call_id.p, m->call_id.len);
-		h = (h ^ m->cseq) * 0x100000001b3ULL;
-		h = fnv(h, m->request_uri.p, m->request_uri.len);
+		h = sc_cancel_fnv(h, v->value.p, v->value.len);
+		h = sc_cancel_fnv(h, m->to.tag.p, m->to.tag.len);
+		h = sc_cancel_fnv(h, m->from.tag.p, m->from.tag.len);
+		h = sc_cancel_fnv(h, m->call_id.p, m->call_id.len);
+		h = (h ^ m->cseq) * FNV_PRIME;
+		h = sc_cancel_fnv(h, m->request_uri.p, m->request_uri.len);
 	}
 	h ^= h >> 31;
 	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 29;
 	memcpy(out, PX_PREFIX, PX_PREFIX_LEN);
-	for (i = 0; i < 16; i++) {
-		out[PX_PREFIX_LEN + i] = hex[h & 0xf];
-		h >>= 4;
-	}
+	sc_cancel_put_hex(out + PX_PREFIX_LEN, h, PX_BRANCH_LEN - PX_PREFIX_LEN);
 	out[PX_BRANCH_LEN] = '\0';
 }
 
@@ -769,18 +749,12 @@ set_interval(struct sc_txn_rec *rec, uint64_t us)
 /* ---- owner: timers and reconcile ------------------------------------------------ */
 
 
+/* The shared end of a record, and its Timer A slot back to the store. */
 static void
 destroy(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 {
-	uint32_t w = sc_txn_load_state(rec);
-
-	sc_cancel_disarm_all(ctx, rec);
 	store_release(ctx, rec);
-	while (sc_txn_state_of(w) != SC_TXN_TERMINATED &&
-	       !sc_txn_cas_state(rec, &w, state_word(SC_TXN_TERMINATED, sc_txn_flags_of(w))))
-		;
-	if (sc_txn_delete(ctx->table, rec) == 0)
-		cnt(ctx, SC_CANCEL_C_RECORDS_FREED);
+	sc_cancel_destroy(ctx, rec);
 }
 
 void
@@ -843,14 +817,6 @@ sc_proxy_reconcile(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 	}
 }
 
-static inline uint64_t
-doubled(const struct sc_cancel_ctx *ctx, uint64_t cur, bool cap)
-{
-	uint64_t n = 2 * cur;
-
-	return cap && n > ctx->cfg.t2_us ? ctx->cfg.t2_us : n;
-}
-
 /* Our own final upstream (408: 16.7 step 6 / 16.8) when the context ends without one. */
 static void
 final_408(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned from_mask,
@@ -871,7 +837,7 @@ final_408(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned from_mask,
 		sc_cancel_new_tag(ctx, tag);
 		sc_txn_rec_set_to_tag(rec, tag, TAG_HEX);
 	}
-	__atomic_store_n(&rec->last_status, (uint16_t)408, __ATOMIC_RELEASE);
+	rec_set_last_status(rec, 408);
 	send_up(ctx, rec, 408);
 	sc_proxy_reconcile(ctx, rec);
 }
@@ -880,9 +846,8 @@ static void
 px_send_cb(struct sc_timer *tim, void *arg)
 {
 	struct sc_cancel_ctx *ctx = arg;
-	struct sc_txn_rec *rec = container_of(tim, struct sc_txn_rec, timers[TIM_SEND]);
-	uint32_t w = sc_txn_load_state(rec);
-	enum sc_txn_state s = sc_txn_state_of(w);
+	struct sc_txn_rec *rec = TIMER_REC(tim, TIM_SEND);
+	enum sc_txn_state s = rec_state(rec);
 	unsigned ph = phase(rec);
 	uint32_t slot = (uint32_t)(rec->user[1] >> 32);
 
@@ -895,7 +860,7 @@ px_send_cb(struct sc_timer *tim, void *arg)
 				   ctx->store.buf + (size_t)(slot - 1) * ctx->store.slot_len,
 				   ctx->store.len[slot - 1]) == 0)
 			cnt(ctx, SC_CANCEL_C_PX_TIMER_A);
-		set_interval(rec, doubled(ctx, interval(rec), false));
+		set_interval(rec, 2 * interval(rec));
 		arm(ctx, rec, TIM_SEND, interval(rec));
 		return;
 	}
@@ -905,15 +870,15 @@ px_send_cb(struct sc_timer *tim, void *arg)
 			return;
 		send_cancel(ctx, rec);
 		cnt(ctx, SC_CANCEL_C_PX_TIMER_E);
-		set_interval(rec, doubled(ctx, interval(rec), true));
+		set_interval(rec, sc_cancel_next_interval(ctx, interval(rec)));
 		arm(ctx, rec, TIM_SEND, interval(rec));
 		return;
 	}
 	if (s == SC_TXN_CLI_COMPLETED && ph == PH_G) {
 		/* 17.2.1 Timer G: the final again upstream, doubled up to T2. */
-		send_up(ctx, rec, __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE));
+		send_up(ctx, rec, rec_last_status(rec));
 		cnt(ctx, SC_CANCEL_C_TIMER_G_RETRANS);
-		set_interval(rec, doubled(ctx, interval(rec), true));
+		set_interval(rec, sc_cancel_next_interval(ctx, interval(rec)));
 		arm(ctx, rec, TIM_SEND, interval(rec));
 		return;
 	}
@@ -924,9 +889,8 @@ static void
 px_life_cb(struct sc_timer *tim, void *arg)
 {
 	struct sc_cancel_ctx *ctx = arg;
-	struct sc_txn_rec *rec = container_of(tim, struct sc_txn_rec, timers[TIM_LIFE]);
-	uint32_t w = sc_txn_load_state(rec);
-	enum sc_txn_state s = sc_txn_state_of(w);
+	struct sc_txn_rec *rec = TIMER_REC(tim, TIM_LIFE);
+	enum sc_txn_state s = rec_state(rec);
 	unsigned ph = phase(rec);
 
 	if (s == SC_TXN_CLI_CALLING && ph == PH_CALLING) {
@@ -957,13 +921,10 @@ px_life_cb(struct sc_timer *tim, void *arg)
 		return;
 	}
 	if (s == SC_TXN_CLI_COMPLETED && ph == PH_G) {
-		/* Timer H (17.2.1): no ACK from upstream; an ACK racing in wins the CAS. */
-		if (!sc_cancel_transition(rec, S(SC_TXN_CLI_COMPLETED), 0, SC_TXN_TERMINATED, 0,
-					  NULL)) {
+		if (!sc_cancel_timer_h(ctx, rec, SC_TXN_CLI_COMPLETED)) {
 			sc_proxy_reconcile(ctx, rec);
 			return;
 		}
-		cnt(ctx, SC_CANCEL_C_TIMER_H_EXPIRED);
 		destroy(ctx, rec);
 		return;
 	}
@@ -1005,28 +966,12 @@ static bool
 proxy_require_refused(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 {
 	const struct sc_sip_msg *m = in->msg;
-	char extra[512];
-	struct sc_str e;
-	size_t off;
-	unsigned i;
 
 	if (m->proxy_require_count == 0 || m->method == SC_METHOD_ACK ||
 	    m->method == SC_METHOD_CANCEL)
 		return false;
-	off = (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
-	for (i = 0; i < m->proxy_require_count && i < SC_SIP_MAX_REQUIRES; i++) {
-		int n = snprintf(extra + off, sizeof(extra) - off, "%s%.*s", i > 0 ? ", " : "",
-				 (int)m->proxy_requires[i].len, m->proxy_requires[i].p);
-
-		if (n < 0 || (size_t)n >= sizeof(extra) - off - 2)
-			break;
-		off += (size_t)n;
-	}
-	memcpy(extra + off, "\r\n", 3);
-	e.p = extra;
-	e.len = (uint32_t)off + 2;
 	cnt(ctx, SC_CANCEL_C_PX_420);
-	sc_cancel_respond_stateless(ctx, in, 420, &e);
+	sc_cancel_respond_420(ctx, in, m->proxy_requires, m->proxy_require_count);
 	return true;
 }
 
@@ -1176,7 +1121,7 @@ static void
 invite_retrans(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec)
 {
 	uint32_t w = sc_txn_load_state(rec);
-	unsigned st = __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE);
+	unsigned st = rec_last_status(rec);
 
 	cnt(ctx, SC_CANCEL_C_INVITE_RETRANS);
 	in->verdict = SC_CANCEL_V_ABSORBED;
@@ -1202,6 +1147,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	      struct sc_txn_rec *rec, const char *b)
 {
 	const struct sc_sip_msg *m = in->msg;
+	struct sc_txn_rec *other;
 	char via[VIA_LEN];
 	struct sc_str v;
 	int len, blen, flen, rc;
@@ -1255,22 +1201,13 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	rec->user[0] = PH_CALLING;
 	rec->user[1] = ctx->cfg.t1_us;
 	rec->last_status = 0;
-	rc = sc_txn_insert(ctx->table, rec);
-	if (rc != 0) {
-		struct sc_txn_rec *other;
-
-		sc_txn_free(ctx->table, rec);
-		other = rc == -EEXIST ? sc_txn_lookup(ctx->table, ctx->owner, key) : NULL;
-		if (other != NULL) {
+	if (sc_cancel_insert(ctx, rec, key, &other) != 0) {
+		if (other != NULL)
 			invite_retrans(ctx, in, other);
-			return;
-		}
-		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
-		forward_stateless(ctx, in, b);
+		else
+			forward_stateless(ctx, in, b);
 		return;
 	}
-	ctx->inserted = true;
-	cnt(ctx, SC_CANCEL_C_RECORDS_CREATED);
 	/* 16.2 / 17.2.1: 100 Trying upstream at once. */
 	send_up(ctx, rec, 100);
 	len = build_forward(ctx->scratch, sizeof(ctx->scratch), m, &v, own_route);
@@ -1362,14 +1299,8 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		break;
 	}
 	/* 16.10: 200 to the CANCEL at once, To tag of the context's responses if any. */
-	if (rec->to_tag_len > 0) {
-		tag.p = rec->to_tag;
-		tag.len = rec->to_tag_len;
-	} else {
-		tag = sc_cancel_stateless_tag(ctx, in->msg, tbuf);
-	}
-	in->verdict = sc_cancel_respond(ctx, in, 200, &tag, NULL) ? SC_CANCEL_V_RESPONDED :
-								    SC_CANCEL_V_DROPPED;
+	tag = rec->to_tag_len > 0 ? rec_to_tag(rec) : sc_cancel_stateless_tag(ctx, in->msg, tbuf);
+	in->verdict = sent_verdict(sc_cancel_respond(ctx, in, 200, &tag, NULL));
 }
 
 static void
@@ -1445,15 +1376,9 @@ resp_1xx(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *
 		cnt(ctx, SC_CANCEL_C_PX_100_ABSORBED);
 		in->verdict = SC_CANCEL_V_ABSORBED;
 	} else {
-		uint16_t cur = __atomic_load_n(&rec->last_status, __ATOMIC_ACQUIRE);
-
 		store_to_tag(rec, m);
-		while (cur < 200 &&
-		       !__atomic_compare_exchange_n(&rec->last_status, &cur, m->status, false,
-						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			;
-		in->verdict = relay_up(ctx, m, rec->reply_path) ? SC_CANCEL_V_RESPONDED :
-								  SC_CANCEL_V_DROPPED;
+		rec_set_last_provisional(rec, m->status);
+		in->verdict = sent_verdict(relay_up(ctx, m, rec->reply_path));
 		cnt(ctx, SC_CANCEL_C_PX_RELAY_1XX);
 	}
 	sc_cancel_notify_owner(ctx, rec);
@@ -1482,19 +1407,17 @@ resp_final(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 				;
 		}
 		store_to_tag(rec, m);
-		__atomic_store_n(&rec->last_status, m->status, __ATOMIC_RELEASE);
+		rec_set_last_status(rec, m->status);
 		if (!ok2)
 			send_ack(ctx, rec, m);
-		in->verdict = relay_up(ctx, m, rec->reply_path) ? SC_CANCEL_V_RESPONDED :
-								  SC_CANCEL_V_DROPPED;
+		in->verdict = sent_verdict(relay_up(ctx, m, rec->reply_path));
 		cnt(ctx, ok2 ? SC_CANCEL_C_PX_RELAY_2XX : SC_CANCEL_C_PX_RELAY_FINAL);
 		sc_cancel_notify_owner(ctx, rec);
 		return;
 	}
 	if (ok2) {
 		/* 2xx repeats (or a 2xx after our 408) are end to end: relayed (16.7 step 5). */
-		in->verdict = relay_up(ctx, m, rec->reply_path) ? SC_CANCEL_V_RESPONDED :
-								  SC_CANCEL_V_DROPPED;
+		in->verdict = sent_verdict(relay_up(ctx, m, rec->reply_path));
 		cnt(ctx, SC_CANCEL_C_PX_RETRANS_2XX);
 		return;
 	}
@@ -1551,15 +1474,7 @@ usable(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 		return false;
 	}
 	if (m->kind == SC_SIP_REQUEST) {
-		switch (m->method) {
-		case SC_METHOD_INVITE: cnt(ctx, SC_CANCEL_C_RX_INVITE); break;
-		case SC_METHOD_ACK: cnt(ctx, SC_CANCEL_C_RX_ACK); break;
-		case SC_METHOD_CANCEL: cnt(ctx, SC_CANCEL_C_RX_CANCEL); break;
-		case SC_METHOD_BYE: cnt(ctx, SC_CANCEL_C_RX_BYE); break;
-		case SC_METHOD_OPTIONS: cnt(ctx, SC_CANCEL_C_RX_OPTIONS); break;
-		case SC_METHOD_EXTENSION: cnt(ctx, SC_CANCEL_C_RX_UNKNOWN); break;
-		default: cnt(ctx, SC_CANCEL_C_RX_OTHER); break;
-		}
+		sc_cancel_count_rx(ctx, m);
 		if (in->path == NULL && m->method != SC_METHOD_ACK) {
 			cnt(ctx, SC_CANCEL_C_DROP_NO_PATH);
 			return false;
