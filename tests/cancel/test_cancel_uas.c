@@ -197,6 +197,8 @@ base_cfg(struct sc_cancel_cfg *c)
 		      .vias = 2 }
 #define CAN(b, cid) { .method = "CANCEL", .branch = (b), .call_id = (cid), .cseq = 1, \
 		      .vias = 1 }
+#define ACK(b, cid) { .method = "ACK", .branch = (b), .call_id = (cid), .cseq = 1, \
+		      .vias = 1 }
 
 TestSuite(cancel, .timeout = 60);
 
@@ -229,8 +231,7 @@ Test(cancel, invite_100_then_180_after_ring_delay)
 	/* Cancel it so the record ends. */
 	{
 		struct req can = CAN("z9hG4bK-a1", "call-a1@198.18.0.1");
-		struct req ack = { .method = "ACK", .branch = "z9hG4bK-a1",
-				   .call_id = "call-a1@198.18.0.1", .cseq = 1, .vias = 1 };
+		struct req ack = ACK("z9hG4bK-a1", "call-a1@198.18.0.1");
 		char *tag;
 
 		feed(0, &can, 8);
@@ -306,8 +307,7 @@ Test(cancel, ring_timeout_480_timer_g_doubling_capped_at_t2_then_timer_h)
 	cr_assert_eq(E.nsent, 13, "nothing after Timer H");
 	/* The ACK that comes too late matches nothing: dropped, counted. */
 	{
-		struct req ack = { .method = "ACK", .branch = "z9hG4bK-g1", .call_id = "call-g1",
-				   .cseq = 1, .vias = 1 };
+		struct req ack = ACK("z9hG4bK-g1", "call-g1");
 		char *tag = tag_of(0);
 
 		ack.to_tag = tag;
@@ -335,8 +335,7 @@ Test(cancel, cancel_after_180_gets_200_then_487_and_ack_stops_timer_g)
 	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-c1", "call-c1");
 	struct req can = CAN("z9hG4bK-c1", "call-c1");
-	struct req ack = { .method = "ACK", .branch = "z9hG4bK-c1", .call_id = "call-c1",
-			   .cseq = 1, .vias = 1 };
+	struct req ack = ACK("z9hG4bK-c1", "call-c1");
 	uint64_t t0, tc;
 	char *tag;
 
@@ -833,8 +832,7 @@ Test(cancel, cross_core_cancel_one_487_owner_runs_timers)
 	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-x1", "call-x1");
 	struct req can = CAN("z9hG4bK-x1", "call-x1");
-	struct req ack = { .method = "ACK", .branch = "z9hG4bK-x1", .call_id = "call-x1",
-			   .cseq = 1, .vias = 1 };
+	struct req ack = ACK("z9hG4bK-x1", "call-x1");
 	uint64_t tc;
 	char *tag;
 
@@ -894,8 +892,7 @@ Test(cancel, answer_200_retransmitted_until_ack_then_bye)
 	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-ok1", "call-ok1");
 	struct req can = CAN("z9hG4bK-ok1", "call-ok1");
-	struct req ack = { .method = "ACK", .branch = "z9hG4bK-newbranch", .call_id = "call-ok1",
-			   .cseq = 1, .vias = 1 };
+	struct req ack = ACK("z9hG4bK-newbranch", "call-ok1");
 	struct req bye = { .method = "BYE", .branch = "z9hG4bK-bye", .call_id = "call-ok1",
 			   .cseq = 2, .vias = 1 };
 	uint64_t t0, ta;
@@ -1148,8 +1145,7 @@ st_thread_b(void *arg)
 		char cid[32];
 		struct req can = { .method = "CANCEL", .branch = cid, .call_id = cid, .cseq = 1,
 				   .vias = 1 };
-		struct req ack = { .method = "ACK", .branch = cid, .call_id = cid, .cseq = 1,
-				   .vias = 1 };
+		struct req ack = ACK(cid, cid);
 
 		while (__atomic_load_n(&st->invited, __ATOMIC_ACQUIRE) <= k) {
 			st_spin(st, 1, 0);
@@ -1454,8 +1450,7 @@ Test(cancel, cross_core_2xx_ack_and_bye)
 {
 	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-xo", "call-xo");
-	struct req ack = { .method = "ACK", .branch = "z9hG4bK-xo-ack", .call_id = "call-xo",
-			   .cseq = 1, .vias = 1 };
+	struct req ack = ACK("z9hG4bK-xo-ack", "call-xo");
 	struct req bye = { .method = "BYE", .branch = "z9hG4bK-xo-bye", .call_id = "call-xo",
 			   .cseq = 2, .vias = 1 };
 	uint64_t t0;
