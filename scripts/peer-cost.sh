@@ -6,9 +6,10 @@
 #   Kamailio:  utime + stime of all its processes (/proc/PID/stat) over the run,
 #              in seconds and in cycles at the TSC frequency, per completed call.
 #   sipcancel: the busy_cycles counter of its --stats-file (TSC of the polling loops
-#              that found work, the driver's RX/TX included; idle polling is not
-#              counted), per completed call. TSC is wall time: a worker preempted on
-#              a shared machine is charged for it, which Kamailio's CPU time is not.
+#              that found work, each from its own start, the driver's RX/TX included;
+#              idle polling is not counted) less busy_long_cycles (iterations over
+#              500 us: the worker was preempted on the shared CPU, which Kamailio's
+#              CPU time does not count either), per completed call.
 # The last line: cost_per_call_us kamailio X sipcancel Y ratio Z (or sipcancel n/a).
 # Needs root (network namespaces); exits 77 when proxylab cannot run here.
 set -euo pipefail
@@ -129,13 +130,16 @@ run_sipcancel() {
 	fi
 	stats=$(get stats_file "$cost" 2>/dev/null || true)
 	ok=$(get ok_calls "$cost" 2>/dev/null || echo 0)
-	# busy_cycles and proc_cycles (app counters, TSC cycles); tsc_hz if the app has one.
+	# busy_cycles less busy_long_cycles, proc_cycles (app counters, TSC cycles); tsc_hz
+	# if the app has one.
 	vals=$(python3 -c 'import json, sys
 t = json.load(open(sys.argv[1]))
 c = t["totals"]
-print(c.get("busy_cycles", ""), c.get("proc_cycles", 0), t.get("tsc_hz", c.get("tsc_hz", "")))' \
+b = c.get("busy_cycles")
+print("" if b is None else b - c.get("busy_long_cycles", 0), c.get("busy_long_cycles", 0),
+      c.get("proc_cycles", 0), t.get("tsc_hz", c.get("tsc_hz", "")))' \
 		"$stats" 2>/dev/null || true)
-	read -r busy_cyc proc_cyc sc_hz <<<"$vals" || true
+	read -r busy_cyc long_cyc proc_cyc sc_hz <<<"$vals" || true
 	[ -n "${sc_hz:-}" ] || sc_hz=$hz
 	if [ -z "${busy_cyc:-}" ] || [ "${ok:-0}" -eq 0 ]; then
 		echo "sipcancel run $1: no busy_cycles or no completed call (stats: ${stats:-none})"
@@ -145,8 +149,9 @@ print(c.get("busy_cycles", ""), c.get("proc_cycles", 0), t.get("tsc_hz", c.get("
 		'BEGIN { printf "%.2f\n", b / h / n * 1e6 }')
 	# proc_cycles: the part of busy_cycles outside the driver's RX and TX (af_packet's
 	# syscalls), shown for reference.
-	echo "sipcancel run $1: $ok calls, busy $busy_cyc cycles; per call $sc_us us" \
-		"= $((busy_cyc / ok)) cycles (classify/parse/RFC logic alone: $((proc_cyc / ok)))"
+	echo "sipcancel run $1: $ok calls, busy $busy_cyc cycles (preempted iterations" \
+		"left out: $long_cyc); per call $sc_us us = $((busy_cyc / ok)) cycles" \
+		"(classify/parse/RFC logic alone: $((proc_cyc / ok)))"
 }
 
 median() { tr ' ' '\n' | awk 'NF { v[++n] = $1 } END {

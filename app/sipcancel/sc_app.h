@@ -127,8 +127,11 @@ void sc_app_usage(const char *prog);
  * App counters (X-macro: enum suffix, name). tx_fragmented: datagrams above the
  * path MTU sent as IP fragments, tx_fragments: their frames (also in tx_packets).
  * busy_cycles: TSC of loop iterations
- * that received, sent or fired anything; proc_cycles: the part of them spent in
- * classify/parse/lib/cancel/encap, i.e. without the driver's RX and TX.
+ * that received, sent or fired anything (each from its own start: time spent
+ * polling or yielded before it is idle_cycles); proc_cycles: the part of them spent
+ * in classify/parse/lib/cancel/encap, i.e. without the driver's RX and TX;
+ * busy_long_cycles: the part of busy_cycles in iterations longer than 500 us,
+ * which were preempted (on a shared CPU), not working.
  * Packet accounting:
  * rx_packets = rx_replied_in_place + rx_sip_handled + drops (every drop_* here,
  * frag_expired, the net drops and lib/cancel's verdict drops) + held (fragments in
@@ -159,6 +162,7 @@ void sc_app_usage(const char *prog);
 	X(POLL_EVENTS, "poll_events") \
 	X(LOOPS, "loops") \
 	X(BUSY_CYCLES, "busy_cycles") \
+	X(BUSY_LONG_CYCLES, "busy_long_cycles") \
 	X(PROC_CYCLES, "proc_cycles") \
 	X(IDLE_CYCLES, "idle_cycles") \
 	X(PX_RESOLVE_STARTED, "px_resolve_started") \

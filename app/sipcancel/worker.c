@@ -557,6 +557,12 @@ sc_worker_release(struct sc_worker *w)
 	w->n_spare = 0;
 }
 
+/*
+ * A full burst takes well under 100 us even with cold caches: an iteration longer
+ * than this was preempted (a shared CPU), and busy_long_cycles says how much.
+ */
+#define LONG_ITERATION_US 500
+
 bool
 sc_worker_iterate(struct sc_worker *w, uint64_t *last)
 {
@@ -622,7 +628,18 @@ sc_worker_iterate(struct sc_worker *w, uint64_t *last)
 	/* After last_rx_tsc: a worker back from a stall is not seen idle. */
 	w->last_loop_tsc = t0;
 	t1 = rte_rdtsc();
-	w->stats.app[busy ? SC_APP_C_BUSY_CYCLES : SC_APP_C_IDLE_CYCLES] += t1 - *last;
+	/*
+	 * Busy is this iteration only: the gap before it (idle polling, or other
+	 * threads running while this one yielded) is idle even when packets wait.
+	 */
+	if (busy) {
+		w->stats.app[SC_APP_C_BUSY_CYCLES] += t1 - t0;
+		w->stats.app[SC_APP_C_IDLE_CYCLES] += t0 - *last;
+		if (t1 - t0 > LONG_ITERATION_US * w->tsc_per_us)
+			w->stats.app[SC_APP_C_BUSY_LONG_CYCLES] += t1 - t0;
+	} else {
+		w->stats.app[SC_APP_C_IDLE_CYCLES] += t1 - *last;
+	}
 	*last = t1;
 	return busy;
 }
