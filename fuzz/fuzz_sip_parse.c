@@ -93,6 +93,48 @@ msg_same(const struct sc_sip_msg *a, const struct sc_sip_msg *b)
 	return true;
 }
 
+/*
+ * The one-pass builders of the hot path must write what the general ones write
+ * (want: sc_sip_build_response(487, tag) of req), byte for byte, and with a source
+ * address a response that still parses with as many Vias.
+ */
+static void
+one_pass_same(const struct sc_sip_msg *req, const struct sc_str *tag, const char *want,
+	      int want_len)
+{
+	static char got[3 * 65536], block[3 * 65536];
+	static struct sc_sip_msg back;
+	static const struct sc_str retry = { "Retry-After: 5\r\n", 16 };
+	struct sc_sip_src src = { { "198.18.0.9", 10 }, 5099 };
+	struct sc_str parts[2];
+	int n, blen, m;
+
+	n = sc_sip_build_response_src(got, sizeof(got), req, 487, tag, NULL, NULL);
+	if (n != want_len || (n > 0 && memcmp(got, want, (size_t)n) != 0)) {
+		fprintf(stderr, "one-pass 487 differs: %d vs %d\n", n, want_len);
+		abort();
+	}
+	blen = sc_sip_build_resp_headers(block, sizeof(block), req, tag);
+	if (blen < 0)
+		return;
+	parts[0].p = block;
+	parts[0].len = (size_t)blen;
+	parts[1] = retry;
+	n = sc_sip_build_response_parts(got, sizeof(got), 503, parts, 2);
+	m = sc_sip_build_response_from_block(got + sizeof(got) / 2, sizeof(got) / 2, 503, NULL,
+					     block, (size_t)blen, "Retry-After: 5\r\n");
+	if (n != m || (n > 0 && memcmp(got, got + sizeof(got) / 2, (size_t)n) != 0)) {
+		fprintf(stderr, "parts 503 differs: %d vs %d\n", n, m);
+		abort();
+	}
+	n = sc_sip_build_response_src(got, sizeof(got), req, 100, NULL, &src, NULL);
+	if (n > 0) {
+		must_parse("100 with source", got, n);
+		if (sc_sip_parse(got, (size_t)n, &back) != n || back.via_count != req->via_count)
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -136,6 +178,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc > 0 && msg.kind == SC_SIP_REQUEST) {
 		n = sc_sip_build_response(out, sizeof(out), &msg, 487, NULL, &tag, NULL);
 		must_parse("487", out, n);
+		one_pass_same(&msg, &tag, out, n);
 		n = sc_sip_build_response(out, sizeof(out), &msg, 100, NULL, NULL, NULL);
 		must_parse("100", out, n);
 		n = sc_sip_build_response(out, sizeof(out), &msg, 503, NULL, &tag,
