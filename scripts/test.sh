@@ -63,8 +63,13 @@ for harness in build-fuzz/fuzz/fuzz_*; do
 	name=$(basename "$harness")
 	corpus="build-fuzz/fuzz/corpus-$name"
 	mkdir -p "$corpus"
+	# Per-harness fuzz/<name>.dict and fuzz/seeds-<name>/ when present, else SIP's.
+	dict="$root/fuzz/$name.dict"
+	[ -f "$dict" ] || dict="$root/fuzz/sip.dict"
+	seeds="$root/fuzz/seeds-$name"
+	[ -d "$seeds" ] || seeds="$root/fuzz/seeds"
 	if "$harness" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
-		-dict="$root/fuzz/sip.dict" "$corpus" "$root/fuzz/seeds" \
+		-dict="$dict" "$corpus" "$seeds" \
 		>"build-fuzz/fuzz/$name.log" 2>&1; then
 		echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: *[0-9]*' \
 			"build-fuzz/fuzz/$name.log" | grep -o '[0-9]*$') runs)"
