@@ -256,7 +256,6 @@ recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
 		rte_pktmbuf_free_bulk(fr, nf);
 }
 
-
 /*
  * Responses outnumber requests (INVITE: 100 and 180; CANCEL: 200 and 487): top the
  * spares up from the pool to two per request before a batch, under the hot ones,
