@@ -14,6 +14,7 @@
  *   opt bits 5-6: RX L4 checksum flag (unknown, good, bad, none)
  *   opt bit 7:    the NIC stripped an 802.1Q tag (RTE_MBUF_F_RX_VLAN_STRIPPED)
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -126,6 +127,59 @@ inside(const void *p, size_t n, const void *base, size_t len)
 	return a >= b && a - b <= len && n <= len - (a - b);
 }
 
+/*
+ * Send the payload back on the reply path (software checksums) and classify
+ * what we built as the peer would, with the peer's address and port as local:
+ * it must come out as the same datagram.
+ */
+static void
+check_encap(const struct sc_net_path *path, const char *payload, uint32_t len)
+{
+	struct sc_net_cfg peer;
+	struct sc_net_pkt back;
+	struct rte_mbuf e;
+	uint32_t room = RTE_PKTMBUF_HEADROOM + sc_net_hdr_len(path) + len;
+	uint8_t *buf;
+	int rc;
+
+	buf = malloc(room);
+	CHECK(buf != NULL);
+	seg_init(&e, buf, (uint16_t)room, 0);
+	rc = sc_net_encap(&e, path, payload, len, 0);
+	if (rc == -EMSGSIZE && sc_net_needs_frag(path, len)) {
+		free(buf);
+		return;
+	}
+	CHECK(rc == 0);
+	CHECK(e.nb_segs == 1 && e.data_len == e.pkt_len);
+	CHECK(e.pkt_len == sc_net_hdr_len(path) + len);
+	CHECK((uint32_t)e.data_off + e.data_len <= e.buf_len);
+
+	memset(&peer, 0, sizeof(peer));
+	if (path->ip_version == 4) {
+		peer.ipv4[0] = path->dst_ip;
+		peer.ipv4_count = 1;
+	} else {
+		peer.ipv6[0] = path->dst_ip;
+		peer.ipv6_count = 1;
+	}
+	peer.sip_ports[0] = path->dst_port;
+	peer.sip_port_count = 1;
+	e.port = 0;
+	e.ol_flags = 0;
+	CHECK(sc_net_classify(&e, &peer, &back) == SC_NET_SIP);
+	CHECK(back.payload != NULL && back.payload_len == len);
+	CHECK(memcmp(back.payload, payload, len) == 0);
+	CHECK(back.ip_version == path->ip_version);
+	CHECK(back.src_port == path->src_port && back.dst_port == path->dst_port);
+	CHECK(memcmp(&back.src_ip, &path->src_ip, path->ip_version == 4 ? 4 : 16) == 0);
+	CHECK(back.has_vlan == path->has_vlan);
+	CHECK(!back.has_vlan || back.vlan_tci == path->vlan_tci);
+	CHECK(rte_is_same_ether_addr(&back.src_mac, &path->src_mac));
+	CHECK(rte_is_same_ether_addr(&back.dst_mac, &path->dst_mac));
+	free(buf);
+}
+
 static void
 check_sip(const struct sc_net_pkt *pkt, const struct rte_mbuf *m, const struct sc_net_cfg *cfg,
 	  const uint8_t *frame, size_t flen)
@@ -172,6 +226,7 @@ check_sip(const struct sc_net_pkt *pkt, const struct rte_mbuf *m, const struct s
 	CHECK(path.has_vlan == pkt->has_vlan);
 	CHECK(sc_net_hdr_len(&path) == (pkt->has_vlan ? 18u : 14u) +
 	      (pkt->ip_version == 4 ? 20u : 40u) + 8u);
+	check_encap(&path, copy, pkt->payload_len);
 	free(copy);
 }
 
