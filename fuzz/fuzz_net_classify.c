@@ -10,8 +10,12 @@
  * AddressSanitizer sees any read past either end of a segment.
  *   opt bits 0-1: local config variant (see cfg_variant())
  *   opt bit 2:    two segments, split at byte 1 modulo the frame length
- *   opt bits 3-4: RX IP checksum flag (unknown, good, bad, none)
- *   opt bits 5-6: RX L4 checksum flag (unknown, good, bad, none)
+ *   opt bits 3-4: RX IP checksum flag (unknown, good, bad; 3: unknown, and the
+ *                 harness first writes a right IPv4 header checksum)
+ *   opt bits 5-6: RX L4 checksum flag (unknown, good, bad; 3: unknown, and the
+ *                 harness first writes a right UDP checksum when IP is followed
+ *                 directly by UDP), so the software sums, chained ones included,
+ *                 must accept what a fuzzer could hardly get right by chance
  *   opt bit 7:    the NIC stripped an 802.1Q tag (RTE_MBUF_F_RX_VLAN_STRIPPED)
  */
 #include <errno.h>
@@ -35,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define OPT_IP_SHIFT 3
 #define OPT_L4_SHIFT 5
 #define OPT_VLAN_STRIPPED 0x80
+#define FIX_CKSUM 3
 #define STRIPPED_TCI 0x0123
 /* Room an answer may need around the frame: a re-inserted tag, the NA (72 bytes). */
 #define ANSWER_ROOM 128
@@ -45,14 +50,14 @@ static const uint64_t ip_flags[4] = {
 	RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN,
 	RTE_MBUF_F_RX_IP_CKSUM_GOOD,
 	RTE_MBUF_F_RX_IP_CKSUM_BAD,
-	RTE_MBUF_F_RX_IP_CKSUM_NONE,
+	RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN,	/* FIX_CKSUM */
 };
 
 static const uint64_t l4_flags[4] = {
 	RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN,
 	RTE_MBUF_F_RX_L4_CKSUM_GOOD,
 	RTE_MBUF_F_RX_L4_CKSUM_BAD,
-	RTE_MBUF_F_RX_L4_CKSUM_NONE,
+	RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN,	/* FIX_CKSUM */
 };
 
 /*
@@ -116,6 +121,87 @@ seg_init(struct rte_mbuf *m, void *buf, uint16_t len, uint16_t port)
 	m->nb_segs = 1;
 	m->port = port;
 	rte_mbuf_refcnt_set(m, 1);
+}
+
+/* RFC 1071 sum of p[0..len) as big-endian words, unfolded. */
+static uint64_t
+ref_sum(const uint8_t *p, size_t len)
+{
+	uint64_t acc = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		acc += (uint64_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		acc += (uint64_t)p[len - 1] << 8;
+	return acc;
+}
+
+static uint16_t
+ref_fold(uint64_t acc)
+{
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
+/*
+ * Write right IPv4 header (fix_ip) and UDP (fix_udp) checksums into f, as far as
+ * the headers are there and the UDP length fits. Sets *ip_fixed / *udp_fixed.
+ */
+static void
+fix_cksums(uint8_t *f, size_t len, bool fix_ip, bool fix_udp, bool *ip_fixed,
+	   bool *udp_fixed)
+{
+	size_t l2 = 14, l4, ulen;
+	uint64_t ph;
+	uint16_t et, ck;
+
+	*ip_fixed = false;
+	*udp_fixed = false;
+	if (len < l2)
+		return;
+	et = (uint16_t)(f[12] << 8 | f[13]);
+	if (et == RTE_ETHER_TYPE_VLAN && len >= 18) {
+		et = (uint16_t)(f[16] << 8 | f[17]);
+		l2 = 18;
+	}
+	if (et == RTE_ETHER_TYPE_IPV4 && len >= l2 + 20) {
+		size_t ihl = (size_t)(f[l2] & 0x0f) * 4;
+
+		if (ihl < 20 || len < l2 + ihl)
+			return;
+		if (fix_ip) {
+			f[l2 + 10] = 0;
+			f[l2 + 11] = 0;
+			ck = (uint16_t)~ref_fold(ref_sum(f + l2, ihl));
+			f[l2 + 10] = (uint8_t)(ck >> 8);
+			f[l2 + 11] = (uint8_t)ck;
+			*ip_fixed = true;
+		}
+		if (f[l2 + 9] != 17)
+			return;
+		l4 = l2 + ihl;
+		ph = ref_sum(f + l2 + 12, 8) + 17;
+	} else if (et == RTE_ETHER_TYPE_IPV6 && len >= l2 + 40 && f[l2 + 6] == 17) {
+		l4 = l2 + 40;
+		ph = ref_sum(f + l2 + 8, 32) + 17;
+	} else {
+		return;
+	}
+	if (!fix_udp || len < l4 + 8)
+		return;
+	ulen = (size_t)f[l4 + 4] << 8 | f[l4 + 5];
+	if (ulen < 8 || len < l4 + ulen)
+		return;
+	f[l4 + 6] = 0;
+	f[l4 + 7] = 0;
+	ck = (uint16_t)~ref_fold(ph + ulen + ref_sum(f + l4, ulen));
+	if (ck == 0)
+		ck = 0xffff;	/* RFC 768: 0 means none; 0xffff is the same sum */
+	f[l4 + 6] = (uint8_t)(ck >> 8);
+	f[l4 + 7] = (uint8_t)ck;
+	*udp_fixed = true;
 }
 
 /* [p, p+n) lies within [base, base+len). */
@@ -272,8 +358,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rte_mbuf m0, m1;
 	struct sc_net_cfg cfg;
 	struct sc_net_pkt pkt;
-	const uint8_t *frame;
+	uint8_t *frame;
 	enum sc_net_class cls;
+	bool ip_fixed, udp_fixed;
 	uint8_t *b0, *b1 = NULL;
 	size_t flen, split;
 	uint16_t port;
@@ -282,8 +369,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2 || size - 2 > UINT16_MAX - 2 * ANSWER_ROOM)
 		return 0;
 	opt = data[0];
-	frame = data + 2;
 	flen = size - 2;
+	frame = malloc(flen + 1);
+	CHECK(frame != NULL);
+	memcpy(frame, data + 2, flen);
+	fix_cksums(frame, flen, ((opt >> OPT_IP_SHIFT) & 3) == FIX_CKSUM,
+		   ((opt >> OPT_L4_SHIFT) & 3) == FIX_CKSUM, &ip_fixed, &udp_fixed);
 	split = flen;
 	if ((opt & OPT_CHAIN) != 0 && flen >= 2)
 		split = 1 + data[1] % (flen - 1);
@@ -323,6 +414,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (cls) {
 	case SC_NET_DROP:
 		CHECK(pkt.drop != SC_NET_DROP_NONE && pkt.drop < SC_NET_DROP_COUNT);
+		CHECK(!ip_fixed || pkt.drop != SC_NET_DROP_BAD_IP_CHECKSUM);
+		CHECK(!udp_fixed || pkt.drop != SC_NET_DROP_BAD_UDP_CHECKSUM);
 		CHECK(sc_net_drop_name((enum sc_net_drop)pkt.drop) != NULL);
 		break;
 	case SC_NET_SIP:
@@ -354,5 +447,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(b0);
 	free(b1);
+	free(frame);
 	return 0;
 }

@@ -47,6 +47,20 @@ def udp4(src, dst, sport, dport, payload):
     return u[:6] + struct.pack('!H', csum(ph + u) or 0xffff) + u[8:]
 
 
+def spoil(fr):
+    # Wrong IPv4 header and UDP checksums: option 0x7c (two segments split at byte 101,
+    # odd, IP and UDP flags 3) makes the harness write right ones before classifying.
+    fr = bytearray(fr)
+    l2 = 18 if fr[12:14] == b'\x81\x00' else 14
+    if fr[l2 - 2:l2] == b'\x08\x00':
+        fr[l2 + 10] ^= 0x5a
+        l4 = l2 + 20
+    else:
+        l4 = l2 + 40
+    fr[l4 + 6] ^= 0xa5
+    return bytes(fr)
+
+
 def write(name, opt, split, frame):
     with open(os.path.join(OUT, name), 'wb') as f:
         f.write(bytes([opt, split]) + frame)
@@ -58,6 +72,8 @@ def main():
         for fr in pcap_frames(path):
             write('gen-%02d' % n, 0, 0, fr)
             write('gen-%02d-chain' % n, 0x04, min(len(fr) - 100, 255), fr)
+            if n % 3 == 0:
+                write('gen-%02d-fixsum-odd' % n, 0x7c, 100, spoil(fr))
             n += 1
     eth4 = SUT_MAC + UAC_MAC + b'\x08\x00'
     # RFC 826 request: who has 198.18.0.2
