@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 
 #include "sc_sip.h"
+#include "../common/ref_cksum.h"
 
 #define MAX_PKTS 4096
 
@@ -106,32 +107,6 @@ read_pcap(const char *path, struct capture *c)
 		c->n++;
 	}
 	fclose(fp);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 struct l4 {

@@ -27,6 +27,7 @@
 
 #include "sc_net.h"
 #include "test_eal.h"
+#include "../common/ref_cksum.h"
 
 #define POOL_N 511
 #define MAX_DGRAM 70000
@@ -83,33 +84,7 @@ teardown(void)
 
 TestSuite(fragout, .init = setup, .fini = teardown, .timeout = 120);
 
-/* ---- reference checksum (RFC 1071), independent of lib/net and DPDK -------- */
-
-static uint32_t
-sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+/* ---- byte helpers (the reference checksum: tests/common/ref_cksum.h) ------- */
 
 static uint32_t
 get32(const uint8_t *p)

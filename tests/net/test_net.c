@@ -25,6 +25,7 @@
 
 #include "sc_net.h"
 #include "test_eal.h"
+#include "../common/ref_cksum.h"
 
 static struct rte_mempool *pool;
 static struct sc_net_cfg cfg;
@@ -80,27 +81,7 @@ teardown(void)
 
 TestSuite(net, .init = setup, .fini = teardown, .timeout = 60);
 
-/* ---- reference checksum (RFC 1071), independent of DPDK ------------------- */
-
-static uint32_t
-sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)(p[n - 1] << 8);
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
+/* ---- reference checksum (RFC 1071, tests/common/ref_cksum.h) ------------- */
 
 /* Checksum over pseudo header + l4 (with its checksum field): 0 when right. */
 static uint16_t
@@ -122,12 +103,6 @@ put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* ---- frame builder -------------------------------------------------------- */
