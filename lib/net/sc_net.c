@@ -744,6 +744,26 @@ sc_net_hdr_len(const struct sc_net_path *path)
 	       l3_hdr_len(path) + (uint32_t)sizeof(struct rte_udp_hdr);
 }
 
+/* Ethernet (and 802.1Q) header of path at eth. */
+static void
+put_l2(struct rte_ether_hdr *eth, const struct sc_net_path *path)
+{
+	uint16_t et = rte_cpu_to_be_16(path->ip_version == 4 ? RTE_ETHER_TYPE_IPV4 :
+				       RTE_ETHER_TYPE_IPV6);
+
+	rte_ether_addr_copy(&path->dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&path->src_mac, &eth->src_addr);
+	if (path->has_vlan) {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = rte_cpu_to_be_16(path->vlan_tci);
+		vh->eth_proto = et;
+	} else {
+		eth->ether_type = et;
+	}
+}
+
 /*
  * Headers for path in front of len payload bytes at offset sc_net_hdr_len(path).
  * payload != NULL: copy the payload there first, checksumming it in the same
@@ -784,20 +804,9 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 		sum = sc_net_cksum_raw(data, len, 0);
 
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	rte_ether_addr_copy(&path->dst_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&path->src_mac, &eth->src_addr);
-	if (path->has_vlan) {
-		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
-
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
-		vh->vlan_tci = rte_cpu_to_be_16(path->vlan_tci);
-		vh->eth_proto = rte_cpu_to_be_16(path->ip_version == 4 ? RTE_ETHER_TYPE_IPV4 :
-						 RTE_ETHER_TYPE_IPV6);
-		l2 += sizeof(*vh);
-	} else {
-		eth->ether_type = rte_cpu_to_be_16(path->ip_version == 4 ? RTE_ETHER_TYPE_IPV4 :
-						   RTE_ETHER_TYPE_IPV6);
-	}
+	put_l2(eth, path);
+	if (path->has_vlan)
+		l2 += sizeof(struct rte_vlan_hdr);
 	udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, l2 + l3);
 	udp->src_port = rte_cpu_to_be_16(path->src_port);
 	udp->dst_port = rte_cpu_to_be_16(path->dst_port);
@@ -888,26 +897,6 @@ sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *pay
 #define IPV4_MIN_MTU 68
 #define IPV6_FRAG_HDR_LEN 8		/* RFC 8200 section 4.5 */
 #define FRAG_DATA_ALIGN 8		/* fragment offsets count 8-octet units */
-
-/* Ethernet (and 802.1Q) header of path at the start of m's data. */
-static void
-put_l2(struct rte_ether_hdr *eth, const struct sc_net_path *path)
-{
-	uint16_t et = rte_cpu_to_be_16(path->ip_version == 4 ? RTE_ETHER_TYPE_IPV4 :
-				       RTE_ETHER_TYPE_IPV6);
-
-	rte_ether_addr_copy(&path->dst_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&path->src_mac, &eth->src_addr);
-	if (path->has_vlan) {
-		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
-
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
-		vh->vlan_tci = rte_cpu_to_be_16(path->vlan_tci);
-		vh->eth_proto = et;
-	} else {
-		eth->ether_type = et;
-	}
-}
 
 /*
  * The whole IP datagram (no L2) for path in a chain of nseg mbufs from `direct`,
