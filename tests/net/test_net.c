@@ -105,6 +105,27 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/*
+ * A path from the peer (198.18.0.1:5070, 2001:2::1) to us (198.18.0.2:5060,
+ * 2001:2::2) on port 0, VLAN tci or -1; its addresses in *src and *dst.
+ */
+static void
+path_to_us(struct sc_net_path *path, int v, int tci, union sc_net_ip *src,
+	   union sc_net_ip *dst)
+{
+	struct rte_ether_addr peer;
+
+	memcpy(peer.addr_bytes, MAC_PEER, 6);
+	memset(src, 0, sizeof(*src));
+	memset(dst, 0, sizeof(*dst));
+	inet_pton(v == 4 ? AF_INET : AF_INET6, v == 4 ? "198.18.0.1" : "2001:2::1",
+		  v == 4 ? (void *)&src->v4 : (void *)src->v6);
+	inet_pton(v == 4 ? AF_INET : AF_INET6, v == 4 ? "198.18.0.2" : "2001:2::2",
+		  v == 4 ? (void *)&dst->v4 : (void *)dst->v6);
+	cr_assert_eq(sc_net_path_init(path, 0, &peer, &cfg.mac[0], tci, (uint8_t)v, src, 5070,
+				      dst, 5060, 0), 0);
+}
+
 /* ---- frame builder -------------------------------------------------------- */
 
 struct ext {
@@ -897,23 +918,14 @@ Test(net, encap_roundtrip)
 	for (vl = 0; vl < 2; vl++)
 	for (c = 0; c < RTE_DIM(capas); c++) {
 		struct sc_net_path path;
-		struct rte_ether_addr peer;
 		union sc_net_ip src, dst;
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 		struct sc_net_pkt pkt;
 		const uint8_t *r;
 		uint32_t l2 = vl ? 18 : 14;
 
-		memcpy(peer.addr_bytes, MAC_PEER, 6);
-		memset(&src, 0, sizeof(src));
-		memset(&dst, 0, sizeof(dst));
 		/* Send "to us" so our own decap accepts the frame. */
-		inet_pton(v == 4 ? AF_INET : AF_INET6, v == 4 ? "198.18.0.1" : "2001:2::1",
-			  v == 4 ? (void *)&src.v4 : (void *)src.v6);
-		inet_pton(v == 4 ? AF_INET : AF_INET6, v == 4 ? "198.18.0.2" : "2001:2::2",
-			  v == 4 ? (void *)&dst.v4 : (void *)dst.v6);
-		cr_assert_eq(sc_net_path_init(&path, 0, &peer, &cfg.mac[0], vl ? 77 : -1,
-					      (uint8_t)v, &src, 5070, &dst, 5060, 0), 0);
+		path_to_us(&path, v, vl ? 77 : -1, &src, &dst);
 		cr_assert_eq(sc_net_encap(m, &path, SIP_PAYLOAD, sizeof(SIP_PAYLOAD) - 1,
 					  capas[c]), 0);
 		cr_expect_eq(rte_pktmbuf_pkt_len(m), sc_net_hdr_len(&path) +
@@ -1341,7 +1353,6 @@ Test(net, encap_checksum_zero_sent_as_ffff)
 	for (v = 4; v <= 6; v += 2) {
 		char body[64];
 		struct sc_net_path path;
-		struct rte_ether_addr peer;
 		union sc_net_ip src, dst;
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 		struct sc_net_pkt pkt;
@@ -1350,15 +1361,7 @@ Test(net, encap_checksum_zero_sent_as_ffff)
 		uint16_t c;
 
 		cr_assert_not_null(m);
-		memcpy(peer.addr_bytes, MAC_PEER, 6);
-		memset(&src, 0, sizeof(src));
-		memset(&dst, 0, sizeof(dst));
-		inet_pton(v == 4 ? AF_INET : AF_INET6, v == 4 ? "198.18.0.1" : "2001:2::1",
-			  v == 4 ? (void *)&src.v4 : (void *)src.v6);
-		inet_pton(v == 4 ? AF_INET : AF_INET6, v == 4 ? "198.18.0.2" : "2001:2::2",
-			  v == 4 ? (void *)&dst.v4 : (void *)dst.v6);
-		cr_assert_eq(sc_net_path_init(&path, 0, &peer, &cfg.mac[0], -1, (uint8_t)v,
-					      &src, 5070, &dst, 5060, 0), 0);
+		path_to_us(&path, v, -1, &src, &dst);
 		memset(body, 'x', sizeof(body));
 		body[62] = 0;
 		body[63] = 0;
