@@ -543,29 +543,26 @@ int
 sc_px_path_local(const void *path_blob, char *sent_by, size_t cap)
 {
 	const struct sc_net_path *p = path_blob;
-	char port[6];
-	size_t n, k = 0, ip_at = p->ip_version == 6 ? 1 : 0;
-	unsigned v = p->src_port;
+	size_t n, k, at = p->ip_version == 6 ? 1 : 0;
 
 	/* "[v6]:port" or "v4:port" (18.1.1 sent-by), without stdio. */
-	if (cap <= ip_at)
+	if (cap <= at)
 		return -ENOSPC;
-	n = sc_net_ip_fmt(p->ip_version, &p->src_ip, sent_by + ip_at, cap - ip_at);
+	n = sc_net_ip_fmt(p->ip_version, &p->src_ip, sent_by + at, cap - at);
 	if (n == 0)
 		return -ENOSPC;
-	do {
-		port[sizeof(port) - 1 - k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	if (ip_at + n + ip_at + 1 + k >= cap)
-		return -ENOSPC;
-	if (ip_at != 0) {
+	if (at != 0) {
 		sent_by[0] = '[';
-		sent_by[ip_at + n++] = ']';
+		sent_by[at + n++] = ']';	/* over the NUL sc_net_ip_fmt wrote */
 	}
-	sent_by[ip_at + n++] = ':';
-	memcpy(sent_by + ip_at + n, port + sizeof(port) - k, k);
-	n += ip_at + k;
+	n += at;
+	if (n + 1 >= cap)
+		return -ENOSPC;
+	sent_by[n++] = ':';
+	k = sc_sip_fmt_u32(sent_by + n, cap - n - 1, p->src_port);	/* room for the NUL */
+	if (k == 0)
+		return -ENOSPC;
+	n += k;
 	sent_by[n] = '\0';
 	return (int)n;
 }
