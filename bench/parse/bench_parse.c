@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Parser benchmark: sc_sip_parse against libosip2, sofia-sip and libre over the
- * same realistic mix (INVITE with SDP, CANCEL, ACK, 100, 180, 200 with SDP, 487,
- * compact and folded variants), and against the floor: a loop that only finds
- * every line end of the same bytes with sc_sip_find_eol. Median of several runs,
- * interleaved across contenders, on one pinned CPU.
- * Last line: "speedup_vs_best_peer X.Y floor_ratio Z.Z".
+ * Parser benchmark: sc_sip_parse against libosip2, sofia-sip and libre over two
+ * mixes, and against the floor: a loop that only finds every line end of the same
+ * bytes with sc_sip_find_eol. Median of several runs, interleaved across
+ * contenders, on one pinned CPU.
+ *   carrier:  a realistic carrier mix (INVITE with SDP, CANCEL, ACK, 100, 180, 200
+ *             with SDP, 487, compact and folded variants);
+ *   pipeline: the messages bench/pipeline feeds the worker, as sipcancel-gen
+ *             writes them (proxy-cancel: INVITE, 100, 180, CANCEL, 200, 487, ACK).
+ * Each mix ends with "speedup_vs_best_peer X.Y floor_ratio Z.Z".
  * SC_BENCH_QUICK=1: a tenth of the work, every line still printed.
  */
 #ifndef _GNU_SOURCE
@@ -169,6 +172,74 @@ static const char cancel_folded[] =
 	"Content-Length: 0" CRLF
 	CRLF;
 
+/*
+ * The pipeline workload: sipcancel-gen -s proxy-cancel, byte for byte (the UAS
+ * workload receives the INVITE, CANCEL and ACK of the same shape).
+ */
+#define P_VIA_UAC "Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK-910a2dec89025cc1"
+#define P_VIA_HOP "Via: SIP/2.0/UDP 198.18.0.2:5060;branch=z9hG4bKscd60f39e811fde752" CRLF
+#define P_FROM "From: \"UAC 0\" <sip:uac0@198.18.0.1>;tag=1c9756ce" CRLF
+#define P_TO "To: <sip:uas@198.18.0.2:5060>"
+#define P_CALLID "Call-ID: pxcancel-0-910a2dec89025cc1@198.18.0.1" CRLF
+#define P_REQ(method) \
+	method " sip:uas@198.18.0.2:5060 SIP/2.0" CRLF \
+	P_VIA_UAC CRLF \
+	"Max-Forwards: 70" CRLF \
+	P_FROM \
+	P_TO CRLF \
+	P_CALLID \
+	"CSeq: 1 " method CRLF
+#define P_RESP(status, totag, method) \
+	"SIP/2.0 " status CRLF \
+	P_VIA_HOP \
+	P_VIA_UAC ";received=198.18.0.1" CRLF \
+	P_FROM \
+	P_TO totag CRLF \
+	P_CALLID \
+	"CSeq: 1 " method CRLF \
+	"Content-Length: 0" CRLF \
+	CRLF
+
+static const char p_invite[] =
+	P_REQ("INVITE")
+	"Contact: <sip:uac@198.18.0.1>" CRLF
+	"Content-Type: application/sdp" CRLF
+	"Content-Length: 112" CRLF
+	CRLF
+	"v=0" CRLF
+	"o=- 0 1 IN IP4 198.18.0.1" CRLF
+	"s=-" CRLF
+	"c=IN IP4 198.18.0.1" CRLF
+	"t=0 0" CRLF
+	"m=audio 10000 RTP/AVP 0" CRLF
+	"a=rtpmap:0 PCMU/8000" CRLF;
+
+static const char p_r100[] = P_RESP("100 Trying", "", "INVITE");
+static const char p_r180[] = P_RESP("180 Ringing", ";tag=hdb018fed", "INVITE");
+
+static const char p_cancel[] =
+	P_REQ("CANCEL")
+	"Content-Length: 0" CRLF
+	CRLF;
+
+/* The hop's 200 to the CANCEL carries only the hop's Via (16.7: the top one removed). */
+static const char p_r200cancel[] =
+	"SIP/2.0 200 OK" CRLF
+	P_VIA_HOP
+	P_FROM
+	P_TO ";tag=hdb018fed" CRLF
+	P_CALLID
+	"CSeq: 1 CANCEL" CRLF
+	"Content-Length: 0" CRLF
+	CRLF;
+
+static const char p_r487[] = P_RESP("487 Request Terminated", ";tag=hdb018fed", "INVITE");
+
+static const char p_ack[] =
+	P_REQ("ACK")
+	"Content-Length: 0" CRLF
+	CRLF;
+
 struct bmsg {
 	const char *name;
 	const char *p;
@@ -177,12 +248,31 @@ struct bmsg {
 
 #define M(x) { #x, x, sizeof(x) - 1 }
 
-static const struct bmsg mix[] = {
+static const struct bmsg mix_carrier[] = {
 	M(invite), M(r100), M(r180), M(cancel), M(r200cancel), M(r487), M(ack), M(r200),
 	M(invite_compact), M(cancel_folded),
 };
 
-#define NMIX (sizeof(mix) / sizeof(mix[0]))
+static const struct bmsg mix_pipeline[] = {
+	M(p_invite), M(p_r100), M(p_r180), M(p_cancel), M(p_r200cancel), M(p_r487), M(p_ack),
+};
+
+struct bmix {
+	const char *name;
+	const struct bmsg *m;
+	unsigned n;
+};
+
+#define MIX(name, a) { name, a, sizeof(a) / sizeof(a[0]) }
+
+static const struct bmix mixes[] = {
+	MIX("carrier", mix_carrier),
+	MIX("pipeline", mix_pipeline),
+};
+
+/* The mix being measured: every pass reads it. */
+static const struct bmsg *mix;
+static unsigned nmix;
 
 static volatile uint64_t sink;
 
@@ -250,7 +340,7 @@ run_once(struct contender *c, unsigned r)
 		sink += c->fn(c->ctx, c->reps / 10 + 1);	/* warm caches, predictors */
 	t0 = now_ns();
 	sink += c->fn(c->ctx, c->reps);
-	c->ns[r] = (double)(now_ns() - t0) / ((double)c->reps * NMIX);
+	c->ns[r] = (double)(now_ns() - t0) / ((double)c->reps * nmix);
 }
 
 static void
@@ -268,7 +358,7 @@ pass_ours(const void *ctx, unsigned reps)
 
 	(void)ctx;
 	for (unsigned r = 0; r < reps; r++)
-		for (unsigned i = 0; i < NMIX; i++)
+		for (unsigned i = 0; i < nmix; i++)
 			acc += (uint64_t)sc_sip_parse(mix[i].p, mix[i].len, &msg) + msg.via_count;
 	return acc;
 }
@@ -280,7 +370,7 @@ pass_floor(const void *ctx, unsigned reps)
 
 	(void)ctx;
 	for (unsigned r = 0; r < reps; r++) {
-		for (unsigned i = 0; i < NMIX; i++) {
+		for (unsigned i = 0; i < nmix; i++) {
 			const char *p = mix[i].p, *end = p + mix[i].len;
 
 			while (p < end) {
@@ -300,7 +390,7 @@ pass_peer(const void *ctx, unsigned reps)
 	uint64_t acc = 0;
 
 	for (unsigned r = 0; r < reps; r++)
-		for (unsigned i = 0; i < NMIX; i++)
+		for (unsigned i = 0; i < nmix; i++)
 			acc += (uint64_t)pe->parse(mix[i].p, mix[i].len);
 	return acc;
 }
@@ -311,15 +401,17 @@ row(const char *name, double ns)
 	printf("%-22s %10.1f ns/msg %12.0f msgs/s\n", name, ns, 1e9 / ns);
 }
 
-int
-main(void)
+/*
+ * Measure one mix: every contender interleaved, medians printed, then the ratio
+ * line. Returns non-zero when a message of the mix is rejected by sc_sip_parse.
+ */
+static int
+run_mix(const struct bmix *bm, bool quick, int cpu)
 {
 	static const struct peer *const peers[] = { &peer_osip, &peer_sofia, &peer_re };
 	static const char *const lvl_name[] = { "scalar", "sse4.2", "avx2" };
 	static char names[3][32];
 	static struct contender cs[8];
-	const char *q = getenv("SC_BENCH_QUICK");
-	bool quick = q != NULL && strcmp(q, "0") != 0;
 	/*
 	 * Many short rounds rather than a few long ones: on a shared machine a burst
 	 * of load then lands on every contender of a round alike, and the median of
@@ -330,11 +422,12 @@ main(void)
 	unsigned reps_peer = quick ? 10 : 40;
 	enum sc_sip_simd best = sc_sip_get_simd();
 	unsigned nc = 0, ours = 0, floor_i;
-	int cpu;
 	double best_peer = 0;
 	size_t bytes = 0;
 
-	for (unsigned i = 0; i < NMIX; i++) {
+	mix = bm->m;
+	nmix = bm->n;
+	for (unsigned i = 0; i < nmix; i++) {
 		struct sc_sip_msg m;
 
 		bytes += mix[i].len;
@@ -344,9 +437,9 @@ main(void)
 			return 1;
 		}
 	}
-	cpu = pin_self();
-	printf("mix: %zu messages, %zu bytes on average; thread CPU time, median of %u "
-	       "interleaved runs%s; ", NMIX, bytes / NMIX, runs, quick ? " (quick)" : "");
+	printf("mix: %s, %u messages, %zu bytes on average; thread CPU time, median of %u "
+	       "interleaved runs%s; ", bm->name, nmix, bytes / nmix, runs,
+	       quick ? " (quick)" : "");
 	if (cpu >= 0)
 		printf("pinned to cpu %d\n", cpu);
 	else
@@ -361,6 +454,7 @@ main(void)
 		cs[nc++] = (struct contender){ names[l], pass_ours, NULL, reps_ours,
 					       (enum sc_sip_simd)l, { 0 }, 0 };
 	}
+	sc_sip_set_simd(best);
 	floor_i = nc;
 	cs[nc++] = (struct contender){ "floor(find_eol)", pass_floor, NULL, reps_ours, best,
 				       { 0 }, 0 };
@@ -372,7 +466,7 @@ main(void)
 			printf("%-22s init failed\n", pe->name);
 			continue;
 		}
-		for (unsigned i = 0; i < NMIX; i++) {
+		for (unsigned i = 0; i < nmix; i++) {
 			if (pe->parse(mix[i].p, mix[i].len) != 0) {
 				printf("%-22s rejects %s (excluded from best peer)\n", pe->name,
 				       mix[i].name);
@@ -404,4 +498,20 @@ main(void)
 	       best_peer > 0 ? best_peer / cs[ours].median : 0.0,
 	       cs[ours].median / cs[floor_i].median);
 	return 0;
+}
+
+int
+main(void)
+{
+	const char *q = getenv("SC_BENCH_QUICK");
+	bool quick = q != NULL && strcmp(q, "0") != 0;
+	int cpu = pin_self();
+	int rc = 0;
+
+	for (unsigned i = 0; i < sizeof(mixes) / sizeof(mixes[0]); i++) {
+		if (i != 0)
+			printf("\n");
+		rc |= run_mix(&mixes[i], quick, cpu);
+	}
+	return rc;
 }
