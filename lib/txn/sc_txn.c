@@ -814,8 +814,12 @@ insert_refused(struct sc_txn_table *t, const struct sc_txn_rec *rec, uint32_t id
 	return -EKEYREJECTED;
 }
 
-int
-sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
+/*
+ * Add rec's digest and claim its slot; `check` first looks the digest up so a present
+ * key is refused without an add (see sc_txn_insert_missed() for why one may skip it).
+ */
+static inline int
+insert(struct sc_txn_table *t, struct sc_txn_rec *rec, bool check)
 {
 	struct sc_txn_counters *c = ctr(t, rec->owner);
 	uint32_t idx1 = (uint32_t)(rec - t->recs) + 1;
@@ -833,11 +837,13 @@ sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
 	 * present key rewrites its data word with NULL, which would send that live
 	 * transaction's lookups down the fallback path.
 	 */
-	pos = rte_hash_lookup_with_hash(t->h, rec->digest, sig);
-	if (pos >= 0) {
-		expect = __atomic_load_n(&t->slot[pos], __ATOMIC_ACQUIRE);
-		if (expect != 0)
-			return insert_refused(t, rec, expect);
+	if (check) {
+		pos = rte_hash_lookup_with_hash(t->h, rec->digest, sig);
+		if (pos >= 0) {
+			expect = __atomic_load_n(&t->slot[pos], __ATOMIC_ACQUIRE);
+			if (expect != 0)
+				return insert_refused(t, rec, expect);
+		}
 	}
 	pos = rte_hash_add_key_with_hash(t->h, rec->digest, sig);
 	if (pos < 0) {
@@ -859,6 +865,26 @@ sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
 	rec->key_pos = pos;
 	c->inserts++;
 	return 0;
+}
+
+int
+sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec)
+{
+	return insert(t, rec, true);
+}
+
+/*
+ * The caller's lookup has just missed, so the key is almost never present: skip the
+ * presence check. In the rare race (another thread inserted the same key since that
+ * lookup, or a digest collision) the add rewrites the present entry's data word with
+ * NULL, the slot CAS refuses this record exactly as in sc_txn_insert(), and the
+ * winner's lookups take the slot fallback (data_fallback), which the file comment
+ * covers: correct, one lookup slower, for that one transaction.
+ */
+int
+sc_txn_insert_missed(struct sc_txn_table *t, struct sc_txn_rec *rec)
+{
+	return insert(t, rec, false);
 }
 
 static void

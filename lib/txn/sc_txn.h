@@ -399,6 +399,16 @@ struct sc_txn_rec *sc_txn_alloc(struct sc_txn_table *t, unsigned owner,
  */
 int sc_txn_insert(struct sc_txn_table *t, struct sc_txn_rec *rec);
 
+/*
+ * sc_txn_insert() for a key the caller has just looked up (in this read-side
+ * section) and missed: one rte_hash operation fewer, since the key is then almost
+ * never present. Same results and the same guarantee that exactly one of several
+ * racing inserts of a key wins. The price of the rare race (someone inserted the key
+ * since the caller's lookup, or a digest collision): the present entry's lookups
+ * take the slower slot path (counter data_fallback) until it is deleted.
+ */
+int sc_txn_insert_missed(struct sc_txn_table *t, struct sc_txn_rec *rec);
+
 /* Return an unpublished record (alloc'd, never inserted or insert failed). Owner only. */
 void sc_txn_free(struct sc_txn_table *t, struct sc_txn_rec *rec);
 

@@ -482,6 +482,85 @@ Test(table, duplicate_insert_keeps_fast_path)
 	sc_txn_table_free(t);
 }
 
+/*
+ * sc_txn_insert_missed() skips the presence check. Two inserts of one key (the race
+ * it accepts: another insert since the caller's miss): exactly one wins, the loser
+ * gets -EEXIST, and lookups still find the winner, through the slot fallback since
+ * the loser's add cleared the data word. A digest collision is still refused and
+ * never matched, and once the winner is gone the key goes in again, on the fast path.
+ */
+Test(table, insert_missed_race_one_wins)
+{
+	struct sc_txn_table *t = mk_table("t_imiss", 8, 2, NULL, true);
+	struct sc_txn_key k, q;
+	struct sc_txn_rec *r, *d;
+	struct sc_txn_counters c;
+
+	raw_key(&k, 40, 0, 5);
+	q = k;
+	cr_assert_null(sc_txn_lookup(t, 0, &q), "not there yet");
+	r = sc_txn_alloc(t, 0, &k, SC_TXN_SRV_PROCEEDING);
+	cr_assert_not_null(r);
+	cr_assert_eq(sc_txn_insert_missed(t, r), 0);
+	cr_assert_eq(sc_txn_lookup(t, 0, &q), r);
+	sc_txn_counters_get(t, 0, &c);
+	cr_assert_eq(c.data_fallback, 0, "a fresh insert is on the fast path");
+
+	/* The other owner missed the same key a moment ago and inserts too: it loses. */
+	d = sc_txn_alloc(t, 1, &k, SC_TXN_SRV_PROCEEDING);
+	cr_assert_not_null(d);
+	cr_assert_eq(sc_txn_insert_missed(t, d), -EEXIST);
+	sc_txn_free(t, d);
+	cr_assert_eq(sc_txn_lookup(t, 0, &q), r, "the winner is still found");
+	cr_assert_eq(sc_txn_lookup(t, 1, &q), r);
+	/* A plain insert after that is refused the same way. */
+	d = sc_txn_alloc(t, 1, &k, SC_TXN_SRV_PROCEEDING);
+	cr_assert_eq(sc_txn_insert(t, d), -EEXIST);
+	sc_txn_free(t, d);
+	cr_assert_eq(sc_txn_lookup(t, 1, &q), r);
+	sc_txn_counters_get(t, 1, &c);
+	cr_assert_eq(c.insert_duplicate, 2);
+	cr_assert_eq(c.inserts, 0);
+	cr_assert_eq(c.hits, 2);
+	cr_assert_eq(c.data_fallback, 2, "the loser's add cleared the data word");
+	cr_assert_eq(sc_txn_pool_free_count(t, 1), 8, "the loser's record is back");
+
+	/* The winner goes; after the grace period the key is new again. */
+	cr_assert_eq(sc_txn_delete(t, r), 0);
+	cr_assert_null(sc_txn_lookup(t, 0, &q));
+	sc_txn_quiescent(t, 0);
+	sc_txn_quiescent(t, 1);
+	cr_assert_eq(sc_txn_reclaim(t, 0), 1);
+	d = sc_txn_alloc(t, 1, &k, SC_TXN_SRV_PROCEEDING);
+	cr_assert_eq(sc_txn_insert_missed(t, d), 0);
+	cr_assert_eq(sc_txn_lookup(t, 0, &q), d);
+	sc_txn_counters_sum(t, &c);
+	cr_assert_eq(c.data_fallback, 3, "the new entry is on the fast path");
+	sc_txn_table_free(t);
+}
+
+Test(table, insert_missed_refuses_a_collision)
+{
+	struct sc_txn_table *t = mk_table("t_imcoll", 8, 1, const_digest, true);
+	struct sc_txn_key ka, kb;
+	struct sc_txn_rec *ra, *rb;
+	struct sc_txn_counters c;
+
+	raw_key(&ka, 30, 0, 1);
+	raw_key(&kb, 30, 0, 2);
+	ra = sc_txn_alloc(t, 0, &ka, SC_TXN_SRV_PROCEEDING);
+	cr_assert_eq(sc_txn_insert_missed(t, ra), 0);
+	rb = sc_txn_alloc(t, 0, &kb, SC_TXN_SRV_PROCEEDING);
+	cr_assert_eq(sc_txn_insert_missed(t, rb), -EKEYREJECTED);
+	sc_txn_free(t, rb);
+	cr_assert_null(sc_txn_lookup(t, 0, &kb), "the colliding key never matches");
+	cr_assert_eq(sc_txn_lookup(t, 0, &ka), ra, "the first key is still found");
+	sc_txn_counters_get(t, 0, &c);
+	cr_assert_eq(c.insert_collision, 1);
+	cr_assert_eq(c.inserts, 1);
+	sc_txn_table_free(t);
+}
+
 Test(table, record_area_bounds)
 {
 	struct sc_txn_table *t = mk_table("t_area", 4, 1, NULL, false);
@@ -698,7 +777,8 @@ stress_worker(void *arg)
 			if (r == NULL)
 				goto quiesce;	/* pool waiting for grace: fine */
 			r->user[0] = next_n;
-			if (sc_txn_insert(t, r) != 0) {
+			/* A fresh key: never present, so the insert may skip the check. */
+			if ((next_n % 2 == 0 ? sc_txn_insert_missed(t, r) : sc_txn_insert(t, r)) != 0) {
 				__atomic_fetch_add(&s->wrong_rec, 1, __ATOMIC_RELAXED);
 				sc_txn_free(t, r);
 				goto quiesce;
@@ -737,7 +817,11 @@ stress_worker(void *arg)
 			r = sc_txn_alloc(t, me, &k, SC_TXN_SRV_PROCEEDING);
 			if (r == NULL)
 				goto quiesce;
-			rc = sc_txn_insert(t, r);
+			/* Half the time as the worker does: after a lookup that missed. */
+			if (rte_rand() % 2 == 0 && sc_txn_lookup(t, me, &k) == NULL)
+				rc = sc_txn_insert_missed(t, r);
+			else
+				rc = sc_txn_insert(t, r);
 			if (rc == 0)
 				s->shared_won[me][j]++;
 			else
