@@ -569,6 +569,21 @@ parse_number(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max,
 	const char *q;
 	bool over;
 
+	/*
+	 * What nearly every element writes: one SP and at most nine digits to the
+	 * line end ("Content-Length: 0"). Nine digits cannot wrap; a value above
+	 * max, or any other shape, takes the general path and its verdict.
+	 */
+	if (e - p >= 2 && e - p <= 10 && *p == ' ') {
+		uint64_t v = 0;
+
+		for (q = p + 1; q < e && (unsigned)((unsigned char)*q - '0') <= 9; q++)
+			v = v * 10 + (unsigned)((unsigned char)*q - '0');
+		if (q == e && v <= max) {
+			*out = v;
+			return;
+		}
+	}
 	p = skip_lws(p, e);
 	q = parse_uint(p, e, max, out, &over);
 	if (q == NULL || over || skip_lws(q, e) != e) {
