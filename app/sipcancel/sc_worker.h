@@ -79,6 +79,7 @@ struct sc_worker {
 	uint64_t pace_tsc0;
 	uint64_t frag_held_now;
 	struct rte_mbuf *spare[SC_WORKER_SPARE_MAX];	/* LIFO: the last one is hottest */
+	char *spare_data[SC_WORKER_SPARE_MAX];	/* where a frame starts in spare[i] */
 	unsigned n_spare;
 	/* Counters of lib/cancel and lib/txn kept when those are freed at exit. */
 	struct sc_cancel_counters cancel_snap;

@@ -103,6 +103,51 @@ sc_worker_frag_init(struct sc_worker *w, struct rte_mempool *indirect, unsigned 
 	w->frag_seq = (uint32_t)rte_rand();
 }
 
+#define SPARE_PREFETCH_BYTES 384	/* a typical response frame */
+#define SPARE_AHEAD 2			/* sends between a spare's prefetch and its use */
+
+/*
+ * PREFETCHW fetches a line in a state we may write without another bus
+ * transaction; prefetcht0 may leave it shared. DPDK 22.11 has no CPU flag for it
+ * (and its rte_prefetch0_write is experimental and compiles to prefetcht0 unless
+ * -mprfchw): ask CPUID once.
+ */
+static bool has_prefetchw;
+
+RTE_INIT(worker_cpu_probe)
+{
+	unsigned a, b, c, d;
+
+	has_prefetchw = __get_cpuid(0x80000001, &a, &b, &c, &d) != 0 && (c & bit_PRFCHW) != 0;
+}
+
+static inline void
+prefetch_for_write(const void *p)
+{
+	if (likely(has_prefetchw))
+		asm volatile("prefetchw %0" : : "m"(*(const volatile char *)p));
+	else
+		rte_prefetch0(p);
+}
+
+/*
+ * Own the lines a response will write in spare i (header, first data lines) before
+ * it does. One spare at a time, a few sends ahead: a burst's worth at once would
+ * fill the miss buffers and stall the demand misses behind them.
+ */
+static inline void
+prefetch_spare(const struct sc_worker *w, unsigned i)
+{
+	const struct rte_mbuf *m = w->spare[i];
+	const char *d = w->spare_data[i];
+	unsigned off;
+
+	prefetch_for_write(m);
+	prefetch_for_write((const char *)m + RTE_CACHE_LINE_SIZE);
+	for (off = 0; off < SPARE_PREFETCH_BYTES; off += RTE_CACHE_LINE_SIZE)
+		prefetch_for_write(d + off);
+}
+
 /*
  * A message above the path MTU (RFC 4475 3.1.1.7's 513 with every Via, a relayed
  * INVITE with a large body): over UDP, IP fragmentation is what RFC 3261 18.1.1 /
@@ -117,6 +162,7 @@ send_fragmented(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf *
 	int n, i;
 
 	/* sc_net_encap reset it: a plain mbuf, and the slot it came from is free. */
+	w->spare_data[w->n_spare] = (char *)m->buf_addr + RTE_PKTMBUF_HEADROOM;
 	w->spare[w->n_spare++] = m;
 	/*
 	 * Never repeated for a source/destination/protocol while fragments may be in
@@ -158,7 +204,14 @@ sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint
 		w->stats.app[SC_APP_C_TX_ENCAP_FAIL]++;
 		return -ENODEV;
 	}
-	m = w->n_spare > 0 ? w->spare[--w->n_spare] : rte_pktmbuf_alloc(w->mp);
+	if (w->n_spare > 0) {
+		m = w->spare[--w->n_spare];
+		/* The one SPARE_AHEAD sends from now: its misses overlap this encap. */
+		if (w->n_spare >= SPARE_AHEAD)
+			prefetch_spare(w, w->n_spare - SPARE_AHEAD);
+	} else {
+		m = rte_pktmbuf_alloc(w->mp);
+	}
 	if (m == NULL) {
 		w->stats.app[SC_APP_C_TX_ALLOC_FAIL]++;
 		return -ENOMEM;
@@ -191,49 +244,11 @@ sc_worker_path_source(const void *path_blob, char *ip, size_t cap, uint16_t *por
 	return (int)n;
 }
 
-#define SPARE_PREFETCH_BYTES 384	/* a typical response frame */
-
-/*
- * PREFETCHW fetches a line in a state we may write without another bus
- * transaction; prefetcht0 may leave it shared. DPDK 22.11 has no CPU flag for it
- * (and its rte_prefetch0_write is experimental and compiles to prefetcht0 unless
- * -mprfchw): ask CPUID once.
- */
-static bool has_prefetchw;
-
-RTE_INIT(worker_cpu_probe)
-{
-	unsigned a, b, c, d;
-
-	has_prefetchw = __get_cpuid(0x80000001, &a, &b, &c, &d) != 0 && (c & bit_PRFCHW) != 0;
-}
-
-static inline void
-prefetch_for_write(const void *p)
-{
-	if (likely(has_prefetchw))
-		asm volatile("prefetchw %0" : : "m"(*(const volatile char *)p));
-	else
-		rte_prefetch0(p);
-}
-
-/* Own the lines a response will write in m (header, first data lines) before it does. */
-static inline void
-prefetch_spare(const struct rte_mbuf *m, const char *d)
-{
-	unsigned off;
-
-	prefetch_for_write(m);
-	prefetch_for_write((const char *)m + RTE_CACHE_LINE_SIZE);
-	for (off = 0; off < SPARE_PREFETCH_BYTES; off += RTE_CACHE_LINE_SIZE)
-		prefetch_for_write(d + off);
-}
-
 /*
  * The mbufs of a handled batch: plain single-segment ones become spares for the
  * next responses (sc_net_encap resets them), the rest go back to their pool. A
  * request's lines may still be shared with the core or device that wrote them:
- * ask for ownership now.
+ * sink_send asks for ownership a few sends before it writes them (prefetch_spare).
  */
 static void
 recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
@@ -246,7 +261,7 @@ recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
 
 		if (w->n_spare < SC_WORKER_SPARE_MAX && x->nb_segs == 1 && RTE_MBUF_DIRECT(x) &&
 		    rte_mbuf_refcnt_read(x) == 1) {
-			prefetch_spare(x, (const char *)x->buf_addr + RTE_PKTMBUF_HEADROOM);
+			w->spare_data[w->n_spare] = (char *)x->buf_addr + RTE_PKTMBUF_HEADROOM;
 			w->spare[w->n_spare++] = x;
 		} else {
 			fr[nf++] = x;
@@ -258,8 +273,8 @@ recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
 
 /*
  * Responses outnumber requests (INVITE: 100 and 180; CANCEL: 200 and 487): top the
- * spares up from the pool to two per request before a batch, under the hot ones,
- * and start their cache misses now rather than in the middle of an encap.
+ * spares up from the pool to two per request before a batch, under the hot ones.
+ * Their cache misses start when their turn comes near (prefetch_spare).
  */
 static void
 top_up_spares(struct sc_worker *w, unsigned n_req)
@@ -277,11 +292,12 @@ top_up_spares(struct sc_worker *w, unsigned n_req)
 	if (rte_mempool_get_bulk(w->mp, (void **)fresh, k) != 0)
 		return;		/* the pool is low: sink_send allocates one by one */
 	memmove(&w->spare[k], &w->spare[0], w->n_spare * sizeof(w->spare[0]));
+	memmove(&w->spare_data[k], &w->spare_data[0], w->n_spare * sizeof(w->spare_data[0]));
 	for (i = 0; i < k; i++) {
 		w->spare[i] = fresh[i];
 		/* Its buffer follows it (and the private area) in a pktmbuf pool. */
-		prefetch_spare(fresh[i], (const char *)fresh[i] + sizeof(struct rte_mbuf) +
-			       rte_pktmbuf_priv_size(w->mp) + RTE_PKTMBUF_HEADROOM);
+		w->spare_data[i] = (char *)fresh[i] + sizeof(struct rte_mbuf) +
+				   rte_pktmbuf_priv_size(w->mp) + RTE_PKTMBUF_HEADROOM;
 	}
 	w->n_spare += k;
 }
@@ -296,6 +312,8 @@ run_batch(struct sc_worker *w)
 	if (b->n == 0)
 		return;
 	top_up_spares(w, b->n);
+	for (i = 1; i <= SPARE_AHEAD && i <= w->n_spare; i++)
+		prefetch_spare(w, w->n_spare - i);
 	sc_cancel_handle_burst(w->cancel, b->in, b->n);
 	for (i = 0; i < b->n; i++) {
 		if (b->in[i].verdict == SC_CANCEL_V_DROPPED)
@@ -417,11 +435,11 @@ handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_
 		rte_prefetch0(pkts[i]);
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		prefetch_data(pkts[i]);
+	w->stats.app[SC_APP_C_RX_PACKETS] += n;
 	for (i = 0; i < n; i++) {
 		m = pkts[i];
 		if (i + PREFETCH_AHEAD < n)
 			prefetch_data(pkts[i + PREFETCH_AHEAD]);
-		w->stats.app[SC_APP_C_RX_PACKETS]++;
 		w->stats.app[SC_APP_C_RX_BYTES] += m->pkt_len;
 		pkt = &b->pkt[b->n];
 		switch (sc_net_classify(m, w->net_cfg, pkt)) {
