@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 
@@ -19,6 +20,8 @@
 /* Messages per bulk lookup; a larger burst is handled in chunks. */
 #define BURST_CHUNK	32
 #define SCRATCH_LEN	4096
+/* Inserts remembered per chunk: an INVITE record and a dialog record per message. */
+#define INS_MAX		(2 * BURST_CHUNK)
 #define TAG_HEX		16	/* 64 random bits: 19.3 asks for at least 32 */
 #define S(x)		(1u << (x))
 #define SRC_IP_LEN	64	/* cfg.path_source text: an IPv6 address fits */
@@ -62,7 +65,12 @@ struct sc_cancel_ctx {
 	struct rte_ring **rings;
 	struct sc_cancel_sink sink;
 	uint64_t rng;
-	bool inserted;			/* an insert happened since the bulk lookup */
+	/*
+	 * Digests of the records this context inserted since the chunk's bulk lookup
+	 * (n_ins may exceed INS_MAX: then every miss is looked up again).
+	 */
+	unsigned n_ins;
+	uint64_t ins[INS_MAX][SC_TXN_DIGEST_LEN / sizeof(uint64_t)];
 	struct sc_cancel_counters cnt;
 	struct sc_proxy_store store;	/* proxy role only */
 	/* proxy: the record's next-hop path copied out of its (unaligned) forward area */
@@ -146,16 +154,59 @@ sc_cancel_destroy(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 		cnt(ctx, SC_CANCEL_C_RECORDS_FREED);
 }
 
+/* A chunk starts: its bulk lookup saw every record inserted before it. */
+static inline void
+sc_cancel_ins_reset(struct sc_cancel_ctx *ctx)
+{
+	ctx->n_ins = 0;
+}
+
+/* rec was inserted by this context after the chunk's bulk lookup. */
+static inline void
+sc_cancel_ins_note(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec)
+{
+	if (ctx->n_ins < INS_MAX)
+		memcpy(ctx->ins[ctx->n_ins], rec->digest, SC_TXN_DIGEST_LEN);
+	ctx->n_ins++;
+}
+
 /*
- * Insert rec, filled by the caller, under key. Returns 0 (counted). Else rec is
- * freed and *other is the record another core inserted first under the same key
- * (the request's retransmission won the race), or NULL (counted insert_fail).
+ * Can key, which missed in the chunk's bulk lookup, hit now? Only when this context
+ * inserted a record with its digest since (an INVITE and its CANCEL or ACK, or a
+ * retransmission, in one burst): then the caller looks it up again. A record
+ * another core inserts meanwhile is that core's race, settled by the insert (the
+ * loser finds the winner) as it would be a moment before the bulk lookup. The key
+ * is hashed (the bulk lookup did it).
+ */
+static inline bool
+sc_cancel_ins_maybe(const struct sc_cancel_ctx *ctx, const struct sc_txn_key *key)
+{
+	uint64_t d[SC_TXN_DIGEST_LEN / sizeof(uint64_t)];
+	unsigned i;
+
+	if (ctx->n_ins == 0)
+		return false;
+	if (ctx->n_ins > INS_MAX || !key->hashed)
+		return true;
+	memcpy(d, key->digest, sizeof(d));
+	for (i = 0; i < ctx->n_ins; i++)
+		if (((ctx->ins[i][0] ^ d[0]) | (ctx->ins[i][1] ^ d[1])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Insert rec, filled by the caller, under key, which has just missed a lookup (the
+ * chunk's bulk lookup, or the look again after an insert of this chunk). Returns 0
+ * (counted). Else rec is freed and *other is the record another core inserted first
+ * under the same key (the request's retransmission won the race), or NULL (counted
+ * insert_fail).
  */
 static inline int
 sc_cancel_insert(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, struct sc_txn_key *key,
 		 struct sc_txn_rec **other)
 {
-	int rc = sc_txn_insert(ctx->table, rec);
+	int rc = sc_txn_insert_missed(ctx->table, rec);
 
 	*other = NULL;
 	if (rc != 0) {
@@ -166,7 +217,7 @@ sc_cancel_insert(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, struct sc_tx
 			cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
 		return rc;
 	}
-	ctx->inserted = true;
+	sc_cancel_ins_note(ctx, rec);
 	cnt(ctx, SC_CANCEL_C_RECORDS_CREATED);
 	return 0;
 }

@@ -474,7 +474,7 @@ start_dialog(struct sc_cancel_ctx *ctx, struct sc_txn_rec *inv, unsigned status)
 		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
 		return;
 	}
-	ctx->inserted = true;
+	sc_cancel_ins_note(ctx, d);
 	cnt(ctx, SC_CANCEL_C_RECORDS_CREATED);
 	arm(ctx, d, TIM_SEND, ctx->cfg.t1_us);
 	arm(ctx, d, TIM_LIFE, 64 * ctx->cfg.t1_us);
@@ -949,10 +949,28 @@ ack_dialog(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 	return true;
 }
 
-/* ACKs are never answered (17.2.1, 13.3.1.4). */
+/*
+ * The dialog record an ACK with a To tag may match (13.2.2.4), for an ACK whose
+ * dialog key the chunk did not look up because its server key hit (see
+ * uas_handle_chunk): an ACK reusing the INVITE's branch after a 2xx.
+ */
+static struct sc_txn_rec *
+ack_dialog_lookup(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m)
+{
+	struct sc_txn_key *k = &ctx->tmp_key;
+
+	if (m->to.tag.len == 0 || key_dialog(&m->call_id, &m->from.tag, &m->to.tag, k) != 0)
+		return NULL;
+	return sc_txn_lookup(ctx->table, ctx->owner, k);
+}
+
+/*
+ * ACKs are never answered (17.2.1, 13.3.1.4). d_known: d is the result of the dialog
+ * lookup (NULL: missed or no To tag); else it is looked up here when needed.
+ */
 static void
 handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec,
-	   struct sc_txn_rec *d)
+	   struct sc_txn_rec *d, bool d_known)
 {
 	uint32_t seen;
 
@@ -972,6 +990,8 @@ handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 		}
 		/* Terminated after a 2xx: an ACK reusing the INVITE branch; try the dialog. */
 	}
+	if (!d_known)
+		d = ack_dialog_lookup(ctx, in->msg);
 	if (ack_dialog(ctx, in, d))
 		return;
 	cnt(ctx, SC_CANCEL_C_DROP_ACK_NO_MATCH);
@@ -1057,6 +1077,11 @@ usable(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	return true;
 }
 
+/*
+ * ka/ra: the key of the request's transaction (17.2.3; BYE: its dialog) and the
+ * bulk lookup's result; kb/rb: an ACK's dialog key and result when looked up (see
+ * uas_handle_chunk), else NULL.
+ */
 static void
 handle_one(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key *ka,
 	   struct sc_txn_rec *ra, struct sc_txn_key *kb, struct sc_txn_rec *rb)
@@ -1064,12 +1089,10 @@ handle_one(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key
 	const struct sc_sip_msg *m = in->msg;
 
 	/* 17.2.3 lookups missed in the bulk may hit a record inserted earlier in this burst. */
-	if (ctx->inserted) {
-		if (ka != NULL && ra == NULL)
-			ra = sc_txn_lookup(ctx->table, ctx->owner, ka);
-		if (kb != NULL && rb == NULL)
-			rb = sc_txn_lookup(ctx->table, ctx->owner, kb);
-	}
+	if (ka != NULL && ra == NULL && sc_cancel_ins_maybe(ctx, ka))
+		ra = sc_txn_lookup(ctx->table, ctx->owner, ka);
+	if (kb != NULL && rb == NULL && sc_cancel_ins_maybe(ctx, kb))
+		rb = sc_txn_lookup(ctx->table, ctx->owner, kb);
 	switch (m->method) {
 	case SC_METHOD_INVITE:
 		handle_invite(ctx, in, ka, ra);
@@ -1078,7 +1101,8 @@ handle_one(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key
 		handle_cancel(ctx, in, ra);
 		break;
 	case SC_METHOD_ACK:
-		handle_ack(ctx, in, ra, rb);
+		/* No dialog key looked up: looked up in handle_ack() if it is needed. */
+		handle_ack(ctx, in, ra, rb, kb != NULL || m->to.tag.len == 0);
 		break;
 	case SC_METHOD_BYE:
 		handle_bye(ctx, in, ra);
@@ -1100,13 +1124,19 @@ handle_one(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_key
 	}
 }
 
+/*
+ * One bulk lookup of every request's key, then a second, smaller one of the dialog
+ * keys of the ACKs with a To tag whose server key missed: the ACK of a 2xx has a
+ * branch of its own (17.1.1.3, 13.2.2.4) and matches only its dialog, while the ACK
+ * of a non-2xx final matches its INVITE transaction and needs no dialog key.
+ */
 static void
 uas_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned n)
 {
 	struct sc_txn_key *kptr[2 * BURST_CHUNK];
 	int8_t ia[BURST_CHUNK], ib[BURST_CHUNK];
 	bool ok[BURST_CHUNK];
-	unsigned i, nk = 0;
+	unsigned i, nk = 0, nk1;
 
 	for (i = 0; i < n; i++) {
 		const struct sc_sip_msg *m = in[i].msg;
@@ -1135,17 +1165,26 @@ uas_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned n)
 			kptr[nk] = k;
 			ia[i] = (int8_t)nk++;
 		}
-		if (m->method == SC_METHOD_ACK && m->to.tag.len != 0) {
-			k = &ctx->keys[nk];
-			if (key_dialog(&m->call_id, &m->from.tag, &m->to.tag, k) == 0) {
-				kptr[nk] = k;
-				ib[i] = (int8_t)nk++;
-			}
-		}
 	}
-	ctx->inserted = false;
+	sc_cancel_ins_reset(ctx);
 	if (nk > 0)
 		sc_txn_lookup_bulk(ctx->table, ctx->owner, kptr, nk, ctx->found);
+	nk1 = nk;
+	for (i = 0; i < n; i++) {
+		const struct sc_sip_msg *m = in[i].msg;
+		struct sc_txn_key *k = &ctx->keys[nk];
+
+		if (!ok[i] || m->method != SC_METHOD_ACK || m->to.tag.len == 0 ||
+		    (ia[i] >= 0 && ctx->found[ia[i]] != NULL))
+			continue;
+		if (key_dialog(&m->call_id, &m->from.tag, &m->to.tag, k) == 0) {
+			kptr[nk] = k;
+			ib[i] = (int8_t)nk++;
+		}
+	}
+	if (nk > nk1)
+		sc_txn_lookup_bulk(ctx->table, ctx->owner, kptr + nk1, nk - nk1,
+				   ctx->found + nk1);
 	for (i = 0; i < n; i++) {
 		if (!ok[i])
 			continue;

@@ -1516,7 +1516,7 @@ sc_proxy_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsign
 			ia[i] = (int8_t)nk++;
 		}
 	}
-	ctx->inserted = false;
+	sc_cancel_ins_reset(ctx);
 	if (nk > 0)
 		sc_txn_lookup_bulk(ctx->table, ctx->owner, kptr, nk, ctx->found);
 	for (i = 0; i < n; i++) {
@@ -1526,7 +1526,7 @@ sc_proxy_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsign
 
 		if (!ok[i])
 			continue;
-		if (ctx->inserted && k != NULL && r == NULL)
+		if (k != NULL && r == NULL && sc_cancel_ins_maybe(ctx, k))
 			r = sc_txn_lookup(ctx->table, ctx->owner, k);
 		if (m->kind == SC_SIP_RESPONSE) {
 			handle_response(ctx, &in[i], r);

@@ -825,6 +825,65 @@ Test(cancel, invite_and_cancel_in_one_burst)
 	env_down();
 }
 
+/*
+ * A burst only looks a missed key up again when this core inserted a record under
+ * its digest earlier in the burst: every CANCEL and ACK behind its own INVITE still
+ * matches (RFC 3261 and 2543 keys), an unmatched CANCEL still gets 481, an INVITE
+ * retransmission is not a new transaction, and an ACK with a To tag that matches
+ * its INVITE transaction (17.2.3) is absorbed without a dialog.
+ */
+Test(cancel, calls_interleaved_in_one_burst)
+{
+	struct sc_cancel_cfg cfg;
+	struct req ia = INV("z9hG4bK-i1", "call-i1"), ib = INV("z9hG4bK-i2", "call-i2");
+	struct req ic = { .method = "INVITE", .branch = NULL, .call_id = "call-i3", .cseq = 4,
+			  .vias = 2 };
+	struct req cc = { .method = "CANCEL", .branch = NULL, .call_id = "call-i3", .cseq = 4,
+			  .vias = 2 };
+	struct req ca = CAN("z9hG4bK-i1", "call-i1"), cd = CAN("z9hG4bK-i4", "call-i4");
+	struct req aa = ACK("z9hG4bK-i1", "call-i1");
+	struct req *seq[] = { &ia, &ib, &ic, &ib, &cc, &ca, &cd, &aa, &aa };
+	static const uint8_t want[] = {
+		SC_CANCEL_V_RESPONDED, SC_CANCEL_V_RESPONDED, SC_CANCEL_V_RESPONDED,
+		SC_CANCEL_V_RESPONDED, SC_CANCEL_V_RESPONDED, SC_CANCEL_V_RESPONDED,
+		SC_CANCEL_V_RESPONDED, SC_CANCEL_V_ABSORBED, SC_CANCEL_V_ABSORBED,
+	};
+	struct tmsg *m[9];
+	uint8_t v[9];
+	unsigned i;
+
+	aa.to_tag = "any-tag";	/* 3261 ACK: the branch decides, the To tag does not */
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	for (i = 0; i < 9; i++)
+		m[i] = mk(seq[i]);
+	burst(0, m, 9, 1, v);
+	for (i = 0; i < 9; i++)
+		cr_assert_eq(v[i], want[i], "message %u verdict %u", i, v[i]);
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 3);
+	cr_assert_eq(C(0, SC_CANCEL_C_INVITE_RETRANS), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_MATCHED), 2);
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_UNMATCHED), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_487), 2);
+	cr_assert_eq(C(0, SC_CANCEL_C_ACK_ABSORBED), 2);
+	cr_assert_eq(C(0, SC_CANCEL_C_DROP_ACK_NO_MATCH), 0);
+	/* 100 x3, 100 again (retransmission), 200+487 x2 for c and a, 481 for d. */
+	cr_assert_eq(E.nsent, 9);
+	check_resp(S(3), 100, &ib, "INVITE");
+	check_cancel_pair(4, 5, &ic, &cc, 2);
+	check_cancel_pair(6, 7, &ia, &ca, 0);
+	check_resp(S(8), 481, &cd, "CANCEL");
+	/* a is Confirmed (no Timer G), c is not: only c's 487 is retransmitted. */
+	run_for(2 * SEC);
+	cr_assert_gt(E.nsent, 9);
+	for (i = 9; i < E.nsent; i++)
+		cr_assert(str_is(&S(i)->msg.call_id, "call-i3") ||
+			  str_is(&S(i)->msg.call_id, "call-i2"), "message %u", i);
+	for (i = 0; i < 9; i++)
+		free(m[i]);
+	env_down();
+}
+
 /* ---- two cores ----------------------------------------------------------------------- */
 
 Test(cancel, cross_core_cancel_one_487_owner_runs_timers)
@@ -953,6 +1012,83 @@ Test(cancel, answer_200_retransmitted_until_ack_then_bye)
 	feed(0, &bye, 5);
 	check_resp(S(n + 2), 481, &bye, "BYE");
 	cr_assert_eq(C(0, SC_CANCEL_C_BYE_UNMATCHED), 1);
+	free(tag);
+	env_down();
+}
+
+/*
+ * An ACK for the 2xx that reuses the INVITE's branch (an old or sloppy UAC) hits the
+ * INVITE record, Terminated after the 2xx (17.2.1), and is matched to the dialog by
+ * its To tag (13.2.2.4): looked up only then, not in the chunk's bulk lookup. In a
+ * burst behind an ACK of the same dialog with a new branch, it is absorbed as a
+ * repeat. A To tag of no dialog: no match.
+ */
+Test(cancel, ack_for_2xx_on_the_invite_branch_matches_the_dialog)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-rb1", "call-rb1");
+	struct req ack = ACK("z9hG4bK-rb1", "call-rb1");
+	struct req ack2 = ACK("z9hG4bK-rb1-new", "call-rb1");
+	struct tmsg *m[2];
+	uint8_t v[2];
+	unsigned n;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	cfg.final_code = 200;
+	cfg.final_delay_us = 1 * SEC;
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	run_for(1 * SEC);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 200, &inv, "INVITE");
+	tag = tag_of(2);
+	ack.to_tag = "no-such-dialog";
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_DROPPED);
+	cr_assert_eq(C(0, SC_CANCEL_C_DROP_ACK_NO_MATCH), 1);
+	ack.to_tag = tag;
+	ack2.to_tag = tag;
+	m[0] = mk(&ack2);
+	m[1] = mk(&ack);
+	burst(0, m, 2, 1, v);
+	cr_assert_eq(v[0], SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(v[1], SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(C(0, SC_CANCEL_C_ACK_2XX), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_ACK_ABSORBED), 1, "the second ACK is a repeat");
+	cr_assert_eq(C(0, SC_CANCEL_C_DROP_ACK_NO_MATCH), 1);
+	free(m[0]);
+	free(m[1]);
+	n = E.nsent;
+	run_for(10 * SEC);
+	cr_assert_eq(E.nsent, n, "the ACK stops the 2xx retransmissions");
+	free(tag);
+	env_down();
+}
+
+/* The same ACK alone, on the INVITE's branch, ends the 2xx retransmissions. */
+Test(cancel, ack_for_2xx_on_the_invite_branch_alone)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-rb2", "call-rb2");
+	struct req ack = ACK("z9hG4bK-rb2", "call-rb2");
+	unsigned n;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	cfg.final_code = 200;
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 200, &inv, "INVITE");
+	tag = tag_of(2);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(C(0, SC_CANCEL_C_ACK_2XX), 1);
+	n = E.nsent;
+	run_for(10 * SEC);
+	cr_assert_eq(E.nsent, n, "the ACK stops the 2xx retransmissions");
 	free(tag);
 	env_down();
 }
