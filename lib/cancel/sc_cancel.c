@@ -819,6 +819,7 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	struct sc_str t;
 	struct sc_txn_rec *rec, *other;
 	bool answer2xx = ctx->cfg.final_code >= 200 && ctx->cfg.final_code < 300;
+	bool ring_now = ctx->cfg.ring_delay_us == 0;
 	int blen, rc;
 
 	rec = sc_txn_alloc(ctx->table, ctx->owner, key, SC_TXN_SRV_PROCEEDING);
@@ -850,6 +851,15 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	rec->user[0] = PH_RINGING | ((uint64_t)m->cseq << 32);
 	rec->user[1] = 0;
 	rec->last_status = 100;
+	if (ring_now) {
+		/*
+		 * The TU rings at once: the 180's flag and last status go in with plain
+		 * stores while the record is private (no other core sees it before the
+		 * insert), instead of send_180()'s two CAS on it afterwards.
+		 */
+		rec->state = state_word(SC_TXN_SRV_PROCEEDING, SC_TXN_F_PROV_SENT);
+		rec->last_status = 180;
+	}
 	if (sc_cancel_insert(ctx, rec, key, &other) != 0) {
 		if (other != NULL)
 			invite_retrans(ctx, in, other);
@@ -859,10 +869,21 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	}
 	/* 17.2.1: 100 Trying at once (we never know the TU answers within 200 ms). */
 	in->verdict = sent_verdict(respond_rec(ctx, rec, 100));
-	if (ctx->cfg.ring_delay_us == 0)
-		send_180(ctx, rec);
-	else
+	if (ring_now) {
+		/*
+		 * Then the 180, unless a CANCEL on another core took the final since the
+		 * insert (9.2): what send_180()'s CAS would have refused.
+		 */
+		uint32_t w = sc_txn_load_state(rec);
+
+		if (sc_txn_state_of(w) == SC_TXN_SRV_PROCEEDING &&
+		    (sc_txn_flags_of(w) & (SC_TXN_F_FINAL_SENT | SC_TXN_F_DEAD)) == 0)
+			respond_rec(ctx, rec, 180);
+		else
+			reconcile(ctx, rec);
+	} else {
 		arm(ctx, rec, TIM_SEND, ctx->cfg.ring_delay_us);
+	}
 	if (ctx->cfg.final_code != 0) {
 		if (ctx->cfg.final_delay_us == 0)
 			send_final(ctx, rec, ctx->cfg.final_code);

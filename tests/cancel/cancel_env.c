@@ -53,6 +53,8 @@ sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
 	s->rc = sc_sip_parse(s->buf, len, &s->msg);
 	cr_assert(s->rc > 0 || E.allow_unparsable, "sent message does not parse (%d): %.*s",
 		  s->rc, (int)len, msg);
+	if (E.after_send != NULL)
+		E.after_send(s);
 	return 0;
 }
 

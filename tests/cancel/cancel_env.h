@@ -66,6 +66,8 @@ struct env {
 	unsigned cap;
 	bool lose_posts;		/* context 1 gets no rings: every post is lost */
 	bool allow_unparsable;		/* corpus: a 400 echoes a broken To (8.2.6.2) */
+	/* Called by the sink after it kept a message (NULL: none); may handle more. */
+	void (*after_send)(const struct sent *s);
 };
 
 extern struct env E;

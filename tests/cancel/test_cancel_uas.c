@@ -886,6 +886,79 @@ Test(cancel, calls_interleaved_in_one_burst)
 
 /* ---- two cores ----------------------------------------------------------------------- */
 
+/*
+ * Ringing at once (ring delay 0): a CANCEL on another core that lands between the
+ * INVITE's 100 and its 180 takes the final (9.2): 200 and 487 from that core, and no
+ * 180 from the owner after them; the owner runs Timer G for the 487 (17.2.1).
+ */
+static struct tmsg *race_cancel;
+
+static void
+cancel_after_100(const struct sent *s)
+{
+	struct tmsg *m = race_cancel;
+
+	if (m == NULL || s->ctx != 0 || s->msg.status != 100)
+		return;
+	race_cancel = NULL;
+	cr_assert_eq(handle(1, m, 2, 0), SC_CANCEL_V_RESPONDED);
+}
+
+Test(cancel, cancel_between_100_and_180_on_another_core)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-r18", "call-r18");
+	struct req can = CAN("z9hG4bK-r18", "call-r18");
+	struct req ack = ACK("z9hG4bK-r18", "call-r18");
+	unsigned i;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	env_up(&cfg, CAP);
+	race_cancel = mk(&can);
+	E.after_send = cancel_after_100;
+	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_RESPONDED);
+	E.after_send = NULL;
+	cr_assert_null(race_cancel, "the CANCEL ran");
+	cr_assert_eq(E.nsent, 3, "100, then 200 and 487 from the other core: no 180");
+	check_resp(S(0), 100, &inv, "INVITE");
+	cr_assert_eq(S(1)->ctx, 1);
+	check_cancel_pair(1, 2, &inv, &can, 0);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_180) + C(1, SC_CANCEL_C_TX_180), 0);
+	cr_assert_eq(C(1, SC_CANCEL_C_CANCEL_MATCHED), 1);
+	/* The owner's Timer G repeats the 487 at T1 until the ACK. */
+	run_for(600 * MS);
+	cr_assert_eq(E.nsent, 4);
+	check_resp(S(3), 487, &inv, "INVITE");
+	cr_assert_eq(S(3)->ctx, 0);
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	run_for(5 * SEC);
+	cr_assert_eq(E.nsent, 4);
+	for (i = 0; i < E.nsent; i++)
+		cr_assert_neq(S(i)->msg.status, 180, "message %u", i);
+	env_down();
+}
+
+/* The same INVITE alone: 100, then 180 at once, on the owner. */
+Test(cancel, ring_now_180_follows_the_100)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-r19", "call-r19");
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	env_up(&cfg, CAP);
+	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(E.nsent, 2);
+	check_resp(S(0), 100, &inv, "INVITE");
+	check_resp(S(1), 180, &inv, "INVITE");
+	same_tag(S(0), S(1));
+	/* A retransmission gets the 180 again (17.2.1: the last provisional). */
+	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_RESPONDED);
+	check_resp(S(2), 180, &inv, "INVITE");
+	env_down();
+}
+
 Test(cancel, cross_core_cancel_one_487_owner_runs_timers)
 {
 	struct sc_cancel_cfg cfg;
