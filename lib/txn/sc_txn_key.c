@@ -92,26 +92,68 @@ kb_str(struct kbuf *kb, const struct sc_str *s)
 		kb_put(kb, s->p, n);
 }
 
-/* len8 + bytes with ASCII case folded (lower or upper). */
+#define ONES8	0x0101010101010101ULL
+
+/*
+ * 8 bytes with ASCII case folded: the bytes in [lo, lo + 25] get bit 5 flipped
+ * (lower: 'A'-'Z' -> 'a'-'z', upper: 'a'-'z' -> 'A'-'Z'); bytes >= 0x80 and
+ * everything else stay. Per byte, t + c never carries into the next byte (t <= 0x7f,
+ * c < 0x80), so bit 7 of t + (0x80 - lo) says t >= lo and of t + (0x80 - lo - 26)
+ * says t > lo + 25.
+ */
+static inline uint64_t
+fold8(uint64_t x, unsigned lo)
+{
+	uint64_t t = x & (0x7f * ONES8);
+	uint64_t ge = t + (0x80 - lo) * ONES8;
+	uint64_t gt = t + (0x80 - lo - 26) * ONES8;
+	uint64_t in = (ge & ~gt & ~x) & (0x80 * ONES8);
+
+	return x ^ (in >> 2);
+}
+
+/*
+ * len8 + bytes with ASCII case folded (lower or upper): 8 bytes at a time, the last
+ * 8 overlapping (never reading past the field, which may end a packet), a byte loop
+ * below 8; locals, so the stores do not make the compiler reload kb.
+ */
 static void
 kb_str_fold(struct kbuf *kb, const struct sc_str *s, bool upper)
 {
 	uint32_t n = s == NULL ? 0 : s->len;
+	unsigned lo = upper ? 'a' : 'A';
+	const char *src;
+	char *dst;
+	uint64_t x;
 	uint32_t i;
 
 	if (n > 255 || kb->overflow || kb->len + 1 + n > SC_TXN_KEY_MAX) {
 		kb->overflow = true;
 		return;
 	}
-	kb_u8(kb, (uint8_t)n);
-	for (i = 0; i < n; i++) {
-		char c = s->p[i];
+	dst = kb->key->buf + kb->len;
+	kb->len += 1 + n;
+	*dst++ = (char)n;
+	if (n == 0)
+		return;
+	src = s->p;
+	if (n < 8) {
+		for (i = 0; i < n; i++) {
+			unsigned c = (uint8_t)src[i];
 
-		if (upper && c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		else if (!upper && c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		kb->key->buf[kb->len++] = c;
+			dst[i] = (char)(c - lo < 26 ? c ^ 0x20 : c);
+		}
+		return;
+	}
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, src + i, 8);
+		x = fold8(x, lo);
+		memcpy(dst + i, &x, 8);
+	}
+	if (i < n) {
+		memcpy(&x, src + n - 8, 8);
+		x = fold8(x, lo);
+		memcpy(dst + n - 8, &x, 8);
 	}
 }
 

@@ -528,3 +528,71 @@ Test(fsm, names)
 	cr_assert_str_eq(sc_txn_state_name((enum sc_txn_state)99), "?");
 	cr_assert_str_eq(sc_txn_counter_names[0], "inserts");
 }
+
+/*
+ * The sent-by host is folded to lower case and the 2543 transport to upper case
+ * (19.1.4, 20.42) 8 bytes at a time: every length from 0 to 80, each byte in turn
+ * one of the values around the folded ranges ('@' 'A' 'Z' '[' '`' 'a' 'z' '{', 0x80,
+ * 0xc1, 0xff), against a byte-at-a-time reference. The field is the last bytes of
+ * its buffer, so the fold must not read past it.
+ */
+static char
+ref_fold(char c, bool upper)
+{
+	if (upper && c >= 'a' && c <= 'z')
+		return (char)(c - 'a' + 'A');
+	if (!upper && c >= 'A' && c <= 'Z')
+		return (char)(c - 'A' + 'a');
+	return c;
+}
+
+Test(keys, case_fold_every_length_and_byte_class)
+{
+	static const unsigned char probe[] = { '@', 'A', 'Z', '[', '`', 'a', 'z', '{', '0', '.',
+					       0x80, 0xc1, 0xff };
+	static char field[80];
+	struct sc_sip_msg m;
+	struct sc_txn_key k;
+	unsigned len, pos, pi, i, side;
+
+	for (len = 0; len <= sizeof(field); len++) {
+		for (pos = 0; pos < (len == 0 ? 1 : len); pos++) {
+			for (pi = 0; pi < sizeof(probe); pi++) {
+				char *f = field + sizeof(field) - len;
+
+				for (i = 0; i < len; i++)
+					f[i] = (char)("HoSt-Mixed.Case.EXAMPLE.com"[(i * 5) % 27]);
+				if (len > 0)
+					f[pos] = (char)probe[pi];
+				for (side = 0; side < 2; side++) {
+					/* side 0: RFC 3261 key, host; side 1: 2543 key, transport. */
+					const char *exp_at;
+					unsigned off;
+
+					memset(&m, 0, sizeof(m));
+					m.kind = SC_SIP_REQUEST;
+					m.method = SC_METHOD_INVITE;
+					m.via_count = 1;
+					m.vias[0].port = 5060;
+					m.vias[0].host.p = side == 0 ? f : "h";
+					m.vias[0].host.len = side == 0 ? len : 1;
+					m.vias[0].transport.p = side == 1 ? f : "UDP";
+					m.vias[0].transport.len = side == 1 ? len : 3;
+					m.vias[0].branch.p = side == 0 ? "z9hG4bKx" : "x";
+					m.vias[0].branch.len = side == 0 ? 8 : 1;
+					cr_assert_eq(sc_txn_key_server(&m, &k), 0);
+					/* method, len8 branch + 8 / 2543: method, 3 empty len8, cseq32 */
+					off = side == 0 ? 1 + 1 + 8 : 1 + 3 + 4;
+					cr_assert_eq((uint8_t)k.buf[off], len, "len %u", len);
+					exp_at = k.buf + off + 1;
+					for (i = 0; i < len; i++)
+						cr_assert_eq(exp_at[i], ref_fold(f[i], side == 1),
+							     "side %u len %u pos %u probe %#x byte %u",
+							     side, len, pos, probe[pi], i);
+				}
+				if (len == 0)
+					break;
+			}
+		}
+	}
+}
