@@ -110,6 +110,12 @@ skip_lws(const char *p, const char *e)
 	return p;
 }
 
+static inline bool
+sip_digit(char c)
+{
+	return (unsigned)((unsigned char)c - '0') <= 9;
+}
+
 static inline const char *
 rtrim(const char *s, const char *e)
 {
@@ -577,7 +583,7 @@ parse_number(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max,
 	if (e - p >= 2 && e - p <= 10 && *p == ' ') {
 		uint64_t v = 0;
 
-		for (q = p + 1; q < e && (unsigned)((unsigned char)*q - '0') <= 9; q++)
+		for (q = p + 1; q < e && sip_digit(*q); q++)
 			v = v * 10 + (unsigned)((unsigned char)*q - '0');
 		if (q == e && v <= max) {
 			*out = v;

@@ -69,6 +69,7 @@ SIP_CORE_ATTR static int
 SIP_F(sip_parse_start_line)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *le)
 {
 	const char *q;
+	uint64_t w7;
 
 	if (le - p >= 4 && (ld4(p) | 0x00202020u) == ld4("sip/")) {
 		enum sc_sip_error ve;
@@ -112,9 +113,25 @@ SIP_F(sip_parse_start_line)(const char *lim, struct sc_sip_msg *msg, const char 
 
 	/* Request-Line = Method SP Request-URI SP SIP-Version (7.1). */
 	msg->kind = SC_SIP_REQUEST;
-	q = SIP_F(tok_in)(lim, p, le);
+	/*
+	 * The methods of the CANCEL flow by word compares of the token and its SP:
+	 * what the token scan and method_id() below give for them.
+	 */
+	w7 = le - p >= 8 ? ld8(p) & 0x00ffffffffffffffULL : 0;
+	if (w7 == (ld8("INVITE  ") & 0x00ffffffffffffffULL)) {
+		q = p + 6;
+		msg->method = SC_METHOD_INVITE;
+	} else if (w7 == (ld8("CANCEL  ") & 0x00ffffffffffffffULL)) {
+		q = p + 6;
+		msg->method = SC_METHOD_CANCEL;
+	} else if (le - p >= 4 && ld4(p) == ld4("ACK ")) {
+		q = p + 3;
+		msg->method = SC_METHOD_ACK;
+	} else {
+		q = SIP_F(tok_in)(lim, p, le);
+		msg->method = (uint8_t)method_id(p, (size_t)(q - p));
+	}
 	msg->method_name = sip_mkstr(p, q);
-	msg->method = (uint8_t)method_id(p, (size_t)(q - p));
 	if (q == le || *q != ' ') {
 		sip_err(msg, SC_SIP_E_METHOD);
 		return 0;
@@ -379,18 +396,33 @@ SIP_F(via_fast)(const char *lim, const char *p, const char *e, struct sc_sip_via
 	    (lim - h >= 16 ? sip_ipv4_sse42(h, (unsigned)(q - h)) : is_ipv4(h, q)))
 		via->host_type = SC_HOST_IPV4;
 	if (q < e && *q == ':') {
-		uint64_t port;
-		bool over;
+		/* 1 to 5 digits; more (leading zeros) or over 65535: the general path. */
+		const char *d = q + 1;
+		unsigned port = 0;
 
-		q = parse_uint(q + 1, e, 65535, &port, &over);
-		if (q == NULL || over)
+		for (; d < e && d - q <= 5 && sip_digit(*d); d++)
+			port = port * 10 + (unsigned)((unsigned char)*d - '0');
+		if (d == q + 1 || port > 65535 || (d < e && sip_digit(*d)))
 			return NULL;
 		via->port = (uint16_t)port;
+		q = d;
 	}
 	while (q < e && *q == ';') {
 		struct sc_str name, val = { NULL, 0 };
 		const char *n = q + 1;
 
+		/*
+		 * ";branch=" (any case) in one compare: what the general steps
+		 * below read for it. OR-ing 0x20 folds exactly the six letters.
+		 */
+		if (e - q >= 8 && (ld8(q) | 0x0020202020202000ULL) == ld8(";branch=")) {
+			n = q + 8;
+			q = SIP_F(win_tok)(&w, lim, n, e);
+			if (q == n || (q < e && (*q == ':' || *q == '[' || *q == ']')))
+				return NULL;
+			via->branch = sip_mkstr(n, q);
+			continue;
+		}
 		q = SIP_F(win_tok)(&w, lim, n, e);
 		if (q == n)
 			return NULL;
@@ -483,6 +515,15 @@ SIP_F(addr_params_fast)(const char *lim, const char *q, const char *e, struct sc
 		const char *n = r + 1;
 		struct sc_str name, val = { NULL, 0 };
 
+		/* ";tag=" (any case) in one compare, read as the general steps below. */
+		if (e - r >= 5 && (ld4(r) | 0x20202000u) == ld4(";tag") && r[4] == '=') {
+			n = r + 5;
+			r = SIP_F(win_tok)(&w, lim, n, e);
+			if (r == n || (r < e && (*r == ':' || *r == '[' || *r == ']')))
+				return q;
+			tag = sip_mkstr(n, r);
+			continue;
+		}
 		r = SIP_F(win_tok)(&w, lim, n, e);
 		if (r == n)
 			return q;
@@ -754,6 +795,40 @@ SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen
 		return;
 	}
 	seen->cseq = true;
+	/*
+	 * The usual shape, SP 1-9 digits SP method to the line end, with the
+	 * method one of the request's own token (requests) or INVITE/CANCEL/ACK:
+	 * the general path below reads it the same way, with more tests.
+	 */
+	if (e - p >= 5 && *p == ' ' && sip_digit(p[1])) {
+		uint32_t n = 0;
+
+		for (q = p + 1; q < e && q - p <= 9 && sip_digit(*q); q++)
+			n = n * 10 + (unsigned)((unsigned char)*q - '0');
+		if (q < e && *q == ' ' && q + 1 < e) {
+			size_t ml;
+			int id = -1;
+
+			m = q + 1;
+			ml = (size_t)(e - m);
+
+			if (ml == msg->method_name.len && msg->kind == SC_SIP_REQUEST &&
+			    memcmp(m, msg->method_name.p, ml) == 0)
+				id = msg->method;
+			else if (ml == 6 && memcmp(m, "INVITE", 6) == 0)
+				id = SC_METHOD_INVITE;
+			else if (ml == 6 && memcmp(m, "CANCEL", 6) == 0)
+				id = SC_METHOD_CANCEL;
+			else if (ml == 3 && memcmp(m, "ACK", 3) == 0)
+				id = SC_METHOD_ACK;
+			if (id >= 0) {
+				msg->cseq_method_name = sip_mkstr(m, e);
+				msg->cseq_method = (uint8_t)id;
+				msg->cseq = n;
+				return;
+			}
+		}
+	}
 	/* CSeq = 1*DIGIT LWS Method; the number is 32-bit (8.1.1.5, RFC 4475 3.1.2.4). */
 	p = skip_lws(p, e);
 	q = parse_uint(p, e, UINT32_MAX, &v, &over);

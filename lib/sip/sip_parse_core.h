@@ -131,26 +131,37 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 		name = p;
 		p = SIP_LINE(p, end, &eol);
 		ne = p;
-		bare_cr = false;
-		if (p < end && *p != ':') {
-			/* HCOLON = *( SP / HTAB ) ":" SWS (25.1) */
-			while (p < end && (*p == ' ' || *p == '\t'))
-				p++;
-		}
-		v = p;
-		if (p < end && *p == ':' && ne != name) {
+		if (p < end && *p == ':' && ne != name && end - eol >= 3 &&
+		    ld2(eol) == ld2("\r\n") && eol[2] != ' ' && eol[2] != '\t') {
+			/*
+			 * The usual line, "name:" value CRLF and no continuation:
+			 * what the general path below concludes for it, in one test.
+			 */
 			v = p + 1;
+			le = eol;
+			next = eol + 2;
 		} else {
-			/* Not "name :" -- a broken line; skip it, remember why. */
-			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
-			name = ne;
+			bare_cr = false;
+			if (p < end && *p != ':') {
+				/* HCOLON = *( SP / HTAB ) ":" SWS (25.1) */
+				while (p < end && (*p == ' ' || *p == '\t'))
+					p++;
+			}
+			v = p;
+			if (p < end && *p == ':' && ne != name) {
+				v = p + 1;
+			} else {
+				/* Not "name :" -- a broken line; skip it, remember why. */
+				sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
+				name = ne;
+			}
+			/* eol: the first CR or LF of the line, none of which is before v. */
+			le = SIP_F(line_end)(eol, end, &next, &bare_cr);
+			if (le == NULL)
+				goto truncated;
+			if (bare_cr)
+				sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 		}
-		/* eol: the first CR or LF of the line, none of which is before v. */
-		le = SIP_F(line_end)(eol, end, &next, &bare_cr);
-		if (le == NULL)
-			goto truncated;
-		if (bare_cr)
-			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 		if (ne != name)
 			SIP_F(sip_parse_header)(end, msg, &seen, header_id_inl(name,
 				(size_t)(ne - name)), v, le);
