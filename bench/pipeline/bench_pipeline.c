@@ -33,6 +33,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_memcpy.h>
 #include <rte_ring.h>
 #include <rte_arp.h>
@@ -170,6 +171,13 @@ static uint32_t *lat_samp;
 static size_t n_samp, cap_samp;
 static uint64_t lat_base;
 static uint64_t tx_bytes, tx_pkts, rx_bytes;	/* frame sizes, for line-rate sums */
+/*
+ * Latency runs: a TX callback on the worker's port writes the TSC of the worker's TX
+ * burst into each mbuf, so rx-to-tx ends where the worker hands the packet to the
+ * port, not when the feeder gets round to dequeuing it.
+ */
+static int tx_tsc_off = -1;
+static volatile bool tx_stamp;
 static struct rte_mbuf *rq[MAX_Q][RQ_SIZE];	/* next-hop replies to inject */
 static unsigned rq_n[MAX_Q];
 static uint64_t rq_inj;				/* replies injected so far */
@@ -417,9 +425,31 @@ loop_main(void *arg)
 
 /* ---- rig: port, loops ----------------------------------------------------- */
 
+static uint16_t
+stamp_tx(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	uint64_t now;
+	uint16_t i;
+
+	RTE_SET_USED(port);
+	RTE_SET_USED(queue);
+	RTE_SET_USED(arg);
+	if (!tx_stamp)
+		return n;
+	now = rte_rdtsc();
+	for (i = 0; i < n; i++)
+		*RTE_MBUF_DYNFIELD(pkts[i], tx_tsc_off, uint64_t *) = now;
+	return n;
+}
+
 static int
 rig_port(struct rig *r, unsigned nq, const char *name)
 {
+	static const struct rte_mbuf_dynfield tx_tsc_desc = {
+		.name = "sc_bench_tx_tsc",
+		.size = sizeof(uint64_t),
+		.align = __alignof__(uint64_t),
+	};
 	struct rte_eth_conf conf;
 	unsigned q;
 	char rn[RTE_RING_NAMESIZE];
@@ -452,6 +482,13 @@ rig_port(struct rig *r, unsigned nq, const char *name)
 	}
 	if (rte_eth_dev_start(r->port) != 0)
 		return -EIO;
+	if (tx_tsc_off < 0)
+		tx_tsc_off = rte_mbuf_dynfield_register(&tx_tsc_desc);
+	if (tx_tsc_off < 0)
+		return -ENOSPC;
+	for (q = 0; q < nq; q++)
+		if (rte_eth_add_tx_callback(r->port, (uint16_t)q, stamp_tx, NULL) == NULL)
+			return -EIO;
 	/* sipcancel-gen's defaults: SUT 02:00:00:00:00:02, 198.18.0.2, 2001:2::2, 5060. */
 	memset(&r->net, 0, sizeof(r->net));
 	r->net.ipv4[0].v4 = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
@@ -691,9 +728,12 @@ rig_pipe_free(struct rig *r)
 
 /* ---- feeder --------------------------------------------------------------- */
 
-/* Latency: match a response to its request by the token in its branch. */
+/*
+ * Latency: match a response to its request by the token in its branch; tx_tsc is
+ * when the worker's TX burst sent it.
+ */
 static void
-lat_take(struct rte_mbuf *m, uint64_t now)
+lat_take(struct rte_mbuf *m, uint64_t tx_tsc)
 {
 	static const char cookie[] = "branch=z9hG4bK-";
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *), *p, *pay;
@@ -725,7 +765,7 @@ lat_take(struct rte_mbuf *m, uint64_t now)
 	slot = pay[8] == '1' ? &lat_inv[v - lat_base] : &lat_can[v - lat_base];
 	if (*slot == 0 || n_samp == cap_samp)
 		return;
-	lat_samp[n_samp++] = (uint32_t)RTE_MIN(now - *slot, (uint64_t)UINT32_MAX);
+	lat_samp[n_samp++] = (uint32_t)RTE_MIN(tx_tsc - *slot, (uint64_t)UINT32_MAX);
 	*slot = 0;
 }
 
@@ -910,12 +950,9 @@ drain(const struct rig *r, bool lat)
 		n = rte_ring_dequeue_burst(r->tx[q], (void **)ms, RTE_DIM(ms), NULL);
 		if (n == 0)
 			continue;
-		if (lat) {
-			uint64_t now = rte_rdtsc();
-
+		if (lat)
 			for (i = 0; i < n; i++)
-				lat_take(ms[i], now);
-		}
+				lat_take(ms[i], *RTE_MBUF_DYNFIELD(ms[i], tx_tsc_off, uint64_t *));
 		for (i = 0; i < n; i++)
 			tx_bytes += ms[i]->pkt_len;
 		if (r->proxy)
@@ -1051,6 +1088,7 @@ feed(const struct rig *rg, const struct workload *wl, uint32_t n_calls, double p
 	if (lat) {
 		__atomic_store_n(&n_iter, 0, __ATOMIC_RELEASE);
 		iter_rec = true;
+		tx_stamp = true;
 	}
 	t0 = rte_rdtsc();
 	while (more || ns[0] != 0 || (rg->nq > 1 && ns[1] != 0)) {
@@ -1162,6 +1200,7 @@ again:
 	res->lat_p50_us = res->lat_p99_us = 0;
 	res->wlat_p50_us = res->wlat_p99_us = 0;
 	iter_rec = false;
+	tx_stamp = false;
 	if (lat)
 		iter_percentiles(__atomic_load_n(&n_iter, __ATOMIC_ACQUIRE), res);
 	if (lat && n_samp > 0) {
