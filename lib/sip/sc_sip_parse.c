@@ -160,6 +160,21 @@ ld2(const char *p)
 }
 
 /*
+ * Number of leading decimal digits of the 8 octets at p (0..8), reading p[0..8).
+ * Per octet b: b - '0' has its top bit set below '0', and b - '0' + 0x76 above
+ * '9'; borrows and carries only move upwards, so the lowest flagged octet is
+ * exactly the first non-digit whatever follows it.
+ */
+static inline size_t
+digit_run8(const char *p)
+{
+	uint64_t x = ld8(p) - 0x3030303030303030ULL;
+	uint64_t nd = (x | (x + 0x7676767676767676ULL)) & 0x8080808080808080ULL;
+
+	return nd != 0 ? (size_t)__builtin_ctzll(nd) >> 3 : 8;
+}
+
+/*
  * Case-insensitive compare of n bytes of token text against a lower-case literal.
  * OR-ing 0x20 folds case exactly for token characters: the only other octets that
  * fold onto a token character are CTLs, which are not token characters.
@@ -633,7 +648,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_LEVEL scalar
 #define SIP_CORE_ATTR
 #define SIP_EOL sip_eol_scalar_inl
-#define SIP_LINE sip_line_scalar_inl
+#define SIP_LINE(buf, p, end, eol) sip_line_scalar_inl((p), (end), (eol))
 #define SIP_TOK_END sip_tok_end_scalar_inl
 #define SIP_URI_END sip_uri_end_scalar_inl
 #define SIP_QEND sip_qend_scalar_inl
@@ -645,7 +660,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_LEVEL sse42
 #define SIP_CORE_ATTR __attribute__((target("sse4.2")))
 #define SIP_EOL sip_eol_sse42_inl
-#define SIP_LINE sip_line_sse42_inl
+#define SIP_LINE(buf, p, end, eol) sip_line_sse42_inl((p), (end), (eol))
 #define SIP_TOK_END sip_tok_end_sse42_inl
 #define SIP_URI_END sip_uri_end_sse42_inl
 #define SIP_QEND sip_qend_sse42_inl

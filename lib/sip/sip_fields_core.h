@@ -398,14 +398,23 @@ SIP_F(via_fast)(const char *lim, const char *p, const char *e, struct sc_sip_via
 	if (q < e && *q == ':') {
 		/* 1 to 5 digits; more (leading zeros) or over 65535: the general path. */
 		const char *d = q + 1;
+		size_t n = 0;
 		unsigned port = 0;
 
-		for (; d < e && d - q <= 5 && sip_digit(*d); d++)
-			port = port * 10 + (unsigned)((unsigned char)*d - '0');
-		if (d == q + 1 || port > 65535 || (d < e && sip_digit(*d)))
+		if (lim - d >= 8)
+			n = digit_run8(d);
+		else
+			while (d + n < e && n <= 5 && sip_digit(d[n]))
+				n++;
+		if (n > (size_t)(e - d))
+			n = (size_t)(e - d);
+		if (n == 0 || n > 5)
+			return NULL;
+		for (q = d; q < d + n; q++)
+			port = port * 10 + (unsigned)((unsigned char)*q - '0');
+		if (port > 65535)
 			return NULL;
 		via->port = (uint16_t)port;
-		q = d;
 	}
 	while (q < e && *q == ';') {
 		struct sc_str name, val = { NULL, 0 };

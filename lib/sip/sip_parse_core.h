@@ -5,7 +5,7 @@
  *   SIP_CORE_ATTR  target attribute of the instantiation (empty for scalar)
  *   SIP_EOL        the line-end scan to inline
  *   SIP_TOK_END    the token-run scan to inline
- *   SIP_LINE       name end and first line end of a header line
+ *   SIP_LINE       name end and first line end of a header line (buf, p, end, &eol)
  *   SIP_NONTOK64   64-octet non-token bitmap (vector levels only; enables the
  *                  Via fast path)
  * Everything here runs once per line; the per-field grammar is in
@@ -129,7 +129,7 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 		}
 
 		name = p;
-		p = SIP_LINE(p, end, &eol);
+		p = SIP_LINE(buf, p, end, &eol);
 		ne = p;
 		if (p < end && *p == ':' && ne != name && end - eol >= 3 &&
 		    ld2(eol) == ld2("\r\n") && eol[2] != ' ' && eol[2] != '\t') {

@@ -388,6 +388,15 @@ sip_eol_avx2_inl(const char *p, const char *end)
 	}
 	return sip_eol_sse42_inl(p, end);
 }
+__attribute__((target("avx2")))
+SIP_SCAN_INL uint32_t
+sip_eol_mask_avx2(__m256i v)
+{
+	return (uint32_t)_mm256_movemask_epi8(
+		_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')),
+				_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))));
+}
+
 /* Vector twins of sip_line_scalar_inl: one load covers most header lines. */
 __attribute__((target("sse4.2")))
 SIP_SCAN_INL const char *
@@ -407,19 +416,32 @@ sip_line_sse42_inl(const char *p, const char *end, const char **eol)
 	return sip_tok_end_sse42_inl(p, end);
 }
 
+/*
+ * The AVX2 twin also takes buf, the start of the datagram: within 32 octets of
+ * end it classifies the last 32 octets (from at or after buf) shifted down to
+ * p, rather than falling back to narrower scans for the last header lines.
+ */
 __attribute__((target("avx2")))
 SIP_SCAN_INL const char *
-sip_line_avx2_inl(const char *p, const char *end, const char **eol)
+sip_line_avx2_inl(const char *buf, const char *p, const char *end, const char **eol)
 {
 	if (end - p >= 32) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
 		uint32_t nt = sip_nontok_mask_avx2(v);
-		uint32_t el = (uint32_t)_mm256_movemask_epi8(
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')),
-					_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))));
+		uint32_t el = sip_eol_mask_avx2(v);
 
 		*eol = el != 0 ? p + __builtin_ctz(el) : sip_eol_avx2_inl(p + 32, end);
 		return nt != 0 ? p + __builtin_ctz(nt) : sip_tok_end_avx2_inl(p + 32, end);
+	}
+	if (end - buf >= 32) {
+		const char *q = end - 32;
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
+		unsigned sh = (unsigned)(p - q);	/* 1..31: nothing before p counts */
+		uint64_t nt = (uint64_t)sip_nontok_mask_avx2(v) >> sh;
+		uint64_t el = (uint64_t)sip_eol_mask_avx2(v) >> sh;
+
+		*eol = el != 0 ? p + __builtin_ctzll(el) : end;
+		return nt != 0 ? p + __builtin_ctzll(nt) : end;
 	}
 	*eol = sip_eol_avx2_inl(p, end);
 	return sip_tok_end_avx2_inl(p, end);
