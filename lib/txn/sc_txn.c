@@ -65,9 +65,16 @@ _Static_assert(SC_TXN_LOOKUP_MAX <= RTE_HASH_LOOKUP_BULK_MAX, "one rte_hash bulk
 #define HEAP_BYTES_PER_ENTRY	128
 #define HEAP_SLACK		(32u << 20)	/* per-lcore caches, small tables */
 #define RECLAIM_BATCH	64	/* records released per reclaim call, bounds latency */
+/*
+ * An alloc starts the misses of the record the alloc ALLOC_AHEAD calls later takes:
+ * the pool is a stack of indexes, so that record is known without touching the
+ * records in between (a linked pool only knew the next one, and reading its link was
+ * itself a miss when the prefetch had not landed).
+ */
+#define ALLOC_AHEAD	2
 
 struct owner {
-	struct sc_txn_rec *free_head;
+	uint32_t *free;			/* pool: stack of record indexes, top at free_count - 1 */
 	uint32_t free_count;
 	uint32_t limbo_count;
 	struct sc_txn_rec *limbo_head;
@@ -92,6 +99,7 @@ struct sc_txn_table {
 	uint32_t nrecs;
 	struct big recs_mem;
 	struct big slot_mem;
+	struct big free_mem;		/* the owners' pool stacks */
 	struct big heap_mem;		/* --no-huge: THP memory of the rte_hash heap */
 	char heap_name[HEAP_NAME_LEN];
 	int heap_socket;		/* that heap's socket id, while heap_va is set */
@@ -259,7 +267,7 @@ sc_txn_table_anon_bytes(const struct sc_txn_table *t)
 
 	if (t->heap_va != NULL && rte_malloc_get_socket_stats(t->heap_socket, &st) == 0)
 		heap = st.heap_allocsz_bytes;
-	return t->recs_mem.len + t->slot_mem.len + heap;
+	return t->recs_mem.len + t->slot_mem.len + t->free_mem.len + heap;
 }
 
 int
@@ -275,6 +283,7 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 	struct sc_txn_table *t;
 	char hname[RTE_HASH_NAMESIZE];
 	uint64_t total;
+	uint32_t *pool;
 	uint32_t i, o;
 	size_t sz;
 	int err;
@@ -308,7 +317,9 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 	/* Not zeroed: a million records would be written twice. Pools init below. */
 	t->recs = big_alloc(&t->recs_mem, "sc_txn_recs", (size_t)total * SC_TXN_REC_SIZE,
 			    p->socket_id, false);
-	if (t->own == NULL || t->thr == NULL || t->recs == NULL) {
+	pool = big_alloc(&t->free_mem, "sc_txn_pool", (size_t)total * sizeof(uint32_t),
+			 p->socket_id, false);
+	if (t->own == NULL || t->thr == NULL || t->recs == NULL || pool == NULL) {
 		err = ENOMEM;
 		goto fail;
 	}
@@ -371,19 +382,18 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 
 	for (o = 0; o < t->owners; o++) {
 		struct owner *ow = &t->own[o];
-		struct sc_txn_rec *prev = NULL;
+		uint32_t base = o * p->capacity_per_owner;
 
+		ow->free = pool + base;
 		for (i = 0; i < p->capacity_per_owner; i++) {
-			struct sc_txn_rec *r = &t->recs[(size_t)o * p->capacity_per_owner + i];
+			struct sc_txn_rec *r = &t->recs[base + i];
 
 			r->state = SC_TXN_FREE;
 			r->owner = (uint16_t)o;
 			r->key_pos = -1;
-			if (prev == NULL)
-				ow->free_head = r;
-			else
-				prev->next = r;
-			prev = r;
+			r->next = NULL;
+			/* Top of the stack first: records are taken in address order. */
+			ow->free[p->capacity_per_owner - 1 - i] = base + i;
 		}
 		ow->free_count = p->capacity_per_owner;
 	}
@@ -402,6 +412,7 @@ sc_txn_table_free(struct sc_txn_table *t)
 	rte_hash_free(t->h);
 	thp_heap_destroy(t);
 	big_free(&t->slot_mem);
+	big_free(&t->free_mem);
 	if (t->own_rcu)
 		rte_free(t->rcu);
 	big_free(&t->recs_mem);
@@ -712,26 +723,23 @@ sc_txn_alloc(struct sc_txn_table *t, unsigned owner, const struct sc_txn_key *ke
 		errno = E2BIG;
 		return NULL;
 	}
-	r = ow->free_head;
-	if (r == NULL && ow->limbo_head != NULL) {
+	if (ow->free_count == 0 && ow->limbo_head != NULL) {
 		/* Deleted records whose grace period is over count as free. */
 		sc_txn_reclaim(t, owner);
-		r = ow->free_head;
 	}
-	if (r == NULL) {
+	if (ow->free_count == 0) {
 		c->insert_full++;
 		errno = ENOSPC;
 		return NULL;
 	}
-	ow->free_head = r->next;
-	ow->free_count--;
+	r = &t->recs[ow->free[--ow->free_count]];
 	/*
 	 * Free records are cold (1M pending: the pool is far larger than the cache).
-	 * The next alloc writes most of the next head: start its misses now, one
-	 * call's worth of work ahead.
+	 * An alloc writes most of its record: start the misses of the one taken
+	 * ALLOC_AHEAD allocs from now (this one's were started that long ago).
 	 */
-	if (ow->free_head != NULL)
-		prefetch_rec(ow->free_head);
+	if (ow->free_count >= ALLOC_AHEAD)
+		prefetch_rec(&t->recs[ow->free[ow->free_count - ALLOC_AHEAD]]);
 
 	/* Every field is set here; the area beyond area_used is written before read. */
 	r->owner = (uint16_t)owner;
@@ -899,9 +907,7 @@ pool_push(struct sc_txn_table *t, struct sc_txn_rec *r)
 		r->owner = owner;
 	}
 	__atomic_store_n(&r->state, (uint32_t)SC_TXN_FREE, __ATOMIC_RELEASE);
-	r->next = ow->free_head;
-	ow->free_head = r;
-	ow->free_count++;
+	ow->free[ow->free_count++] = (uint32_t)(r - t->recs);
 }
 
 void
@@ -944,7 +950,7 @@ unsigned
 sc_txn_reclaim(struct sc_txn_table *t, unsigned owner)
 {
 	struct owner *ow;
-	unsigned n = 0;
+	unsigned n = 0, i;
 
 	if (owner >= t->owners)
 		return 0;
@@ -965,8 +971,9 @@ sc_txn_reclaim(struct sc_txn_table *t, unsigned owner)
 		pool_push(t, r);
 		n++;
 	}
-	if (n != 0)
-		prefetch_rec(ow->free_head);	/* the next alloc takes it */
+	/* The next allocs take what was pushed last; later ones are prefetched by them. */
+	for (i = 0; i < ALLOC_AHEAD && i < n; i++)
+		prefetch_rec(&t->recs[ow->free[ow->free_count - 1 - i]]);
 	ctr(t, owner)->reclaimed += n;
 	return n;
 }

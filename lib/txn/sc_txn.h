@@ -25,7 +25,7 @@
  * and go back to their owner's pool only after an RCU grace period (rte_rcu_qsbr):
  * each owner keeps its own deferred-free FIFO (instead of rte_hash_rcu_qsbr_add's
  * shared queue), so frees never cross cores and a record never changes hands.
- * Bytes per pending transaction: the record plus ~66 bytes of rte_hash, slot
+ * Bytes per pending transaction: the record plus ~70 bytes of rte_hash, slot
  * array and pools (bench/table prints it).
  *
  * Threads: every thread that calls into the table has an id < params.max_threads
@@ -193,7 +193,7 @@ struct sc_txn_rec {
 	char to_tag[SC_TXN_TO_TAG_MAX];			/* the To tag we sent/generated */
 	struct sc_timer timers[SC_TXN_NTIMERS];		/* owner's wheel only */
 	uint64_t user[2];				/* app: e.g. peer record, time */
-	struct sc_txn_rec *next;	/* pool / deferred-free list */
+	struct sc_txn_rec *next;	/* deferred-free list */
 	uint64_t rcu_token;		/* grace period after delete */
 	uint8_t digest[SC_TXN_DIGEST_LEN];
 	int32_t key_pos;		/* rte_hash position while inserted */
