@@ -806,8 +806,8 @@ SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen
 	seen->cseq = true;
 	/*
 	 * The usual shape, SP 1-9 digits SP method to the line end, with the
-	 * method one of the request's own token (requests) or INVITE/CANCEL/ACK:
-	 * the general path below reads it the same way, with more tests.
+	 * method INVITE, CANCEL or ACK: the general path below reads it the
+	 * same way, with more tests.
 	 */
 	if (e - p >= 5 && *p == ' ' && sip_digit(p[1])) {
 		uint32_t n = 0;
@@ -820,11 +820,7 @@ SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen
 
 			m = q + 1;
 			ml = (size_t)(e - m);
-
-			if (ml == msg->method_name.len && msg->kind == SC_SIP_REQUEST &&
-			    memcmp(m, msg->method_name.p, ml) == 0)
-				id = msg->method;
-			else if (ml == 6 && memcmp(m, "INVITE", 6) == 0)
+			if (ml == 6 && memcmp(m, "INVITE", 6) == 0)
 				id = SC_METHOD_INVITE;
 			else if (ml == 6 && memcmp(m, "CANCEL", 6) == 0)
 				id = SC_METHOD_CANCEL;
