@@ -871,6 +871,20 @@ SIP_F(parse_call_id)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *s
 	p = skip_lws(p, e);
 	e = rtrim(p, e);
 	msg->call_id = sip_mkstr(p, e);
+#ifdef SIP_NONTOK64
+	if (e - p >= 1 && e - p <= 64 && lim - p >= 64) {
+		/*
+		 * Token octets only, or with one "@" that neither starts nor ends
+		 * the value: a valid callid, as the word scans below would find.
+		 */
+		size_t n = (size_t)(e - p);
+		uint64_t nt = SIP_NONTOK64(p) & (n < 64 ? (1ULL << n) - 1 : ~0ULL);
+		size_t b = nt != 0 ? (size_t)__builtin_ctzll(nt) : 0;
+
+		if (nt == 0 || ((nt & (nt - 1)) == 0 && p[b] == '@' && b != 0 && b + 1 < n))
+			return;
+	}
+#endif
 	q = SIP_F(word_end)(lim, p, e);
 	if (q == p) {
 		sip_err(msg, SC_SIP_E_CALL_ID);
