@@ -315,9 +315,11 @@ sip_ipv4_sse42(const char *p, unsigned n)
 		return false;
 	/* Bit i: a three-digit part starts at i (no part is longer). */
 	for (three = dig & (dig >> 1) & (dig >> 2); three != 0; three &= three - 1) {
-		const unsigned char *q = (const unsigned char *)p + __builtin_ctz(three);
+		uint32_t w;
 
-		if (((unsigned)q[0] << 16 | (unsigned)q[1] << 8 | q[2]) > 0x323535u)
+		/* The part and the octet after it, within p[0..16); x86 is little-endian. */
+		memcpy(&w, p + __builtin_ctz(three), sizeof(w));
+		if (__builtin_bswap32(w) >> 8 > 0x323535u)
 			return false;
 	}
 	return true;
