@@ -153,6 +153,9 @@ sc_app_route_lookup(const struct sc_app_cfg *cfg, const struct sc_sip_msg *req)
 	size_t best_len = 0;
 	unsigned i;
 
+	/* No --route: every request goes to --next-hop, whatever its URI. */
+	if (cfg->n_routes == 0)
+		return cfg->next_hop_set ? &cfg->next_hop : NULL;
 	uri_parts(&req->request_uri, &user, &host);
 	for (i = 0; i < cfg->n_routes; i++) {
 		const struct sc_app_route *r = &cfg->routes[i];
@@ -174,18 +177,23 @@ sc_app_route_lookup(const struct sc_app_cfg *cfg, const struct sc_sip_msg *req)
 
 /* ---- neighbour cache ------------------------------------------------------------ */
 
+/* Fixed-size compares: inlined, where a variable size is a library call per entry. */
+static inline bool
+nb_is(const struct sc_px_nb *n, uint8_t ipv, const uint8_t *ip)
+{
+	if (n->state == NB_FREE || n->ipv != ipv)
+		return false;
+	return ipv == 4 ? memcmp(n->ip, ip, 4) == 0 : memcmp(n->ip, ip, 16) == 0;
+}
+
 static struct sc_px_nb *
 nb_find(struct sc_px_worker *px, uint8_t ipv, const uint8_t *ip)
 {
 	unsigned i;
 
-	for (i = 0; i < SC_PX_NB_MAX; i++) {
-		struct sc_px_nb *n = &px->nb[i];
-
-		if (n->state != NB_FREE && n->ipv == ipv &&
-		    memcmp(n->ip, ip, ipv == 4 ? 4 : 16) == 0)
-			return n;
-	}
+	for (i = 0; i < SC_PX_NB_MAX; i++)
+		if (nb_is(&px->nb[i], ipv, ip))
+			return &px->nb[i];
 	return NULL;
 }
 
@@ -225,6 +233,8 @@ sc_px_learn(struct sc_worker *w, uint8_t ipv, const void *ip, const struct rte_e
 	if (n->state != NB_OK) {
 		w->stats.app[SC_APP_C_PX_NB_LEARNED]++;
 		px->changed = true;
+	} else if (rte_is_same_ether_addr(&n->mac, mac)) {
+		return;		/* known: nothing to write */
 	}
 	n->mac = *mac;
 	n->state = NB_OK;
@@ -340,6 +350,7 @@ nb_resolve(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, struct rte_ether
 	if (n == NULL || n->state == NB_FREE) {
 		n = nb_slot(px, ipv, ip);
 		n->state = NB_PENDING;
+		px->pending = true;
 		n->tries = 1;
 		n->t_us = now;
 		w->stats.app[SC_APP_C_PX_RESOLVE_STARTED]++;
@@ -353,12 +364,19 @@ static void
 nb_tick(struct sc_worker *w)
 {
 	struct sc_px_worker *px = w->px;
+	bool pending = false;
 	unsigned i;
 
+	/* Every loop: no scan of the whole cache unless a resolution may be open. */
+	if (!px->pending)
+		return;
 	for (i = 0; i < SC_PX_NB_MAX; i++) {
 		struct sc_px_nb *n = &px->nb[i];
 
-		if (n->state != NB_PENDING || w->now_us - n->t_us < RESOLVE_GAP_US)
+		if (n->state != NB_PENDING)
+			continue;
+		pending = true;
+		if (w->now_us - n->t_us < RESOLVE_GAP_US)
 			continue;
 		if (n->tries >= RESOLVE_TRIES) {
 			n->state = NB_FAILED;
@@ -371,6 +389,7 @@ nb_tick(struct sc_worker *w)
 		n->t_us = w->now_us;
 		solicit(w, n->ipv, n->ip);
 	}
+	px->pending = pending;
 }
 
 /* ---- paths --------------------------------------------------------------------- */
@@ -399,6 +418,32 @@ path_to(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, uint16_t port,
 	return 1;
 }
 
+/*
+ * Dotted-quad p[0..n) in the one form inet_pton(AF_INET) accepts (four decimal
+ * octets up to 255, no leading zero): true with out set. False for anything else,
+ * which the caller then gives to inet_pton, so the outcome is inet_pton's.
+ */
+static bool
+ipv4_quad(const char *p, size_t n, uint8_t out[4])
+{
+	const char *e = p + n;
+	unsigned k;
+
+	for (k = 0; k < 4; k++) {
+		const char *o;
+		unsigned v = 0;
+
+		if (k > 0 && (p == e || *p++ != '.'))
+			return false;
+		for (o = p; p < e && *p >= '0' && *p <= '9' && p - o < 4; p++)
+			v = v * 10 + (unsigned)(*p - '0');
+		if (p == o || p - o > 3 || v > 255 || (p - o > 1 && *o == '0'))
+			return false;
+		out[k] = (uint8_t)v;
+	}
+	return p == e;
+}
+
 /* IP literal of a Via host (brackets stripped). Returns the IP version or 0. */
 static uint8_t
 via_ip(const struct sc_str *h, uint8_t out[16])
@@ -413,6 +458,8 @@ via_ip(const struct sc_str *h, uint8_t out[16])
 	}
 	if (n == 0 || n >= sizeof(buf))
 		return 0;
+	if (ipv4_quad(p, n, out))
+		return 4;
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	if (inet_pton(AF_INET, buf, out) == 1)

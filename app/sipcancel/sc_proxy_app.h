@@ -34,6 +34,7 @@ struct sc_px_worker {
 	const struct sc_app_cfg *cfg;
 	uint16_t src_port;		/* our SIP port, the source of what we send */
 	unsigned next_evict;
+	bool pending;			/* an entry may be NB_PENDING (set first, cleared by a scan) */
 	bool changed;			/* a neighbour resolved or failed: retry held */
 	unsigned n_held;
 	struct sc_px_nb nb[SC_PX_NB_MAX];
