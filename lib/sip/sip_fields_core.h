@@ -518,6 +518,17 @@ SIP_F(addr_params_fast)(const char *lim, const char *q, const char *e, struct sc
 
 	if (lim - q < 64 || q == e || *q != ';')
 		return q;
+	if (e - q >= 6 && (ld4(q) | 0x20202000u) == ld4(";tag") && q[4] == '=') {
+		/* Mostly ";tag=" and a token to the end: one token scan, no bitmap. */
+		const char *n = q + 5;
+
+		r = SIP_F(tok_in)(lim, n, e);
+		if (r == e && r != n) {
+			a->tag = sip_mkstr(n, r);
+			return r;
+		}
+		r = q;
+	}
 	w.base = q;
 	w.nt = SIP_NONTOK64(q);
 	while (r < e && *r == ';') {
