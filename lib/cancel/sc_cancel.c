@@ -58,6 +58,9 @@
 
 #include <rte_common.h>
 #include <rte_ring.h>
+/* Inline XXH3 (stateless tags): the fields are short, a call costs as much as the hash. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "cancel_priv.h"
 #include "sc_cancel.h"
@@ -130,7 +133,7 @@ rng_next(struct sc_cancel_ctx *ctx)
 void
 sc_cancel_new_tag(struct sc_cancel_ctx *ctx, char tag[TAG_HEX + 1])
 {
-	sc_cancel_put_hex(tag, rng_next(ctx), TAG_HEX);
+	sc_cancel_put_hex16(tag, rng_next(ctx));
 	tag[TAG_HEX] = '\0';
 }
 
@@ -644,13 +647,18 @@ sc_cancel_stateless_tag(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 
 	if (m->via_count > 0)
 		parts[2] = &m->vias[0].branch;
+	/*
+	 * XXH3 per field, each seeded with the hash so far (its length is mixed in, so
+	 * fields never run together): ~60 bytes in a few dozen cycles, where a byte-wise
+	 * FNV chain took four per byte.
+	 */
 	for (i = 0; i < 3; i++) {
 		if (parts[i] != NULL)
-			h = sc_cancel_fnv(h, parts[i]->p, parts[i]->len);
+			h = XXH3_64bits_withSeed(parts[i]->p, parts[i]->len, h);
 	}
 	h = (h ^ m->cseq) * FNV_PRIME;
 	h ^= h >> 29;
-	sc_cancel_put_hex(tag, h, TAG_HEX);
+	sc_cancel_put_hex16(tag, h);
 	tag[TAG_HEX] = '\0';
 	s.p = tag;
 	s.len = TAG_HEX;

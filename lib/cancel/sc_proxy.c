@@ -78,6 +78,7 @@
 #define PX_PREFIX	"z9hG4bKsc"	/* our branches: cookie + "sc" + 16 hex */
 #define PX_PREFIX_LEN	9
 #define PX_BRANCH_LEN	(PX_PREFIX_LEN + 16)
+_Static_assert(PX_BRANCH_LEN - PX_PREFIX_LEN == 16, "px_branch writes 16 hex digits");
 #define PX_REASON_MAX	160
 /*
  * The Reason slot takes what the record's area has left, up to PX_REASON_MAX, but
@@ -187,7 +188,7 @@ px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 29;
 	memcpy(out, PX_PREFIX, PX_PREFIX_LEN);
-	sc_cancel_put_hex(out + PX_PREFIX_LEN, h, PX_BRANCH_LEN - PX_PREFIX_LEN);
+	sc_cancel_put_hex16(out + PX_PREFIX_LEN, h);
 	out[PX_BRANCH_LEN] = '\0';
 }
 
@@ -572,12 +573,15 @@ send_up(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned status)
 {
 	size_t blen;
 	const char *b = sc_txn_rec_resp_hdr(rec, &blen);
-	struct sc_str to = BLOCK_FIELD(b, blen, "To: ");
+	struct sc_str to = { NULL, 0 };
 	struct sc_str parts[4] = { { b, (uint32_t)blen } };
 	unsigned n = 1;
 	int len;
 
-	if (status != 100 && rec->to_tag_len > 0 && to.len > 0) {
+	/* The To line is looked for only when a tag goes in (not for the 100). */
+	if (status != 100 && rec->to_tag_len > 0)
+		to = BLOCK_FIELD(b, blen, "To: ");
+	if (to.len > 0) {
 		size_t cut = (size_t)(to.p + to.len - b);
 
 		/* Straight into scratch: the block split around the stored To tag. */
