@@ -584,18 +584,31 @@ list_elem_end(const char *p, const char *e, enum sc_sip_error *err)
 }
 
 static void
-parse_number(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max, uint64_t *out,
-	     enum sc_sip_error err)
+parse_number_gen(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max,
+		 uint64_t *out, enum sc_sip_error err)
 {
 	const char *q;
 	bool over;
 
+	p = skip_lws(p, e);
+	q = parse_uint(p, e, max, out, &over);
+	if (q == NULL || over || skip_lws(q, e) != e) {
+		sip_err(msg, err);
+		*out = UINT64_MAX;
+	}
+}
+
+static inline __attribute__((always_inline)) void
+parse_number(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max, uint64_t *out,
+	     enum sc_sip_error err)
+{
 	/*
 	 * What nearly every element writes: one SP and at most nine digits to the
-	 * line end ("Content-Length: 0"). Nine digits cannot wrap; a value above
-	 * max, or any other shape, takes the general path and its verdict.
+	 * line end ("Content-Length: 0"), read inline. Nine digits cannot wrap; a
+	 * value above max, or any other shape, takes the general path and its verdict.
 	 */
 	if (e - p >= 2 && e - p <= 10 && *p == ' ') {
+		const char *q;
 		uint64_t v = 0;
 
 		for (q = p + 1; q < e && sip_digit(*q); q++)
@@ -605,12 +618,7 @@ parse_number(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max,
 			return;
 		}
 	}
-	p = skip_lws(p, e);
-	q = parse_uint(p, e, max, out, &over);
-	if (q == NULL || over || skip_lws(q, e) != e) {
-		sip_err(msg, err);
-		*out = UINT64_MAX;
-	}
+	parse_number_gen(msg, p, e, max, out, err);
 }
 
 /*
