@@ -419,6 +419,9 @@ check_uri(const char *p, const char *e)
 {
 	const char *q = p;
 
+	/* "sip:" in any case, the usual scheme: what the loop below accepts. */
+	if (e - p >= 4 && (ld4(p) | 0x00202020u) == ld4("sip:"))
+		return true;
 	if (p == e || !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
 		return false;
 	while (q < e && (sip_is((unsigned char)*q, SIP_C_TOKEN) && *q != '%'))

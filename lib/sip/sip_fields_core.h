@@ -683,7 +683,7 @@ SIP_F(parse_addr)(const char *lim, const char *p, const char *e, struct sc_sip_a
 	return p;
 }
 
-SIP_CORE_ATTR static void
+SIP_CORE_ATTR static inline __attribute__((always_inline)) void
 SIP_F(parse_from_to)(const char *lim, struct sc_sip_msg *msg, bool *seen, struct sc_sip_addr *a,
 	const char *p, const char *e, enum sc_sip_error syntax)
 {
