@@ -3,8 +3,8 @@
  * The UAS and proxy RFC logic per call over the table (lib/cancel + lib/txn), without
  * the ports, the parser or the encap: sc_cancel_handle_burst() of pre-parsed bursts,
  * then the owner's poll and quiescent report, as the worker loop does, with 1M
- * pending INVITEs (200k with SC_BENCH_QUICK=1). The workload is the pipeline's
- * (bench/pipeline, LAG 64): step s sends the INVITE of call s, the CANCEL of call
+ * pending INVITEs (200k with SC_BENCH_QUICK=1; proxy: each answered with 180). The
+ * workload is the pipeline's (bench/pipeline, LAG 64): step s sends the INVITE of call s, the CANCEL of call
  * s-64 and the ACK (of the 487) of call s-128; proxy: the same upstream, plus the
  * next hop's 180 to each INVITE and 200 / 487 to each CANCEL, half a lag later, the
  * way it answers what the proxy forwarded (its branch read from the forwarded INVITE).
@@ -319,6 +319,23 @@ one_role(bool proxy, bool quick)
 		}
 		if (n > 0)
 			sc_cancel_handle_burst(ctx, in, n);
+		/*
+		 * Proxy: the next hop rings for every pending INVITE, as the pipeline's
+		 * feeder does, so they wait in Proceeding (Timer C), not Calling (A/B).
+		 */
+		for (call = 0, n = 0; proxy && call < prefill; call++) {
+			int len = build(s[n].txt, K_180, call);
+
+			sc_sip_parse(s[n].txt, (size_t)len, &s[n].m);
+			s[n].path = 1;
+			s[n].next = 2;
+			in[n] = (struct sc_cancel_in){ &s[n].m, len, &s[n].path, &s[n].next, 0 };
+			if (++n == BURST || call + 1 == prefill) {
+				sc_cancel_handle_burst(ctx, in, n);
+				sc_txn_quiescent(t, 0);
+				n = 0;
+			}
+		}
 	}
 	/* One warm-up run, then RUNS measured runs, each with fresh calls. */
 	run(ctx, t, &vc, base, calls, proxy, false, smp, cap);
