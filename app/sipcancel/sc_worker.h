@@ -42,6 +42,15 @@ struct sc_worker_burst {
 };
 
 /*
+ * A spare mbuf's buf_addr and buf_len, noted while it was in cache, so a response
+ * is written into it without first loading its header (sc_net_encap_raw).
+ */
+struct sc_worker_buf {
+	char *addr;
+	uint16_t len;
+};
+
+/*
  * Handled requests' mbufs kept for the next responses (in-place reuse): their
  * header and data lines are still in this core's cache, a pool's mbuf is not.
  */
@@ -79,7 +88,7 @@ struct sc_worker {
 	uint64_t pace_tsc0;
 	uint64_t frag_held_now;
 	struct rte_mbuf *spare[SC_WORKER_SPARE_MAX];	/* LIFO: the last one is hottest */
-	char *spare_data[SC_WORKER_SPARE_MAX];	/* where a frame starts in spare[i] */
+	struct sc_worker_buf spare_buf[SC_WORKER_SPARE_MAX];	/* spare[i]'s buffer */
 	unsigned n_spare;
 	/* Counters of lib/cancel and lib/txn kept when those are freed at exit. */
 	struct sc_cancel_counters cancel_snap;

@@ -139,7 +139,7 @@ static inline void
 prefetch_spare(const struct sc_worker *w, unsigned i)
 {
 	const struct rte_mbuf *m = w->spare[i];
-	const char *d = w->spare_data[i];
+	const char *d = w->spare_buf[i].addr + RTE_PKTMBUF_HEADROOM;
 	unsigned off;
 
 	prefetch_for_write(m);
@@ -162,7 +162,8 @@ send_fragmented(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf *
 	int n, i;
 
 	/* sc_net_encap reset it: a plain mbuf, and the slot it came from is free. */
-	w->spare_data[w->n_spare] = (char *)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+	w->spare_buf[w->n_spare].addr = m->buf_addr;
+	w->spare_buf[w->n_spare].len = m->buf_len;
 	w->spare[w->n_spare++] = m;
 	/*
 	 * Never repeated for a source/destination/protocol while fragments may be in
@@ -205,18 +206,21 @@ sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint
 		return -ENODEV;
 	}
 	if (w->n_spare > 0) {
-		m = w->spare[--w->n_spare];
+		const struct sc_worker_buf *sb = &w->spare_buf[--w->n_spare];
+
+		m = w->spare[w->n_spare];
 		/* The one SPARE_AHEAD sends from now: its misses overlap this encap. */
 		if (w->n_spare >= SPARE_AHEAD)
 			prefetch_spare(w, w->n_spare - SPARE_AHEAD);
+		rc = sc_net_encap_raw(m, sb->addr, sb->len, path, msg, len, p->tx_offload_capa);
 	} else {
 		m = rte_pktmbuf_alloc(w->mp);
+		if (m == NULL) {
+			w->stats.app[SC_APP_C_TX_ALLOC_FAIL]++;
+			return -ENOMEM;
+		}
+		rc = sc_net_encap(m, path, msg, len, p->tx_offload_capa);
 	}
-	if (m == NULL) {
-		w->stats.app[SC_APP_C_TX_ALLOC_FAIL]++;
-		return -ENOMEM;
-	}
-	rc = sc_net_encap(m, path, msg, len, p->tx_offload_capa);
 	if (rc < 0) {
 		if (rc == -EMSGSIZE && w->mp_indirect != NULL && sc_net_needs_frag(path, len))
 			return send_fragmented(w, p, m, path, msg, len);
@@ -261,7 +265,8 @@ recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
 
 		if (w->n_spare < SC_WORKER_SPARE_MAX && x->nb_segs == 1 && RTE_MBUF_DIRECT(x) &&
 		    rte_mbuf_refcnt_read(x) == 1) {
-			w->spare_data[w->n_spare] = (char *)x->buf_addr + RTE_PKTMBUF_HEADROOM;
+			w->spare_buf[w->n_spare].addr = x->buf_addr;
+			w->spare_buf[w->n_spare].len = x->buf_len;
 			w->spare[w->n_spare++] = x;
 		} else {
 			fr[nf++] = x;
@@ -281,6 +286,7 @@ top_up_spares(struct sc_worker *w, unsigned n_req)
 {
 	unsigned want = RTE_MIN(2 * n_req, (unsigned)SC_WORKER_SPARE_MAX), k, i;
 	struct rte_mbuf *fresh[SC_WORKER_SPARE_MAX];
+	uint16_t room = rte_pktmbuf_data_room_size(w->mp);
 
 	if (w->n_spare >= want)
 		return;
@@ -292,12 +298,17 @@ top_up_spares(struct sc_worker *w, unsigned n_req)
 	if (rte_mempool_get_bulk(w->mp, (void **)fresh, k) != 0)
 		return;		/* the pool is low: sink_send allocates one by one */
 	memmove(&w->spare[k], &w->spare[0], w->n_spare * sizeof(w->spare[0]));
-	memmove(&w->spare_data[k], &w->spare_data[0], w->n_spare * sizeof(w->spare_data[0]));
+	memmove(&w->spare_buf[k], &w->spare_buf[0], w->n_spare * sizeof(w->spare_buf[0]));
 	for (i = 0; i < k; i++) {
 		w->spare[i] = fresh[i];
-		/* Its buffer follows it (and the private area) in a pktmbuf pool. */
-		w->spare_data[i] = (char *)fresh[i] + sizeof(struct rte_mbuf) +
-				   rte_pktmbuf_priv_size(w->mp) + RTE_PKTMBUF_HEADROOM;
+		/*
+		 * A pool mbuf's buffer follows it and the private area, data room
+		 * size long (rte_pktmbuf_init(), restored by rte_pktmbuf_detach()):
+		 * known without touching its cold header.
+		 */
+		w->spare_buf[i].addr = (char *)fresh[i] + sizeof(struct rte_mbuf) +
+				       rte_pktmbuf_priv_size(w->mp);
+		w->spare_buf[i].len = room;
 	}
 	w->n_spare += k;
 }

@@ -765,37 +765,25 @@ put_l2(struct rte_ether_hdr *eth, const struct sc_net_path *path)
 }
 
 /*
- * Headers for path in front of len payload bytes at offset sc_net_hdr_len(path).
- * payload != NULL: copy the payload there first, checksumming it in the same
- * pass when the UDP checksum is ours to compute.
+ * The frame for path at f: headers in front of len payload bytes at offset
+ * sc_net_hdr_len(path). payload != NULL: copy the payload there first, checksumming
+ * it in the same pass when the UDP checksum is ours to compute. Writes f only (no
+ * load of what it stores); returns the mbuf's TX ol_flags, the L2 length in *l2_out.
+ * The caller checked the IP version and the MTU (frame_fits).
  */
-static int
-encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, uint32_t len,
-      uint64_t tx_offload_capa)
+static uint64_t
+encap_frame(char *f, const struct sc_net_path *path, const void *payload, uint32_t len,
+	    uint64_t tx_offload_capa, uint32_t *l2_out)
 {
-	uint32_t mtu = path->mtu != 0 ? path->mtu : SC_NET_DEFAULT_MTU;
 	uint32_t l2 = sizeof(struct rte_ether_hdr);
-	uint32_t l3, hdr, ulen;
+	uint32_t l3 = l3_hdr_len(path), hdr = sc_net_hdr_len(path);
+	uint32_t ulen = (uint32_t)sizeof(struct rte_udp_hdr) + len;
 	bool sw_udp = (tx_offload_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) == 0;
-	struct rte_ether_hdr *eth;
 	struct rte_udp_hdr *udp;
 	uint32_t sum = 0, phdr;
 	uint64_t ol = 0;
-	char *data;
+	char *data = f + hdr;
 
-	if (path->ip_version != 4 && path->ip_version != 6)
-		return -EINVAL;
-	l3 = l3_hdr_len(path);
-	hdr = sc_net_hdr_len(path);
-	ulen = (uint32_t)sizeof(*udp) + len;
-	/* Our responses are small; we never fragment what we send. */
-	if (l3 + ulen > mtu || l3 + ulen > UINT16_MAX)
-		return -EMSGSIZE;
-	if (m->nb_segs != 1 || (uint32_t)m->buf_len < (uint32_t)m->data_off + hdr + len)
-		return -EMSGSIZE;
-	m->data_len = (uint16_t)(hdr + len);
-	m->pkt_len = hdr + len;
-	data = rte_pktmbuf_mtod_offset(m, char *, hdr);
 	if (payload != NULL && !sw_udp)
 		memcpy(data, payload, len);
 	else if (payload != NULL)
@@ -803,11 +791,10 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 	else if (sw_udp)
 		sum = sc_net_cksum_raw(data, len, 0);
 
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	put_l2(eth, path);
+	put_l2((struct rte_ether_hdr *)f, path);
 	if (path->has_vlan)
 		l2 += sizeof(struct rte_vlan_hdr);
-	udp = rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, l2 + l3);
+	udp = (struct rte_udp_hdr *)(f + l2 + l3);
 	udp->src_port = rte_cpu_to_be_16(path->src_port);
 	udp->dst_port = rte_cpu_to_be_16(path->dst_port);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
@@ -830,7 +817,7 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 		ol |= RTE_MBUF_F_TX_UDP_CKSUM;
 
 	if (path->ip_version == 4) {
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + l2);
 		uint16_t tot = rte_cpu_to_be_16((uint16_t)(l3 + ulen));
 
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
@@ -854,7 +841,7 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 				wire16(IPV4_DEFAULT_TTL, IPPROTO_UDP_) +
 				path->src_ip.v4 + path->dst_ip.v4);
 	} else {
-		struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l2);
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(f + l2);
 
 		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)ulen);
@@ -864,10 +851,45 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 		memcpy(ip->dst_addr, path->dst_ip.v6, 16);
 		ol |= RTE_MBUF_F_TX_IPV6;
 	}
+	*l2_out = l2;
+	return ol;
+}
+
+/* The IP version is known and the datagram within the path MTU (we never fragment here). */
+static inline bool
+frame_fits(const struct sc_net_path *path, uint32_t len)
+{
+	uint32_t mtu = path->mtu != 0 ? path->mtu : SC_NET_DEFAULT_MTU;
+	uint32_t ip_len;
+
+	if (path->ip_version != 4 && path->ip_version != 6)
+		return false;
+	ip_len = l3_hdr_len(path) + (uint32_t)sizeof(struct rte_udp_hdr) + len;
+	return ip_len <= mtu && ip_len <= UINT16_MAX;
+}
+
+/* encap_frame() into m's data room, and m's length and TX offload fields. */
+static int
+encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, uint32_t len,
+      uint64_t tx_offload_capa)
+{
+	uint32_t hdr, l2;
+	uint64_t ol;
+
+	if (path->ip_version != 4 && path->ip_version != 6)
+		return -EINVAL;
+	hdr = sc_net_hdr_len(path);
+	if (!frame_fits(path, len))
+		return -EMSGSIZE;
+	if (m->nb_segs != 1 || (uint32_t)m->buf_len < (uint32_t)m->data_off + hdr + len)
+		return -EMSGSIZE;
+	m->data_len = (uint16_t)(hdr + len);
+	m->pkt_len = hdr + len;
+	ol = encap_frame(rte_pktmbuf_mtod(m, char *), path, payload, len, tx_offload_capa, &l2);
 	m->ol_flags = ol;
 	m->l2_len = l2;
-	m->l3_len = l3;
-	m->l4_len = sizeof(*udp);
+	m->l3_len = l3_hdr_len(path);
+	m->l4_len = sizeof(struct rte_udp_hdr);
 	m->port = path->port_id;
 	return 0;
 }
@@ -889,6 +911,42 @@ sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *pay
 	if ((uint32_t)rte_pktmbuf_tailroom(m) < sc_net_hdr_len(path) + len)
 		return -EMSGSIZE;
 	return encap(m, path, payload, len, tx_offload_capa);
+}
+
+int
+sc_net_encap_raw(struct rte_mbuf *m, char *buf_addr, uint16_t buf_len,
+		 const struct sc_net_path *path, const void *payload, uint32_t len,
+		 uint64_t tx_offload_capa)
+{
+	uint16_t off = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, buf_len);
+	uint32_t hdr, l2;
+	uint64_t ol;
+
+	/* Every error (rare) the way sc_net_encap() has it, m reset included. */
+	if (!frame_fits(path, len))
+		return sc_net_encap(m, path, payload, len, tx_offload_capa);
+	hdr = sc_net_hdr_len(path);
+	if ((uint32_t)buf_len < (uint32_t)off + hdr + len)
+		return sc_net_encap(m, path, payload, len, tx_offload_capa);
+	ol = encap_frame(buf_addr + off, path, payload, len, tx_offload_capa, &l2);
+	/*
+	 * What rte_pktmbuf_reset() and encap() leave in a direct mbuf (no
+	 * RTE_MBUF_F_EXTERNAL to keep), stored whole: a bit-field or `&=` would load
+	 * the line first and wait for it.
+	 */
+	m->next = NULL;
+	m->pkt_len = hdr + len;
+	m->tx_offload = rte_mbuf_tx_offload(l2, l3_hdr_len(path), sizeof(struct rte_udp_hdr),
+					    0, 0, 0, 0);
+	m->vlan_tci = 0;
+	m->vlan_tci_outer = 0;
+	m->nb_segs = 1;
+	m->port = path->port_id;
+	m->ol_flags = ol;
+	m->packet_type = 0;
+	m->data_off = off;
+	m->data_len = (uint16_t)(hdr + len);
+	return 0;
 }
 
 /* ---- fragmented output ------------------------------------------------------ */

@@ -257,6 +257,17 @@ int sc_net_encap(struct rte_mbuf *m, const struct sc_net_path *path, const void 
 		 uint32_t len, uint64_t tx_offload_capa);
 
 /*
+ * sc_net_encap() for a direct, single-segment mbuf (no external buffer) whose
+ * buf_addr and buf_len the caller passes, read when the mbuf was last in cache (or
+ * its pool's layout, rte_pktmbuf_init()): the same frame and mbuf fields, but no
+ * field of m is loaded before it is written, so writing a cold mbuf waits for its
+ * lines in the store buffer instead of stalling on a load. Errors as sc_net_encap().
+ */
+int sc_net_encap_raw(struct rte_mbuf *m, char *buf_addr, uint16_t buf_len,
+		     const struct sc_net_path *path, const void *payload, uint32_t len,
+		     uint64_t tx_offload_capa);
+
+/*
  * Same as sc_net_encap() when the payload is already in m at offset
  * sc_net_hdr_len(path) (data_len == hdr_len + len): writes only the headers.
  * Lets a request mbuf be rewritten into its response without a copy.

@@ -7,6 +7,7 @@
  * RFC 3261 18.2.2 / RFC 3581 response path rules. Needs EAL (--no-huge) for mbufs.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1003,6 +1004,107 @@ Test(net, encap_limits)
 		     -EINVAL);
 	path.ip_version = 5;
 	cr_expect_eq(sc_net_encap(m, &path, big, 10, 0), -EINVAL);
+	rte_pktmbuf_free(m);
+}
+
+/* An mbuf as a handled request leaves it: RX flags, offsets and lengths set. */
+static void
+dirty(struct rte_mbuf *m)
+{
+	m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD |
+		      RTE_MBUF_F_RX_VLAN;
+	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP;
+	m->vlan_tci = 55;
+	m->vlan_tci_outer = 66;
+	m->port = 3;
+	m->tx_offload = rte_mbuf_tx_offload(1, 2, 3, 400, 5, 6, 0);
+	m->data_off = 64;
+	m->data_len = 333;
+	m->pkt_len = 333;
+	memset(rte_pktmbuf_mtod(m, char *), 0xa5, 600);
+}
+
+/*
+ * sc_net_encap_raw() (the worker's spares: no load from the mbuf) leaves the frame
+ * and every field sc_net_encap() sets exactly as sc_net_encap() does, and fails the
+ * same way, for v4/v6, 802.1Q, software and offloaded checksums, odd lengths.
+ */
+Test(net, encap_raw_same_as_encap)
+{
+	static const uint64_t capas[] = {
+		0,
+		RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM,
+	};
+	static const uint32_t lens[] = { 0, 1, 31, 33, 64, 313, 1000 };
+	static char body[1500];
+	int v, vl;
+	size_t c, k, i;
+
+	for (i = 0; i < sizeof(body); i++)
+		body[i] = (char)(' ' + i % 90);
+	for (v = 4; v <= 6; v += 2)
+	for (vl = 0; vl < 2; vl++)
+	for (c = 0; c < RTE_DIM(capas); c++)
+	for (k = 0; k < RTE_DIM(lens); k++) {
+		struct rte_mbuf *a = rte_pktmbuf_alloc(pool), *b = rte_pktmbuf_alloc(pool);
+		struct sc_net_path path;
+		union sc_net_ip src, dst;
+
+		cr_assert(a != NULL && b != NULL);
+		/* What the worker assumes of a fresh pool mbuf (rte_pktmbuf_init). */
+		cr_expect_eq((char *)b->buf_addr, (char *)b + sizeof(*b) +
+			     rte_pktmbuf_priv_size(pool));
+		cr_expect_eq(b->buf_len, rte_pktmbuf_data_room_size(pool));
+		dirty(a);
+		dirty(b);
+		path_to_us(&path, v, vl ? 77 : -1, &src, &dst);
+		cr_assert_eq(sc_net_encap(a, &path, body, lens[k], capas[c]), 0);
+		cr_assert_eq(sc_net_encap_raw(b, b->buf_addr, b->buf_len, &path, body, lens[k],
+					      capas[c]), 0, "v%d vlan %d capa %zu len %u",
+			     v, vl, c, lens[k]);
+		cr_expect_eq(b->data_off, a->data_off);
+		cr_expect_eq(b->data_len, a->data_len);
+		cr_expect_eq(b->pkt_len, a->pkt_len);
+		cr_expect_eq(b->nb_segs, 1);
+		cr_expect_null(b->next);
+		cr_expect_eq(b->port, a->port);
+		cr_expect_eq(b->ol_flags, a->ol_flags, "ol_flags %#" PRIx64 " vs %#" PRIx64,
+			     b->ol_flags, a->ol_flags);
+		cr_expect_eq(b->packet_type, a->packet_type);
+		cr_expect_eq(b->vlan_tci, a->vlan_tci);
+		cr_expect_eq(b->vlan_tci_outer, a->vlan_tci_outer);
+		cr_expect_eq(b->tx_offload, a->tx_offload);
+		cr_expect_eq(memcmp(rte_pktmbuf_mtod(b, char *), rte_pktmbuf_mtod(a, char *),
+				    a->data_len), 0, "v%d vlan %d capa %zu len %u: frame differs",
+			     v, vl, c, lens[k]);
+		rte_pktmbuf_free(a);
+		rte_pktmbuf_free(b);
+	}
+}
+
+Test(net, encap_raw_limits)
+{
+	static char big[2100];
+	struct sc_net_path path;
+	struct rte_ether_addr e = { { 2, 0, 0, 0, 0, 1 } };
+	union sc_net_ip ip = { .v4 = 0x01020304 };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	char *buf = m->buf_addr;
+	uint16_t room = m->buf_len;
+
+	cr_assert_eq(sc_net_path_init(&path, 0, &e, &e, -1, 4, &ip, 5060, &ip, 5060, 0), 0);
+	cr_expect_eq(sc_net_encap_raw(m, buf, room, &path, big, 1500 - 28, 0), 0, "the MTU");
+	dirty(m);
+	cr_expect_eq(sc_net_encap_raw(m, buf, room, &path, big, 1500 - 28 + 1, 0), -EMSGSIZE);
+	/* Failed as sc_net_encap() fails: m reset, nothing in it. */
+	cr_expect_eq(m->data_len, 0);
+	cr_expect_eq(m->ol_flags, 0);
+	path.mtu = 9000;	/* jumbo path, but the mbuf holds 2048 */
+	dirty(m);
+	cr_expect_eq(sc_net_encap_raw(m, buf, room, &path, big, sizeof(big), 0), -EMSGSIZE);
+	cr_expect_eq(m->data_len, 0);
+	path.ip_version = 5;
+	cr_expect_eq(sc_net_encap_raw(m, buf, room, &path, big, 10, 0), -EINVAL);
 	rte_pktmbuf_free(m);
 }
 
