@@ -807,6 +807,159 @@ Test(sip_parse, reason_lists_every_simd_level)
 	guard_free(&g);
 }
 
+/*
+ * Shapes at the edges of the parser's fast paths (usual header lines read by word
+ * compares, Call-ID and tag read from one bitmap, 1-5 digit Via ports), each at
+ * every level: the fast paths must reach the verdict and fields the grammar gives.
+ * cseq_method -1 and port -1: not checked; NULL strings: absent.
+ */
+struct edge_case {
+	const char *name;
+	const char *line;	/* replaces one header line of INVITE_OK, or the start line */
+	enum sc_sip_error err;
+	int cseq_method;
+	uint32_t cseq;
+	int port;
+	const char *branch;
+	const char *from_tag;
+	const char *call_id;
+};
+
+#define EDGE_CSEQ(name, line, err, meth, num) \
+	{ name, "CSeq: " line, err, meth, num, 5060, "z9hG4bK776asdhds", "1928301774", \
+	  "a84b4c76e66710@pc33.example.com" }
+#define EDGE_CID(name, line, err, cid) \
+	{ name, "Call-ID: " line, err, SC_METHOD_INVITE, 314159, 5060, "z9hG4bK776asdhds", \
+	  "1928301774", cid }
+#define EDGE_VIA(name, line, err, port, branch) \
+	{ name, "Via: SIP/2.0/UDP 198.18.0.1" line, err, SC_METHOD_INVITE, 314159, port, \
+	  branch, "1928301774", "a84b4c76e66710@pc33.example.com" }
+#define EDGE_FROM(name, line, err, tag) \
+	{ name, "From: <sip:alice@example.com>" line, err, SC_METHOD_INVITE, 314159, 5060, \
+	  "z9hG4bK776asdhds", tag, "a84b4c76e66710@pc33.example.com" }
+#define EDGE_START(name, line, err) \
+	{ name, line, err, SC_METHOD_INVITE, 314159, 5060, "z9hG4bK776asdhds", "1928301774", \
+	  "a84b4c76e66710@pc33.example.com" }
+
+static const struct edge_case edge_cases[] = {
+	/* 7.1, 8.1.1.5: methods are case-sensitive; the CSeq method must match. */
+	EDGE_CSEQ("cseq_lower_method", "1 invite", SC_SIP_E_CSEQ_METHOD, SC_METHOD_EXTENSION, 1),
+	EDGE_CSEQ("cseq_longer_method", "1 INVITEX", SC_SIP_E_CSEQ_METHOD, SC_METHOD_EXTENSION,
+		  1),
+	/* RFC 4475 3.1.1.1: leading zeros; LWS between number and method. */
+	EDGE_CSEQ("cseq_ten_digits", "0000000007 INVITE", SC_SIP_E_OK, SC_METHOD_INVITE, 7),
+	EDGE_CSEQ("cseq_two_spaces", "9  INVITE", SC_SIP_E_OK, SC_METHOD_INVITE, 9),
+	EDGE_CSEQ("cseq_over_32_bits", "4294967296 INVITE", SC_SIP_E_CSEQ_RANGE,
+		  SC_METHOD_INVITE, 0),
+	EDGE_CSEQ("cseq_no_method", "12 ", SC_SIP_E_CSEQ, -1, 0),
+	/* 25.1: callid = word [ "@" word ]. */
+	EDGE_CID("callid_no_at", "abc-123.x", SC_SIP_E_OK, "abc-123.x"),
+	EDGE_CID("callid_word_marks", "a(b)c@d<e>", SC_SIP_E_OK, "a(b)c@d<e>"),
+	EDGE_CID("callid_at_first", "@host", SC_SIP_E_CALL_ID, NULL),
+	EDGE_CID("callid_at_last", "abc@", SC_SIP_E_CALL_ID, NULL),
+	EDGE_CID("callid_two_at", "a@b@c", SC_SIP_E_CALL_ID, NULL),
+	EDGE_CID("callid_inner_space", "a b@c", SC_SIP_E_CALL_ID, NULL),
+	/* 20.42, 25.1: port = 1*DIGIT (at most 65535 here); branch needs a value. */
+	EDGE_VIA("via_port_five_digits", ":05060;branch=z9hG4bKe1", SC_SIP_E_OK, 5060,
+		 "z9hG4bKe1"),
+	EDGE_VIA("via_port_six_digits", ":005060;branch=z9hG4bKe2", SC_SIP_E_OK, 5060,
+		 "z9hG4bKe2"),
+	EDGE_VIA("via_port_65535", ":65535;branch=z9hG4bKe3", SC_SIP_E_OK, 65535, "z9hG4bKe3"),
+	EDGE_VIA("via_port_empty", ":;branch=z9hG4bKe4", SC_SIP_E_VIA, -1, NULL),
+	EDGE_VIA("via_branch_any_case", ";BrAnCh=z9hG4bKe5", SC_SIP_E_OK, 0, "z9hG4bKe5"),
+	EDGE_VIA("via_branch_lookalike", ";branchx=1;branch=z9hG4bKe6", SC_SIP_E_OK, 0,
+		 "z9hG4bKe6"),
+	EDGE_VIA("via_branch_host_value", ";branch=z9hG4bKe7:1", SC_SIP_E_OK, 0,
+		 "z9hG4bKe7:1"),
+	EDGE_VIA("via_branch_empty", ";branch=;rport", SC_SIP_E_VIA, -1, NULL),
+	/* 20.20: tag is a token; parameter names are case-insensitive (7.3.1). */
+	EDGE_FROM("from_tag_any_case", ";TaG=abc", SC_SIP_E_OK, "abc"),
+	EDGE_FROM("from_tag_then_param", ";tag=abc;lr", SC_SIP_E_OK, "abc"),
+	EDGE_FROM("from_tag_lookalike", ";tagx=1;tag=abc", SC_SIP_E_OK, "abc"),
+	EDGE_FROM("from_tag_one_octet", ";tag=a", SC_SIP_E_OK, "a"),
+	EDGE_FROM("from_tag_not_token", ";tag=a\"b\"", SC_SIP_E_QUOTE, NULL),
+	/* 7.1: one SP between the parts; schemes compare case-insensitively (19.1.4). */
+	EDGE_START("method_lower_case", "invite sip:bob@example.org SIP/2.0",
+		   SC_SIP_E_CSEQ_METHOD),
+	EDGE_START("method_two_spaces", "INVITE  sip:bob@example.org SIP/2.0",
+		   SC_SIP_E_REQUEST_URI),
+	EDGE_START("scheme_upper_case", "INVITE SIP:bob@example.org SIP/2.0", SC_SIP_E_OK),
+	EDGE_START("scheme_not_sip", "INVITE sips:bob@example.org SIP/2.0", SC_SIP_E_OK),
+	EDGE_START("scheme_missing", "INVITE bob@example.org SIP/2.0", SC_SIP_E_REQUEST_URI),
+	/* 20.14, 20.22: 1*DIGIT; Max-Forwards kept as a 32-bit signed value. */
+	EDGE_START("content_length_zeros", "Content-Length: 00", SC_SIP_E_OK),
+	EDGE_START("max_forwards_huge", "Max-Forwards: 4294967296", SC_SIP_E_MAX_FORWARDS),
+};
+
+/* INVITE_OK with the line of the same header (or the start line) replaced by line. */
+static int
+edge_message(char *out, size_t cap, const char *line)
+{
+	static const char *const lines[] = {
+		"INVITE sip:bob@example.org SIP/2.0", VIA, FROM, TO, CID, MF,
+		"CSeq: 314159 INVITE\r\n", "Content-Length: 0\r\n",
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const char *l = lines[i];
+		size_t k = strcspn(l, ": ");
+		int w;
+
+		/* The start line is line 0; a header line by its name. */
+		if (i == 0 ? strncmp(line, "INVITE", 6) == 0 || strncmp(line, "invite", 6) == 0 :
+		    strncmp(l, line, k + 1) == 0)
+			l = line;
+		w = snprintf(out + n, cap - n, "%s%s", l, strstr(l, "\r\n") != NULL ? "" : "\r\n");
+		if (w < 0 || (size_t)w >= cap - n)
+			return -1;
+		n += (size_t)w;
+	}
+	if (n + 2 >= cap)
+		return -1;
+	memcpy(out + n, "\r\n", 2);
+	return (int)(n + 2);
+}
+
+Test(sip_parse, fast_path_edges_every_simd_level)
+{
+	struct guard g = guard_new(8192);
+	char msg[1024];
+
+	for (unsigned l = 0; l < 3; l++) {
+		if (sc_sip_set_simd(all_levels[l]) != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(edge_cases) / sizeof(edge_cases[0]); i++) {
+			const struct edge_case *c = &edge_cases[i];
+			int n = edge_message(msg, sizeof(msg), c->line);
+			const char *buf;
+			struct sc_sip_msg m;
+
+			cr_assert_gt(n, 0, "%s", c->name);
+			buf = guard_place(&g, msg, (size_t)n);
+			sc_sip_parse(buf, (size_t)n, &m);
+			cr_assert_eq(m.error, c->err, "[%s] %s: %s", level_name[l], c->name,
+				     sc_sip_error_name((enum sc_sip_error)m.error));
+			if (c->cseq_method >= 0) {
+				cr_assert_eq(m.cseq_method, c->cseq_method, "[%s] %s",
+					     level_name[l], c->name);
+				cr_assert_eq(m.cseq, c->cseq, "[%s] %s", level_name[l], c->name);
+			}
+			if (c->port >= 0) {
+				cr_assert_eq(m.vias[0].port, c->port, "[%s] %s", level_name[l],
+					     c->name);
+				ASSERT_STR(m.vias[0].branch, c->branch);
+			}
+			if (c->err != SC_SIP_E_FROM && c->err != SC_SIP_E_QUOTE)
+				ASSERT_STR(m.from.tag, c->from_tag);
+			if (c->err != SC_SIP_E_CALL_ID)
+				ASSERT_STR(m.call_id, c->call_id);
+		}
+	}
+	sc_sip_set_simd(SC_SIP_SIMD_SCALAR);
+	guard_free(&g);
+}
+
 Test(sip_parse, every_method_token)
 {
 	static const char *toks[] = { "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REGISTER",
