@@ -72,6 +72,7 @@ _Static_assert(SC_TXN_LOOKUP_MAX <= RTE_HASH_LOOKUP_BULK_MAX, "one rte_hash bulk
  * itself a miss when the prefetch had not landed).
  */
 #define ALLOC_AHEAD	2
+#define STACK_AHEAD	(2 * RTE_CACHE_LINE_SIZE / sizeof(uint32_t))
 
 struct owner {
 	uint32_t *free;			/* pool: stack of record indexes, top at free_count - 1 */
@@ -741,6 +742,12 @@ sc_txn_alloc(struct sc_txn_table *t, unsigned owner, const struct sc_txn_key *ke
 	 */
 	if (ow->free_count >= ALLOC_AHEAD)
 		prefetch_rec(&t->recs[ow->free[ow->free_count - ALLOC_AHEAD]]);
+	/*
+	 * The stack itself is cold below its top after a run of allocs (4 bytes per
+	 * record): its line for the allocs a cache line's worth of indexes from now.
+	 */
+	if (ow->free_count >= STACK_AHEAD)
+		rte_prefetch0(&ow->free[ow->free_count - STACK_AHEAD]);
 
 	/* Every field is set here; the area beyond area_used is written before read. */
 	r->owner = (uint16_t)owner;
