@@ -292,8 +292,9 @@ top_up_spares(struct sc_worker *w, unsigned n_req)
 		return;
 	k = want - w->n_spare;
 	/*
-	 * Raw mbufs (refcnt 1, one segment, as the pool keeps them): sc_net_encap
-	 * resets each when it is used, so nothing touches the cold lines before then.
+	 * Raw mbufs (refcnt 1, one segment, as the pool keeps them): sc_net_encap_raw
+	 * writes every field a reset would when one is used, so nothing touches the
+	 * cold lines before then.
 	 */
 	if (rte_mempool_get_bulk(w->mp, (void **)fresh, k) != 0)
 		return;		/* the pool is low: sink_send allocates one by one */
@@ -303,7 +304,8 @@ top_up_spares(struct sc_worker *w, unsigned n_req)
 		w->spare[i] = fresh[i];
 		/*
 		 * A pool mbuf's buffer follows it and the private area, data room
-		 * size long (rte_pktmbuf_init(), restored by rte_pktmbuf_detach()):
+		 * size long (rte_pktmbuf_init(), restored by rte_pktmbuf_detach();
+		 * main.c's pool is rte_pktmbuf_pool_create(), not an extbuf one):
 		 * known without touching its cold header.
 		 */
 		w->spare_buf[i].addr = (char *)fresh[i] + sizeof(struct rte_mbuf) +
