@@ -744,6 +744,18 @@ sc_net_hdr_len(const struct sc_net_path *path)
 	       l3_hdr_len(path) + (uint32_t)sizeof(struct rte_udp_hdr);
 }
 
+/* IPv6 header of path at ip, for a UDP datagram of ulen bytes (no extension headers). */
+static inline void
+put_ip6_udp(struct rte_ipv6_hdr *ip, const struct sc_net_path *path, uint32_t ulen)
+{
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)ulen);
+	ip->proto = IPPROTO_UDP_;
+	ip->hop_limits = IPV6_DEFAULT_HOPS;
+	memcpy(ip->src_addr, path->src_ip.v6, 16);
+	memcpy(ip->dst_addr, path->dst_ip.v6, 16);
+}
+
 /* Ethernet (and 802.1Q) header of path at eth. */
 static void
 put_l2(struct rte_ether_hdr *eth, const struct sc_net_path *path)
@@ -841,14 +853,7 @@ encap_frame(char *f, const struct sc_net_path *path, const void *payload, uint32
 				wire16(IPV4_DEFAULT_TTL, IPPROTO_UDP_) +
 				path->src_ip.v4 + path->dst_ip.v4);
 	} else {
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(f + l2);
-
-		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-		ip->payload_len = rte_cpu_to_be_16((uint16_t)ulen);
-		ip->proto = IPPROTO_UDP_;
-		ip->hop_limits = IPV6_DEFAULT_HOPS;
-		memcpy(ip->src_addr, path->src_ip.v6, 16);
-		memcpy(ip->dst_addr, path->dst_ip.v6, 16);
+		put_ip6_udp((struct rte_ipv6_hdr *)(f + l2), path, ulen);
 		ol |= RTE_MBUF_F_TX_IPV6;
 	}
 	*l2_out = l2;
@@ -1024,14 +1029,7 @@ build_datagram(struct rte_mempool *direct, uint32_t nseg, uint32_t room,
 		ip->src_addr = path->src_ip.v4;
 		ip->dst_addr = path->dst_ip.v4;
 	} else {
-		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)d;
-
-		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-		ip->payload_len = rte_cpu_to_be_16((uint16_t)ulen);
-		ip->proto = IPPROTO_UDP_;
-		ip->hop_limits = IPV6_DEFAULT_HOPS;
-		memcpy(ip->src_addr, path->src_ip.v6, 16);
-		memcpy(ip->dst_addr, path->dst_ip.v6, 16);
+		put_ip6_udp((struct rte_ipv6_hdr *)d, path, ulen);
 	}
 	return seg[0];
 }
