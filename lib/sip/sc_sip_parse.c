@@ -160,18 +160,25 @@ ld2(const char *p)
 }
 
 /*
- * Number of leading decimal digits of the 8 octets at p (0..8), reading p[0..8).
- * Per octet b: b - '0' has its top bit set below '0', and b - '0' + 0x76 above
- * '9'; borrows and carries only move upwards, so the lowest flagged octet is
- * exactly the first non-digit whatever follows it.
+ * The decimal digits at p, at most max_digits (<= 9, so *v cannot wrap) and none
+ * at or past e: the shared reader of the fast paths for ' <digits>' numbers, the
+ * CSeq number and the Via port. Returns the end of the run, or NULL when there is
+ * no digit or a digit follows the max_digits-th one; the caller then leaves the
+ * field to the general number parse (leading zeros, range: RFC 4475 3.1.1.1).
  */
-static inline size_t
-digit_run8(const char *p)
+static inline __attribute__((always_inline)) const char *
+sip_read_digits(const char *p, const char *e, size_t max_digits, uint32_t *v)
 {
-	uint64_t x = ld8(p) - 0x3030303030303030ULL;
-	uint64_t nd = (x | (x + 0x7676767676767676ULL)) & 0x8080808080808080ULL;
+	const char *stop = (size_t)(e - p) > max_digits ? p + max_digits : e;
+	const char *q;
+	uint32_t n = 0;
 
-	return nd != 0 ? (size_t)__builtin_ctzll(nd) >> 3 : 8;
+	for (q = p; q < stop && sip_digit(*q); q++)
+		n = n * 10 + (unsigned)((unsigned char)*q - '0');
+	*v = n;
+	if (q == p || (q == stop && q < e && sip_digit(*q)))
+		return NULL;
+	return q;
 }
 
 /*
@@ -611,12 +618,9 @@ parse_number(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max,
 	 * value above max, or any other shape, takes the general path and its verdict.
 	 */
 	if (e - p >= 2 && e - p <= 10 && *p == ' ') {
-		const char *q;
-		uint64_t v = 0;
+		uint32_t v;
 
-		for (q = p + 1; q < e && sip_digit(*q); q++)
-			v = v * 10 + (unsigned)((unsigned char)*q - '0');
-		if (q == e && v <= max) {
+		if (sip_read_digits(p + 1, e, 9, &v) == e && v <= max) {
 			*out = v;
 			return;
 		}

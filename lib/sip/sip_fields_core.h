@@ -397,22 +397,10 @@ SIP_F(via_fast)(const char *lim, const char *p, const char *e, struct sc_sip_via
 		via->host_type = SC_HOST_IPV4;
 	if (q < e && *q == ':') {
 		/* 1 to 5 digits; more (leading zeros) or over 65535: the general path. */
-		const char *d = q + 1;
-		size_t n = 0;
-		unsigned port = 0;
+		uint32_t port;
 
-		if (lim - d >= 8)
-			n = digit_run8(d);
-		else
-			while (d + n < e && n <= 5 && sip_digit(d[n]))
-				n++;
-		if (n > (size_t)(e - d))
-			n = (size_t)(e - d);
-		if (n == 0 || n > 5)
-			return NULL;
-		for (q = d; q < d + n; q++)
-			port = port * 10 + (unsigned)((unsigned char)*q - '0');
-		if (port > 65535)
+		q = sip_read_digits(q + 1, e, 5, &port);
+		if (q == NULL || port > 65535)
 			return NULL;
 		via->port = (uint16_t)port;
 	}
@@ -808,6 +796,7 @@ SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen
 {
 	const char *q, *m;
 	uint64_t v;
+	uint32_t n;
 	bool over;
 
 	if (seen->cseq) {
@@ -820,11 +809,8 @@ SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen
 	 * method INVITE, CANCEL or ACK: the general path below reads it the
 	 * same way, with more tests.
 	 */
-	if (e - p >= 5 && *p == ' ' && sip_digit(p[1])) {
-		uint32_t n = 0;
-
-		for (q = p + 1; q < e && q - p <= 9 && sip_digit(*q); q++)
-			n = n * 10 + (unsigned)((unsigned char)*q - '0');
+	if (e - p >= 5 && *p == ' ' &&
+	    (q = sip_read_digits(p + 1, e, 9, &n)) != NULL) {
 		if (q < e && *q == ' ' && q + 1 < e) {
 			size_t ml;
 			int id = -1;

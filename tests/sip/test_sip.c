@@ -852,6 +852,10 @@ static const struct edge_case edge_cases[] = {
 	EDGE_CSEQ("cseq_over_32_bits", "4294967296 INVITE", SC_SIP_E_CSEQ_RANGE,
 		  SC_METHOD_INVITE, 0),
 	EDGE_CSEQ("cseq_no_method", "12 ", SC_SIP_E_CSEQ, -1, 0),
+	EDGE_CSEQ("cseq_nine_digits", "999999999 CANCEL", SC_SIP_E_CSEQ_METHOD,
+		  SC_METHOD_CANCEL, 999999999),
+	EDGE_CSEQ("cseq_ten_digits_max", "4294967295 INVITE", SC_SIP_E_OK, SC_METHOD_INVITE,
+		  4294967295u),
 	/* 25.1: callid = word [ "@" word ]. */
 	EDGE_CID("callid_no_at", "abc-123.x", SC_SIP_E_OK, "abc-123.x"),
 	EDGE_CID("callid_word_marks", "a(b)c@d<e>", SC_SIP_E_OK, "a(b)c@d<e>"),
@@ -866,6 +870,9 @@ static const struct edge_case edge_cases[] = {
 		 "z9hG4bKe2"),
 	EDGE_VIA("via_port_65535", ":65535;branch=z9hG4bKe3", SC_SIP_E_OK, 65535, "z9hG4bKe3"),
 	EDGE_VIA("via_port_empty", ":;branch=z9hG4bKe4", SC_SIP_E_VIA, -1, NULL),
+	EDGE_VIA("via_port_65536", ":65536;branch=z9hG4bKe8", SC_SIP_E_VIA, -1, NULL),
+	EDGE_VIA("via_port_at_line_end", ":5061", SC_SIP_E_OK, 5061, NULL),
+	EDGE_VIA("via_port_letter", ":50a;branch=z9hG4bKe9", SC_SIP_E_VIA, -1, NULL),
 	EDGE_VIA("via_branch_any_case", ";BrAnCh=z9hG4bKe5", SC_SIP_E_OK, 0, "z9hG4bKe5"),
 	EDGE_VIA("via_branch_lookalike", ";branchx=1;branch=z9hG4bKe6", SC_SIP_E_OK, 0,
 		 "z9hG4bKe6"),
@@ -889,6 +896,11 @@ static const struct edge_case edge_cases[] = {
 	/* 20.14, 20.22: 1*DIGIT; Max-Forwards kept as a 32-bit signed value. */
 	EDGE_START("content_length_zeros", "Content-Length: 00", SC_SIP_E_OK),
 	EDGE_START("max_forwards_huge", "Max-Forwards: 4294967296", SC_SIP_E_MAX_FORWARDS),
+	EDGE_START("max_forwards_over_int32", "Max-Forwards: 2147483648", SC_SIP_E_MAX_FORWARDS),
+	EDGE_START("max_forwards_nine_digits", "Max-Forwards: 999999999", SC_SIP_E_OK),
+	EDGE_START("max_forwards_ten_zeros", "Max-Forwards: 0000000070", SC_SIP_E_OK),
+	EDGE_START("max_forwards_sign", "Max-Forwards: +70", SC_SIP_E_MAX_FORWARDS),
+	EDGE_START("content_length_nine_zeros", "Content-Length: 000000000", SC_SIP_E_OK),
 };
 
 /* INVITE_OK with the line of the same header (or the start line) replaced by line. */
