@@ -265,14 +265,26 @@ is_hop_response(enum pkt_kind k)
 	return k >= PK_R100;
 }
 
-static uint64_t
-fnv_part(uint64_t h, const char *p, size_t n)
-{
-	size_t i;
+#define WHASH_MUL 0x9e3779b97f4a7c15ULL
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;
+/* lib/cancel sc_cancel_whash(): eight bytes at a time, then the tail and its count. */
+static uint64_t
+whash_part(uint64_t h, const char *p, size_t n)
+{
+	uint64_t w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * WHASH_MUL;
+		h ^= h >> 32;
+	}
+	w = (uint64_t)n << 56;
+	while (n > 0) {
+		n--;
+		w |= (uint64_t)(uint8_t)p[n] << (8 * n);
+	}
+	h = (h ^ w) * WHASH_MUL;
+	return h ^ (h >> 32);
 }
 
 /*
@@ -287,9 +299,9 @@ proxy_branch(const char *branch, const char *host, uint16_t port, char out[26])
 	uint64_t h = 0xcbf29ce484222325ULL ^ 0x5ca11ab1eULL;
 	unsigned i;
 
-	h = fnv_part(h, branch, strlen(branch));
-	h = fnv_part(h, host, strlen(host));
-	h = (h ^ port) * 0x100000001b3ULL;
+	h = whash_part(h, branch, strlen(branch));
+	h = whash_part(h, host, strlen(host));
+	h = (h ^ port) * WHASH_MUL;
 	h ^= h >> 31;
 	h *= 0x94d049bb133111ebULL;
 	h ^= h >> 29;

@@ -173,16 +173,16 @@ px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 	uint64_t h = FNV_BASIS ^ ctx->cfg.seed ^ 0x5ca11ab1eULL;
 
 	if (sc_sip_branch_is_rfc3261(&v->branch)) {
-		h = sc_cancel_fnv(h, v->branch.p, v->branch.len);
-		h = sc_cancel_fnv(h, v->host.p, v->host.len);
-		h = (h ^ v->port) * FNV_PRIME;
+		h = sc_cancel_whash(h, v->branch.p, v->branch.len);
+		h = sc_cancel_whash(h, v->host.p, v->host.len);
+		h = (h ^ v->port) * WHASH_MUL;
 	} else {
-		h = sc_cancel_fnv(h, v->value.p, v->value.len);
-		h = sc_cancel_fnv(h, m->to.tag.p, m->to.tag.len);
-		h = sc_cancel_fnv(h, m->from.tag.p, m->from.tag.len);
-		h = sc_cancel_fnv(h, m->call_id.p, m->call_id.len);
-		h = (h ^ m->cseq) * FNV_PRIME;
-		h = sc_cancel_fnv(h, m->request_uri.p, m->request_uri.len);
+		h = sc_cancel_whash(h, v->value.p, v->value.len);
+		h = sc_cancel_whash(h, m->to.tag.p, m->to.tag.len);
+		h = sc_cancel_whash(h, m->from.tag.p, m->from.tag.len);
+		h = sc_cancel_whash(h, m->call_id.p, m->call_id.len);
+		h = (h ^ m->cseq) * WHASH_MUL;
+		h = sc_cancel_whash(h, m->request_uri.p, m->request_uri.len);
 	}
 	h ^= h >> 31;
 	h *= 0x94d049bb133111ebULL;

@@ -42,21 +42,27 @@ def use_v6():
 def h(ip):
     """Host for URIs and Via: IPv6 references in brackets (25.1)."""
     return "[%s]" % ip if ":" in ip else ip
-PRIME = 0x100000001b3
+WHASH_MUL = 0x9e3779b97f4a7c15
 
 
-def fnv(h, data):
-    for c in data:
-        h = ((h ^ c) * PRIME) & M64
-    return ((h ^ 0xff) * PRIME) & M64
+def whash(h, data):
+    """lib/cancel sc_cancel_whash(): 8-byte little-endian words, then tail | count << 56."""
+    full = len(data) - len(data) % 8
+    for i in range(0, full, 8):
+        h = ((h ^ int.from_bytes(data[i:i + 8], "little")) * WHASH_MUL) & M64
+        h ^= h >> 32
+    tail = data[full:]
+    w = int.from_bytes(tail, "little") | (len(tail) << 56)
+    h = ((h ^ w) * WHASH_MUL) & M64
+    return h ^ (h >> 32)
 
 
 def px_branch(branch, host, port, seed=0):
     """lib/cancel/sc_proxy.c px_branch() for a received branch with the cookie."""
     h = 0xcbf29ce484222325 ^ seed ^ 0x5ca11ab1e
-    h = fnv(h, branch.encode())
-    h = fnv(h, host.encode())
-    h = ((h ^ port) * PRIME) & M64
+    h = whash(h, branch.encode())
+    h = whash(h, host.encode())
+    h = ((h ^ port) * WHASH_MUL) & M64
     h ^= h >> 31
     h = (h * 0x94d049bb133111eb) & M64
     h ^= h >> 29

@@ -47,3 +47,34 @@ Test(hex, put_hex16_equals_the_digit_loop)
 		check(z ^ (z >> 31));
 	}
 }
+
+/*
+ * sc_cancel_whash() pinned to values tests/app/proxy_case.py computes (whash()):
+ * the proxy's branch must come out the same in lib/cancel, sipcancel-gen and the
+ * app tests. Lengths 0, 3, 8 and 9 cover the empty tail, a short tail, a whole word
+ * with an empty tail, and a word plus one byte.
+ */
+Test(hex, whash_matches_the_python_reference)
+{
+	static const struct {
+		const char *s;
+		uint64_t h;
+	} v[] = {
+		{ "", 0xf8bb92c91b3f5cc0ULL },
+		{ "abc", 0x202d77302eb23da4ULL },
+		{ "12345678", 0xac01820b41373be4ULL },
+		{ "123456789", 0x401f0356ca57d9c4ULL },
+		{ "z9hG4bK776asdhds", 0x2a95b5b61b2e88baULL },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		uint64_t h = sc_cancel_whash(FNV_BASIS, v[i].s, strlen(v[i].s));
+
+		cr_assert_eq(h, v[i].h, "\"%s\": %#llx, want %#llx", v[i].s,
+			     (unsigned long long)h, (unsigned long long)v[i].h);
+	}
+	/* The count byte keeps ("12345678", "9") apart from ("123456789", ""). */
+	cr_assert_neq(sc_cancel_whash(sc_cancel_whash(FNV_BASIS, "12345678", 8), "9", 1),
+		      sc_cancel_whash(sc_cancel_whash(FNV_BASIS, "123456789", 9), "", 0));
+}
