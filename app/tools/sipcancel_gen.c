@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 
 #include "sc_sip.h"
+#include "sc_px_branch.h"
 
 #define MAX_FRAME 2048
 #define MAX_SPLIT 64
@@ -265,46 +266,18 @@ is_hop_response(enum pkt_kind k)
 	return k >= PK_R100;
 }
 
-#define WHASH_MUL 0x9e3779b97f4a7c15ULL
-
-/* lib/cancel sc_cancel_whash(): eight bytes at a time, then the tail and its count. */
-static uint64_t
-whash_part(uint64_t h, const char *p, size_t n)
-{
-	uint64_t w;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * WHASH_MUL;
-		h ^= h >> 32;
-	}
-	w = (uint64_t)n << 56;
-	while (n > 0) {
-		n--;
-		w |= (uint64_t)(uint8_t)p[n] << (8 * n);
-	}
-	h = (h ^ w) * WHASH_MUL;
-	return h ^ (h >> 32);
-}
-
 /*
  * The branch sipcancel's proxy role puts on the INVITE it forwards (lib/cancel
- * sc_proxy.c px_branch, seed 0): 16.11's hash of the received branch and sent-by.
- * Kept in step with it by the proxy pcap tests.
+ * sc_proxy.c px_branch, seed 0): 16.11's hash of the received branch and sent-by,
+ * from the same header (sc_px_branch.h).
  */
 static void
 proxy_branch(const char *branch, const char *host, uint16_t port, char out[26])
 {
 	static const char hex[] = "0123456789abcdef";
-	uint64_t h = 0xcbf29ce484222325ULL ^ 0x5ca11ab1eULL;
+	uint64_t h = sc_px_branch_cookie(0, branch, strlen(branch), host, strlen(host), port);
 	unsigned i;
 
-	h = whash_part(h, branch, strlen(branch));
-	h = whash_part(h, host, strlen(host));
-	h = (h ^ port) * WHASH_MUL;
-	h ^= h >> 31;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 29;
 	memcpy(out, "z9hG4bKsc", 9);
 	for (i = 0; i < 16; i++) {
 		out[9 + i] = hex[h & 0xf];

@@ -304,37 +304,9 @@ sc_cancel_count_rx(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m)
 	}
 }
 
-/* FNV-1a constants (the stateless To tag's final mix, the proxy branch's basis). */
+/* FNV-1a constants (the stateless To tag). */
 #define FNV_PRIME	0x100000001b3ULL
 #define FNV_BASIS	0xcbf29ce484222325ULL
-
-#define WHASH_MUL	0x9e3779b97f4a7c15ULL
-
-/*
- * p[0..n) folded into h eight bytes (little-endian) at a time; the last word holds
- * the 0-7 bytes left and, in its top byte, their count, so fields never run
- * together. A multiply per word where FNV takes one per byte: the proxy's branch
- * hash went from ~170 to ~40 cycles. app/tools/sipcancel_gen.c and
- * tests/app/proxy_case.py compute the same.
- */
-static inline uint64_t
-sc_cancel_whash(uint64_t h, const char *p, size_t n)
-{
-	uint64_t w;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * WHASH_MUL;
-		h ^= h >> 32;
-	}
-	w = (uint64_t)n << 56;
-	while (n > 0) {
-		n--;
-		w |= (uint64_t)(uint8_t)p[n] << (8 * n);
-	}
-	h = (h ^ w) * WHASH_MUL;
-	return h ^ (h >> 32);
-}
 
 /* n lower-case hex digits of h into out, lowest nibble first (tags, branches). */
 static inline void

@@ -72,6 +72,7 @@
 
 #include "cancel_priv.h"
 #include "sc_cancel.h"
+#include "sc_px_branch.h"
 #include "sc_txn.h"
 
 #define PX_COOKIE	"z9hG4bK"
@@ -170,23 +171,20 @@ px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 	  char out[PX_BRANCH_LEN + 1])
 {
 	const struct sc_sip_via *v = &m->vias[0];
-	uint64_t h = FNV_BASIS ^ ctx->cfg.seed ^ 0x5ca11ab1eULL;
+	uint64_t h;
 
 	if (sc_sip_branch_is_rfc3261(&v->branch)) {
-		h = sc_cancel_whash(h, v->branch.p, v->branch.len);
-		h = sc_cancel_whash(h, v->host.p, v->host.len);
-		h = (h ^ v->port) * WHASH_MUL;
+		h = sc_px_branch_cookie(ctx->cfg.seed, v->branch.p, v->branch.len, v->host.p,
+					v->host.len, v->port);
 	} else {
-		h = sc_cancel_whash(h, v->value.p, v->value.len);
-		h = sc_cancel_whash(h, m->to.tag.p, m->to.tag.len);
-		h = sc_cancel_whash(h, m->from.tag.p, m->from.tag.len);
-		h = sc_cancel_whash(h, m->call_id.p, m->call_id.len);
-		h = (h ^ m->cseq) * WHASH_MUL;
-		h = sc_cancel_whash(h, m->request_uri.p, m->request_uri.len);
+		h = SC_PX_BRANCH_BASIS ^ ctx->cfg.seed;
+		h = sc_whash(h, v->value.p, v->value.len);
+		h = sc_whash(h, m->to.tag.p, m->to.tag.len);
+		h = sc_whash(h, m->from.tag.p, m->from.tag.len);
+		h = sc_whash(h, m->call_id.p, m->call_id.len);
+		h = sc_whash_u32(h, m->cseq);
+		h = sc_px_branch_final(sc_whash(h, m->request_uri.p, m->request_uri.len));
 	}
-	h ^= h >> 31;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 29;
 	memcpy(out, PX_PREFIX, PX_PREFIX_LEN);
 	sc_cancel_put_hex16(out + PX_PREFIX_LEN, h);
 	out[PX_BRANCH_LEN] = '\0';

@@ -46,7 +46,7 @@ WHASH_MUL = 0x9e3779b97f4a7c15
 
 
 def whash(h, data):
-    """lib/cancel sc_cancel_whash(): 8-byte little-endian words, then tail | count << 56."""
+    """lib/cancel/sc_px_branch.h sc_whash(): 8-byte little-endian words, then tail | count << 56."""
     full = len(data) - len(data) % 8
     for i in range(0, full, 8):
         h = ((h ^ int.from_bytes(data[i:i + 8], "little")) * WHASH_MUL) & M64
@@ -58,7 +58,7 @@ def whash(h, data):
 
 
 def px_branch(branch, host, port, seed=0):
-    """lib/cancel/sc_proxy.c px_branch() for a received branch with the cookie."""
+    """lib/cancel/sc_px_branch.h sc_px_branch_cookie() and the proxy's 16 hex digits."""
     h = 0xcbf29ce484222325 ^ seed ^ 0x5ca11ab1e
     h = whash(h, branch.encode())
     h = whash(h, host.encode())

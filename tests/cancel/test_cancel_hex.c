@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "cancel_priv.h"
+#include "sc_px_branch.h"
 
 static void
 check(uint64_t h)
@@ -49,9 +50,9 @@ Test(hex, put_hex16_equals_the_digit_loop)
 }
 
 /*
- * sc_cancel_whash() pinned to values tests/app/proxy_case.py computes (whash()):
- * the proxy's branch must come out the same in lib/cancel, sipcancel-gen and the
- * app tests. Lengths 0, 3, 8 and 9 cover the empty tail, a short tail, a whole word
+ * sc_whash() (lib/cancel/sc_px_branch.h) pinned to the values whash() in
+ * tests/app/proxy_case.py computes: the proxy's branch must come out the same in
+ * lib/cancel, sipcancel-gen and the app tests. Lengths 0, 3, 8 and 9 cover the empty tail, a short tail, a whole word
  * with an empty tail, and a word plus one byte.
  */
 Test(hex, whash_matches_the_python_reference)
@@ -69,12 +70,24 @@ Test(hex, whash_matches_the_python_reference)
 	unsigned i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		uint64_t h = sc_cancel_whash(FNV_BASIS, v[i].s, strlen(v[i].s));
+		uint64_t h = sc_whash(FNV_BASIS, v[i].s, strlen(v[i].s));
 
 		cr_assert_eq(h, v[i].h, "\"%s\": %#llx, want %#llx", v[i].s,
 			     (unsigned long long)h, (unsigned long long)v[i].h);
 	}
 	/* The count byte keeps ("12345678", "9") apart from ("123456789", ""). */
-	cr_assert_neq(sc_cancel_whash(sc_cancel_whash(FNV_BASIS, "12345678", 8), "9", 1),
-		      sc_cancel_whash(sc_cancel_whash(FNV_BASIS, "123456789", 9), "", 0));
+	cr_assert_neq(sc_whash(sc_whash(FNV_BASIS, "12345678", 8), "9", 1),
+		      sc_whash(sc_whash(FNV_BASIS, "123456789", 9), "", 0));
+}
+
+/* The whole branch, as proxy_case.py's px_branch() writes it for the same Via. */
+Test(hex, px_branch_cookie_matches_the_python_reference)
+{
+	static const char branch[] = "z9hG4bK776asdhds", host[] = "198.18.0.10";
+	char out[17];
+
+	sc_cancel_put_hex16(out, sc_px_branch_cookie(0, branch, strlen(branch), host,
+						     strlen(host), 5060));
+	out[16] = '\0';
+	cr_assert_str_eq(out, "99c59e927677cf8e");
 }
