@@ -423,6 +423,104 @@ loop_main(void *arg)
 	return 0;
 }
 
+/* ---- stall probe: what the CPU alone does to latency ------------------------ */
+
+#define STALL_PROBE_GAPS (1u << 20)
+
+/*
+ * A loop that does nothing but read the TSC, on a worker's CPU, records every gap
+ * over 1 us between two reads: the time the CPU was taken away (host steal,
+ * interrupts, other tasks, RT throttling). A packet arriving at a random instant
+ * waits out the rest of the gap it lands in, so the gaps alone give a latency
+ * floor that no worker loop can beat on this machine: the baseline for the p99
+ * target.
+ */
+struct stall_probe {
+	uint64_t cycles;		/* how long to run */
+	uint32_t *gap;			/* cycles, STALL_PROBE_GAPS of them */
+	uint32_t n;
+	uint64_t lost;			/* sum of the recorded gaps */
+};
+
+static int
+stall_main(void *arg)
+{
+	struct stall_probe *sp = arg;
+	uint64_t t0 = rte_rdtsc(), prev = t0, now, min_gap = hz / 1000000;
+
+	sp->n = 0;
+	sp->lost = 0;
+	while ((now = rte_rdtsc()) - t0 < sp->cycles) {
+		uint64_t g = now - prev;
+
+		if (g > min_gap) {
+			sp->lost += g;
+			if (sp->n < STALL_PROBE_GAPS)
+				sp->gap[sp->n++] = (uint32_t)RTE_MIN(g, (uint64_t)UINT32_MAX);
+		}
+		prev = now;
+	}
+	return 0;
+}
+
+/*
+ * The wait x (us) that a packet arriving at a uniformly random instant exceeds with
+ * probability frac: the sum over gaps of max(0, gap - x), over the probe's length,
+ * equals frac. Bisection: that sum falls as x grows.
+ */
+static double
+stall_wait_quantile(const struct stall_probe *sp, double frac)
+{
+	double lo = 0, hi = 0, us = (double)hz / 1e6, len = (double)sp->cycles / us;
+	unsigned it;
+	uint32_t i;
+
+	for (i = 0; i < sp->n; i++)
+		hi = RTE_MAX(hi, sp->gap[i] / us);
+	for (it = 0; it < 50; it++) {
+		double x = (lo + hi) / 2, over = 0;
+
+		for (i = 0; i < sp->n; i++)
+			if (sp->gap[i] / us > x)
+				over += sp->gap[i] / us - x;
+		if (over / len > frac)
+			lo = x;
+		else
+			hi = x;
+	}
+	return hi;
+}
+
+/* Run the probe on lcore for seconds and print it as a baseline line. */
+static int
+stall_probe_run(unsigned lcore, unsigned cpu, double seconds)
+{
+	struct stall_probe sp = { .cycles = (uint64_t)(seconds * (double)hz) };
+	double us = (double)hz / 1e6, max_us = 0;
+	uint32_t i, over10 = 0, over50 = 0;
+
+	sp.gap = malloc(STALL_PROBE_GAPS * sizeof(*sp.gap));
+	if (sp.gap == NULL)
+		return -ENOMEM;
+	if (rte_eal_remote_launch(stall_main, &sp, lcore) != 0) {
+		free(sp.gap);
+		return -EBUSY;
+	}
+	rte_eal_wait_lcore(lcore);
+	for (i = 0; i < sp.n; i++) {
+		max_us = RTE_MAX(max_us, sp.gap[i] / us);
+		over10 += sp.gap[i] > 10 * us;
+		over50 += sp.gap[i] > 50 * us;
+	}
+	printf("baseline stall_probe cpu=%u seconds=%.2f lost_pct=%.3f gaps_over_1us=%u "
+	       "gaps_over_10us=%u gaps_over_50us=%u max_gap_us=%.1f stall_wait_p99_us=%.2f "
+	       "stall_wait_p999_us=%.2f\n", cpu, seconds,
+	       100.0 * (double)sp.lost / (double)sp.cycles, sp.n, over10, over50, max_us,
+	       stall_wait_quantile(&sp, 0.01), stall_wait_quantile(&sp, 0.001));
+	free(sp.gap);
+	return 0;
+}
+
 /* ---- rig: port, loops ----------------------------------------------------- */
 
 static uint16_t
@@ -1399,6 +1497,16 @@ main(int argc, char **argv)
 	rc = rig_port(&rig1, 1, "bp1");
 	if (rc < 0) {
 		fprintf(stderr, "bench_pipeline: ring port: %s\n", strerror(-rc));
+		return 1;
+	}
+	/*
+	 * The latency floor of the worker's CPU itself, before anything runs on it; half
+	 * a second, so that under chrt the kernel's RT throttling (95% of each second by
+	 * default) does not stop the probe itself.
+	 */
+	rc = stall_probe_run(rig1.lcore[0], cpus[1], quick ? 0.3 : 0.5);
+	if (rc < 0) {
+		fprintf(stderr, "bench_pipeline: stall probe: %s\n", strerror(-rc));
 		return 1;
 	}
 	for (wi = 0; wi < n_wl; wi++) {
