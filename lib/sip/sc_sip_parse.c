@@ -395,7 +395,7 @@ sip_msg_init(struct sc_sip_msg *msg)
 }
 
 /* SIP-Version (25.1): "SIP" "/" 1*DIGIT "." 1*DIGIT; "SIP" is case-insensitive. */
-static enum sc_sip_error
+SIP_COLD static enum sc_sip_error
 check_version(const char *p, const char *e)
 {
 	const char *q;
@@ -593,7 +593,7 @@ list_elem_end(const char *p, const char *e, enum sc_sip_error *err)
 	return p;
 }
 
-static void
+SIP_COLD static void
 parse_number_gen(struct sc_sip_msg *msg, const char *p, const char *e, uint64_t max,
 		 uint64_t *out, enum sc_sip_error err)
 {

@@ -15,7 +15,7 @@
  * datagram: the vector scans then rarely fall back to bytes one at a time near a
  * field end. The result is clamped to e, so it is what a scan of [p, e) gives.
  */
-SIP_CORE_ATTR static inline const char *
+SIP_CORE_ATTR static inline __attribute__((always_inline)) const char *
 SIP_F(tok_in)(const char *lim, const char *p, const char *e)
 {
 	const char *q;
@@ -255,7 +255,11 @@ SIP_F(parse_host)(const char *lim, const char *p, const char *e, struct sc_str *
 }
 
 /* One via-parm (20.42, 25.1) at p; returns its end (before any LWS), or NULL. */
-SIP_CORE_ATTR static const char *
+SIP_CORE_ATTR
+#ifdef SIP_NONTOK64
+SIP_COLD	/* behind via_fast at this level */
+#endif
+static const char *
 SIP_F(parse_via_parm)(const char *lim, const char *p, const char *e, struct sc_sip_via *via,
 	enum sc_sip_error *err)
 {
@@ -370,7 +374,7 @@ SIP_F(win_tok)(const struct SIP_F(win) *w, const char *lim, const char *p, const
  * written: parse_via_parm then parses and judges the value from scratch, so
  * the fast path never decides a verdict.
  */
-SIP_CORE_ATTR static const char *
+SIP_CORE_ATTR static inline __attribute__((always_inline)) const char *
 SIP_F(via_fast)(const char *lim, const char *p, const char *e, struct sc_sip_via *via)
 {
 	struct SIP_F(win) w;
@@ -791,13 +795,14 @@ SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const 
 }
 
 SIP_CORE_ATTR static void
+SIP_F(parse_cseq_gen)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e);
+
+SIP_CORE_ATTR static void
 SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen, const char *p,
 	const char *e)
 {
 	const char *q, *m;
-	uint64_t v;
 	uint32_t n;
-	bool over;
 
 	if (seen->cseq) {
 		sip_err(msg, SC_SIP_E_CSEQ);
@@ -832,7 +837,17 @@ SIP_F(parse_cseq)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *seen
 			}
 		}
 	}
-	/* CSeq = 1*DIGIT LWS Method; the number is 32-bit (8.1.1.5, RFC 4475 3.1.2.4). */
+	SIP_F(parse_cseq_gen)(lim, msg, p, e);
+}
+
+/* CSeq = 1*DIGIT LWS Method; the number is 32-bit (8.1.1.5, RFC 4475 3.1.2.4). */
+SIP_CORE_ATTR SIP_COLD static void
+SIP_F(parse_cseq_gen)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e)
+{
+	const char *q, *m;
+	uint64_t v;
+	bool over;
+
 	p = skip_lws(p, e);
 	q = parse_uint(p, e, UINT32_MAX, &v, &over);
 	if (q == NULL) {

@@ -19,7 +19,7 @@
  * line. NULL when the buffer ends first: a header block must end with an empty
  * line, so this is truncation.
  */
-SIP_CORE_ATTR static inline const char *
+SIP_CORE_ATTR SIP_COLD static const char *
 SIP_F(line_end)(const char *q, const char *end, const char **next, bool *bare_cr)
 {
 	for (;;) {
@@ -107,10 +107,11 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 		const char *name, *ne, *v, *eol;
 		unsigned char c;
 
-		if (p >= end)
+		if (sip_unlikely(p >= end))
 			goto truncated;
 		c = (unsigned char)*p;
-		if (c == '\r' || c == '\n') {
+		/* A name starts above '\r': one compare for every header line. */
+		if (sip_unlikely(c <= '\r') && (c == '\r' || c == '\n')) {
 			if (c == '\r') {
 				if (p + 1 == end)
 					goto truncated;
@@ -131,8 +132,8 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 		name = p;
 		p = SIP_LINE(buf, p, end, &eol);
 		ne = p;
-		if (p < end && *p == ':' && ne != name && end - eol >= 3 &&
-		    ld2(eol) == ld2("\r\n") && eol[2] != ' ' && eol[2] != '\t') {
+		if (sip_likely(p < end && *p == ':' && ne != name && end - eol >= 3 &&
+			       ld2(eol) == ld2("\r\n") && eol[2] != ' ' && eol[2] != '\t')) {
 			/*
 			 * The usual line, "name:" value CRLF and no continuation:
 			 * what the general path below concludes for it, in one test.
@@ -162,7 +163,7 @@ SIP_F(parse)(const char *buf, size_t len, struct sc_sip_msg *msg)
 			if (bare_cr)
 				sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 		}
-		if (ne != name)
+		if (sip_likely(ne != name))
 			SIP_F(sip_parse_header)(end, msg, &seen, header_id_inl(name,
 				(size_t)(ne - name)), v, le);
 		p = next;

@@ -23,6 +23,20 @@
 #endif
 
 /*
+ * Branch hints for the parser's usual shapes: gcc lays the hinted side out as the
+ * straight line, so a well-formed message runs through few taken branches.
+ */
+#define sip_likely(x) __builtin_expect(!!(x), 1)
+#define sip_unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * The general paths behind the fast ones (other spellings, LWS, faults): out of
+ * line and in the cold section, so the code that runs for a usual message sits in
+ * fewer cache lines and is laid out without them in between.
+ */
+#define SIP_COLD __attribute__((cold, noinline))
+
+/*
  * Every scan is forced inline: the parser core calls them dozens of times per
  * message, and past a certain function size the compiler would otherwise turn
  * them into calls (and rebuild the vector constants after each one).
@@ -427,13 +441,15 @@ __attribute__((target("avx2")))
 SIP_SCAN_INL const char *
 sip_line_avx2_inl(const char *buf, const char *p, const char *end, const char **eol)
 {
-	if (end - p >= 32) {
+	if (sip_likely(end - p >= 32)) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
 		uint32_t nt = sip_nontok_mask_avx2(v);
 		uint32_t el = sip_eol_mask_avx2(v);
 
-		*eol = el != 0 ? p + __builtin_ctz(el) : sip_eol_avx2_inl(p + 32, end);
-		return nt != 0 ? p + __builtin_ctz(nt) : sip_tok_end_avx2_inl(p + 32, end);
+		*eol = sip_likely(el != 0) ? p + __builtin_ctz(el) :
+			sip_eol_avx2_inl(p + 32, end);
+		return sip_likely(nt != 0) ? p + __builtin_ctz(nt) :
+			sip_tok_end_avx2_inl(p + 32, end);
 	}
 	if (end - buf >= 32) {
 		const char *q = end - 32;
