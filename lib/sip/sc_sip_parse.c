@@ -681,6 +681,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_QEND sip_qend_sse42_inl
 #define SIP_LSEP sip_lsep_sse42_inl
 #define SIP_NONTOK64 sip_nontok64_sse42
+#define SIP_WIN3 sip_win3_sse42
 #include "sip_fields_core.h"
 #include "sip_parse_core.h"
 
@@ -693,6 +694,7 @@ sip_validate(struct sc_sip_msg *msg, const struct sip_seen *seen)
 #define SIP_QEND sip_qend_avx2_inl
 #define SIP_LSEP sip_lsep_avx2_inl
 #define SIP_NONTOK64 sip_nontok64_avx2
+#define SIP_WIN3 sip_win3_avx2
 #include "sip_fields_core.h"
 #include "sip_parse_core.h"
 #endif

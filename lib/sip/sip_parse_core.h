@@ -207,5 +207,6 @@ truncated:
 #undef SIP_URI_END
 #undef SIP_QEND
 #undef SIP_NONTOK64
+#undef SIP_WIN3
 #undef SIP_LINE
 #undef SIP_LSEP

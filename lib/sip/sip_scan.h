@@ -172,25 +172,42 @@ sip_uri_end_sse42_inl(const char *p, const char *end)
 	return sip_uri_end_scalar_inl(p, end);
 }
 
+/* Unaligned 32-octet load at p. */
 __attribute__((target("avx2")))
-SIP_SCAN_INL const char *
-sip_uri_end_avx2_inl(const char *p, const char *end)
+SIP_SCAN_INL __m256i
+sip_ld32(const char *p)
 {
-	const char *p0 = p;
+	return _mm256_loadu_si256((const __m256i *)(const void *)p);
+}
+
+__attribute__((target("avx2")))
+SIP_SCAN_INL uint32_t
+sip_nonuri_mask_avx2(__m256i v)
+{
 	const __m256i c20 = _mm256_set1_epi8(0x20), c7f = _mm256_set1_epi8(0x7f);
 	const __m256i lt = _mm256_set1_epi8('<'), gt = _mm256_set1_epi8('>');
 	const __m256i dq = _mm256_set1_epi8('"');
 
-#define SIP_NONURI_AVX2(v) \
-	(uint32_t)_mm256_movemask_epi8(_mm256_or_si256( \
-		_mm256_or_si256(_mm256_cmpeq_epi8(_mm256_max_epu8((v), c20), c20), \
-				_mm256_cmpeq_epi8(_mm256_min_epu8((v), c7f), c7f)), \
-		_mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8((v), lt), \
-						_mm256_cmpeq_epi8((v), gt)), \
-				_mm256_cmpeq_epi8((v), dq))))
+	return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
+		_mm256_or_si256(_mm256_cmpeq_epi8(_mm256_max_epu8(v, c20), c20),
+				_mm256_cmpeq_epi8(_mm256_min_epu8(v, c7f), c7f)),
+		_mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, lt),
+						_mm256_cmpeq_epi8(v, gt)),
+				_mm256_cmpeq_epi8(v, dq))));
+}
+
+/*
+ * The AVX2 scans keep their first vector inline and continue out of line: most
+ * runs end inside it, and the loop, the overlapping last vector and the narrower
+ * fallbacks, inlined at every call site, made the parser's code several times
+ * larger than the part a usual message runs through. p0 is where the scan
+ * started (the overlapping last vector may reread octets from there on).
+ */
+__attribute__((target("avx2"), noinline)) static const char *
+sip_uri_end_avx2_more(const char *p0, const char *p, const char *end)
+{
 	while (end - p >= 32) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
-		uint32_t m = SIP_NONURI_AVX2(v);
+		uint32_t m = sip_nonuri_mask_avx2(sip_ld32(p));
 
 		if (m != 0)
 			return p + __builtin_ctz(m);
@@ -198,14 +215,26 @@ sip_uri_end_avx2_inl(const char *p, const char *end)
 	}
 	if (p < end && end - p0 >= 32) {
 		const char *q = end - 32;
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
-		uint32_t m = SIP_NONURI_AVX2(v);
+		uint32_t m = sip_nonuri_mask_avx2(sip_ld32(q));
 
 		m >>= (unsigned)(p - q);
 		return m != 0 ? p + __builtin_ctz(m) : end;
 	}
-#undef SIP_NONURI_AVX2
 	return sip_uri_end_sse42_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+SIP_SCAN_INL const char *
+sip_uri_end_avx2_inl(const char *p, const char *end)
+{
+	if (sip_likely(end - p >= 32)) {
+		uint32_t m = sip_nonuri_mask_avx2(sip_ld32(p));
+
+		if (sip_likely(m != 0))
+			return p + __builtin_ctz(m);
+		return sip_uri_end_avx2_more(p, p + 32, end);
+	}
+	return sip_uri_end_avx2_more(p, p, end);
 }
 
 /* Bit i set when octet i of v is NOT a token character. */
@@ -263,12 +292,9 @@ sip_nontok_mask_avx2(__m256i v)
 	return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(t, _mm256_setzero_si256()));
 }
 
-__attribute__((target("avx2")))
-SIP_SCAN_INL const char *
-sip_tok_end_avx2_inl(const char *p, const char *end)
+__attribute__((target("avx2"), noinline)) static const char *
+sip_tok_end_avx2_more(const char *p0, const char *p, const char *end)
 {
-	const char *p0 = p;
-
 	while (end - p >= 32) {
 		uint32_t m = sip_nontok_mask_avx2(
 			_mm256_loadu_si256((const __m256i *)(const void *)p));
@@ -286,6 +312,21 @@ sip_tok_end_avx2_inl(const char *p, const char *end)
 		return m != 0 ? p + __builtin_ctz(m) : end;
 	}
 	return sip_tok_end_sse42_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+SIP_SCAN_INL const char *
+sip_tok_end_avx2_inl(const char *p, const char *end)
+{
+	if (sip_likely(end - p >= 32)) {
+		uint32_t m = sip_nontok_mask_avx2(
+			_mm256_loadu_si256((const __m256i *)(const void *)p));
+
+		if (sip_likely(m != 0))
+			return p + __builtin_ctz(m);
+		return sip_tok_end_avx2_more(p, p + 32, end);
+	}
+	return sip_tok_end_avx2_more(p, p, end);
 }
 
 /*
@@ -379,38 +420,46 @@ sip_eol_sse42_inl(const char *p, const char *end)
 }
 
 __attribute__((target("avx2")))
-SIP_SCAN_INL const char *
-sip_eol_avx2_inl(const char *p, const char *end)
-{
-	const char *p0 = p;
-	const __m256i cr = _mm256_set1_epi8('\r');
-	const __m256i lf = _mm256_set1_epi8('\n');
-
-	while (end - p >= 32) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
-		uint32_t m = (uint32_t)_mm256_movemask_epi8(
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
-		if (m != 0)
-			return p + __builtin_ctz(m);
-		p += 32;
-	}
-	if (p < end && end - p0 >= 32) {
-		const char *q = end - 32;
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)q);
-		uint32_t m = (uint32_t)_mm256_movemask_epi8(
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
-		m >>= (unsigned)(p - q);
-		return m != 0 ? p + __builtin_ctz(m) : end;
-	}
-	return sip_eol_sse42_inl(p, end);
-}
-__attribute__((target("avx2")))
 SIP_SCAN_INL uint32_t
 sip_eol_mask_avx2(__m256i v)
 {
 	return (uint32_t)_mm256_movemask_epi8(
 		_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')),
 				_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))));
+}
+
+__attribute__((target("avx2"), noinline)) static const char *
+sip_eol_avx2_more(const char *p0, const char *p, const char *end)
+{
+	while (end - p >= 32) {
+		uint32_t m = sip_eol_mask_avx2(sip_ld32(p));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 32;
+	}
+	if (p < end && end - p0 >= 32) {
+		const char *q = end - 32;
+		uint32_t m = sip_eol_mask_avx2(sip_ld32(q));
+
+		m >>= (unsigned)(p - q);
+		return m != 0 ? p + __builtin_ctz(m) : end;
+	}
+	return sip_eol_sse42_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+SIP_SCAN_INL const char *
+sip_eol_avx2_inl(const char *p, const char *end)
+{
+	if (sip_likely(end - p >= 32)) {
+		uint32_t m = sip_eol_mask_avx2(sip_ld32(p));
+
+		if (sip_likely(m != 0))
+			return p + __builtin_ctz(m);
+		return sip_eol_avx2_more(p, p + 32, end);
+	}
+	return sip_eol_avx2_more(p, p, end);
 }
 
 /* Vector twins of sip_line_scalar_inl: one load covers most header lines. */
@@ -548,22 +597,81 @@ sip_lsep_avx2_inl(const char *p, const char *end)
 }
 
 __attribute__((target("avx2")))
-SIP_SCAN_INL const char *
-sip_qend_avx2_inl(const char *p, const char *end)
+SIP_SCAN_INL uint32_t
+sip_qend_mask_avx2(__m256i v)
 {
-	const __m256i dq = _mm256_set1_epi8('"');
-	const __m256i bs = _mm256_set1_epi8('\\');
+	return (uint32_t)_mm256_movemask_epi8(
+		_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
+				_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))));
+}
 
+__attribute__((target("avx2"), noinline)) static const char *
+sip_qend_avx2_more(const char *p, const char *end)
+{
 	while (end - p >= 32) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
-		uint32_t m = (uint32_t)_mm256_movemask_epi8(
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, dq), _mm256_cmpeq_epi8(v, bs)));
+		uint32_t m = sip_qend_mask_avx2(sip_ld32(p));
 
 		if (m != 0)
 			return p + __builtin_ctz(m);
 		p += 32;
 	}
 	return sip_qend_sse42_inl(p, end);
+}
+
+__attribute__((target("avx2")))
+SIP_SCAN_INL const char *
+sip_qend_avx2_inl(const char *p, const char *end)
+{
+	if (sip_likely(end - p >= 32)) {
+		uint32_t m = sip_qend_mask_avx2(sip_ld32(p));
+
+		if (sip_likely(m != 0))
+			return p + __builtin_ctz(m);
+		p += 32;
+	}
+	return sip_qend_avx2_more(p, end);
+}
+
+/*
+ * Three class bitmaps of the 64 octets at p for a From/To value read in one
+ * window (bit i for p[i]): not a token character, not a URI octet (as
+ * sip_uri_end_*), DQUOTE or backslash (as sip_qend_*). Reads p[0..64).
+ */
+struct sip_win3 {
+	uint64_t nt, nu, qb;
+};
+
+__attribute__((target("sse4.2")))
+SIP_SCAN_INL void
+sip_win3_sse42(const char *p, struct sip_win3 *w)
+{
+	const __m128i dq = _mm_set1_epi8('"');
+	const __m128i bs = _mm_set1_epi8('\\');
+	uint64_t nt = 0, nu = 0, qb = 0;
+
+	for (unsigned i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+
+		nt |= (uint64_t)sip_nontok_mask_sse42(v) << (16 * i);
+		nu |= (uint64_t)sip_nonuri_mask_sse42(v) << (16 * i);
+		qb |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs))) << (16 * i);
+	}
+	w->nt = nt;
+	w->nu = nu;
+	w->qb = qb;
+}
+
+__attribute__((target("avx2")))
+SIP_SCAN_INL void
+sip_win3_avx2(const char *p, struct sip_win3 *w)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+
+	w->nt = sip_nontok_mask_avx2(a) | (uint64_t)sip_nontok_mask_avx2(b) << 32;
+	w->nu = sip_nonuri_mask_avx2(a) | (uint64_t)sip_nonuri_mask_avx2(b) << 32;
+	w->qb = sip_qend_mask_avx2(a) | (uint64_t)sip_qend_mask_avx2(b) << 32;
 }
 
 #endif /* SIP_HAVE_X86_SIMD */

@@ -837,6 +837,9 @@ struct edge_case {
 #define EDGE_FROM(name, line, err, tag) \
 	{ name, "From: <sip:alice@example.com>" line, err, SC_METHOD_INVITE, 314159, 5060, \
 	  "z9hG4bK776asdhds", tag, "a84b4c76e66710@pc33.example.com" }
+#define EDGE_FROMV(name, value, err, tag) \
+	{ name, "From: " value, err, SC_METHOD_INVITE, 314159, 5060, "z9hG4bK776asdhds", tag, \
+	  "a84b4c76e66710@pc33.example.com" }
 #define EDGE_START(name, line, err) \
 	{ name, line, err, SC_METHOD_INVITE, 314159, 5060, "z9hG4bK776asdhds", "1928301774", \
 	  "a84b4c76e66710@pc33.example.com" }
@@ -885,6 +888,31 @@ static const struct edge_case edge_cases[] = {
 	EDGE_FROM("from_tag_lookalike", ";tagx=1;tag=abc", SC_SIP_E_OK, "abc"),
 	EDGE_FROM("from_tag_one_octet", ";tag=a", SC_SIP_E_OK, "a"),
 	EDGE_FROM("from_tag_not_token", ";tag=a\"b\"", SC_SIP_E_QUOTE, NULL),
+	/* 20.10, 25.1: the shapes at the edges of the one-window From/To read. */
+	EDGE_FROMV("from_display_tag", "\"A\" <sip:a@x>;tag=t1", SC_SIP_E_OK, "t1"),
+	EDGE_FROMV("from_display_escape", "\"A\\\"B\" <sip:a@x>;tag=t2", SC_SIP_E_OK, "t2"),
+	EDGE_FROMV("from_display_open", "\"A <sip:a@x>;tag=t3", SC_SIP_E_QUOTE, NULL),
+	EDGE_FROMV("from_display_no_angle", "\"A\" sip:a@x;tag=t4", SC_SIP_E_ANGLE, NULL),
+	EDGE_FROMV("from_token_display", "Alice <sip:a@x>;tag=t5", SC_SIP_E_OK, "t5"),
+	EDGE_FROMV("from_no_tag", "<sip:a@x>", SC_SIP_E_OK, NULL),
+	EDGE_FROMV("from_tag_then_lr", "<sip:a@x>;tag=t6;lr", SC_SIP_E_OK, "t6"),
+	EDGE_FROMV("from_param_then_tag", "<sip:a@x>;x=1;tag=t7", SC_SIP_E_OK, "t7"),
+	EDGE_FROMV("from_tag_trailing_sp", "<sip:a@x>;tag=t8 ", SC_SIP_E_OK, "t8"),
+	EDGE_FROMV("from_tag_empty", "<sip:a@x>;tag=", SC_SIP_E_FROM, NULL),
+	EDGE_FROMV("from_tag_host_value", "<sip:a@x>;tag=t9:1", SC_SIP_E_FROM, NULL),
+	EDGE_FROMV("from_scheme_sips", "<sips:a@x>;tag=ta", SC_SIP_E_OK, "ta"),
+	EDGE_FROMV("from_scheme_none", "<a@x>;tag=tb", SC_SIP_E_FROM, NULL),
+	EDGE_FROMV("from_uri_utf8", "<sip:\xc3\xa9@x>;tag=tc", SC_SIP_E_OK, "tc"),
+	EDGE_FROMV("from_uri_unclosed", "<sip:a@x;tag=td", SC_SIP_E_ANGLE, NULL),
+	EDGE_FROMV("from_uri_space", "<sip:a @x>;tag=te", SC_SIP_E_ANGLE, NULL),
+	EDGE_FROMV("from_two_values", "<sip:a@x>;tag=tf, <sip:b@y>", SC_SIP_E_FROM, "tf"),
+	/* 64 and 65 octets of value after "From:" (the window's bound). */
+	EDGE_FROMV("from_value_64",
+		   "\"D\" <sip:alice-0123456789@example.com>;tag=0123456789abcdefghij",
+		   SC_SIP_E_OK, "0123456789abcdefghij"),
+	EDGE_FROMV("from_value_65",
+		   "\"D\" <sip:alice-0123456789@example.com>;tag=0123456789abcdefghijk",
+		   SC_SIP_E_OK, "0123456789abcdefghijk"),
 	/* 7.1: one SP between the parts; schemes compare case-insensitively (19.1.4). */
 	EDGE_START("method_lower_case", "invite sip:bob@example.org SIP/2.0",
 		   SC_SIP_E_CSEQ_METHOD),
