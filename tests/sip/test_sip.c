@@ -913,6 +913,43 @@ static const struct edge_case edge_cases[] = {
 	EDGE_FROMV("from_value_65",
 		   "\"D\" <sip:alice-0123456789@example.com>;tag=0123456789abcdefghijk",
 		   SC_SIP_E_OK, "0123456789abcdefghijk"),
+	/* Longer values, quotes and URIs across the 64-octet mark: parse_addr alone. */
+	EDGE_FROMV("from_value_127",
+		   "\"Carrier Test\" <sip:+15551230001@198.18.0.10;user=phone>;tag=0"
+		   "123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrs",
+		   SC_SIP_E_OK,
+		   "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr"
+		   "s"),
+	EDGE_FROMV("from_value_128",
+		   "\"Carrier Test\" <sip:+15551230001@198.18.0.10;user=phone>;tag=0"
+		   "123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrs"
+		   "t",
+		   SC_SIP_E_OK,
+		   "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr"
+		   "st"),
+	EDGE_FROMV("from_value_129",
+		   "\"Carrier Test\" <sip:+15551230001@198.18.0.10;user=phone>;tag=0"
+		   "123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrs"
+		   "tu",
+		   SC_SIP_E_OK,
+		   "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr"
+		   "stu"),
+	EDGE_FROMV("from_long_display",
+		   "\"XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+		   "XXXXXXXX\" <sip:a@x>;tag=tg",
+		   SC_SIP_E_OK, "tg"),
+	EDGE_FROMV("from_long_display_open",
+		   "\"XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+		   "XXXXXXXX <sip:a@x>;tag=tg",
+		   SC_SIP_E_QUOTE, NULL),
+	EDGE_FROMV("from_long_uri_unclosed",
+		   "<sip:uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
+		   "uuuuuuuuuuu@x;tag=th",
+		   SC_SIP_E_ANGLE, NULL),
+	EDGE_FROMV("from_long_tag_quote",
+		   "<sip:uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu"
+		   "uuuuuuuuuuu@x>;tag=a\"b\"",
+		   SC_SIP_E_QUOTE, NULL),
 	/* 7.1: one SP between the parts; schemes compare case-insensitively (19.1.4). */
 	EDGE_START("method_lower_case", "invite sip:bob@example.org SIP/2.0",
 		   SC_SIP_E_CSEQ_METHOD),
