@@ -788,8 +788,8 @@ find_eol_sse42(const char *p, const char *end)
 __attribute__((target("avx2"))) static const char *
 find_eol_avx2(const char *p, const char *end)
 {
-	/* The whole scan in one function, as before the parser's split (the floor). */
-	return sip_eol_avx2_more(p, p, end);
+	/* The whole scan inline here, as before the parser's split (the floor). */
+	return sip_eol_avx2_rest_inl(p, p, end);
 }
 #endif
 

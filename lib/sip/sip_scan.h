@@ -428,8 +428,9 @@ sip_eol_mask_avx2(__m256i v)
 				_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))));
 }
 
-__attribute__((target("avx2"), noinline)) static const char *
-sip_eol_avx2_more(const char *p0, const char *p, const char *end)
+__attribute__((target("avx2")))
+SIP_SCAN_INL const char *
+sip_eol_avx2_rest_inl(const char *p0, const char *p, const char *end)
 {
 	while (end - p >= 32) {
 		uint32_t m = sip_eol_mask_avx2(sip_ld32(p));
@@ -446,6 +447,12 @@ sip_eol_avx2_more(const char *p0, const char *p, const char *end)
 		return m != 0 ? p + __builtin_ctz(m) : end;
 	}
 	return sip_eol_sse42_inl(p, end);
+}
+
+__attribute__((target("avx2"), noinline)) static const char *
+sip_eol_avx2_more(const char *p0, const char *p, const char *end)
+{
+	return sip_eol_avx2_rest_inl(p0, p, end);
 }
 
 __attribute__((target("avx2")))
