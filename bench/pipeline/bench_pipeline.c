@@ -426,6 +426,7 @@ loop_main(void *arg)
 /* ---- stall probe: what the CPU alone does to latency ------------------------ */
 
 #define STALL_PROBE_GAPS (1u << 20)
+#define STALL_PROBE_RUNS 8
 
 /*
  * A loop that does nothing but read the TSC, on a worker's CPU, records every gap
@@ -1416,7 +1417,7 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	/* Diagnostics, for profiling one phase: SC_PIPE_ONLY=uas|proxy|scaling. */
+	/* Diagnostics, for profiling one phase: SC_PIPE_ONLY=uas|proxy|scaling|stall. */
 	if (getenv("SC_PIPE_ONLY") != NULL)
 		only = getenv("SC_PIPE_ONLY");
 	/* Diagnostics: another pre-fill size (e.g. 0 to see what 1M pending costs). */
@@ -1505,10 +1506,18 @@ main(int argc, char **argv)
 	 * default) does not stop the probe itself.
 	 */
 	rc = stall_probe_run(rig1.lcore[0], cpus[1], quick ? 0.3 : 0.5);
+	/* SC_PIPE_ONLY=stall: the probe alone, STALL_PROBE_RUNS times, a second apart. */
+	for (i = 1; rc == 0 && only != NULL && strcmp(only, "stall") == 0 &&
+	     i < STALL_PROBE_RUNS; i++) {
+		rte_delay_us_sleep(500000);
+		rc = stall_probe_run(rig1.lcore[0], cpus[1], quick ? 0.3 : 0.5);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "bench_pipeline: stall probe: %s\n", strerror(-rc));
 		return 1;
 	}
+	if (only != NULL && strcmp(only, "stall") == 0)
+		goto done;
 	for (wi = 0; wi < n_wl; wi++) {
 		rig_start(&rig1, MODE_IO);
 		rc = measure(&rig1, &wl[wi], calls, runs, &io[wi]);
