@@ -272,18 +272,11 @@ is_hop_response(enum pkt_kind k)
  * from the same header (sc_px_branch.h).
  */
 static void
-proxy_branch(const char *branch, const char *host, uint16_t port, char out[26])
+proxy_branch(const char *branch, const char *host, uint16_t port,
+	     char out[SC_PX_BRANCH_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	uint64_t h = sc_px_branch_cookie(0, branch, strlen(branch), host, strlen(host), port);
-	unsigned i;
-
-	memcpy(out, "z9hG4bKsc", 9);
-	for (i = 0; i < 16; i++) {
-		out[9 + i] = hex[h & 0xf];
-		h >>= 4;
-	}
-	out[25] = '\0';
+	sc_px_branch_text(sc_px_branch_cookie(0, branch, strlen(branch), host, strlen(host),
+					      port), out);
 }
 
 /* A response of the next hop to what the proxy forwarded (proxy scenarios). */
@@ -301,7 +294,7 @@ build_hop_response(const struct opts *o, uint64_t call, enum pkt_kind k, const c
 	uint64_t tok = call_token(o, call, 1);
 	uint32_t ftag = (uint32_t)call_token(o, call, 2);
 	uint32_t ttag = (uint32_t)call_token(o, call, 3);
-	char pb[26], proxy[80], totag[24] = "", uvia[320] = "";
+	char pb[SC_PX_BRANCH_LEN + 1], proxy[80], totag[24] = "", uvia[320] = "";
 	unsigned i, st = 0;
 	const char *reason = "";
 	int n;

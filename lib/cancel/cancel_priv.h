@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
 #include <rte_common.h>
 
 #include "sc_cancel.h"
+#include "sc_px_branch.h"
 #include "sc_txn.h"
 
 /* Messages per bulk lookup; a larger burst is handled in chunks. */
@@ -307,51 +307,6 @@ sc_cancel_count_rx(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m)
 /* FNV-1a constants (the stateless To tag). */
 #define FNV_PRIME	0x100000001b3ULL
 #define FNV_BASIS	0xcbf29ce484222325ULL
-
-/* n lower-case hex digits of h into out, lowest nibble first (tags, branches). */
-static inline void
-sc_cancel_put_hex(char *out, uint64_t h, unsigned n)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		out[i] = hex[h & 0xf];
-		h >>= 4;
-	}
-}
-
-/* The 8 nibbles of v (low first) as 8 lower-case hex digits, one per byte. */
-static inline uint64_t
-sc_cancel_hex8(uint32_t v)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	uint64_t x = v;
-
-	/* Nibble i to byte i (little-endian: out[i]). */
-	x = (x | x << 16) & 0x0000ffff0000ffffULL;
-	x = (x | x << 8) & 0x00ff00ff00ff00ffULL;
-	x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fULL;
-	/* '0' + d, plus 'a' - '0' - 10 where d > 9 (bit 4 of d + 6). */
-	return x + '0' * ones + (((x + 6 * ones) >> 4) & ones) * ('a' - '0' - 10);
-}
-
-/*
- * sc_cancel_put_hex(out, h, 16) without the loop: two 8-byte stores of digits built
- * in registers (little-endian, as DPDK's x86 targets).
- */
-static inline void
-sc_cancel_put_hex16(char *out, uint64_t h)
-{
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	uint64_t lo = sc_cancel_hex8((uint32_t)h), hi = sc_cancel_hex8((uint32_t)(h >> 32));
-
-	memcpy(out, &lo, 8);
-	memcpy(out + 8, &hi, 8);
-#else
-	sc_cancel_put_hex(out, h, 16);
-#endif
-}
 
 /* Count a sent response by class and code. */
 void sc_cancel_count_tx(struct sc_cancel_ctx *ctx, unsigned status);

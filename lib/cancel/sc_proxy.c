@@ -76,10 +76,6 @@
 #include "sc_txn.h"
 
 #define PX_COOKIE	"z9hG4bK"
-#define PX_PREFIX	"z9hG4bKsc"	/* our branches: cookie + "sc" + 16 hex */
-#define PX_PREFIX_LEN	9
-#define PX_BRANCH_LEN	(PX_PREFIX_LEN + 16)
-_Static_assert(PX_BRANCH_LEN - PX_PREFIX_LEN == 16, "px_branch writes 16 hex digits");
 #define PX_REASON_MAX	160
 /*
  * The Reason slot takes what the record's area has left, up to PX_REASON_MAX, but
@@ -157,7 +153,8 @@ arm(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned which, uint64_t 
 static inline bool
 is_ours(const struct sc_str *branch)
 {
-	return branch->len == PX_BRANCH_LEN && memcmp(branch->p, PX_PREFIX, PX_PREFIX_LEN) == 0;
+	return branch->len == SC_PX_BRANCH_LEN &&
+	       memcmp(branch->p, SC_PX_BRANCH_PREFIX, SC_PX_BRANCH_PREFIX_LEN) == 0;
 }
 
 /*
@@ -168,7 +165,7 @@ is_ours(const struct sc_str *branch)
  */
 static void
 px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
-	  char out[PX_BRANCH_LEN + 1])
+	  char out[SC_PX_BRANCH_LEN + 1])
 {
 	const struct sc_sip_via *v = &m->vias[0];
 	uint64_t h;
@@ -185,9 +182,7 @@ px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 		h = sc_whash_u32(h, m->cseq);
 		h = sc_px_branch_final(sc_whash(h, m->request_uri.p, m->request_uri.len));
 	}
-	memcpy(out, PX_PREFIX, PX_PREFIX_LEN);
-	sc_cancel_put_hex16(out + PX_PREFIX_LEN, h);
-	out[PX_BRANCH_LEN] = '\0';
+	sc_px_branch_text(h, out);
 }
 
 static int
@@ -1067,7 +1062,7 @@ route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 	return n == (size_t)us_len && sc_sip_ieq(them, us, n);
 }
 
-#define VIA_LEN		160	/* "SIP/2.0/UDP " sent-by ";branch=" PX_BRANCH_LEN */
+#define VIA_LEN		160	/* "SIP/2.0/UDP " sent-by ";branch=" SC_PX_BRANCH_LEN */
 _Static_assert(sizeof("SIP/2.0/UDP ") - 1 + LOCAL_LEN <= VIA_LEN, "make_via copies LOCAL_LEN");
 _Static_assert(sizeof(((struct sc_local_memo *)0)->sent_by) == LOCAL_LEN, "memo holds LOCAL_LEN");
 
@@ -1077,7 +1072,7 @@ _Static_assert(sizeof(((struct sc_local_memo *)0)->sent_by) == LOCAL_LEN, "memo 
  * errno.
  */
 static int
-make_via(struct sc_cancel_ctx *ctx, const void *path, const char b[PX_BRANCH_LEN + 1],
+make_via(struct sc_cancel_ctx *ctx, const void *path, const char b[SC_PX_BRANCH_LEN + 1],
 	 char via[VIA_LEN], struct sc_str *out)
 {
 	static const char proto[] = "SIP/2.0/UDP ", param[] = ";branch=";
@@ -1087,7 +1082,7 @@ make_via(struct sc_cancel_ctx *ctx, const void *path, const char b[PX_BRANCH_LEN
 
 	if (sb_len < 0)
 		return -EINVAL;
-	if (sizeof(proto) - 1 + (size_t)sb_len + sizeof(param) - 1 + PX_BRANCH_LEN >= VIA_LEN)
+	if (sizeof(proto) - 1 + (size_t)sb_len + sizeof(param) - 1 + SC_PX_BRANCH_LEN >= VIA_LEN)
 		return -ENOSPC;
 	memcpy(via, proto, sizeof(proto) - 1);
 	n += sizeof(proto) - 1;
@@ -1100,8 +1095,8 @@ make_via(struct sc_cancel_ctx *ctx, const void *path, const char b[PX_BRANCH_LEN
 	n += (size_t)sb_len;
 	memcpy(via + n, param, sizeof(param) - 1);
 	n += sizeof(param) - 1;
-	memcpy(via + n, b, PX_BRANCH_LEN);
-	n += PX_BRANCH_LEN;
+	memcpy(via + n, b, SC_PX_BRANCH_LEN);
+	n += SC_PX_BRANCH_LEN;
 	out->p = via;
 	out->len = (uint32_t)n;
 	return 0;
@@ -1501,7 +1496,7 @@ void
 sc_proxy_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned n)
 {
 	struct sc_txn_key *kptr[BURST_CHUNK];
-	char br[BURST_CHUNK][PX_BRANCH_LEN + 1];
+	char br[BURST_CHUNK][SC_PX_BRANCH_LEN + 1];
 	int8_t ia[BURST_CHUNK];
 	bool ok[BURST_CHUNK];
 	unsigned i, nk = 0;
@@ -1523,7 +1518,7 @@ sc_proxy_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsign
 			px_branch(ctx, m, br[i]);
 			if (m->method == SC_METHOD_INVITE || m->method == SC_METHOD_CANCEL ||
 			    m->method == SC_METHOD_ACK)
-				rc = px_key(br[i], PX_BRANCH_LEN, &ctx->keys[nk]);
+				rc = px_key(br[i], SC_PX_BRANCH_LEN, &ctx->keys[nk]);
 		}
 		if (rc == 0) {
 			kptr[nk] = &ctx->keys[nk];

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The hex digits of tags and proxy branches (lib/cancel/cancel_priv.h): the
+ * The hex digits of tags and proxy branches (lib/cancel/sc_px_branch.h): the
  * register-built sc_cancel_put_hex16() must write exactly what the digit loop
  * sc_cancel_put_hex(.., 16) writes, since the proxy's branch (16.11) is computed
- * again by sipcancel-gen and the app tests. Pure code, no EAL.
+ * again by the app tests' Python copy. Pure code, no EAL.
  */
 #include <stdint.h>
 #include <string.h>
@@ -52,8 +52,9 @@ Test(hex, put_hex16_equals_the_digit_loop)
 /*
  * sc_whash() (lib/cancel/sc_px_branch.h) pinned to the values whash() in
  * tests/app/proxy_case.py computes: the proxy's branch must come out the same in
- * lib/cancel, sipcancel-gen and the app tests. Lengths 0, 3, 8 and 9 cover the empty tail, a short tail, a whole word
- * with an empty tail, and a word plus one byte.
+ * lib/cancel, sipcancel-gen and the app tests. Lengths 0, 3, 8 and 9 cover the
+ * empty tail, a short tail, a whole word with an empty tail, and a word plus one
+ * byte.
  */
 Test(hex, whash_matches_the_python_reference)
 {
@@ -84,10 +85,11 @@ Test(hex, whash_matches_the_python_reference)
 Test(hex, px_branch_cookie_matches_the_python_reference)
 {
 	static const char branch[] = "z9hG4bK776asdhds", host[] = "198.18.0.10";
-	char out[17];
+	char out[SC_PX_BRANCH_LEN + 2];
 
-	sc_cancel_put_hex16(out, sc_px_branch_cookie(0, branch, strlen(branch), host,
-						     strlen(host), 5060));
-	out[16] = '\0';
-	cr_assert_str_eq(out, "99c59e927677cf8e");
+	memset(out, 'x', sizeof(out));
+	sc_px_branch_text(sc_px_branch_cookie(0, branch, strlen(branch), host, strlen(host),
+					      5060), out);
+	cr_assert_str_eq(out, "z9hG4bKsc99c59e927677cf8e");
+	cr_assert_eq(out[SC_PX_BRANCH_LEN + 1], 'x', "nothing written past the NUL");
 }
