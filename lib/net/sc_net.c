@@ -781,7 +781,7 @@ put_l2(struct rte_ether_hdr *eth, const struct sc_net_path *path)
  * sc_net_hdr_len(path). payload != NULL: copy the payload there first, checksumming
  * it in the same pass when the UDP checksum is ours to compute. Writes f only (no
  * load of what it stores); returns the mbuf's TX ol_flags, the L2 length in *l2_out.
- * The caller checked the IP version and the MTU (frame_fits).
+ * The caller checked the IP version and the MTU (frame_check).
  */
 static uint64_t
 encap_frame(char *f, const struct sc_net_path *path, const void *payload, uint32_t len,
@@ -860,17 +860,20 @@ encap_frame(char *f, const struct sc_net_path *path, const void *payload, uint32
 	return ol;
 }
 
-/* The IP version is known and the datagram within the path MTU (we never fragment here). */
-static inline bool
-frame_fits(const struct sc_net_path *path, uint32_t len)
+/*
+ * 0 when a datagram of len payload bytes can go on path as one frame: -EINVAL for
+ * an unknown IP version, -EMSGSIZE over the path MTU (we never fragment here).
+ */
+static inline int
+frame_check(const struct sc_net_path *path, uint32_t len)
 {
 	uint32_t mtu = path->mtu != 0 ? path->mtu : SC_NET_DEFAULT_MTU;
 	uint32_t ip_len;
 
 	if (path->ip_version != 4 && path->ip_version != 6)
-		return false;
+		return -EINVAL;
 	ip_len = l3_hdr_len(path) + (uint32_t)sizeof(struct rte_udp_hdr) + len;
-	return ip_len <= mtu && ip_len <= UINT16_MAX;
+	return ip_len <= mtu && ip_len <= UINT16_MAX ? 0 : -EMSGSIZE;
 }
 
 /* encap_frame() into m's data room, and m's length and TX offload fields. */
@@ -880,12 +883,12 @@ encap(struct rte_mbuf *m, const struct sc_net_path *path, const void *payload, u
 {
 	uint32_t hdr, l2;
 	uint64_t ol;
+	int rc;
 
-	if (path->ip_version != 4 && path->ip_version != 6)
-		return -EINVAL;
+	rc = frame_check(path, len);
+	if (rc < 0)
+		return rc;
 	hdr = sc_net_hdr_len(path);
-	if (!frame_fits(path, len))
-		return -EMSGSIZE;
 	if (m->nb_segs != 1 || (uint32_t)m->buf_len < (uint32_t)m->data_off + hdr + len)
 		return -EMSGSIZE;
 	m->data_len = (uint16_t)(hdr + len);
@@ -928,7 +931,7 @@ sc_net_encap_raw(struct rte_mbuf *m, char *buf_addr, uint16_t buf_len,
 	uint64_t ol;
 
 	/* Every error (rare) the way sc_net_encap() has it, m reset included. */
-	if (!frame_fits(path, len))
+	if (frame_check(path, len) < 0)
 		return sc_net_encap(m, path, payload, len, tx_offload_capa);
 	hdr = sc_net_hdr_len(path);
 	if ((uint32_t)buf_len < (uint32_t)off + hdr + len)
