@@ -130,6 +130,15 @@ prefetch_for_write(const void *p)
 		rte_prefetch0(p);
 }
 
+/* Keep m (direct, one segment, refcnt 1) as the hottest spare; its buffer noted now. */
+static inline void
+spare_push(struct sc_worker *w, struct rte_mbuf *m)
+{
+	w->spare_buf[w->n_spare].addr = m->buf_addr;
+	w->spare_buf[w->n_spare].len = m->buf_len;
+	w->spare[w->n_spare++] = m;
+}
+
 /*
  * Own the lines a response will write in spare i (header, first data lines) before
  * it does. One spare at a time, a few sends ahead: a burst's worth at once would
@@ -162,9 +171,7 @@ send_fragmented(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf *
 	int n, i;
 
 	/* sc_net_encap reset it: a plain mbuf, and the slot it came from is free. */
-	w->spare_buf[w->n_spare].addr = m->buf_addr;
-	w->spare_buf[w->n_spare].len = m->buf_len;
-	w->spare[w->n_spare++] = m;
+	spare_push(w, m);
 	/*
 	 * Never repeated for a source/destination/protocol while fragments may be in
 	 * flight (RFC 791 3.2, RFC 6864 4): a per-worker sequence, the low bits being
@@ -264,13 +271,10 @@ recycle(struct sc_worker *w, struct rte_mbuf **m, unsigned n)
 		struct rte_mbuf *x = m[i];
 
 		if (w->n_spare < SC_WORKER_SPARE_MAX && x->nb_segs == 1 && RTE_MBUF_DIRECT(x) &&
-		    rte_mbuf_refcnt_read(x) == 1) {
-			w->spare_buf[w->n_spare].addr = x->buf_addr;
-			w->spare_buf[w->n_spare].len = x->buf_len;
-			w->spare[w->n_spare++] = x;
-		} else {
+		    rte_mbuf_refcnt_read(x) == 1)
+			spare_push(w, x);
+		else
 			fr[nf++] = x;
-		}
 	}
 	if (nf != 0)
 		rte_pktmbuf_free_bulk(fr, nf);
