@@ -579,7 +579,7 @@ SIP_F(addr_fast)(const char *p0, const char *e, struct sc_sip_addr *a)
 {
 	static const struct sc_str z;
 	size_t n = (size_t)(e - p0), o;
-	uint64_t vm = n < 64 ? (1ULL << n) - 1 : ~0ULL, m;
+	uint64_t vm = sip_low_mask64(n), m;
 	const char *s, *p, *up, *ue, *t;
 	struct sip_win3 w;
 
@@ -962,7 +962,7 @@ SIP_F(parse_call_id)(const char *lim, struct sc_sip_msg *msg, struct sip_seen *s
 		 * the value: a valid callid, as the word scans below would find.
 		 */
 		size_t n = (size_t)(e - p);
-		uint64_t nt = SIP_NONTOK64(p) & (n < 64 ? (1ULL << n) - 1 : ~0ULL);
+		uint64_t nt = SIP_NONTOK64(p) & sip_low_mask64(n);
 		size_t b = nt != 0 ? (size_t)__builtin_ctzll(nt) : 0;
 
 		if (nt == 0 || ((nt & (nt - 1)) == 0 && p[b] == '@' && b != 0 && b + 1 < n))

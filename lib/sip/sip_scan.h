@@ -36,6 +36,13 @@
  */
 #define SIP_COLD __attribute__((cold, noinline))
 
+/* Bits 0..n-1 (n <= 64): the octets of a 64-octet window that lie before a field's end. */
+static inline uint64_t
+sip_low_mask64(size_t n)
+{
+	return n < 64 ? (1ULL << n) - 1 : ~0ULL;
+}
+
 /*
  * Every scan is forced inline: the parser core calls them dozens of times per
  * message, and past a certain function size the compiler would otherwise turn
