@@ -4,10 +4,11 @@
  * the ports, the parser or the encap: sc_cancel_handle_burst() of pre-parsed bursts,
  * then the owner's poll and quiescent report, as the worker loop does, with 1M
  * pending INVITEs (200k with SC_BENCH_QUICK=1; proxy: each answered with 180). The
- * workload is the pipeline's (bench/pipeline, LAG 64): step s sends the INVITE of call s, the CANCEL of call
- * s-64 and the ACK (of the 487) of call s-128; proxy: the same upstream, plus the
- * next hop's 180 to each INVITE and 200 / 487 to each CANCEL, half a lag later, the
- * way it answers what the proxy forwarded (its branch read from the forwarded INVITE).
+ * workload is the pipeline's (bench/pipeline, LAG 64): step s sends the INVITE of
+ * call s, the CANCEL of call s-64 and the ACK (of the 487) of call s-128; proxy:
+ * the same upstream, plus the next hop's 180 to each INVITE and 200 / 487 to each
+ * CANCEL, half a lag later, the way it answers what the proxy forwarded (its
+ * branch read from the forwarded INVITE).
  * Messages are built and parsed outside the timed part; the sink only counts.
  *
  * Printed: cycles per message (median burst), and the ratio to a baseline in the
