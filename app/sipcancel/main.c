@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_bus.h>
 #include <rte_cycles.h>
+#include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -25,6 +27,7 @@
 #include "sc_app.h"
 #include "sc_proxy_app.h"
 #include "sc_stats.h"
+#include "sc_thp.h"
 #include "sc_worker.h"
 
 RTE_LOG_REGISTER(sc_app_logtype, sipcancel.app, INFO)
@@ -63,6 +66,7 @@ struct app {
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	struct rte_mempool *mp;
 	struct rte_mempool *mp_indirect;	/* IP fragments' payload pieces */
+	struct sc_thp_heap pool_heap;		/* --no-huge: both pools' memory */
 	struct sc_txn_table *table;
 	struct sc_stats_extra extra;
 	bool pace;
@@ -499,6 +503,50 @@ eal_usage_hook(const char *prog)
 	sc_app_usage(prog);
 }
 
+/* Every port a virtual device: then no device ever DMAs into an mbuf. */
+static bool
+ports_all_virtual(void)
+{
+	struct rte_eth_dev_info info;
+	const struct rte_bus *bus;
+	int i;
+
+	for (i = 0; i < app.n_ports; i++) {
+		if (rte_eth_dev_info_get(app.ports[i], &info) != 0 || info.device == NULL)
+			return false;
+		bus = rte_dev_bus(info.device);
+		if (bus == NULL || strcmp(rte_bus_name(bus), "vdev") != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The socket the mbuf pools are created on. With --no-huge and only virtual ports,
+ * a heap on transparent huge pages (sc_thp.h): on the memfd's 4 KiB pages, a pool
+ * cycled through its ring costs a TLB miss on nearly every packet's first touch.
+ * A PCI port needs DMA-able memory, hence the EAL heap there (and on any failure).
+ */
+static int
+pools_socket(uint64_t n, uint64_t n_indirect)
+{
+	size_t len;
+	int rc;
+
+	if (rte_eal_has_hugepages() || !ports_all_virtual())
+		return (int)rte_socket_id();
+	len = sc_thp_pktmbuf_pool_bytes((unsigned)n, RTE_MBUF_DEFAULT_BUF_SIZE) +
+	      sc_thp_pktmbuf_pool_bytes((unsigned)n_indirect, 0);
+	rc = sc_thp_heap_create(&app.pool_heap, "sc_mbuf_thp", len);
+	if (rc != 0) {
+		SC_APP_LOG(NOTICE, "mbuf pools on 4 KiB pages: no THP heap: %s", strerror(-rc));
+		return (int)rte_socket_id();
+	}
+	SC_APP_LOG(INFO, "--no-huge: mbuf pools on transparent huge pages (%zu MiB heap)",
+		   app.pool_heap.len >> 20);
+	return app.pool_heap.socket;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -575,10 +623,16 @@ main(int argc, char **argv)
 		uint64_t n = per_q * app.n_ports * app.n_workers +
 			(uint64_t)app.n_workers * (FRAG_FLOWS_PER_LCORE * FRAG_MAX_PER_FLOW +
 						   MBUF_CACHE * 2 + 2 * SC_NET_FRAG_MAX) + 1024;
+		uint64_t n_indirect;
+		int pool_socket;
 
 		n = pow2_at_least(n) - 1;
+		/* No data room: these only point into the direct mbufs of a datagram. */
+		n_indirect = pow2_at_least((uint64_t)app.n_workers * (INDIRECT_PER_WORKER +
+								      2 * INDIRECT_CACHE) + 64) - 1;
+		pool_socket = pools_socket(n, n_indirect);
 		app.mp = rte_pktmbuf_pool_create("sc_mbuf", (unsigned)n, MBUF_CACHE, 0,
-						 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+						 RTE_MBUF_DEFAULT_BUF_SIZE, pool_socket);
 		if (app.mp == NULL) {
 			fprintf(stderr, "sipcancel: mbuf pool of %" PRIu64 ": %s\n", n,
 				rte_strerror(rte_errno));
@@ -587,12 +641,9 @@ main(int argc, char **argv)
 		}
 		app.extra.mempool_size = n;
 		app.extra.mempool_in_use = UINT64_MAX;
-		/* No data room: these only point into the direct mbufs of a datagram. */
-		n = pow2_at_least((uint64_t)app.n_workers * (INDIRECT_PER_WORKER +
-							     2 * INDIRECT_CACHE) + 64) - 1;
+		n = n_indirect;
 		app.mp_indirect = rte_pktmbuf_pool_create("sc_mbuf_indirect", (unsigned)n,
-							  INDIRECT_CACHE, 0, 0,
-							  (int)rte_socket_id());
+							  INDIRECT_CACHE, 0, 0, pool_socket);
 		if (app.mp_indirect == NULL) {
 			fprintf(stderr, "sipcancel: indirect mbuf pool of %" PRIu64 ": %s\n", n,
 				rte_strerror(rte_errno));
@@ -669,6 +720,8 @@ out_ports:
 	rte_mempool_free(app.mp);
 	rte_mempool_free(app.mp_indirect);
 out_eal:
+	if (sc_thp_heap_destroy(&app.pool_heap) != 0)
+		SC_APP_LOG(WARNING, "mbuf pool heap still in use at exit");
 	rte_eal_cleanup();
 	return status;
 }

@@ -28,10 +28,10 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
-#include <sys/mman.h>
 #include <rte_prefetch.h>
 #include <rte_random.h>
 
+#include "sc_thp.h"
 #include "sc_txn.h"
 
 #define RUNS		5
@@ -39,7 +39,6 @@
 /* Lookup burst: one rx burst (32, DESIGN.md) by default; SC_BENCH_BURST=64 for two. */
 static unsigned burst = 32;
 #define NSMP		11
-#define THP_SIZE	(2u << 20)
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -108,30 +107,6 @@ smaps_kb(const char *field)
 }
 
 /*
- * A malloc heap over anonymous memory advised for transparent huge pages, so the
- * baseline rte_hash sits on the same kind of pages as the table's (see sc_txn.c).
- * Returns its socket id or -1 (then the baseline stays on the EAL heap).
- */
-static int
-thp_heap(const char *name, size_t len)
-{
-	uint8_t *p;
-
-	len = RTE_ALIGN_CEIL(len, (size_t)THP_SIZE);
-	p = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return -1;
-	p = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)p, (uintptr_t)THP_SIZE);
-	(void)madvise(p, len, MADV_HUGEPAGE);
-	if (rte_malloc_heap_create(name) != 0 ||
-	    rte_malloc_heap_memory_add(name, p, len, NULL, (unsigned)(len / THP_SIZE),
-				       THP_SIZE) != 0)
-		return -1;
-	return rte_malloc_heap_get_socket(name);	/* mapping left to process exit */
-}
-
-/*
  * The benchmark's own big inputs (branches, digests, record pointers: ~100 MB read
  * at random) on THP memory. They stand in for the burst's packets, which a worker
  * has just received and parsed: on 4 KiB pages they would add ~64 TLB misses per
@@ -141,15 +116,9 @@ thp_heap(const char *name, size_t len)
 static void *
 thp_malloc(size_t len)
 {
-	uint8_t *p;
+	struct sc_thp_map m;
 
-	p = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	p = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)p, (uintptr_t)THP_SIZE);
-	(void)madvise(p, len, MADV_HUGEPAGE);
-	return p;
+	return sc_thp_map(&m, len);
 }
 
 static struct rte_hash *
@@ -258,6 +227,7 @@ main(int argc, char **argv)
 	uint32_t nchurn = quick ? 16384 : 32768;	/* insert+delete pairs per run */
 	uint32_t ntot = 2 * n + nchurn;			/* hits, misses, churn */
 	struct sc_txn_table_params tp;
+	static struct sc_thp_heap bheap;	/* left to process exit */
 	int bsock;
 	struct sc_sip_msg *msg;
 	struct sc_txn_key *kb;				/* one burst of keys, hot */
@@ -373,7 +343,9 @@ main(int argc, char **argv)
 	 * with --no-huge), one on THP memory like the table's.
 	 */
 	bh = bare_hash("bench_bare", n + nchurn, SOCKET_ID_ANY, digests, n);
-	bsock = thp_heap("bench_thp", (size_t)(n + nchurn) * 128 + (32u << 20));
+	/* The baseline rte_hash on the same kind of pages as the table's (sc_txn.c). */
+	bsock = sc_thp_heap_create(&bheap, "bench_thp",
+				   (size_t)(n + nchurn) * 128 + (32u << 20)) == 0 ? bheap.socket : -1;
 	bht = bare_hash("bench_bare_thp", n + nchurn, bsock >= 0 ? bsock : SOCKET_ID_ANY,
 			digests, n);
 	if (bh == NULL || bht == NULL) {

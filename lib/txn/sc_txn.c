@@ -30,7 +30,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <rte_branch_prediction.h>
@@ -46,6 +45,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "sc_thp.h"
 #include "sc_txn.h"
 
 _Static_assert(sizeof(struct sc_txn_rec) == SC_TXN_REC_SIZE, "record size");
@@ -55,7 +55,6 @@ _Static_assert(SC_TXN_REC_SIZE % 64 == 0, "records are cache-line aligned");
 _Static_assert(SC_TXN_LOOKUP_MAX <= RTE_HASH_LOOKUP_BULK_MAX, "one rte_hash bulk call");
 
 #define POISON_BYTE	0x5c
-#define HEAP_NAME_LEN	32	/* RTE_HEAP_NAME_MAX_LEN, not in the public headers */
 /*
  * rte_hash bytes per entry with LF|MW|EXT and 16-byte keys: buckets and extendable
  * buckets (2 x 64 B per 8 entries, rounded to a power of two), key store (32 B per
@@ -88,8 +87,8 @@ struct thread {
 
 /* Memory for the big arrays: EAL heap, or anonymous THP pages (see big_alloc). */
 struct big {
-	void *base;
-	size_t len;			/* mapped length; 0: from rte_malloc */
+	void *heap;			/* with hugepages: from rte_malloc */
+	struct sc_thp_map map;		/* without */
 };
 
 struct sc_txn_table {
@@ -101,11 +100,7 @@ struct sc_txn_table {
 	struct big recs_mem;
 	struct big slot_mem;
 	struct big free_mem;		/* the owners' pool stacks */
-	struct big heap_mem;		/* --no-huge: THP memory of the rte_hash heap */
-	char heap_name[HEAP_NAME_LEN];
-	int heap_socket;		/* that heap's socket id, while heap_va is set */
-	void *heap_va;			/* 2 MiB aligned start of the heap memory */
-	size_t heap_len;
+	struct sc_thp_heap heap;	/* --no-huge: the rte_hash's heap (heap.va set) */
 	int hash_socket;		/* socket the hash was asked for without the heap */
 	uint16_t owners;
 	uint16_t max_threads;
@@ -158,8 +153,6 @@ ctr(struct sc_txn_table *t, unsigned thread_id)
 	return &t->thr[thread_id].c;
 }
 
-#define THP_SIZE (2u << 20)
-
 /*
  * With --no-huge, EAL memory is a shared memfd of 4 KiB pages: a million records
  * then cost a TLB miss and a page walk per lookup. Then the records and slots come
@@ -169,112 +162,53 @@ ctr(struct sc_txn_table *t, unsigned thread_id)
 static void *
 big_alloc(struct big *b, const char *name, size_t len, int socket, bool zero)
 {
-	uint8_t *p;
-
-	b->base = NULL;
-	b->len = 0;
-	if (rte_eal_has_hugepages()) {
-		b->base = zero ? rte_zmalloc_socket(name, len, RTE_CACHE_LINE_SIZE, socket) :
-				 rte_malloc_socket(name, len, RTE_CACHE_LINE_SIZE, socket);
-		return b->base;
-	}
-	p = mmap(NULL, len + THP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	b->base = p;
-	b->len = len + THP_SIZE;
-	p = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)p, (uintptr_t)THP_SIZE);
-	/* Advice only: without THP the mapping still works with small pages. */
-	(void)madvise(p, RTE_ALIGN_CEIL(len, (size_t)THP_SIZE), MADV_HUGEPAGE);
-	return p;	/* anonymous pages are zero */
+	b->heap = NULL;
+	if (!rte_eal_has_hugepages())
+		return sc_thp_map(&b->map, len);	/* anonymous pages are zero */
+	b->map = (struct sc_thp_map){ NULL, 0 };
+	b->heap = zero ? rte_zmalloc_socket(name, len, RTE_CACHE_LINE_SIZE, socket) :
+			 rte_malloc_socket(name, len, RTE_CACHE_LINE_SIZE, socket);
+	return b->heap;
 }
 
 static void
 big_free(struct big *b)
 {
-	if (b->base == NULL)
-		return;
-	if (b->len != 0)
-		munmap(b->base, b->len);
-	else
-		rte_free(b->base);
-	b->base = NULL;
+	rte_free(b->heap);
+	b->heap = NULL;
+	sc_thp_unmap(&b->map);
 }
 
 /*
- * With --no-huge the rte_hash buckets and key store would sit in EAL memory: a memfd
- * of 4 KiB pages that cannot get transparent huge pages (shmem THP is off by
- * default, and EAL maps it at an offset that is not 2 MiB aligned), so every lookup
- * pays two or three TLB misses and page walks. Instead the hash goes into a private
- * malloc heap (rte_malloc_heap_create) over anonymous memory advised for THP, like
- * the records. Nothing in it is ever given to a device. On any failure the hash
- * falls back to the EAL heap (same behaviour, slower).
+ * With --no-huge the rte_hash buckets and key store would sit in EAL memory too,
+ * and every lookup would pay two or three TLB misses and page walks. Instead the
+ * hash goes into a private malloc heap over THP memory (sc_thp.h), like the
+ * records. On any failure the hash falls back to the EAL heap (same behaviour,
+ * slower).
  */
 static int
 thp_heap_create(struct sc_txn_table *t, uint32_t entries)
 {
 	static uint32_t seq;
-	size_t len = RTE_ALIGN_CEIL((size_t)entries * HEAP_BYTES_PER_ENTRY + HEAP_SLACK,
-				    (size_t)THP_SIZE);
-	void *va;
-	int s;
+	char name[SC_THP_HEAP_NAME_LEN];
 
-	snprintf(t->heap_name, sizeof(t->heap_name), "sc_txn_%d_%u", (int)getpid(),
+	snprintf(name, sizeof(name), "sc_txn_%d_%u", (int)getpid(),
 		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-	va = big_alloc(&t->heap_mem, t->heap_name, len, SOCKET_ID_ANY, true);
-	if (va == NULL || t->heap_mem.len == 0)
-		goto unmap;
-	if (rte_malloc_heap_create(t->heap_name) != 0)
-		goto unmap;
-	if (rte_malloc_heap_memory_add(t->heap_name, va, len, NULL,
-				       (unsigned)(len / THP_SIZE), THP_SIZE) != 0)
-		goto destroy;
-	s = rte_malloc_heap_get_socket(t->heap_name);
-	if (s < 0) {
-		rte_malloc_heap_memory_remove(t->heap_name, va, len);
-		goto destroy;
-	}
-	t->heap_socket = s;
-	t->heap_va = va;
-	t->heap_len = len;
-	return 0;
-destroy:
-	rte_malloc_heap_destroy(t->heap_name);
-unmap:
-	big_free(&t->heap_mem);
-	t->heap_name[0] = '\0';
-	return -ENOMEM;
-}
-
-static void
-thp_heap_destroy(struct sc_txn_table *t)
-{
-	if (t->heap_va == NULL)
-		return;
-	/* Busy (something still allocated in it): leak rather than unmap live memory. */
-	if (rte_malloc_heap_memory_remove(t->heap_name, t->heap_va, t->heap_len) != 0)
-		return;
-	rte_malloc_heap_destroy(t->heap_name);
-	big_free(&t->heap_mem);
-	t->heap_va = NULL;
+	return sc_thp_heap_create(&t->heap, name,
+				  (size_t)entries * HEAP_BYTES_PER_ENTRY + HEAP_SLACK);
 }
 
 size_t
 sc_txn_table_anon_bytes(const struct sc_txn_table *t)
 {
-	struct rte_malloc_socket_stats st;
-	size_t heap = 0;
-
-	if (t->heap_va != NULL && rte_malloc_get_socket_stats(t->heap_socket, &st) == 0)
-		heap = st.heap_allocsz_bytes;
-	return t->recs_mem.len + t->slot_mem.len + t->free_mem.len + heap;
+	return t->recs_mem.map.len + t->slot_mem.map.len + t->free_mem.map.len +
+	       sc_thp_heap_used(&t->heap);
 }
 
 int
 sc_txn_table_hash_socket(const struct sc_txn_table *t)
 {
-	return t->heap_va != NULL ? t->heap_socket : t->hash_socket;
+	return t->heap.va != NULL ? t->heap.socket : t->hash_socket;
 }
 
 struct sc_txn_table *
@@ -359,10 +293,10 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 			RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
 	t->hash_socket = p->socket_id;
 	if (!rte_eal_has_hugepages() && thp_heap_create(t, hp.entries) == 0) {
-		hp.socket_id = t->heap_socket;
+		hp.socket_id = t->heap.socket;
 		t->h = rte_hash_create(&hp);
 		if (t->h == NULL) {
-			thp_heap_destroy(t);
+			(void)sc_thp_heap_destroy(&t->heap);
 			hp.socket_id = p->socket_id;
 		}
 	}
@@ -411,7 +345,7 @@ sc_txn_table_free(struct sc_txn_table *t)
 	if (t == NULL)
 		return;
 	rte_hash_free(t->h);
-	thp_heap_destroy(t);
+	(void)sc_thp_heap_destroy(&t->heap);	/* busy: leaked, never unmapped live */
 	big_free(&t->slot_mem);
 	big_free(&t->free_mem);
 	if (t->own_rcu)

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "sc_thp.h"
+
+void *
+sc_thp_map(struct sc_thp_map *m, size_t len)
+{
+	uint8_t *p;
+
+	m->base = NULL;
+	m->len = 0;
+	len = RTE_ALIGN_CEIL(len, SC_THP_SIZE);
+	/* One huge page more, to start at a 2 MiB boundary wherever mmap puts it. */
+	p = mmap(NULL, len + SC_THP_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	m->base = p;
+	m->len = len + SC_THP_SIZE;
+	p = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)p, (uintptr_t)SC_THP_SIZE);
+	(void)madvise(p, len, MADV_HUGEPAGE);
+	return p;
+}
+
+void
+sc_thp_unmap(struct sc_thp_map *m)
+{
+	if (m->base != NULL)
+		munmap(m->base, m->len);
+	m->base = NULL;
+	m->len = 0;
+}
+
+int
+sc_thp_heap_create(struct sc_thp_heap *h, const char *name, size_t len)
+{
+	int err, s;
+
+	memset(h, 0, sizeof(*h));
+	h->socket = -1;
+	if (name == NULL || len == 0 || strlen(name) >= sizeof(h->name))
+		return -EINVAL;
+	len = RTE_ALIGN_CEIL(len, SC_THP_SIZE);
+	h->va = sc_thp_map(&h->map, len);
+	if (h->va == NULL)
+		return -ENOMEM;
+	if (rte_malloc_heap_create(name) != 0) {
+		err = rte_errno == EEXIST ? -EEXIST : -ENOMEM;
+		goto unmap;
+	}
+	if (rte_malloc_heap_memory_add(name, h->va, len, NULL,
+				       (unsigned)(len / SC_THP_SIZE), SC_THP_SIZE) != 0) {
+		err = -ENOMEM;
+		goto destroy;
+	}
+	s = rte_malloc_heap_get_socket(name);
+	if (s < 0) {
+		rte_malloc_heap_memory_remove(name, h->va, len);
+		err = -ENOMEM;
+		goto destroy;
+	}
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->len = len;
+	h->socket = s;
+	return 0;
+destroy:
+	rte_malloc_heap_destroy(name);
+unmap:
+	sc_thp_unmap(&h->map);
+	h->va = NULL;
+	return err;
+}
+
+int
+sc_thp_heap_destroy(struct sc_thp_heap *h)
+{
+	if (h->va == NULL)
+		return 0;
+	if (rte_malloc_heap_memory_remove(h->name, h->va, h->len) != 0)
+		return -EBUSY;
+	rte_malloc_heap_destroy(h->name);
+	sc_thp_unmap(&h->map);
+	h->va = NULL;
+	h->len = 0;
+	h->socket = -1;
+	return 0;
+}
+
+size_t
+sc_thp_heap_used(const struct sc_thp_heap *h)
+{
+	struct rte_malloc_socket_stats st;
+
+	if (h->va == NULL || rte_malloc_get_socket_stats(h->socket, &st) != 0)
+		return 0;
+	return st.heap_allocsz_bytes;
+}
+
+size_t
+sc_thp_pktmbuf_pool_bytes(unsigned n, uint16_t data_room)
+{
+	struct rte_mempool_objsz sz;
+	size_t objs;
+
+	rte_mempool_calc_obj_size((uint32_t)(sizeof(struct rte_mbuf) + data_room), 0, &sz);
+	objs = (size_t)n * sz.total_size;
+	/*
+	 * The pool header with a cache per lcore, its ring (8 octets an object, rounded
+	 * to a power of two) and malloc's element headers: a sixteenth plus 8 MiB covers
+	 * them. Only what is touched is ever faulted in.
+	 */
+	return objs + objs / 16 + (size_t)16 * n + ((size_t)8 << 20);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SC_THP_H
+#define SC_THP_H
+
+/*
+ * Memory on transparent huge pages for runs without hugepages (--no-huge).
+ *
+ * Under --no-huge, EAL memory is a shared memfd of 4 KiB pages that cannot get
+ * transparent huge pages. A million transaction records, or a pool of 64 Ki mbufs
+ * cycled through a ring, then cost a TLB miss and a page walk on nearly every
+ * cold access: a cost a hugepage deployment never pays. These helpers map private
+ * anonymous memory, 2 MiB aligned and advised MADV_HUGEPAGE, and can put a DPDK
+ * malloc heap over it (rte_malloc_heap_create) so that rte_hash, rte_mempool and
+ * rte_malloc allocate there by its socket id.
+ *
+ * The memory is registered with no IOVA: only for what no device DMAs into
+ * (tables, or mbufs of virtual ports). The advice is only advice: with THP off the
+ * mapping works with small pages.
+ */
+
+#include <stddef.h>
+
+#include <rte_malloc.h>
+
+#define SC_THP_SIZE ((size_t)2 << 20)
+#define SC_THP_HEAP_NAME_LEN 32	/* RTE_HEAP_NAME_MAX_LEN, not in the public headers */
+
+struct sc_thp_map {
+	void *base;		/* as mapped; NULL: nothing mapped */
+	size_t len;
+};
+
+/* Zeroed memory of len octets at a 2 MiB boundary, or NULL (errno from mmap). */
+void *sc_thp_map(struct sc_thp_map *m, size_t len);
+void sc_thp_unmap(struct sc_thp_map *m);
+
+struct sc_thp_heap {
+	char name[SC_THP_HEAP_NAME_LEN];
+	struct sc_thp_map map;
+	void *va;		/* 2 MiB aligned start of the heap memory; NULL: none */
+	size_t len;
+	int socket;		/* the heap's socket id (>= RTE_MAX_NUMA_NODES) */
+};
+
+/*
+ * A malloc heap called name over len octets (rounded up to 2 MiB) of THP memory.
+ * 0, or -EEXIST (name taken), -ENOMEM, -EINVAL; on failure nothing is left behind.
+ */
+int sc_thp_heap_create(struct sc_thp_heap *h, const char *name, size_t len);
+
+/*
+ * Removes the heap and unmaps it. -EBUSY if something is still allocated in it:
+ * then the memory stays mapped (live objects are never unmapped) and h is kept.
+ */
+int sc_thp_heap_destroy(struct sc_thp_heap *h);
+
+/* Octets allocated in the heap now (0 if h has none). */
+size_t sc_thp_heap_used(const struct sc_thp_heap *h);
+
+/*
+ * Heap size for n packet mbufs of data_room octets each (rte_pktmbuf_pool_create),
+ * with room for the pool's ring, per-lcore caches and headers.
+ */
+size_t sc_thp_pktmbuf_pool_bytes(unsigned n, uint16_t data_room);
+
+#endif /* SC_THP_H */
