@@ -40,6 +40,7 @@
 #include <rte_udp.h>
 
 #include "sc_proxy_app.h"
+#include "sc_thp.h"
 #include "sc_worker.h"
 
 /* The worker library logs through the application's log type: define it here. */
@@ -1397,7 +1398,9 @@ main(int argc, char **argv)
 	static struct rig rig1, rig2;
 	char lcores[64], prefix[64], tmpdir[256];
 	char *eal[16];
-	int eal_argc = 0, rc;
+	int eal_argc = 0, rc, pool_socket;
+	static struct sc_thp_heap pool_heap;	/* left to process exit, as the pools */
+	const char *pool_env;
 	uint32_t capacity;
 	cpu_set_t cs;
 	double uas_cyc = 0, proxy_cyc = 0;
@@ -1477,10 +1480,20 @@ main(int argc, char **argv)
 	cap_iter = (size_t)calls * 6;
 	iter_cyc = calloc(cap_iter, sizeof(*iter_cyc));
 	iter_pk = calloc(cap_iter, sizeof(*iter_pk));
+	/*
+	 * The pools on transparent huge pages, as main.c puts them with --no-huge and
+	 * virtual ports. SC_PIPE_POOL=4k keeps them on EAL memory's 4 KiB pages (A/B).
+	 */
+	pool_socket = (int)rte_socket_id();
+	pool_env = getenv("SC_PIPE_POOL");
+	if ((pool_env == NULL || strcmp(pool_env, "4k") != 0) &&
+	    sc_thp_heap_create(&pool_heap, "bp_mbuf_thp",
+			       sc_thp_pktmbuf_pool_bytes(N_MBUF, RTE_MBUF_DEFAULT_BUF_SIZE) +
+			       sc_thp_pktmbuf_pool_bytes(511, 0)) == 0)
+		pool_socket = pool_heap.socket;
 	mp = rte_pktmbuf_pool_create("bp_mbuf", N_MBUF, MBUF_CACHE, 0,
-				     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	mp_indirect = rte_pktmbuf_pool_create("bp_mbuf_ind", 511, 32, 0, 0,
-					      (int)rte_socket_id());
+				     RTE_MBUF_DEFAULT_BUF_SIZE, pool_socket);
+	mp_indirect = rte_pktmbuf_pool_create("bp_mbuf_ind", 511, 32, 0, 0, pool_socket);
 	if (mp == NULL || mp_indirect == NULL || lat_inv == NULL || lat_can == NULL ||
 	    lat_samp == NULL || iter_cyc == NULL || iter_pk == NULL) {
 		fprintf(stderr, "bench_pipeline: out of memory\n");
@@ -1489,9 +1502,10 @@ main(int argc, char **argv)
 	/* Pending INVITEs, then two records (INVITE, CANCEL: Timer J 32 s) per call. */
 	capacity = n_prefill + 2 * calls * (runs + 1) * 3 + 65536;
 	printf("# bench_pipeline: TSC %.2f GHz, burst %u, %u runs of %u calls, prefill %u, "
-	       "table capacity %u%s; worker lcore on CPU %u, feeder on CPU %u\n",
+	       "table capacity %u%s; worker lcore on CPU %u, feeder on CPU %u; mbufs on %s\n",
 	       (double)hz / 1e9, BURST, runs, calls, n_prefill, capacity,
-	       quick ? " (SC_BENCH_QUICK)" : "", cpus[1], cpus[0]);
+	       quick ? " (SC_BENCH_QUICK)" : "", cpus[1], cpus[0],
+	       pool_heap.va != NULL ? "transparent huge pages" : "EAL memory (4 KiB pages)");
 
 	/* ---- one worker ---- */
 	rig1.lcore[0] = 1;
