@@ -73,6 +73,7 @@
 #include "cancel_priv.h"
 #include "sc_cancel.h"
 #include "sc_px_branch.h"
+#include "sc_sip_wbuf.h"
 #include "sc_txn.h"
 
 #define PX_COOKIE	"z9hG4bK"
@@ -193,46 +194,6 @@ px_key(const char *branch, size_t len, struct sc_txn_key *key)
 	return sc_txn_key_client(&b, SC_METHOD_INVITE, NULL, key);
 }
 
-struct wb {
-	char *p;
-	size_t cap;
-	size_t len;
-	bool over;
-};
-
-static void
-put(struct wb *w, const char *s, size_t n)
-{
-	if (w->over || n > w->cap - w->len) {
-		w->over = true;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-}
-
-/* lit is a string literal: its length is known at compile time. */
-#define PUTS(w, lit)	put((w), (lit), sizeof(lit) - 1)
-
-static void
-put_u32(struct wb *w, uint32_t v)
-{
-	size_t n;
-
-	if (w->over)
-		return;
-	n = sc_sip_fmt_u32(w->p + w->len, w->cap - w->len, v);
-	if (n == 0)
-		w->over = true;
-	w->len += n;
-}
-
-static int
-wb_done(const struct wb *w)
-{
-	return w->over ? -ENOSPC : (int)w->len;
-}
-
 /* Iterate the logical header lines of hdr (folded lines joined). */
 static const char *
 line_end(const char *p, const char *end)
@@ -287,7 +248,7 @@ static int
 build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc_str *via,
 	      bool skip_route0)
 {
-	struct wb w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
 	const char *r0 = skip_route0 && m->route_count > 0 ? m->routes[0].p : NULL;
 	const char *run = p;
@@ -301,48 +262,48 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 	mf_len += sc_sip_fmt_u32(mf + mf_len, sizeof(mf) - mf_len, mfv);
 	mf[mf_len++] = '\r';
 	mf[mf_len++] = '\n';
-	put(&w, m->method_name.p, (size_t)(m->headers.p - m->method_name.p));
-	PUTS(&w, "Via: ");
-	put(&w, via->p, via->len);
-	PUTS(&w, "\r\n");
+	sc_wbuf_put(&w, m->method_name.p, (size_t)(m->headers.p - m->method_name.p));
+	SC_WBUF_PUTS(&w, "Via: ");
+	sc_wbuf_put(&w, via->p, via->len);
+	SC_WBUF_PUTS(&w, "\r\n");
 	/* Unchanged lines are copied in runs, one copy up to each line we change. */
 	while (p < end) {
 		const char *e = line_end(p, end);
 
 		if ((*p | 0x20) == 'm' && NAME_IS(p, e, "Max-Forwards")) {
-			put(&w, run, (size_t)(p - run));
+			sc_wbuf_put(&w, run, (size_t)(p - run));
 			if (!mf_done)
-				put(&w, mf, mf_len);
+				sc_wbuf_put(&w, mf, mf_len);
 			mf_done = true;
 			run = e;
 		} else if (r0 != NULL && r0 >= p && r0 < e) {
 			/* 16.4: our own Route value goes; the rest of its line stays. */
 			const char *r1 = m->route_count > 1 ? m->routes[1].p : NULL;
 
-			put(&w, run, (size_t)(p - run));
+			sc_wbuf_put(&w, run, (size_t)(p - run));
 			if (r1 != NULL && r1 > r0 && r1 < e) {
-				PUTS(&w, "Route: ");
-				put(&w, r1, (size_t)(e - r1));
+				SC_WBUF_PUTS(&w, "Route: ");
+				sc_wbuf_put(&w, r1, (size_t)(e - r1));
 			}
 			r0 = NULL;
 			run = e;
 		}
 		p = e;
 	}
-	put(&w, run, (size_t)(end - run));
+	sc_wbuf_put(&w, run, (size_t)(end - run));
 	if (!mf_done)
-		put(&w, mf, mf_len);
-	PUTS(&w, "\r\n");
+		sc_wbuf_put(&w, mf, mf_len);
+	SC_WBUF_PUTS(&w, "\r\n");
 	if (m->body.len > 0)
-		put(&w, m->body.p, m->body.len);
-	return wb_done(&w);
+		sc_wbuf_put(&w, m->body.p, m->body.len);
+	return sc_wbuf_done(&w);
 }
 
 /* A response with our top Via removed (16.7 step 9 / 16.11), the rest unchanged. */
 static int
 build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 {
-	struct wb w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 	const char *begin = m->headers.p, *end = m->headers.p + m->headers.len;
 	const char *v0 = m->vias[0].value.p, *v1, *s, *e;
 
@@ -352,22 +313,22 @@ build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 	s = line_start(begin, v0);
 	e = line_end(s, end);
 	v1 = m->via_count > 1 ? m->vias[1].value.p : NULL;
-	PUTS(&w, "SIP/2.0 ");
-	put_u32(&w, m->status);
-	PUTS(&w, " ");
-	put(&w, m->reason_phrase.p, m->reason_phrase.len);
-	PUTS(&w, "\r\n");
-	put(&w, begin, (size_t)(s - begin));
+	SC_WBUF_PUTS(&w, "SIP/2.0 ");
+	sc_wbuf_put_u32(&w, m->status);
+	SC_WBUF_PUTS(&w, " ");
+	sc_wbuf_put(&w, m->reason_phrase.p, m->reason_phrase.len);
+	SC_WBUF_PUTS(&w, "\r\n");
+	sc_wbuf_put(&w, begin, (size_t)(s - begin));
 	if (v1 != NULL && v1 > v0 && v1 < e) {
 		/* "Via: ours, theirs": keep the rest of the line. */
-		PUTS(&w, "Via: ");
-		put(&w, v1, (size_t)(e - v1));
+		SC_WBUF_PUTS(&w, "Via: ");
+		sc_wbuf_put(&w, v1, (size_t)(e - v1));
 	}
-	put(&w, e, (size_t)(end - e));
-	PUTS(&w, "\r\n");
+	sc_wbuf_put(&w, e, (size_t)(end - e));
+	SC_WBUF_PUTS(&w, "\r\n");
 	if (m->body.len > 0)
-		put(&w, m->body.p, m->body.len);
-	return wb_done(&w);
+		sc_wbuf_put(&w, m->body.p, m->body.len);
+	return sc_wbuf_done(&w);
 }
 
 /* ---- forward area ---------------------------------------------------------------
@@ -388,23 +349,23 @@ static int
 fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *next_path,
 	  const struct sc_str *via, unsigned first_route, char *buf, size_t cap)
 {
-	struct wb w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 	uint8_t n = 0;
 	unsigned i;
 
-	put(&w, next_path, ctx->cfg.path_len);
-	put(&w, via->p, via->len);
-	put(&w, "", 1);
-	put(&w, m->request_uri.p, m->request_uri.len);
-	put(&w, "", 1);
+	sc_wbuf_put(&w, next_path, ctx->cfg.path_len);
+	sc_wbuf_put(&w, via->p, via->len);
+	sc_wbuf_put(&w, "", 1);
+	sc_wbuf_put(&w, m->request_uri.p, m->request_uri.len);
+	sc_wbuf_put(&w, "", 1);
 	n = (uint8_t)(m->route_count < SC_SIP_MAX_ROUTES ? m->route_count : SC_SIP_MAX_ROUTES);
 	n = (uint8_t)(n >= first_route ? n - first_route : 0);
-	put(&w, (const char *)&n, 1);
+	sc_wbuf_put(&w, (const char *)&n, 1);
 	for (i = 0; i < n; i++) {
-		put(&w, m->routes[first_route + i].p, m->routes[first_route + i].len);
-		put(&w, "", 1);
+		sc_wbuf_put(&w, m->routes[first_route + i].p, m->routes[first_route + i].len);
+		sc_wbuf_put(&w, "", 1);
 	}
-	if (!w.over && cap - w.len >= 2 + PX_REASON_MIN) {
+	if (!w.full && cap - w.len >= 2 + PX_REASON_MIN) {
 		size_t rc = cap - w.len - 2 < PX_REASON_MAX ? cap - w.len - 2 : PX_REASON_MAX;
 
 		/*
@@ -415,9 +376,9 @@ fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *nex
 		memset(buf + w.len, 0, 2);
 		w.len += 2 + rc;
 	} else {
-		w.over = true;
+		w.full = true;
 	}
-	return wb_done(&w);
+	return sc_wbuf_done(&w);
 }
 
 static int

@@ -10,34 +10,8 @@
 #include <string.h>
 
 #include "sc_sip.h"
+#include "sc_sip_wbuf.h"
 #include "sip_priv.h"
-
-struct wbuf {
-	char *p;
-	size_t cap;
-	size_t len;
-	bool full;
-};
-
-static void
-put(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->full || n > w->cap - w->len) {
-		w->full = true;
-		return;
-	}
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-}
-
-#define PUTS(w, lit) put((w), (lit), sizeof(lit) - 1)
-
-static void
-put_str(struct wbuf *w, const struct sc_str *s)
-{
-	if (s->p != NULL)
-		put(w, s->p, s->len);
-}
 
 size_t
 sc_sip_fmt_u32(char *out, size_t cap, uint32_t v)
@@ -60,36 +34,15 @@ sc_sip_fmt_u32(char *out, size_t cap, uint32_t v)
 	return n;
 }
 
-static void
-put_u32(struct wbuf *w, uint32_t v)
-{
-	size_t n;
-
-	if (w->full)
-		return;
-	n = sc_sip_fmt_u32(w->p + w->len, w->cap - w->len, v);
-	if (n == 0)
-		w->full = true;
-	w->len += n;
-}
-
 /* name is a string literal: its length is known at compile time. */
 #define PUT_HDR(w, name, val) put_hdr((w), (name), sizeof(name) - 1, (val))
 
 static void
-put_hdr(struct wbuf *w, const char *name, size_t name_len, const struct sc_str *val)
+put_hdr(struct sc_wbuf *w, const char *name, size_t name_len, const struct sc_str *val)
 {
-	put(w, name, name_len);
-	put_str(w, val);
-	PUTS(w, "\r\n");
-}
-
-static int
-done(const struct wbuf *w)
-{
-	if (w->full || w->len > INT32_MAX)
-		return -ENOSPC;
-	return (int)w->len;
+	sc_wbuf_put(w, name, name_len);
+	sc_wbuf_put_str(w, val);
+	SC_WBUF_PUTS(w, "\r\n");
 }
 
 /*
@@ -133,7 +86,7 @@ rport_end(const struct sc_str *v)
  * always); an empty rport gets the source port. Written in place, in one pass.
  */
 static void
-put_top_via(struct wbuf *w, const struct sc_sip_via *top, const struct sc_sip_src *src)
+put_top_via(struct sc_wbuf *w, const struct sc_sip_via *top, const struct sc_sip_src *src)
 {
 	const struct sc_str *v = &top->value;
 	const char *host = top->host.p;
@@ -150,25 +103,25 @@ put_top_via(struct wbuf *w, const struct sc_sip_via *top, const struct sc_sip_sr
 	/* Only a valueless rport is filled: look for where it ends only then. */
 	at = top->has_rport && top->rport.len == 0 ? rport_end(v) : 0;
 	fill_rport = at != 0;
-	PUTS(w, "Via: ");
+	SC_WBUF_PUTS(w, "Via: ");
 	if (fill_rport) {
-		put(w, v->p, at);
-		PUTS(w, "=");
-		put_u32(w, src->port);
-		put(w, v->p + at, v->len - at);
+		sc_wbuf_put(w, v->p, at);
+		SC_WBUF_PUTS(w, "=");
+		sc_wbuf_put_u32(w, src->port);
+		sc_wbuf_put(w, v->p + at, v->len - at);
 	} else {
-		put(w, v->p, v->len);
+		sc_wbuf_put(w, v->p, v->len);
 	}
 	if (add_received) {
-		PUTS(w, ";received=");
-		put(w, src->ip.p, src->ip.len);
+		SC_WBUF_PUTS(w, ";received=");
+		sc_wbuf_put(w, src->ip.p, src->ip.len);
 	}
-	PUTS(w, "\r\n");
+	SC_WBUF_PUTS(w, "\r\n");
 }
 
 /* Copying every Via value of the request: the top one may need completing. */
 struct via_ctx {
-	struct wbuf *w;
+	struct sc_wbuf *w;
 	const struct sc_sip_via *top;
 	const struct sc_sip_src *src;	/* NULL: copied unchanged */
 	bool first;
@@ -186,9 +139,9 @@ via_cb(void *ctx, const char *p, size_t len)
 		put_top_via(c->w, c->top, c->src);
 		return 0;
 	}
-	PUTS(c->w, "Via: ");
-	put(c->w, p, len);
-	PUTS(c->w, "\r\n");
+	SC_WBUF_PUTS(c->w, "Via: ");
+	sc_wbuf_put(c->w, p, len);
+	SC_WBUF_PUTS(c->w, "\r\n");
 	return 0;
 }
 
@@ -197,7 +150,7 @@ via_cb(void *ctx, const char *p, size_t len)
  * request's source, to complete the top Via (NULL: unchanged).
  */
 static void
-put_resp_headers(struct wbuf *w, const struct sc_sip_msg *req, const struct sc_str *to_tag,
+put_resp_headers(struct sc_wbuf *w, const struct sc_sip_msg *req, const struct sc_str *to_tag,
 		 const struct sc_sip_src *src)
 {
 	unsigned i = 0;
@@ -218,26 +171,26 @@ put_resp_headers(struct wbuf *w, const struct sc_sip_msg *req, const struct sc_s
 			PUT_HDR(w, "Via: ", &req->vias[i].value);
 	}
 	PUT_HDR(w, "From: ", &req->from.value);
-	PUTS(w, "To: ");
-	put_str(w, &req->to.value);
+	SC_WBUF_PUTS(w, "To: ");
+	sc_wbuf_put_str(w, &req->to.value);
 	if (req->to.tag.p == NULL && to_tag != NULL && to_tag->p != NULL && to_tag->len != 0) {
-		PUTS(w, ";tag=");
-		put_str(w, to_tag);
+		SC_WBUF_PUTS(w, ";tag=");
+		sc_wbuf_put_str(w, to_tag);
 	}
-	PUTS(w, "\r\nCall-ID: ");
-	put_str(w, &req->call_id);
-	PUTS(w, "\r\nCSeq: ");
-	put_u32(w, req->cseq);
-	PUTS(w, " ");
-	put_str(w, &req->cseq_method_name);
-	PUTS(w, "\r\n");
+	SC_WBUF_PUTS(w, "\r\nCall-ID: ");
+	sc_wbuf_put_str(w, &req->call_id);
+	SC_WBUF_PUTS(w, "\r\nCSeq: ");
+	sc_wbuf_put_u32(w, req->cseq);
+	SC_WBUF_PUTS(w, " ");
+	sc_wbuf_put_str(w, &req->cseq_method_name);
+	SC_WBUF_PUTS(w, "\r\n");
 }
 
 /* status is 100..699 (checked by every caller): three digits. */
 static struct sc_str reason_of(unsigned status);
 
 static void
-put_status_line(struct wbuf *w, unsigned status, const char *reason)
+put_status_line(struct sc_wbuf *w, unsigned status, const char *reason)
 {
 	struct sc_str r;
 	char sl[12] = "SIP/2.0 ";
@@ -246,21 +199,21 @@ put_status_line(struct wbuf *w, unsigned status, const char *reason)
 	sl[9] = (char)('0' + status / 10 % 10);
 	sl[10] = (char)('0' + status % 10);
 	sl[11] = ' ';
-	put(w, sl, sizeof(sl));
+	sc_wbuf_put(w, sl, sizeof(sl));
 	if (reason != NULL) {
-		put(w, reason, strlen(reason));
+		sc_wbuf_put(w, reason, strlen(reason));
 	} else {
 		r = reason_of(status);
-		put(w, r.p, r.len);
+		sc_wbuf_put(w, r.p, r.len);
 	}
-	PUTS(w, "\r\n");
+	SC_WBUF_PUTS(w, "\r\n");
 }
 
 static void
-put_extra(struct wbuf *w, const struct sc_str *extra)
+put_extra(struct sc_wbuf *w, const struct sc_str *extra)
 {
 	if (extra != NULL && extra->len != 0)
-		put(w, extra->p, extra->len);
+		sc_wbuf_put(w, extra->p, extra->len);
 }
 
 int
@@ -274,33 +227,33 @@ int
 sc_sip_build_resp_headers_src(char *buf, size_t cap, const struct sc_sip_msg *req,
 			      const struct sc_str *to_tag, const struct sc_sip_src *src)
 {
-	struct wbuf w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 
 	put_resp_headers(&w, req, to_tag, src);
-	return done(&w);
+	return sc_wbuf_done(&w);
 }
 
 int
 sc_sip_build_response_from_block(char *buf, size_t cap, unsigned status, const char *reason,
 				 const char *block, size_t block_len, const char *extra)
 {
-	struct wbuf w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 
 	if (status < 100 || status > 699)
 		return -EINVAL;
 	put_status_line(&w, status, reason);
-	put(&w, block, block_len);
+	sc_wbuf_put(&w, block, block_len);
 	if (extra != NULL)
-		put(&w, extra, strlen(extra));
-	PUTS(&w, "Content-Length: 0\r\n\r\n");
-	return done(&w);
+		sc_wbuf_put(&w, extra, strlen(extra));
+	SC_WBUF_PUTS(&w, "Content-Length: 0\r\n\r\n");
+	return sc_wbuf_done(&w);
 }
 
 int
 sc_sip_build_response_parts(char *buf, size_t cap, unsigned status, const struct sc_str *parts,
 			    unsigned n_parts)
 {
-	struct wbuf w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 	unsigned i;
 
 	if (status < 100 || status > 699)
@@ -308,24 +261,24 @@ sc_sip_build_response_parts(char *buf, size_t cap, unsigned status, const struct
 	put_status_line(&w, status, NULL);
 	for (i = 0; i < n_parts; i++)
 		put_extra(&w, &parts[i]);
-	PUTS(&w, "Content-Length: 0\r\n\r\n");
-	return done(&w);
+	SC_WBUF_PUTS(&w, "Content-Length: 0\r\n\r\n");
+	return sc_wbuf_done(&w);
 }
 
 int
 sc_sip_build_response(char *buf, size_t cap, const struct sc_sip_msg *req, unsigned status,
 		      const char *reason, const struct sc_str *to_tag, const char *extra)
 {
-	struct wbuf w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 
 	if (status < 100 || status > 699)
 		return -EINVAL;
 	put_status_line(&w, status, reason);
 	put_resp_headers(&w, req, to_tag, NULL);
 	if (extra != NULL)
-		put(&w, extra, strlen(extra));
-	PUTS(&w, "Content-Length: 0\r\n\r\n");
-	return done(&w);
+		sc_wbuf_put(&w, extra, strlen(extra));
+	SC_WBUF_PUTS(&w, "Content-Length: 0\r\n\r\n");
+	return sc_wbuf_done(&w);
 }
 
 int
@@ -333,15 +286,15 @@ sc_sip_build_response_src(char *buf, size_t cap, const struct sc_sip_msg *req, u
 			  const struct sc_str *to_tag, const struct sc_sip_src *src,
 			  const struct sc_str *extra)
 {
-	struct wbuf w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 
 	if (status < 100 || status > 699)
 		return -EINVAL;
 	put_status_line(&w, status, NULL);
 	put_resp_headers(&w, req, to_tag, src);
 	put_extra(&w, extra);
-	PUTS(&w, "Content-Length: 0\r\n\r\n");
-	return done(&w);
+	SC_WBUF_PUTS(&w, "Content-Length: 0\r\n\r\n");
+	return sc_wbuf_done(&w);
 }
 
 int
@@ -364,18 +317,18 @@ sc_sip_sent_invite_from_msg(struct sc_sip_sent_invite *inv, const struct sc_sip_
 
 /* The lines CANCEL and ACK share (9.1, 17.1.1.3): request line, Via, Route, MF. */
 static void
-put_inv_common(struct wbuf *w, const char *method, size_t method_len,
+put_inv_common(struct sc_wbuf *w, const char *method, size_t method_len,
 	       const struct sc_sip_sent_invite *inv)
 {
-	put(w, method, method_len);
-	PUTS(w, " ");
-	put_str(w, &inv->request_uri);
-	PUTS(w, " SIP/2.0\r\n");
+	sc_wbuf_put(w, method, method_len);
+	SC_WBUF_PUTS(w, " ");
+	sc_wbuf_put_str(w, &inv->request_uri);
+	SC_WBUF_PUTS(w, " SIP/2.0\r\n");
 	PUT_HDR(w, "Via: ", &inv->top_via);
 	for (unsigned i = 0; i < inv->route_count && i < SC_SIP_MAX_ROUTES; i++)
 		PUT_HDR(w, "Route: ", &inv->routes[i]);
 	/* 20.22: a UAC sets 70. */
-	PUTS(w, "Max-Forwards: 70\r\n");
+	SC_WBUF_PUTS(w, "Max-Forwards: 70\r\n");
 	PUT_HDR(w, "From: ", &inv->from);
 }
 
@@ -383,35 +336,35 @@ int
 sc_sip_build_cancel(char *buf, size_t cap, const struct sc_sip_sent_invite *inv,
 		    const struct sc_str *reasons, unsigned reason_count)
 {
-	struct wbuf w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 
 	put_inv_common(&w, "CANCEL", 6, inv);
 	PUT_HDR(&w, "To: ", &inv->to);
 	PUT_HDR(&w, "Call-ID: ", &inv->call_id);
-	PUTS(&w, "CSeq: ");
-	put_u32(&w, inv->cseq);
-	PUTS(&w, " CANCEL\r\n");
+	SC_WBUF_PUTS(&w, "CSeq: ");
+	sc_wbuf_put_u32(&w, inv->cseq);
+	SC_WBUF_PUTS(&w, " CANCEL\r\n");
 	for (unsigned i = 0; i < reason_count && reasons != NULL; i++)
 		PUT_HDR(&w, "Reason: ", &reasons[i]);
-	PUTS(&w, "Content-Length: 0\r\n\r\n");
-	return done(&w);
+	SC_WBUF_PUTS(&w, "Content-Length: 0\r\n\r\n");
+	return sc_wbuf_done(&w);
 }
 
 int
 sc_sip_build_ack(char *buf, size_t cap, const struct sc_sip_sent_invite *inv,
 		 const struct sc_sip_msg *final_resp)
 {
-	struct wbuf w = { buf, cap, 0, false };
+	struct sc_wbuf w = { buf, cap, 0, false };
 
 	put_inv_common(&w, "ACK", 3, inv);
 	/* 17.1.1.3: To equals the To of the response being acknowledged (its tag). */
 	PUT_HDR(&w, "To: ", &final_resp->to.value);
 	PUT_HDR(&w, "Call-ID: ", &inv->call_id);
-	PUTS(&w, "CSeq: ");
-	put_u32(&w, inv->cseq);
-	PUTS(&w, " ACK\r\n");
-	PUTS(&w, "Content-Length: 0\r\n\r\n");
-	return done(&w);
+	SC_WBUF_PUTS(&w, "CSeq: ");
+	sc_wbuf_put_u32(&w, inv->cseq);
+	SC_WBUF_PUTS(&w, " ACK\r\n");
+	SC_WBUF_PUTS(&w, "Content-Length: 0\r\n\r\n");
+	return sc_wbuf_done(&w);
 }
 
 /* The phrase with its length, so the status line needs no strlen. */

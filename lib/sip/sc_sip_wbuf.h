@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SC_SIP_WBUF_H
+#define SC_SIP_WBUF_H
+
+/*
+ * The bounded output buffer of the message builders (lib/sip, lib/cancel's proxy):
+ * a put that does not fit writes nothing and marks the buffer full, so a builder
+ * writes its whole message unchecked and asks sc_wbuf_done() once at the end.
+ * Header-only so that every put inlines into the builder.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sc_sip.h"
+
+struct sc_wbuf {
+	char *p;
+	size_t cap;
+	size_t len;
+	bool full;
+};
+
+static inline void
+sc_wbuf_put(struct sc_wbuf *w, const char *s, size_t n)
+{
+	if (w->full || n > w->cap - w->len) {
+		w->full = true;
+		return;
+	}
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+}
+
+/* lit is a string literal: its length is known at compile time. */
+#define SC_WBUF_PUTS(w, lit) sc_wbuf_put((w), (lit), sizeof(lit) - 1)
+
+static inline void
+sc_wbuf_put_str(struct sc_wbuf *w, const struct sc_str *s)
+{
+	if (s->p != NULL)
+		sc_wbuf_put(w, s->p, s->len);
+}
+
+static inline void
+sc_wbuf_put_u32(struct sc_wbuf *w, uint32_t v)
+{
+	size_t n;
+
+	if (w->full)
+		return;
+	n = sc_sip_fmt_u32(w->p + w->len, w->cap - w->len, v);
+	if (n == 0)
+		w->full = true;
+	w->len += n;
+}
+
+/* The length written, or -ENOSPC if anything did not fit. */
+static inline int
+sc_wbuf_done(const struct sc_wbuf *w)
+{
+	if (w->full || w->len > INT32_MAX)
+		return -ENOSPC;
+	return (int)w->len;
+}
+
+#endif /* SC_SIP_WBUF_H */
