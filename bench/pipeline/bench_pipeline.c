@@ -777,21 +777,39 @@ rig_live(const struct rig *r)
 	return n;
 }
 
-/* SC_PIPE_VERBOSE=1: lib/cancel's non-zero counters, to check what the worker did. */
+/*
+ * SC_PIPE_VERBOSE=1: lib/cancel's non-zero counters, to check what the worker did,
+ * and the app counters behind a run's drops= figure.
+ */
 static void
 rig_dump(const struct rig *r, const char *what)
 {
+	static const struct { enum sc_app_counter c; const char *name; } app_drop[] = {
+		{ SC_APP_C_TX_DROPPED, "tx_dropped" },
+		{ SC_APP_C_TX_ALLOC_FAIL, "tx_alloc_fail" },
+		{ SC_APP_C_DROP_ROLE, "drop_role" },
+		{ SC_APP_C_PX_HELD, "px_held_for_resolution" },
+		{ SC_APP_C_PX_HELD_FULL, "px_held_queue_full" },
+		{ SC_APP_C_PX_NO_PATH, "px_no_next_path" },
+	};
 	const struct sc_cancel_counters *c;
+	const struct sc_app_stats *s;
 	unsigned q, i;
 
 	if (getenv("SC_PIPE_VERBOSE") == NULL)
 		return;
 	for (q = 0; q < r->nq; q++) {
 		c = sc_cancel_counters(r->w[q]->cancel);
+		s = &r->w[q]->stats;
 		printf("# %s worker %u:", what, q);
 		for (i = 0; i < SC_CANCEL_C_COUNT; i++)
 			if (c->v[i] != 0)
 				printf(" %s=%" PRIu64, sc_cancel_counter_name(i), c->v[i]);
+		printf("\n# %s worker %u app: rx_not_handled=%" PRIu64, what, q,
+		       s->app[SC_APP_C_RX_PACKETS] - s->app[SC_APP_C_RX_SIP_HANDLED] -
+		       s->app[SC_APP_C_RX_REPLIED_IN_PLACE]);
+		for (i = 0; i < RTE_DIM(app_drop); i++)
+			printf(" %s=%" PRIu64, app_drop[i].name, s->app[app_drop[i].c]);
 		printf("\n");
 	}
 }
