@@ -606,7 +606,8 @@ send_cancel(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 				p = z + 1;
 			}
 		}
-		len = sc_sip_build_cancel(ctx->scratch, sizeof(ctx->scratch), &inv, reasons, nr);
+		len = sc_sip_build_cancel(ctx->scratch, sizeof(ctx->scratch), &inv,
+					  nr != 0 ? reasons : NULL, nr);
 	}
 	if (send_down(ctx, f.path, len))
 		cnt(ctx, SC_CANCEL_C_PX_CANCEL_SENT);
