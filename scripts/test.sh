@@ -5,6 +5,8 @@
 #   2. address+undefined sanitizer build: unit and app suites
 #   3. libFuzzer harnesses for a bounded time each (FUZZ_SECONDS, default 45)
 #   4. every benchmark once in its quick mode, so none of them rots
+#   5. the profile-guided build (scripts/pgo-build.sh): its sipcancel through a set
+#      of the app suite's pcap cases, its pipeline benchmark once in quick mode
 # Ends with one line "N passed, N failed" over all stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,6 +88,32 @@ echo "== benchmarks, quick mode"
 SC_BENCH_QUICK=1 meson test -C build --no-rebuild --benchmark --print-errorlogs \
 	--num-processes 1 --logbase benchlog || status=1
 tally build benchlog
+
+echo "== profile-guided build and checks"
+pgo_case() { # $1: name; rest: the command
+	local name=$1
+	shift
+	if "$@" >"build/pgo-$name.log" 2>&1; then
+		echo "pgo $name: ok"
+		passed=$((passed + 1))
+	else
+		echo "pgo $name: FAILED"
+		tail -40 "build/pgo-$name.log"
+		failed=$((failed + 1))
+		status=1
+	fi
+}
+pgo_case build scripts/pgo-build.sh build-pgo
+if [ -x build-pgo/app/sipcancel/sipcancel ]; then
+	for c in full-v4-novlan-w1 full-v6-vlan-w1 malformed-w1 gen-retrans-v4-w1 \
+		proxy-v4 proxy-gen-cancel-v6; do
+		pgo_case "app-$c" env SC_TEST_DATA="$root/tests/data" PYTHONDONTWRITEBYTECODE=1 \
+			python3 tests/app/run.py build-pgo/app/sipcancel/sipcancel "$c" \
+			build-pgo/app/tools/sipcancel-gen
+	done
+	pgo_case bench_pipeline env SC_BENCH_QUICK=1 build-pgo/bench/pipeline/bench_pipeline \
+		--gen build-pgo/app/tools/sipcancel-gen
+fi
 
 # The EAL test binaries fork one process per Criterion test, each with its own
 # --file-prefix; EAL leaves their runtime directories behind. Remove ours.
