@@ -192,13 +192,22 @@ static struct sc_str reason_of(unsigned status);
 static void
 put_status_line(struct sc_wbuf *w, unsigned status, const char *reason)
 {
+	uint32_t d0 = '0' + status / 100, d1 = '0' + status / 10 % 10, d2 = '0' + status % 10;
 	struct sc_str r;
 	char sl[12] = "SIP/2.0 ";
+	uint32_t code;
 
-	sl[8] = (char)('0' + status / 100);
-	sl[9] = (char)('0' + status / 10 % 10);
-	sl[10] = (char)('0' + status % 10);
-	sl[11] = ' ';
+	/*
+	 * The code and its space in one 4-byte store: the 12-byte copy below reloads
+	 * them at once, and a load cannot be forwarded from four byte stores (it would
+	 * wait for them to reach the cache, about 20 cycles a response).
+	 */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	code = d0 | d1 << 8 | d2 << 16 | (uint32_t)' ' << 24;
+#else
+	code = d0 << 24 | d1 << 16 | d2 << 8 | (uint32_t)' ';
+#endif
+	memcpy(sl + 8, &code, sizeof(code));
 	sc_wbuf_put(w, sl, sizeof(sl));
 	if (reason != NULL) {
 		sc_wbuf_put(w, reason, strlen(reason));
