@@ -344,8 +344,9 @@ main(int argc, char **argv)
 	 */
 	bh = bare_hash("bench_bare", n + nchurn, SOCKET_ID_ANY, digests, n);
 	/* The baseline rte_hash on the same kind of pages as the table's (sc_txn.c). */
-	bsock = sc_thp_heap_create(&bheap, "bench_thp",
-				   (size_t)(n + nchurn) * 128 + (32u << 20)) == 0 ? bheap.socket : -1;
+	bsock = -1;
+	if (sc_thp_heap_create(&bheap, "bench_thp", (size_t)(n + nchurn) * 128 + (32u << 20)) == 0)
+		bsock = bheap.socket;
 	bht = bare_hash("bench_bare_thp", n + nchurn, bsock >= 0 ? bsock : SOCKET_ID_ANY,
 			digests, n);
 	if (bh == NULL || bht == NULL) {

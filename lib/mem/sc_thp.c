@@ -7,6 +7,7 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -19,6 +20,10 @@ sc_thp_map(struct sc_thp_map *m, size_t len)
 
 	m->base = NULL;
 	m->len = 0;
+	if (len == 0 || len > SIZE_MAX - 2 * SC_THP_SIZE) {
+		errno = EINVAL;
+		return NULL;
+	}
 	len = RTE_ALIGN_CEIL(len, SC_THP_SIZE);
 	/* One huge page more, to start at a 2 MiB boundary wherever mmap puts it. */
 	p = mmap(NULL, len + SC_THP_SIZE, PROT_READ | PROT_WRITE,
@@ -48,7 +53,8 @@ sc_thp_heap_create(struct sc_thp_heap *h, const char *name, size_t len)
 
 	memset(h, 0, sizeof(*h));
 	h->socket = -1;
-	if (name == NULL || len == 0 || strlen(name) >= sizeof(h->name))
+	if (name == NULL || len == 0 || len > SIZE_MAX - 2 * SC_THP_SIZE ||
+	    strlen(name) >= sizeof(h->name))
 		return -EINVAL;
 	len = RTE_ALIGN_CEIL(len, SC_THP_SIZE);
 	h->va = sc_thp_map(&h->map, len);
@@ -84,16 +90,20 @@ unmap:
 int
 sc_thp_heap_destroy(struct sc_thp_heap *h)
 {
+	int rc = 0;
+
 	if (h->va == NULL)
 		return 0;
 	if (rte_malloc_heap_memory_remove(h->name, h->va, h->len) != 0)
-		return -EBUSY;
-	rte_malloc_heap_destroy(h->name);
+		return rte_errno != 0 ? -rte_errno : -EBUSY;
+	/* The memory is out of the heap: unmap it even if the empty heap stays. */
+	if (rte_malloc_heap_destroy(h->name) != 0)
+		rc = rte_errno != 0 ? -rte_errno : -EINVAL;
 	sc_thp_unmap(&h->map);
 	h->va = NULL;
 	h->len = 0;
 	h->socket = -1;
-	return 0;
+	return rc;
 }
 
 size_t
@@ -115,9 +125,11 @@ sc_thp_pktmbuf_pool_bytes(unsigned n, uint16_t data_room)
 	rte_mempool_calc_obj_size((uint32_t)(sizeof(struct rte_mbuf) + data_room), 0, &sz);
 	objs = (size_t)n * sz.total_size;
 	/*
-	 * The pool header with a cache per lcore, its ring (8 octets an object, rounded
-	 * to a power of two) and malloc's element headers: a sixteenth plus 8 MiB covers
-	 * them. Only what is touched is ever faulted in.
+	 * Besides the objects: the pool header with a cache per possible lcore, its ring
+	 * (8 octets an object, rounded up to a power of two: 16 per object at most), a
+	 * sixteenth for the memzones' and malloc's alignment and headers, and two huge
+	 * pages of slack. Only what is touched is ever faulted in.
 	 */
-	return objs + objs / 16 + (size_t)16 * n + ((size_t)8 << 20);
+	return objs + objs / 16 + (size_t)16 * n + sizeof(struct rte_mempool) +
+	       (size_t)RTE_MAX_LCORE * sizeof(struct rte_mempool_cache) + 2 * SC_THP_SIZE;
 }
