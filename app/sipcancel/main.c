@@ -12,9 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <rte_bus.h>
 #include <rte_cycles.h>
-#include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -503,29 +501,39 @@ eal_usage_hook(const char *prog)
 	sc_app_usage(prog);
 }
 
-/* Every port a virtual device: then no device ever DMAs into an mbuf. */
+/*
+ * Every port's driver copies frames between its own buffers and the mbufs, so no
+ * device DMAs into an mbuf and no other process maps one. Other virtual devices
+ * may not: net_bonding and net_failsafe wrap PCI ports, and net_virtio_user and
+ * net_memif hand the memory's file descriptors to a peer.
+ */
 static bool
-ports_all_virtual(void)
+ports_all_copying(void)
 {
+	static const char *const copying[] = {
+		"net_pcap", "net_af_packet", "net_tap", "net_ring", "net_null",
+	};
 	struct rte_eth_dev_info info;
-	const struct rte_bus *bus;
+	unsigned k;
 	int i;
 
 	for (i = 0; i < app.n_ports; i++) {
-		if (rte_eth_dev_info_get(app.ports[i], &info) != 0 || info.device == NULL)
+		if (rte_eth_dev_info_get(app.ports[i], &info) != 0 || info.driver_name == NULL)
 			return false;
-		bus = rte_dev_bus(info.device);
-		if (bus == NULL || strcmp(rte_bus_name(bus), "vdev") != 0)
+		for (k = 0; k < RTE_DIM(copying); k++)
+			if (strcmp(info.driver_name, copying[k]) == 0)
+				break;
+		if (k == RTE_DIM(copying))
 			return false;
 	}
 	return true;
 }
 
 /*
- * The socket the mbuf pools are created on. With --no-huge and only virtual ports,
- * a heap on transparent huge pages (sc_thp.h): on the memfd's 4 KiB pages, a pool
- * cycled through its ring costs a TLB miss on nearly every packet's first touch.
- * A PCI port needs DMA-able memory, hence the EAL heap there (and on any failure).
+ * The socket the mbuf pools are created on. With --no-huge and only copying
+ * drivers, a heap on transparent huge pages (sc_thp.h): on the memfd's 4 KiB pages,
+ * a pool cycled through its ring costs a TLB miss on nearly every packet's first
+ * touch. Any other port needs EAL memory (DMA, or memory a peer can map).
  */
 static int
 pools_socket(uint64_t n, uint64_t n_indirect)
@@ -533,7 +541,7 @@ pools_socket(uint64_t n, uint64_t n_indirect)
 	size_t len;
 	int rc;
 
-	if (rte_eal_has_hugepages() || !ports_all_virtual())
+	if (rte_eal_has_hugepages() || !ports_all_copying())
 		return (int)rte_socket_id();
 	len = sc_thp_pktmbuf_pool_bytes((unsigned)n, RTE_MBUF_DEFAULT_BUF_SIZE) +
 	      sc_thp_pktmbuf_pool_bytes((unsigned)n_indirect, 0);
@@ -633,6 +641,15 @@ main(int argc, char **argv)
 		pool_socket = pools_socket(n, n_indirect);
 		app.mp = rte_pktmbuf_pool_create("sc_mbuf", (unsigned)n, MBUF_CACHE, 0,
 						 RTE_MBUF_DEFAULT_BUF_SIZE, pool_socket);
+		if (app.mp == NULL && app.pool_heap.va != NULL) {
+			/* The heap was too small or unusable: EAL memory, as with a PCI port. */
+			SC_APP_LOG(NOTICE, "mbuf pool on the THP heap: %s; on EAL memory instead",
+				   rte_strerror(rte_errno));
+			(void)sc_thp_heap_destroy(&app.pool_heap);
+			pool_socket = (int)rte_socket_id();
+			app.mp = rte_pktmbuf_pool_create("sc_mbuf", (unsigned)n, MBUF_CACHE, 0,
+							 RTE_MBUF_DEFAULT_BUF_SIZE, pool_socket);
+		}
 		if (app.mp == NULL) {
 			fprintf(stderr, "sipcancel: mbuf pool of %" PRIu64 ": %s\n", n,
 				rte_strerror(rte_errno));
