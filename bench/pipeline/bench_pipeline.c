@@ -779,12 +779,13 @@ rig_live(const struct rig *r)
 
 /*
  * SC_PIPE_VERBOSE=1: lib/cancel's non-zero counters, to check what the worker did,
- * and the app counters behind a run's drops= figure.
+ * and the app counters that explain a run's drops= figure. rx_not_handled also
+ * counts packets still held (fragments, or waiting for the next hop's address).
  */
 static void
 rig_dump(const struct rig *r, const char *what)
 {
-	static const struct { enum sc_app_counter c; const char *name; } app_drop[] = {
+	static const struct { enum sc_app_counter c; const char *name; } app_why[] = {
 		{ SC_APP_C_TX_DROPPED, "tx_dropped" },
 		{ SC_APP_C_TX_ALLOC_FAIL, "tx_alloc_fail" },
 		{ SC_APP_C_DROP_ROLE, "drop_role" },
@@ -808,8 +809,8 @@ rig_dump(const struct rig *r, const char *what)
 		printf("\n# %s worker %u app: rx_not_handled=%" PRIu64, what, q,
 		       s->app[SC_APP_C_RX_PACKETS] - s->app[SC_APP_C_RX_SIP_HANDLED] -
 		       s->app[SC_APP_C_RX_REPLIED_IN_PLACE]);
-		for (i = 0; i < RTE_DIM(app_drop); i++)
-			printf(" %s=%" PRIu64, app_drop[i].name, s->app[app_drop[i].c]);
+		for (i = 0; i < RTE_DIM(app_why); i++)
+			printf(" %s=%" PRIu64, app_why[i].name, s->app[app_why[i].c]);
 		printf("\n");
 	}
 }

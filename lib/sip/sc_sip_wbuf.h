@@ -22,6 +22,7 @@ struct sc_wbuf {
 	bool full;
 };
 
+/* Appends n octets of s, or marks w full (writing nothing) when they do not fit. */
 static inline void
 sc_wbuf_put(struct sc_wbuf *w, const char *s, size_t n)
 {
@@ -36,6 +37,7 @@ sc_wbuf_put(struct sc_wbuf *w, const char *s, size_t n)
 /* lit is a string literal: its length is known at compile time. */
 #define SC_WBUF_PUTS(w, lit) sc_wbuf_put((w), (lit), sizeof(lit) - 1)
 
+/* Appends s (nothing for a NULL string), as sc_wbuf_put(). */
 static inline void
 sc_wbuf_put_str(struct sc_wbuf *w, const struct sc_str *s)
 {
@@ -43,6 +45,7 @@ sc_wbuf_put_str(struct sc_wbuf *w, const struct sc_str *s)
 		sc_wbuf_put(w, s->p, s->len);
 }
 
+/* Appends v in decimal, or marks w full when its digits do not fit. */
 static inline void
 sc_wbuf_put_u32(struct sc_wbuf *w, uint32_t v)
 {
