@@ -28,6 +28,20 @@ tally() { # $1: meson build dir, $2: log base; adds the results of that meson te
 	failed=$((failed + f))
 }
 
+check() { # $1: label, $2: log file, rest: the command; counts it as one test
+	local label=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		passed=$((passed + 1))
+		return 0
+	fi
+	echo "$label: FAILED"
+	tail -40 "$log"
+	failed=$((failed + 1))
+	status=1
+	return 1
+}
+
 configure() { # $1: dir, rest: options
 	local dir=$1
 	shift
@@ -70,17 +84,11 @@ for harness in build-fuzz/fuzz/fuzz_*; do
 	[ -f "$dict" ] || dict="$root/fuzz/sip.dict"
 	seeds="$root/fuzz/seeds-$name"
 	[ -d "$seeds" ] || seeds="$root/fuzz/seeds"
-	if "$harness" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
-		-dict="$dict" "$corpus" "$seeds" \
-		>"build-fuzz/fuzz/$name.log" 2>&1; then
+	if check "fuzz $name" "build-fuzz/fuzz/$name.log" "$harness" \
+		-max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -dict="$dict" \
+		"$corpus" "$seeds"; then
 		echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: *[0-9]*' \
 			"build-fuzz/fuzz/$name.log" | grep -o '[0-9]*$') runs)"
-		passed=$((passed + 1))
-	else
-		echo "fuzz $name: FAILED"
-		tail -40 "build-fuzz/fuzz/$name.log"
-		failed=$((failed + 1))
-		status=1
 	fi
 done
 
@@ -93,14 +101,8 @@ echo "== profile-guided build and checks"
 pgo_case() { # $1: name; rest: the command
 	local name=$1
 	shift
-	if "$@" >"build/pgo-$name.log" 2>&1; then
+	if check "pgo $name" "build/pgo-$name.log" "$@"; then
 		echo "pgo $name: ok"
-		passed=$((passed + 1))
-	else
-		echo "pgo $name: FAILED"
-		tail -40 "build/pgo-$name.log"
-		failed=$((failed + 1))
-		status=1
 	fi
 }
 pgo_case build scripts/pgo-build.sh build-pgo
