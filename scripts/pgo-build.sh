@@ -6,8 +6,8 @@
 # usage: scripts/pgo-build.sh [BUILD_DIR]        (default: build-pgo)
 #
 # The training runs the real worker loop through bench_pipeline in its quick mode
-# (both roles, IPv4 and IPv6, retransmissions, unmatched CANCELs, 1M -> 200k
-# pending) and the parser through bench_parse's quick mode. Traffic unlike these
+# (both roles, IPv4 and IPv6, retransmissions, unmatched CANCELs; 200k pending
+# instead of 1M) and the parser through bench_parse's quick mode. Traffic unlike these
 # workloads gains less than bench_pipeline shows (README, "Performance").
 # gcc only (clang's -fprofile-use needs a merged .profdata). DIR/.pgo-ok is written
 # last, so its presence means the profile-guided binaries are complete.

@@ -1500,8 +1500,9 @@ main(int argc, char **argv)
 	iter_cyc = calloc(cap_iter, sizeof(*iter_cyc));
 	iter_pk = calloc(cap_iter, sizeof(*iter_pk));
 	/*
-	 * The pools on transparent huge pages, as main.c puts them with --no-huge and
-	 * virtual ports. SC_PIPE_POOL=4k keeps them on EAL memory's 4 KiB pages (A/B).
+	 * The pools on transparent huge pages, as main.c puts them with --no-huge when
+	 * every driver copies frames (net_ring does). SC_PIPE_POOL=4k keeps them on EAL
+	 * memory's 4 KiB pages (A/B).
 	 */
 	pool_socket = (int)rte_socket_id();
 	pool_env = getenv("SC_PIPE_POOL");

@@ -8,9 +8,8 @@
  * Under --no-huge, EAL memory is a shared memfd of 4 KiB pages that in practice gets
  * no transparent huge pages (shmem THP is off by default, and EAL maps the memfd at
  * an offset that is not 2 MiB aligned). A million transaction records, or a pool of
- * 64 Ki mbufs
- * cycled through a ring, then cost a TLB miss and a page walk on nearly every
- * cold access: a cost a hugepage deployment never pays. These helpers map private
+ * 64 Ki mbufs cycled through a ring, then cost a TLB miss and a page walk on nearly
+ * every cold access: a cost a hugepage deployment never pays. These helpers map private
  * anonymous memory, 2 MiB aligned and advised MADV_HUGEPAGE, and can put a DPDK
  * malloc heap over it (rte_malloc_heap_create) so that rte_hash, rte_mempool and
  * rte_malloc allocate there by its socket id.
@@ -57,9 +56,11 @@ struct sc_thp_heap {
 int sc_thp_heap_create(struct sc_thp_heap *h, const char *name, size_t len);
 
 /*
- * Removes the heap and unmaps it; 0 also when h holds none. -EBUSY if something is
- * still allocated in it, or another negative errno from DPDK: then the memory stays
- * mapped (live objects are never unmapped) and h is kept.
+ * Removes the heap and unmaps it; 0 also when h holds none. When the memory cannot
+ * leave the heap (-EBUSY: something is still allocated in it, or another negative
+ * errno from DPDK) it stays mapped, live objects being never unmapped, and h is
+ * kept. When only the emptied heap cannot be destroyed, the memory is unmapped, h
+ * cleared and DPDK's error returned.
  */
 int sc_thp_heap_destroy(struct sc_thp_heap *h);
 
