@@ -258,6 +258,9 @@ workers_init(void)
 			app.cfg.capacity, strerror(errno));
 		return -ENOMEM;
 	}
+	if (!sc_txn_table_publish_direct(app.table))
+		SC_APP_LOG(NOTICE, "transaction table: rte_hash key store layout not as "
+			   "probed; inserts publish records with a second rte_hash add");
 
 	/* Cross-core events: at most one per record in flight, bounded by capacity. */
 	ring_size = pow2_at_least(RTE_MAX(tp.capacity_per_owner, 1024u));

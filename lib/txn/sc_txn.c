@@ -19,7 +19,10 @@
  * an insert is between its add and its data store, or when a racing duplicate
  * insert's add (which rewrites the data word with NULL) came after; such a hit
  * falls back to the position and the slot (counter data_fallback). Either way the
- * exact compare and the DEAD flag decide.
+ * exact compare and the DEAD flag decide. The winner stores the word itself, at an
+ * address in rte_hash's key store probed when the table is made (probe_key_store());
+ * where the probe fails, it uses a second add, which takes rte_hash's writer lock and
+ * searches the buckets again.
  *
  * Lifetime: sc_txn_delete() sets F_DEAD (lookups miss the record from then on),
  * removes the key (RW_CONCURRENCY_LF leaves the key position allocated), takes an
@@ -111,6 +114,14 @@ struct sc_txn_table {
 	void *digest_ctx;
 	struct owner *own;
 	struct thread *thr;
+	/*
+	 * Position 0's key in rte_hash's key store and the distance between keys, when
+	 * the probe at creation confirmed the layout (see data_word()); else NULL and
+	 * the winner publishes its record with a second add.
+	 */
+	char *key0;
+	size_t key_stride;
+	char *key0_probed;		/* key0 as probed, for set_publish_by_add */
 };
 
 const char *const sc_txn_counter_names[] = {
@@ -209,6 +220,99 @@ int
 sc_txn_table_hash_socket(const struct sc_txn_table *t)
 {
 	return t->heap.va != NULL ? t->heap.socket : t->hash_socket;
+}
+
+bool
+sc_txn_table_publish_direct(const struct sc_txn_table *t)
+{
+	return t->key0 != NULL;
+}
+
+bool
+sc_txn_table_set_publish_by_add(struct sc_txn_table *t, bool by_add)
+{
+	t->key0 = by_add ? NULL : t->key0_probed;
+	return t->key0 != NULL;
+}
+
+/* rte_hash's data word of the key at position pos: the pointer-sized word before it. */
+static inline void **
+data_word(const struct sc_txn_table *t, int32_t pos)
+{
+	return (void **)(void *)(t->key0 + (size_t)pos * t->key_stride) - 1;
+}
+
+/* Add a probe key carrying `data`; its position, or -1. */
+static int32_t
+probe_add(struct rte_hash *h, const uint8_t *key, void *data)
+{
+	if (rte_hash_add_key_with_hash_data(h, key, digest_sig(key), data) != 0)
+		return -1;
+	return rte_hash_lookup_with_hash(h, key, digest_sig(key));
+}
+
+/*
+ * Learn where rte_hash keeps the data word of a position, so that an insert's winner
+ * can publish its record with one store instead of a second add (a second pass
+ * through rte_hash's writer lock and bucket search). rte_hash_get_key_with_position()
+ * gives the key's address in the key store; the data word is the pointer before it
+ * (struct rte_hash_key, private to rte_hash, unchanged since DPDK 2.2). Nothing is
+ * assumed: two probe keys fix the stride, and the layout is used only if a store
+ * through it is what rte_hash's lookup then returns. The probes are removed again.
+ * Key store entries never move (LF mode moves only bucket entries), so the address
+ * of a position holds for the table's life. Needs an lcore id (rte_hash's per-lcore
+ * free-slot cache); without one, or on any mismatch, key0 stays NULL.
+ */
+static void
+probe_key_store(struct sc_txn_table *t)
+{
+	static const uint8_t probe[2][SC_TXN_DIGEST_LEN] = {
+		{ 0x5c, 0x70, 0x72, 0x6f, 0x62, 0x65, 0x30, 0x00, 1, 2, 3, 4, 5, 6, 7, 8 },
+		{ 0x5c, 0x70, 0x72, 0x6f, 0x62, 0x65, 0x31, 0x00, 8, 7, 6, 5, 4, 3, 2, 1 },
+	};
+	int32_t pos[2] = { -1, -1 };
+	char *key[2];
+	void *got = NULL;
+	ptrdiff_t span;
+	unsigned i;
+	bool ok = false;
+
+	if (rte_lcore_id() == LCORE_ID_ANY)
+		return;
+	for (i = 0; i < 2; i++) {
+		void *k;
+
+		pos[i] = probe_add(t->h, probe[i], (void *)&probe[i]);
+		if (pos[i] < 0 || (uint32_t)pos[i] >= t->nslots ||
+		    rte_hash_get_key_with_position(t->h, pos[i], &k) != 0 ||
+		    memcmp(k, probe[i], SC_TXN_DIGEST_LEN) != 0 ||
+		    ((void **)k)[-1] != (const void *)&probe[i])
+			goto out;
+		key[i] = k;
+	}
+	span = key[1] - key[0];
+	if (pos[0] == pos[1] || span % (pos[1] - pos[0]) != 0)
+		goto out;
+	t->key_stride = (size_t)(span / (pos[1] - pos[0]));
+	if (t->key_stride < sizeof(void *) + SC_TXN_DIGEST_LEN)
+		goto out;
+	t->key0 = key[0] - (size_t)pos[0] * t->key_stride;
+	/* The test that matters: rte_hash returns what a store through data_word() put. */
+	__atomic_store_n(data_word(t, pos[1]), (void *)t, __ATOMIC_RELEASE);
+	ok = rte_hash_lookup_with_hash_data(t->h, probe[1], digest_sig(probe[1]), &got) ==
+		pos[1] && got == (void *)t;
+out:
+	for (i = 0; i < 2; i++) {
+		if (pos[i] < 0)
+			continue;
+		if (rte_hash_del_key_with_hash(t->h, probe[i], digest_sig(probe[i])) >= 0)
+			(void)rte_hash_free_key_with_position(t->h, pos[i]);
+	}
+	if (!ok || rte_hash_count(t->h) != 0) {
+		t->key0 = NULL;
+		t->key_stride = 0;
+	}
+	t->key0_probed = t->key0;
 }
 
 struct sc_txn_table *
@@ -314,6 +418,8 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 		err = ENOMEM;
 		goto fail;
 	}
+	if (!p->publish_by_add)
+		probe_key_store(t);
 
 	for (o = 0; o < t->owners; o++) {
 		struct owner *ow = &t->own[o];
@@ -812,11 +918,17 @@ insert(struct sc_txn_table *t, struct sc_txn_rec *rec, bool check)
 		return insert_refused(t, rec, expect);
 	/*
 	 * Won: publish the record pointer in the data word. The key is present (only
-	 * this record's delete removes it) and writers serialise inside rte_hash, so
-	 * this updates the same entry; rte_hash stores the word with release order.
+	 * this record's delete removes it) and its key store entry never moves, so one
+	 * release store does it; a racing loser's add may still write NULL there, which
+	 * the fallback covers as before. Without the probed layout, a second add updates
+	 * the same entry (writers serialise inside rte_hash, which stores with release).
 	 */
-	ret = rte_hash_add_key_with_hash_data(t->h, rec->digest, sig, rec);
-	RTE_VERIFY(ret == 0);
+	if (likely(t->key0 != NULL)) {
+		__atomic_store_n(data_word(t, pos), rec, __ATOMIC_RELEASE);
+	} else {
+		ret = rte_hash_add_key_with_hash_data(t->h, rec->digest, sig, rec);
+		RTE_VERIFY(ret == 0);
+	}
 	rec->key_pos = pos;
 	c->inserts++;
 	return 0;

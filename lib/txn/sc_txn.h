@@ -17,7 +17,8 @@
  * position maps to the record through a slot array claimed by CAS, so two cores
  * inserting the same transaction at once cannot both succeed (rte_hash's *_data
  * add would silently overwrite); the winner then also stores the record pointer in
- * rte_hash's data word, which lookups read from the key store line the bulk lookup
+ * rte_hash's data word (one store at an address probed at creation, or a second add
+ * where the probe fails), which lookups read from the key store line the bulk lookup
  * has already fetched (rte_hash_lookup_with_hash_bulk_data), so a hit costs one
  * more cache line, the record's first, and the compare there is branch-free.
  * Under --no-huge the rte_hash lives in a private malloc heap over THP memory.
@@ -266,6 +267,9 @@ struct sc_txn_table_params {
 	sc_txn_digest_fn digest_fn;	/* NULL: XXH3-128 */
 	void *digest_ctx;
 	bool poison_on_free;		/* tests: fill freed records with 0x5c */
+	bool publish_by_add;		/* tests, benchmarks: publish a record with a
+					 * second rte_hash add, as when the key store
+					 * probe fails (sc_txn_table_publish_direct) */
 };
 
 /* Per-thread counters; each thread writes only its own. */
@@ -319,6 +323,18 @@ size_t sc_txn_table_anon_bytes(const struct sc_txn_table *t);
  * socket asked for. For benchmarks that compare against a bare rte_hash.
  */
 int sc_txn_table_hash_socket(const struct sc_txn_table *t);
+
+/*
+ * True when an insert's winner publishes its record in rte_hash's data word with one
+ * store (the layout probe at creation passed), false when it uses a second add.
+ */
+bool sc_txn_table_publish_direct(const struct sc_txn_table *t);
+
+/*
+ * Benchmarks: publish with a second add (by_add) or, when the probe passed, with one
+ * store. Only while no thread inserts. Returns sc_txn_table_publish_direct().
+ */
+bool sc_txn_table_set_publish_by_add(struct sc_txn_table *t, bool by_add);
 
 /* The RCU variable the table uses (given or created). */
 struct rte_rcu_qsbr *sc_txn_table_rcu(const struct sc_txn_table *t);
