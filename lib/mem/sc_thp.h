@@ -32,8 +32,9 @@ struct sc_thp_map {
 };
 
 /*
- * Zeroed memory of len octets at a 2 MiB boundary, or NULL: errno EINVAL for a len
- * of 0 or too large to align, else mmap's.
+ * Zeroed memory of len octets at a 2 MiB boundary, faulted in (no first-touch fault
+ * later), or NULL: errno EINVAL for a len of 0 or too large to align, ENOMEM when
+ * the pages cannot all be had, else mmap's.
  */
 void *sc_thp_map(struct sc_thp_map *m, size_t len);
 

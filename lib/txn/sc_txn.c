@@ -61,8 +61,8 @@ _Static_assert(SC_TXN_LOOKUP_MAX <= RTE_HASH_LOOKUP_BULK_MAX, "one rte_hash bulk
 /*
  * rte_hash bytes per entry with LF|MW|EXT and 16-byte keys: buckets and extendable
  * buckets (2 x 64 B per 8 entries, rounded to a power of two), key store (32 B per
- * slot), free-slot rings. ~72 B at 1M entries; the rest is slack: untouched pages of
- * the reservation cost nothing.
+ * slot), free-slot rings. ~72 B at 1M entries; the rest is slack (faulted in with
+ * the rest of the mapping, see sc_thp_map).
  */
 #define HEAP_BYTES_PER_ENTRY	128
 #define HEAP_SLACK		(32u << 20)	/* per-lcore caches, small tables */
