@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -1368,7 +1369,10 @@ measure(const struct rig *rg, const struct workload *wl, uint32_t calls, unsigne
 	unsigned i;
 	int rc;
 
+	struct timespec t_start, t_end;
+
 	tx_bytes = tx_pkts = rx_bytes = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	for (i = 0; i < runs; i++) {
 		rc = feed(rg, wl, calls, 0, &r);
 		if (rc < 0)
@@ -1378,6 +1382,18 @@ measure(const struct rig *rg, const struct workload *wl, uint32_t calls, unsigne
 		wall[i] = r.wall_mpps;
 		drops += r.drops;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t_end);
+	/*
+	 * SC_PIPE_WINDOWS=1: when the measured runs were, on CLOCK_MONOTONIC, so that a
+	 * profile (perf record -k mono) can be cut to them (scripts/profile-pipeline.sh)
+	 * and leave out the prefill, the baselines and the latency runs.
+	 */
+	if (getenv("SC_PIPE_WINDOWS") != NULL)
+		printf("window mode=%s workload=%s cores=%u checksums=%s start=%ld.%06ld "
+		       "end=%ld.%06ld\n", rg->mode == MODE_IO ? "io" : rg->mode == MODE_SWAP ?
+		       "swap" : "pipe", wl->name, rg->nq, offload ? "offloaded" : "sw",
+		       (long)t_start.tv_sec, t_start.tv_nsec / 1000, (long)t_end.tv_sec,
+		       t_end.tv_nsec / 1000);
 	qsort(cyc, runs, sizeof(double), cmp_dbl);
 	qsort(skip, runs, sizeof(double), cmp_dbl);
 	qsort(wall, runs, sizeof(double), cmp_dbl);
