@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 
 #include "sc_sip.h"
+#include "sc_sip_wbuf.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -1919,4 +1920,29 @@ Test(sip_build, parts_equal_one_pass)
 	/* And the old NUL-terminated API gives the same bytes. */
 	na = sc_sip_build_response(a, sizeof(a), &req, 200, NULL, &tag, "Allow: INVITE\r\n");
 	cr_assert(na == nb && memcmp(a, b, (size_t)na) == 0);
+}
+
+/*
+ * The builders' copy: every length from 0 to 200 at every source and destination
+ * offset mod 16 copies exactly n octets and touches nothing around them.
+ */
+Test(sip_build, wbuf_copy_every_length_and_alignment)
+{
+	char src[256 + 32], dst[256 + 64];
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (char)(i * 7 + 1);
+	for (size_t n = 0; n <= 200; n++) {
+		for (size_t so = 0; so < 16; so++) {
+			for (size_t dof = 0; dof < 16; dof++) {
+				memset(dst, '#', sizeof(dst));
+				sc_wbuf_copy(dst + 16 + dof, src + so, n);
+				cr_assert(memcmp(dst + 16 + dof, src + so, n) == 0, "n %zu", n);
+				for (size_t j = 0; j < 16 + dof; j++)
+					cr_assert_eq(dst[j], '#', "n %zu: byte %zu before", n, j);
+				for (size_t j = 16 + dof + n; j < sizeof(dst); j++)
+					cr_assert_eq(dst[j], '#', "n %zu: byte %zu after", n, j);
+			}
+		}
+	}
 }
