@@ -20,6 +20,7 @@ usage: $0 [--build DIR] [--workload NAME] [--top N] [--keep FILE]
                    or proxy-v4; one worker, software checksums
   --top N          symbols to print (default 30)
   --keep FILE      keep perf.data as FILE (default: a temporary file, removed)
+  --freq HZ        cpu-clock sampling rate (default 20000: the window is short)
 Needs perf (Debian: linux-perf) and permission to sample (root, or
 kernel.perf_event_paranoid <= 1).
 EOF
@@ -29,12 +30,14 @@ build=build
 workload=uas-v4
 top=30
 keep=
+freq=20000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=$2; shift 2 ;;
 	--workload) workload=$2; shift 2 ;;
 	--top) top=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
+	--freq) freq=$2; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -54,7 +57,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 data=${keep:-$tmp/perf.data}
 
-SC_PIPE_ONLY=$role SC_PIPE_WINDOWS=1 perf record -q -k mono -e cpu-clock -F 4000 \
+SC_PIPE_ONLY=$role SC_PIPE_WINDOWS=1 perf record -q -k mono -e cpu-clock -F "$freq" \
 	-o "$data" "$bench" --gen "$gen" >"$tmp/bench.log" 2>&1 || {
 	tail -20 "$tmp/bench.log" >&2; exit 1; }
 
@@ -68,13 +71,14 @@ grep -E "^pipeline workload=$workload cores=1 mpps" "$tmp/bench.log" |
 echo "window=${start},${end}"
 
 perf report -i "$data" --time "$start,$end" --no-children --comm rte-worker-1 \
-	--sort dso,symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9.]+%' >"$tmp/rows" || true
+	--sort dso,symbol --stdio -n -g none 2>/dev/null | grep -E '^ +[0-9.]+%' >"$tmp/rows" || true
 python3 - "$tmp/rows" "$top" <<'PY'
 import sys
 rows = []
 for line in open(sys.argv[1]):
     f = line.split()
-    pct, dso, sym = float(f[0].rstrip('%')), f[1], f[3] if len(f) > 3 else '?'
+    # "share% samples dso [.] symbol"; a sample count stands in for the share
+    pct, dso, sym = int(f[1]), f[2], f[4] if len(f) > 4 else '?'
     rows.append((pct, dso, sym))
 busy = [r for r in rows if r[2] not in ('loop_main', 'stall_main')]
 tot = sum(r[0] for r in busy)
@@ -88,4 +92,39 @@ for pct, dso, sym in busy:
 print("%-40s %6s" % ("symbol (worker, idle poll excluded)", "share"))
 for key, pct in sorted(agg.items(), key=lambda kv: -kv[1])[:int(sys.argv[2])]:
     print("%-40s %5.1f%%" % (key, 100 * pct / tot))
+# The README's areas; the first pattern that matches a symbol (or library) wins.
+areas = [
+    ('sc_sip_parse (parser)',
+     r'^(parse_|sip_|skip_lws|sc_sip_parse|sc_sip_branch_is)'),
+    ('RX: loop, first touch, classify, ring driver',
+     r'^(sc_worker_iterate|sc_net_classify|decap_udp|add_sip|sc_net_hdr_len|sc_net_is_local|'
+     r'sc_worker_clock|sc_worker_tsc|sc_net_frag_drain|rte_ip_frag|sc_txn_quiescent)|'
+     r'net_ring|ethdev|mempool'),
+    ('table: key build, XXH3, rte_hash, records',
+     r'^(sc_txn_|xxh3|server_key|kb_|rte_hash)|librte_hash'),
+    ('TX: sink, encap, spares',
+     r'^(sc_worker_sink_send|encap_frame|sc_net_encap|top_up_spares|run_batch|'
+     r'sc_net_response_path|sc_worker_path_source|stamp_tx|sc_cancel_emit|sc_cancel_count_tx)'),
+    ('response building',
+     r'^(sc_sip_build|put_|sc_sip_fmt|sc_net_ip_fmt|sc_cancel_new_tag|sc_cancel_stateless_tag|'
+     r'memcpy|__mem|reason_of)|libc'),
+    ('checksums', r'^(sum_avx2|copy_avx2|sc_net_cksum|phdr6_sum|l4_cksum_ok)'),
+    ('lib/cancel RFC logic', r'^(uas_|sc_cancel_|respond_rec|invite_retrans|reconcile|px_|sc_px)'),
+    ('timer wheel', r'^sc_timer'),
+]
+import re
+share = {a: 0.0 for a, _ in areas}
+share['other'] = 0.0
+for key, pct in agg.items():
+    for a, rx in areas:
+        if re.search(rx, key):
+            share[a] += pct
+            break
+    else:
+        share['other'] += pct
+print()
+print("%-46s %6s" % ("area", "share"))
+for a in [a for a, _ in areas] + ['other']:
+    print("%-46s %5.1f%%" % (a, 100 * share[a] / tot))
+print("worker samples in the window: %d" % tot)
 PY
