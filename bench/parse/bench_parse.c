@@ -502,7 +502,7 @@ run_mix(const struct bmix *bm, bool quick, int cpu)
 }
 
 /*
- * The builders' copy, sc_wbuf_copy(), against a call to libc's memcpy, which is
+ * The builders' copy, sc_copy_short(), against a call to libc's memcpy, which is
  * what gcc emitted for the builders' variable-length copies before: the pieces a
  * UAS response to the pipeline INVITE copies (each Via, From, To, Call-ID, CSeq
  * method, then the stored header block of a later response), written one after
@@ -547,7 +547,7 @@ run_copy(bool quick)
 
 				for (unsigned j = 0; j < n; j++) {
 					if (k == 0)
-						sc_wbuf_copy(out + off, piece[j].p, piece[j].len);
+						sc_copy_short(out + off, piece[j].p, piece[j].len);
 					else
 						libc_memcpy(out + off, piece[j].p, piece[j].len);
 					off += piece[j].len;
@@ -559,7 +559,7 @@ run_copy(bool quick)
 	}
 	qsort(ns[0], runs, sizeof(double), cmp_double);
 	qsort(ns[1], runs, sizeof(double), cmp_double);
-	printf("copy: the pieces of a response (%u pieces, %zu bytes): sc_wbuf_copy %.1f ns, "
+	printf("copy: the pieces of a response (%u pieces, %zu bytes): sc_copy_short %.1f ns, "
 	       "libc memcpy call %.1f ns, ratio %.2f\n", n, bytes, ns[0][runs / 2],
 	       ns[1][runs / 2], ns[0][runs / 2] / ns[1][runs / 2]);
 	return 0;

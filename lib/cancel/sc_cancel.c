@@ -64,6 +64,7 @@
 
 #include "cancel_priv.h"
 #include "sc_cancel.h"
+#include "sc_copy.h"
 #include "sc_txn.h"
 
 #define ALLOW_HDR	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"
@@ -411,14 +412,14 @@ key_dialog(const struct sc_str *call_id, const struct sc_str *from_tag,
 		return -EINVAL;
 	if (n > SC_TXN_KEY_MAX)
 		return -E2BIG;
-	memcpy(p, call_id->p, call_id->len);
+	sc_copy_short(p, call_id->p, call_id->len);
 	p += call_id->len;
 	*p++ = '\0';
 	if (from_tag->len != 0)
-		memcpy(p, from_tag->p, from_tag->len);
+		sc_copy_short(p, from_tag->p, from_tag->len);
 	p += from_tag->len;
 	*p++ = '\0';
-	memcpy(p, to_tag->p, to_tag->len);
+	sc_copy_short(p, to_tag->p, to_tag->len);
 	key->len = (uint16_t)n;
 	key->tail_len = 0;
 	key->kind = KEY_DIALOG;
@@ -449,7 +450,7 @@ start_dialog(struct sc_cancel_ctx *ctx, struct sc_txn_rec *inv, unsigned status)
 		cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
 		return;
 	}
-	memcpy(key->buf, kb + sizeof(k16), klen);
+	sc_copy_short(key->buf, kb + sizeof(k16), klen);
 	key->len = (uint16_t)klen;
 	key->tail_len = 0;
 	key->kind = KEY_DIALOG;
@@ -789,11 +790,11 @@ set_answer_data(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct 
 	if (off + sizeof(pre) - 1 + m->request_uri.len + sizeof(post) > sizeof(ctx->scratch))
 		return -E2BIG;
 	memcpy(buf, &klen, sizeof(klen));
-	memcpy(buf + sizeof(klen), dk->buf, klen);
+	sc_copy_short(buf + sizeof(klen), dk->buf, klen);
 	memcpy(buf + off, pre, sizeof(pre) - 1);
 	off += sizeof(pre) - 1;
 	if (m->request_uri.len != 0)
-		memcpy(buf + off, m->request_uri.p, m->request_uri.len);
+		sc_copy_short(buf + off, m->request_uri.p, m->request_uri.len);
 	off += m->request_uri.len;
 	memcpy(buf + off, post, sizeof(post));	/* with its NUL: the area's format */
 	return sc_txn_rec_set_fwd(ctx->table, rec, buf, off + sizeof(post));
@@ -855,7 +856,7 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		too_large(ctx, in);
 		return;
 	}
-	memcpy(rec->reply_path, in->path, ctx->cfg.path_len);
+	sc_copy_short(rec->reply_path, in->path, ctx->cfg.path_len);
 	rec->user[0] = PH_RINGING | ((uint64_t)m->cseq << 32);
 	rec->user[1] = 0;
 	rec->last_status = 100;

@@ -72,6 +72,7 @@
 
 #include "cancel_priv.h"
 #include "sc_cancel.h"
+#include "sc_copy.h"
 #include "sc_px_branch.h"
 #include "sc_sip_wbuf.h"
 #include "sc_txn.h"
@@ -391,7 +392,7 @@ fwd_read(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct px_fwd 
 	if (len < ctx->cfg.path_len + 2 + PX_REASON_MIN + 3)
 		return -EINVAL;
 	/* The area packs byte strings: hand the sink an aligned copy of the path blob. */
-	memcpy(ctx->path_buf, b, ctx->cfg.path_len);
+	sc_copy_short(ctx->path_buf, b, ctx->cfg.path_len);
 	f->path = (const uint8_t *)ctx->path_buf;
 	off = ctx->cfg.path_len;
 	l = strnlen(b + off, len - off);
@@ -965,7 +966,7 @@ local_sent_by(struct sc_cancel_ctx *ctx, const void *path, unsigned use, const c
 			rc = (int)strnlen(c->sent_by, sizeof(c->sent_by));
 		if (rc == 0 || rc >= LOCAL_LEN)
 			return -EINVAL;
-		memcpy(c->path, path, ctx->cfg.path_len);
+		sc_copy_short(c->path, path, ctx->cfg.path_len);
 		c->len = (uint8_t)rc;
 	}
 	*sb = c->sent_by;
@@ -1168,7 +1169,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		forward_stateless(ctx, in, b);
 		return;
 	}
-	memcpy(rec->reply_path, in->path, ctx->cfg.path_len);
+	sc_copy_short(rec->reply_path, in->path, ctx->cfg.path_len);
 	rec->user[0] = PH_CALLING;
 	rec->user[1] = ctx->cfg.t1_us;
 	rec->last_status = 0;

@@ -18,6 +18,7 @@
 #include <rte_ip_frag.h>
 #include <rte_udp.h>
 
+#include "sc_copy.h"
 #include "sc_net.h"
 #include "net_cksum_priv.h"
 
@@ -1277,7 +1278,7 @@ sc_net_ip_fmt(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t c
 			buf[0] = '\0';
 		return 0;
 	}
-	memcpy(buf, tmp, n);
+	sc_copy_short(buf, tmp, n);
 	buf[n] = '\0';
 	return n;
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sc_copy.h"
 #include "sc_net.h"
 #include "net_cksum_priv.h"
 
@@ -217,7 +218,7 @@ cksum_avx2(uint8_t *dst, const uint8_t *src, size_t len, uint32_t sum)
 
 	if (len < 32) {
 		if (dst != NULL)
-			memcpy(dst, src, len);
+			sc_copy_short(dst, src, len);
 		return net_cksum_fold64(tail_sum(src, len, s));
 	}
 	/* The odd last byte first: the rest is then even and a window can end there. */

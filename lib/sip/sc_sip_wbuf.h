@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sc_copy.h"
 #include "sc_sip.h"
 
 struct sc_wbuf {
@@ -22,59 +23,6 @@ struct sc_wbuf {
 	bool full;
 };
 
-/*
- * memcpy of n octets for the builders' short pieces (header values, tags, stored
- * blocks): two overlapping fixed-size copies for up to 32 octets, 32 at a time
- * beyond. It reads and writes only [0, n) of each buffer, and inlines: the libc
- * call, with its size dispatch, was 3-5% of the pipeline worker for pieces that
- * are mostly 5-60 octets. d and s must not overlap.
- */
-#if defined(__GNUC__) && !defined(__clang__)
-/*
- * gcc 12 checks the > 32 path against a caller's short array (sc_proxy.c's
- * Max-Forwards line) whose length it cannot bound, and calls it out of bounds.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#endif
-static inline void
-sc_wbuf_copy(char *d, const char *s, size_t n)
-{
-	/* A literal's length is a constant: the compiler's own inline copy is exact. */
-	if (__builtin_constant_p(n)) {
-		memcpy(d, s, n);
-		return;
-	}
-	if (n > 32) {
-		char *de = d + n;
-		const char *se = s + n;
-
-		for (; n > 32; n -= 32, d += 32, s += 32) {
-			memcpy(d, s, 16);
-			memcpy(d + 16, s + 16, 16);
-		}
-		/* The last 32, overlapping what the loop copied. */
-		memcpy(de - 32, se - 32, 16);
-		memcpy(de - 16, se - 16, 16);
-	} else if (n >= 16) {
-		/* The first 16 and the last 16, overlapping in the middle. */
-		memcpy(d + n - 16, s + n - 16, 16);
-		memcpy(d, s, 16);
-	} else if (n >= 8) {
-		memcpy(d + n - 8, s + n - 8, 8);
-		memcpy(d, s, 8);
-	} else if (n >= 4) {
-		memcpy(d + n - 4, s + n - 4, 4);
-		memcpy(d, s, 4);
-	} else if (n > 0) {
-		d[0] = s[0];
-		d[n - 1] = s[n - 1];
-		d[n / 2] = s[n / 2];
-	}
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 /* Appends n octets of s, or marks w full (writing nothing) when they do not fit. */
 static inline void
@@ -84,7 +32,7 @@ sc_wbuf_put(struct sc_wbuf *w, const char *s, size_t n)
 		w->full = true;
 		return;
 	}
-	sc_wbuf_copy(w->p + w->len, s, n);
+	sc_copy_short(w->p + w->len, s, n);
 	w->len += n;
 }
 

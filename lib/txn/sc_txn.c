@@ -48,6 +48,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "sc_copy.h"
 #include "sc_thp.h"
 #include "sc_txn.h"
 
@@ -802,7 +803,7 @@ sc_txn_alloc(struct sc_txn_table *t, unsigned owner, const struct sc_txn_key *ke
 	r->key_len = key->len;
 	r->key_kind = key->kind;
 	r->key_tail_len = key->tail_len;
-	memcpy(r->area, key->buf, klen);
+	sc_copy_short(r->area, key->buf, klen);
 	r->area_used = (uint16_t)klen;
 	if (key->hashed)
 		memcpy(r->digest, key->digest, SC_TXN_DIGEST_LEN);
@@ -829,7 +830,7 @@ area_put(struct sc_txn_table *t, struct sc_txn_rec *r, const void *p, size_t len
 		ctr(t, r->owner)->insert_too_long++;
 		return -E2BIG;
 	}
-	memcpy(r->area + r->area_used, p, len);
+	sc_copy_short(r->area + r->area_used, p, len);
 	*off = r->area_used;
 	*olen = (uint16_t)len;
 	r->area_used = (uint16_t)(r->area_used + len);
@@ -854,7 +855,7 @@ sc_txn_rec_set_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len)
 {
 	if (len > SC_TXN_TO_TAG_MAX)
 		return -E2BIG;
-	memcpy(rec->to_tag, tag, len);
+	sc_copy_short(rec->to_tag, tag, len);
 	rec->to_tag_len = (uint8_t)len;
 	return 0;
 }

@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "sc_copy.h"
 #include "sc_txn.h"
 
 #define DEFAULT_PORT		5060	/* 19.1.2, 18.2.2 */
@@ -51,7 +52,7 @@ kb_put(struct kbuf *kb, const void *p, uint32_t n)
 		return;
 	}
 	if (n > 0)
-		memcpy(kb->key->buf + kb->len, p, n);
+		sc_copy_short(kb->key->buf + kb->len, p, n);
 	kb->len += n;
 }
 
@@ -217,7 +218,7 @@ kb_tail(struct kbuf *kb, const struct sc_str *tag, enum sc_txn_tail_match m)
 	if (kb->overflow || n > 255 || kb->len + n > SC_TXN_KEY_MAX)
 		return -E2BIG;
 	if (n > 0)
-		memcpy(kb->key->buf + kb->len, tag->p, n);
+		sc_copy_short(kb->key->buf + kb->len, tag->p, n);
 	kb->key->tail_len = (uint8_t)n;
 	kb->key->tail_match = (uint8_t)m;
 	return 0;

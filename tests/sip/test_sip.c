@@ -1936,7 +1936,7 @@ Test(sip_build, wbuf_copy_every_length_and_alignment)
 		for (size_t so = 0; so < 16; so++) {
 			for (size_t dof = 0; dof < 16; dof++) {
 				memset(dst, '#', sizeof(dst));
-				sc_wbuf_copy(dst + 16 + dof, src + so, n);
+				sc_copy_short(dst + 16 + dof, src + so, n);
 				cr_assert(memcmp(dst + 16 + dof, src + so, n) == 0, "n %zu", n);
 				for (size_t j = 0; j < 16 + dof; j++)
 					cr_assert_eq(dst[j], '#', "n %zu: byte %zu before", n, j);
