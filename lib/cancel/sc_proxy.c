@@ -226,20 +226,6 @@ line_start(const char *begin, const char *q)
 	return q;
 }
 
-#define NAME_IS(line, end, lit)	name_is((line), (end), (lit), sizeof(lit) - 1)
-
-static bool
-name_is(const char *line, const char *end, const char *name, size_t n)
-{
-	const char *p = line + n;
-
-	if ((size_t)(end - line) <= n || !sc_sip_ieq(line, name, n))
-		return false;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p < end && *p == ':';
-}
-
 /*
  * The request to send downstream (16.6): start line unchanged, our Via on top (item
  * 8), Max-Forwards decremented or added (item 3), every other header and the body
@@ -259,6 +245,9 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 	char mf[sizeof("Max-Forwards: 4294967295\r\n")] = "Max-Forwards: ";
 	size_t mf_len = sizeof("Max-Forwards: ") - 1;
 	bool mf_done = false;
+	const char *mfp = m->max_forwards >= 0 ? m->max_forwards_value.p : NULL;
+	const char *cut_mf = NULL, *cut_route = NULL;
+	unsigned k;
 
 	mf_len += sc_sip_fmt_u32(mf + mf_len, sizeof(mf) - mf_len, mfv);
 	mf[mf_len++] = '\r';
@@ -267,29 +256,44 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 	SC_WBUF_PUTS(&w, "Via: ");
 	sc_wbuf_put(&w, via->p, via->len);
 	SC_WBUF_PUTS(&w, "\r\n");
-	/* Unchanged lines are copied in runs, one copy up to each line we change. */
-	while (p < end) {
-		const char *e = line_end(p, end);
+	/*
+	 * At most two lines change, Max-Forwards and the Route line holding our own
+	 * Route value; the parser points into both (a second Max-Forwards is a 400), so
+	 * they are found from there and every other line is copied in runs, unscanned.
+	 */
+	if (mfp != NULL) {
+		if (mfp < p || mfp > end)
+			return -EINVAL;
+		cut_mf = line_start(p, mfp);
+	}
+	if (r0 != NULL) {
+		if (r0 < p || r0 >= end)
+			return -EINVAL;
+		cut_route = line_start(p, r0);
+	}
+	for (k = 0; k < 2; k++) {
+		/* Lines in order: the earlier of the two first. */
+		bool mf_first = cut_route == NULL || (cut_mf != NULL && cut_mf < cut_route);
+		const char *ls = (k == 0) == mf_first ? cut_mf : cut_route;
+		const char *le;
 
-		if ((*p | 0x20) == 'm' && NAME_IS(p, e, "Max-Forwards")) {
-			sc_wbuf_put(&w, run, (size_t)(p - run));
-			if (!mf_done)
-				sc_wbuf_put(&w, mf, mf_len);
+		if (ls == NULL)
+			continue;
+		le = line_end(ls, end);
+		sc_wbuf_put(&w, run, (size_t)(ls - run));
+		if (ls == cut_mf) {
+			sc_wbuf_put(&w, mf, mf_len);
 			mf_done = true;
-			run = e;
-		} else if (r0 != NULL && r0 >= p && r0 < e) {
+		} else {
 			/* 16.4: our own Route value goes; the rest of its line stays. */
 			const char *r1 = m->route_count > 1 ? m->routes[1].p : NULL;
 
-			sc_wbuf_put(&w, run, (size_t)(p - run));
-			if (r1 != NULL && r1 > r0 && r1 < e) {
+			if (r1 != NULL && r1 > r0 && r1 < le) {
 				SC_WBUF_PUTS(&w, "Route: ");
-				sc_wbuf_put(&w, r1, (size_t)(e - r1));
+				sc_wbuf_put(&w, r1, (size_t)(le - r1));
 			}
-			r0 = NULL;
-			run = e;
 		}
-		p = e;
+		run = le;
 	}
 	sc_wbuf_put(&w, run, (size_t)(end - run));
 	if (!mf_done)

@@ -149,6 +149,8 @@ struct sc_sip_msg {
 	struct sc_sip_addr to;
 
 	int32_t max_forwards;		/* -1 when absent */
+	struct sc_str max_forwards_value;	/* raw, from after its colon: where the
+						 * line a proxy rewrites is (16.6 item 3) */
 	int64_t content_length;		/* -1 when absent */
 
 	uint8_t route_count;

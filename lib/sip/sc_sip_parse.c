@@ -384,6 +384,7 @@ sip_msg_init(struct sc_sip_msg *msg)
 	msg->from = za;
 	msg->to = za;
 	msg->max_forwards = -1;
+	msg->max_forwards_value = z;
 	msg->content_length = -1;
 	msg->route_count = 0;
 	msg->reason_count = 0;

@@ -1013,6 +1013,7 @@ SIP_F(sip_parse_header)(const char *lim, struct sc_sip_msg *msg, struct sip_seen
 			return;
 		}
 		seen->max_forwards = true;
+		msg->max_forwards_value = sip_mkstr(p, e);
 		parse_number(msg, p, e, INT32_MAX, &v, SC_SIP_E_MAX_FORWARDS);
 		if (v != UINT64_MAX)
 			msg->max_forwards = (int32_t)v;

@@ -908,6 +908,77 @@ Test(proxy, route_removed_only_when_it_names_us)
 }
 
 /*
+ * 16.6 items 3 and 8, 16.4: the forwarded header block byte for byte, after our Via.
+ * Max-Forwards before or after the Route line, folded, in another case, with space
+ * before the colon, last, or absent (then added at the end); our Route alone on its
+ * line (the line goes), first of a comma list (the rest stays), or folded.
+ */
+Test(proxy, forwarded_header_block_byte_exact)
+{
+#define FH_VIA	"Via: SIP/2.0/UDP 198.18.0.1:5062;branch=z9hG4bKfh\r\n"
+#define FH_TAIL	"From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: fh\r\nCSeq: 1 OPTIONS\r\n"
+#define FH_US	"Route: <sip:198.18.0.9;lr>"
+#define FH_NEXT	"<sip:198.18.0.50;lr>"
+	static const struct { const char *in, *out; } cases[] = {
+		{ "Max-Forwards: 70\r\n" FH_TAIL FH_US ", " FH_NEXT "\r\nContent-Length: 0\r\n",
+		  "Max-Forwards: 69\r\n" FH_TAIL "Route: " FH_NEXT "\r\nContent-Length: 0\r\n" },
+		{ FH_US "\r\n" FH_TAIL "Max-Forwards: 7\r\nContent-Length: 0\r\n",
+		  FH_TAIL "Max-Forwards: 6\r\nContent-Length: 0\r\n" },
+		{ FH_TAIL "Max-Forwards:\r\n  12\r\nContent-Length: 0\r\n",
+		  FH_TAIL "Max-Forwards: 11\r\nContent-Length: 0\r\n" },
+		{ "max-forwards: 10\r\n" FH_TAIL "Content-Length: 0\r\n",
+		  "Max-Forwards: 9\r\n" FH_TAIL "Content-Length: 0\r\n" },
+		{ "Max-Forwards : 5\r\n" FH_TAIL "Content-Length: 0\r\n",
+		  "Max-Forwards: 4\r\n" FH_TAIL "Content-Length: 0\r\n" },
+		{ FH_TAIL "Content-Length: 0\r\nMax-Forwards: 1\r\n",
+		  FH_TAIL "Content-Length: 0\r\nMax-Forwards: 0\r\n" },
+		{ FH_TAIL FH_US "\r\nContent-Length: 0\r\n",
+		  FH_TAIL "Content-Length: 0\r\nMax-Forwards: 70\r\n" },
+		{ FH_US "\r\nRoute: " FH_NEXT "\r\n" FH_TAIL "Max-Forwards: 70\r\n",
+		  "Route: " FH_NEXT "\r\n" FH_TAIL "Max-Forwards: 69\r\n" },
+		{ "Max-Forwards: 3\r\n" FH_US ",\r\n " FH_NEXT "\r\n" FH_TAIL,
+		  "Max-Forwards: 2\r\nRoute: " FH_NEXT "\r\n" FH_TAIL },
+	};
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	char buf[1024];
+	struct tmsg *m;
+	unsigned k;
+	int n;
+
+	env_up(&cfg, CAP);
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		const struct sent *f;
+		const char *hb;
+		size_t want = strlen(cases[k].out);
+
+		n = snprintf(buf, sizeof(buf), "OPTIONS sip:bob@198.18.0.2 SIP/2.0\r\n" FH_VIA
+			     "%s\r\n", cases[k].in);
+		m = parse_text(buf, (size_t)n);
+		handle(0, m, UP, DOWN);
+		free(m);
+		f = &E.sent[E.nsent - 1];
+		cr_assert_eq(f->msg.method, SC_METHOD_OPTIONS, "case %u", k);
+		/* Start line, our Via, then the UAC's Via and the rest. */
+		hb = memchr(f->buf, '\n', f->len);
+		cr_assert_not_null(hb);
+		hb = memchr(hb + 1, '\n', f->len - (size_t)(hb + 1 - f->buf));
+		cr_assert_not_null(hb);
+		hb++;
+		cr_assert_eq(f->len - (size_t)(hb - f->buf), sizeof(FH_VIA) - 1 + want + 2,
+			     "case %u: %.*s", k, (int)f->len, f->buf);
+		cr_assert(memcmp(hb, FH_VIA, sizeof(FH_VIA) - 1) == 0, "case %u", k);
+		cr_assert(memcmp(hb + sizeof(FH_VIA) - 1, cases[k].out, want) == 0,
+			  "case %u: %.*s", k, (int)f->len, f->buf);
+		cr_assert(memcmp(hb + sizeof(FH_VIA) - 1 + want, "\r\n", 2) == 0);
+	}
+	env_down();
+#undef FH_VIA
+#undef FH_TAIL
+#undef FH_US
+#undef FH_NEXT
+}
+
+/*
  * 18.1.1 / 16.6 item 8: our Via's sent-by is the address of the path the request
  * leaves on. path_local is asked once per path blob (the answer is kept while the
  * next hop stays the same) and again when the blob changes; a length-returning

@@ -133,6 +133,7 @@ chk_basic(const struct sc_sip_msg *m, const char *buf, size_t len)
 	cr_assert_eq(m->cseq, 314159);
 	cr_assert_eq(m->cseq_method, SC_METHOD_INVITE);
 	cr_assert_eq(m->max_forwards, 70);
+	ASSERT_STR(m->max_forwards_value, " 70");	/* raw, from after the colon */
 	cr_assert_eq(m->content_length, 0);
 	cr_assert_eq(m->body.len, 0);
 	cr_assert_eq(m->msg_len, len);
@@ -250,6 +251,7 @@ chk_no_cl(const struct sc_sip_msg *m, const char *buf, size_t len)
 	(void)len;
 	cr_assert_eq(m->content_length, -1);
 	cr_assert_eq(m->max_forwards, -1);
+	ASSERT_STR(m->max_forwards_value, NULL);
 	ASSERT_STR(m->body, "v=0\r\nrest");
 	cr_assert_eq(m->body.p + m->body.len, buf + len);
 }
