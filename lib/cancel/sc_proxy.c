@@ -337,8 +337,9 @@ build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 }
 
 /* ---- forward area ---------------------------------------------------------------
- * [next path: path_len][top Via\0][Request-URI\0][n routes: 1][route\0]...
+ * [next path: path_len][top Via: lstr][Request-URI: lstr][n routes: 1][route: lstr]...
  * [reason len: 2][reasons: the rest of the area, PX_REASON_MIN..PX_REASON_MAX]
+ * lstr: a 2-byte length (host order) and that many bytes, read without a scan.
  */
 struct px_fwd {
 	const uint8_t *path;
@@ -350,6 +351,37 @@ struct px_fwd {
 	size_t reason_cap;		/* bytes of text the slot holds */
 };
 
+static void
+fwd_put_lstr(struct sc_wbuf *w, const char *p, uint32_t len)
+{
+	uint16_t l = (uint16_t)len;
+
+	if (len > UINT16_MAX) {
+		w->full = true;
+		return;
+	}
+	sc_wbuf_put(w, (const char *)&l, sizeof(l));
+	sc_wbuf_put(w, p, len);
+}
+
+/* The lstr at b[*off] of an area of len bytes; -EINVAL when it does not fit. */
+static int
+fwd_get_lstr(const char *b, size_t len, size_t *off, struct sc_str *s)
+{
+	uint16_t l;
+
+	if (len - *off < sizeof(l))
+		return -EINVAL;
+	memcpy(&l, b + *off, sizeof(l));
+	*off += sizeof(l);
+	if (len - *off < l)
+		return -EINVAL;
+	s->p = b + *off;
+	s->len = l;
+	*off += l;
+	return 0;
+}
+
 static int
 fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *next_path,
 	  const struct sc_str *via, unsigned first_route, char *buf, size_t cap)
@@ -359,17 +391,13 @@ fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *nex
 	unsigned i;
 
 	sc_wbuf_put(&w, next_path, ctx->cfg.path_len);
-	sc_wbuf_put(&w, via->p, via->len);
-	sc_wbuf_put(&w, "", 1);
-	sc_wbuf_put(&w, m->request_uri.p, m->request_uri.len);
-	sc_wbuf_put(&w, "", 1);
+	fwd_put_lstr(&w, via->p, via->len);
+	fwd_put_lstr(&w, m->request_uri.p, m->request_uri.len);
 	n = (uint8_t)(m->route_count < SC_SIP_MAX_ROUTES ? m->route_count : SC_SIP_MAX_ROUTES);
 	n = (uint8_t)(n >= first_route ? n - first_route : 0);
 	sc_wbuf_put(&w, (const char *)&n, 1);
-	for (i = 0; i < n; i++) {
-		sc_wbuf_put(&w, m->routes[first_route + i].p, m->routes[first_route + i].len);
-		sc_wbuf_put(&w, "", 1);
-	}
+	for (i = 0; i < n; i++)
+		fwd_put_lstr(&w, m->routes[first_route + i].p, m->routes[first_route + i].len);
 	if (!w.full && cap - w.len >= 2 + PX_REASON_MIN) {
 		size_t rc = cap - w.len - 2 < PX_REASON_MAX ? cap - w.len - 2 : PX_REASON_MAX;
 
@@ -389,31 +417,26 @@ fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *nex
 static int
 fwd_read(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec, struct px_fwd *f)
 {
-	size_t len, off, l;
+	size_t len, off;
 	const char *b = sc_txn_rec_fwd(rec, &len);
 	unsigned i;
 
-	if (len < ctx->cfg.path_len + 2 + PX_REASON_MIN + 3)
+	/* The path, two lengths, the route count, the reason slot: the least there is. */
+	if (len < ctx->cfg.path_len + 2 + 2 + 1 + 2 + PX_REASON_MIN)
 		return -EINVAL;
 	/* The area packs byte strings: hand the sink an aligned copy of the path blob. */
 	sc_copy_short(ctx->path_buf, b, ctx->cfg.path_len);
 	f->path = (const uint8_t *)ctx->path_buf;
 	off = ctx->cfg.path_len;
-	l = strnlen(b + off, len - off);
-	f->via.p = b + off;
-	f->via.len = (uint32_t)l;
-	off += l + 1;
-	l = strnlen(b + off, len - off);
-	f->ruri.p = b + off;
-	f->ruri.len = (uint32_t)l;
-	off += l + 1;
+	if (fwd_get_lstr(b, len, &off, &f->via) != 0 ||
+	    fwd_get_lstr(b, len, &off, &f->ruri) != 0 || off >= len)
+		return -EINVAL;
 	f->n_routes = (uint8_t)b[off++];
-	for (i = 0; i < f->n_routes && i < SC_SIP_MAX_ROUTES; i++) {
-		l = strnlen(b + off, len - off);
-		f->routes[i].p = b + off;
-		f->routes[i].len = (uint32_t)l;
-		off += l + 1;
-	}
+	if (f->n_routes > SC_SIP_MAX_ROUTES)
+		return -EINVAL;
+	for (i = 0; i < f->n_routes; i++)
+		if (fwd_get_lstr(b, len, &off, &f->routes[i]) != 0)
+			return -EINVAL;
 	/* The reason slot is written once after insert, by the CANCEL's winner only. */
 	if (off + 2 + PX_REASON_MIN > len)
 		return -EINVAL;
