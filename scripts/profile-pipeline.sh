@@ -70,24 +70,29 @@ grep -E "^pipeline workload=$workload cores=1 mpps" "$tmp/bench.log" |
 	grep -oE "workload=[^ ]+|cycles_per_pkt=[0-9.]+" | tr '\n' ' '
 echo "window=${start},${end}"
 
-perf report -i "$data" --time "$start,$end" --no-children --comm rte-worker-1 \
-	--sort dso,symbol --stdio -n -g none 2>/dev/null | grep -E '^ +[0-9.]+%' >"$tmp/rows" || true
-python3 - "$tmp/rows" "$top" <<'PY'
-import sys
-rows = []
+# perf report --time (perf 6.1) was seen to drop the largest symbol of a window, so
+# the samples are cut here from perf script's timestamps.
+perf script -i "$data" --comm rte-worker-1 -F time,ip,sym,dso 2>/dev/null >"$tmp/samples" || true
+python3 - "$tmp/samples" "$top" "$start" "$end" <<'PY'
+import os, re, sys
+t0, t1 = float(sys.argv[3]), float(sys.argv[4])
+line_re = re.compile(r'^\s*([0-9.]+):\s+[0-9a-f]+\s+(.*?)\s+\((.*)\)\s*$')
+count = {}
 for line in open(sys.argv[1]):
-    f = line.split()
-    # "share% samples dso [.] symbol"; a sample count stands in for the share
-    pct, dso, sym = int(f[1]), f[2], f[4] if len(f) > 4 else '?'
-    rows.append((pct, dso, sym))
-busy = [r for r in rows if r[2] not in ('loop_main', 'stall_main')]
+    mt = line_re.match(line)
+    if mt is None or not t0 <= float(mt.group(1)) <= t1:
+        continue
+    sym, dso = mt.group(2), os.path.basename(mt.group(3))
+    count[(dso, sym)] = count.get((dso, sym), 0) + 1
+busy = [(n, dso, sym) for (dso, sym), n in count.items()
+        if sym not in ('loop_main', 'stall_main')]
 tot = sum(r[0] for r in busy)
 if tot == 0:
     sys.exit("no worker samples in the window")
 # Library symbols without a symbol table (librte_hash) are summed per library.
 agg = {}
 for pct, dso, sym in busy:
-    key = dso + ' (all)' if sym.startswith('0x') else sym
+    key = dso + ' (all)' if sym == '[unknown]' or sym.startswith('0x') else sym
     agg[key] = agg.get(key, 0) + pct
 print("%-40s %6s" % ("symbol (worker, idle poll excluded)", "share"))
 for key, pct in sorted(agg.items(), key=lambda kv: -kv[1])[:int(sys.argv[2])]:
@@ -105,11 +110,13 @@ areas = [
     ('TX: sink, encap, spares',
      r'^(sc_worker_sink_send|encap_frame|sc_net_encap|top_up_spares|run_batch|'
      r'sc_net_response_path|sc_worker_path_source|stamp_tx|sc_cancel_emit|sc_cancel_count_tx)'),
-    ('response building',
+    ('message building (responses, forwards)',
      r'^(sc_sip_build|put_|sc_sip_fmt|sc_net_ip_fmt|sc_cancel_new_tag|sc_cancel_stateless_tag|'
-     r'memcpy|__mem|reason_of)|libc'),
+     r'build_forward|build_strip|make_via|memcpy|__mem|reason_of)|libc'),
     ('checksums', r'^(sum_avx2|copy_avx2|sc_net_cksum|phdr6_sum|l4_cksum_ok)'),
-    ('lib/cancel RFC logic', r'^(uas_|sc_cancel_|respond_rec|invite_retrans|reconcile|px_|sc_px)'),
+    ('lib/cancel RFC logic (UAS, proxy)',
+     r'^(uas_|sc_cancel_|respond_rec|invite_retrans|reconcile|px_|sc_px|sc_proxy_|fwd_|'
+     r'sent_invite|send_|relay_|path_to|block_field|nb_slot|sc_net_path_init)'),
     ('timer wheel', r'^sc_timer'),
 ]
 import re
