@@ -1051,7 +1051,7 @@ route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 	n = (size_t)(p - h);
 	if (n == 0 || n + 7 >= sizeof(them))
 		return false;
-	memcpy(them, h, n);
+	sc_copy_short(them, h, n);
 	if (p < e && *p == ':') {
 		const char *q = p + 1;
 
@@ -1059,7 +1059,7 @@ route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 			q++;
 		if ((size_t)(q - h) + 1 >= sizeof(them))
 			return false;
-		memcpy(them + n, p, (size_t)(q - p));
+		sc_copy_short(them + n, p, (size_t)(q - p));
 		n += (size_t)(q - p);
 	} else {
 		memcpy(them + n, ":5060", 5);	/* 19.1.2: the default port */
