@@ -16,10 +16,13 @@
 #if defined(__GNUC__) && !defined(__clang__)
 /*
  * gcc 12 checks the > 32 path against a caller's short array (sc_proxy.c's
- * Max-Forwards line) whose length it cannot bound, and calls it out of bounds.
+ * Max-Forwards line) whose length it cannot bound, and calls it out of bounds;
+ * with -fprofile-use it says the same of the stores (-Wstringop-overflow).
  */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#pragma GCC diagnostic ignored "-Wstringop-overread"
 #endif
 static inline void
 sc_copy_short(void *dst, const void *src, size_t n)
