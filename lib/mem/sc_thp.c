@@ -20,9 +20,9 @@
 /*
  * Fault every page in now, as EAL does with hugepages: a first touch on the data
  * path would cost a fault and, with THP, clearing 2 MiB (seen in the pipeline
- * benchmark when the first inserts reached the slot array). MADV_POPULATE_WRITE
- * reports a shortage as ENOMEM here, instead of an OOM kill under load; kernels
- * before 5.14 refuse the advice, and then each page is written once.
+ * benchmark when the first inserts reached the slot array), and a shortage shows
+ * at start-up rather than under load (MADV_POPULATE_WRITE fails with ENOMEM). Kernels
+ * before 5.14 refuse the advice; then each page is written once.
  */
 static int
 populate(uint8_t *p, size_t len)
