@@ -47,7 +47,8 @@ uas-v4|uas-v6|retrans-storm-v4|unmatched-cancel-v4) role=uas ;;
 proxy-v4) role=proxy ;;
 *) echo "$0: unknown workload '$workload'" >&2; usage >&2; exit 2 ;;
 esac
-command -v perf >/dev/null || { echo "$0: perf not found (apt-get install linux-perf)" >&2; exit 1; }
+command -v perf >/dev/null || {
+	echo "$0: perf not found (apt-get install linux-perf)" >&2; exit 1; }
 bench=$build/bench/pipeline/bench_pipeline
 gen=$build/app/tools/sipcancel-gen
 [ -x "$bench" ] && [ -x "$gen" ] || {
