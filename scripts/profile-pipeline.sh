@@ -14,7 +14,7 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $0 [--build DIR] [--workload NAME] [--top N] [--keep FILE]
+usage: $0 [--build DIR] [--workload NAME] [--top N] [--keep FILE] [--freq HZ]
   --build DIR      meson build directory (default: build)
   --workload NAME  uas-v4 (default), uas-v6, retrans-storm-v4, unmatched-cancel-v4
                    or proxy-v4; one worker, software checksums
