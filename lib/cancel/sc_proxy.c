@@ -245,9 +245,8 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 		       m->max_forwards > 0 ? (uint32_t)m->max_forwards - 1 : 0;
 	char mf[sizeof("Max-Forwards: 4294967295\r\n")] = "Max-Forwards: ";
 	size_t mf_len = sizeof("Max-Forwards: ") - 1;
-	bool mf_done = false;
 	const char *mfp = m->max_forwards >= 0 ? m->max_forwards_value.p : NULL;
-	const char *cut_mf = NULL, *cut_route = NULL;
+	const char *cut_mf = NULL, *cut_route = NULL, *cut[2];
 	unsigned k;
 
 	mf_len += sc_sip_fmt_u32(mf + mf_len, sizeof(mf) - mf_len, mfv);
@@ -272,11 +271,15 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 			return -EINVAL;
 		cut_route = line_start(p, r0);
 	}
+	/* The lines in buffer order (an absent one, NULL, is skipped). */
+	cut[0] = cut_mf;
+	cut[1] = cut_route;
+	if (cut_mf == NULL || (cut_route != NULL && cut_route < cut_mf)) {
+		cut[0] = cut_route;
+		cut[1] = cut_mf;
+	}
 	for (k = 0; k < 2; k++) {
-		/* Lines in order: the earlier of the two first. */
-		bool mf_first = cut_route == NULL || (cut_mf != NULL && cut_mf < cut_route);
-		const char *ls = (k == 0) == mf_first ? cut_mf : cut_route;
-		const char *le;
+		const char *ls = cut[k], *le;
 
 		if (ls == NULL)
 			continue;
@@ -284,7 +287,6 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 		sc_wbuf_put(&w, run, (size_t)(ls - run));
 		if (ls == cut_mf) {
 			sc_wbuf_put(&w, mf, mf_len);
-			mf_done = true;
 		} else {
 			/* 16.4: our own Route value goes; the rest of its line stays. */
 			const char *r1 = m->route_count > 1 ? m->routes[1].p : NULL;
@@ -297,7 +299,7 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 		run = le;
 	}
 	sc_wbuf_put(&w, run, (size_t)(end - run));
-	if (!mf_done)
+	if (cut_mf == NULL)
 		sc_wbuf_put(&w, mf, mf_len);
 	SC_WBUF_PUTS(&w, "\r\n");
 	if (m->body.len > 0)
