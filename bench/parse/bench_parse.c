@@ -22,8 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "sc_copy.h"
 #include "sc_sip.h"
-#include "sc_sip_wbuf.h"
 #include "peers.h"
 
 #define CRLF "\r\n"

@@ -160,7 +160,7 @@ sc_thp_pktmbuf_pool_bytes(unsigned n, uint16_t data_room)
 	 * Besides the objects: the pool header with a cache per possible lcore, its ring
 	 * (8 octets an object, rounded up to a power of two: 16 per object at most), a
 	 * sixteenth for the memzones' and malloc's alignment and headers, and two huge
-	 * pages of slack. Only what is touched is ever faulted in.
+	 * pages of slack (faulted in with the rest, see populate()).
 	 */
 	return objs + objs / 16 + (size_t)16 * n + sizeof(struct rte_mempool) +
 	       (size_t)RTE_MAX_LCORE * sizeof(struct rte_mempool_cache) + 2 * SC_THP_SIZE;

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "sc_copy.h"
 #include "sc_sip.h"
@@ -22,7 +21,6 @@ struct sc_wbuf {
 	size_t len;
 	bool full;
 };
-
 
 /* Appends n octets of s, or marks w full (writing nothing) when they do not fit. */
 static inline void
