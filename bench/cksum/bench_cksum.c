@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
@@ -119,6 +121,66 @@ sample(enum cand c, size_t len, uint32_t *chain)
 	return t1 - t0;
 }
 
+/*
+ * The source address as text, as every response that gets received= needs it (RFC
+ * 3261 18.2.1): sc_net_ip_fmt into a buffer that fits any address (it writes the
+ * digits there), into one that fits only this address (it writes them to a
+ * scratch copy first, as every call did before), and glibc's inet_ntop. The next
+ * address depends on the last text, so the calls do not overlap.
+ */
+enum fmt_cand { F_DIRECT, F_SCRATCH, F_NTOP, F_N };
+
+static const char *const fmt_names[F_N] = { "sc_net_ip_fmt", "sc_net_ip_fmt_scratch",
+					    "inet_ntop" };
+
+static uint64_t
+fmt_sample(enum fmt_cand c, const union sc_net_ip *ips, unsigned n_ips, uint32_t *chain)
+{
+	char text[SC_NET_IP_TEXT_MAX];
+	uint32_t s = *chain;
+	uint64_t t0, t1;
+	unsigned int i;
+
+	t0 = rte_rdtsc();
+	for (i = 0; i < BATCH; i++) {
+		const union sc_net_ip *ip = &ips[(i + s) % n_ips];
+		size_t n;
+
+		if (c == F_NTOP)
+			n = inet_ntop(AF_INET, &ip->v4, text, sizeof(text)) != NULL ?
+			    strlen(text) : 0;
+		else
+			n = sc_net_ip_fmt(4, ip, text,
+					  c == F_DIRECT ? sizeof(text) : INET_ADDRSTRLEN);
+		s += (unsigned char)text[n - 1];
+	}
+	t1 = rte_rdtsc();
+	*chain = s;
+	return t1 - t0;
+}
+
+static void
+run_ip_fmt(unsigned int runs, uint64_t *v[F_N], uint32_t *chain)
+{
+	union sc_net_ip ips[8];
+	double cyc[F_N];
+	unsigned int r, k;
+
+	/* Sources of the lab nets, one to three digits per octet. */
+	for (k = 0; k < RTE_DIM(ips); k++)
+		ips[k].v4 = rte_cpu_to_be_32(RTE_IPV4(198, 18 + (k & 1), k * 37 % 256,
+						      2 + k * 29));
+	for (r = 0; r < runs; r++)
+		for (k = 0; k < F_N; k++)
+			v[k][r] = fmt_sample((enum fmt_cand)k, ips, RTE_DIM(ips), chain);
+	for (k = 0; k < F_N; k++)
+		cyc[k] = median(v[k], runs);
+	printf("ip_fmt v4 %s=%.1f %s=%.1f %s=%.1f ratio_vs_scratch=%.3f ratio_vs_inet_ntop=%.3f\n",
+	       fmt_names[F_DIRECT], cyc[F_DIRECT], fmt_names[F_SCRATCH], cyc[F_SCRATCH],
+	       fmt_names[F_NTOP], cyc[F_NTOP], cyc[F_DIRECT] / cyc[F_SCRATCH],
+	       cyc[F_DIRECT] / cyc[F_NTOP]);
+}
+
 /* Implementation a candidate runs under; -1 when it does not depend on it. */
 static int
 cand_impl(enum cand c, enum sc_net_cksum_impl dflt)
@@ -199,6 +261,7 @@ main(void)
 			r350 = cyc[k] / cyc[C_RTE];
 		}
 	}
+	run_ip_fmt(runs, v, &chain);
 	printf("cksum_350_cycles %.1f ratio %.3f\n", c350, r350);
 	if (chain == 0x12345678)	/* keeps the chained sums observable */
 		printf("#\n");

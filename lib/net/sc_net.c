@@ -1265,12 +1265,18 @@ size_t
 sc_net_ip_fmt(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap)
 {
 	char tmp[SC_NET_IP_TEXT_MAX];
+	/*
+	 * Straight into buf when any text fits: the digits are single-byte stores, and
+	 * copying them from tmp at once loads words that the store buffer cannot
+	 * forward from several narrower stores, so the copy waited for all of them.
+	 */
+	char *out = cap >= SC_NET_IP_TEXT_MAX ? buf : tmp;
 	size_t n;
 
 	if (ip_version == 4)
-		n = fmt_v4((const uint8_t *)&ip->v4, tmp);
+		n = fmt_v4((const uint8_t *)&ip->v4, out);
 	else if (ip_version == 6)
-		n = fmt_v6(ip->v6, tmp);
+		n = fmt_v6(ip->v6, out);
 	else
 		n = 0;
 	if (n == 0 || n >= cap) {
@@ -1278,7 +1284,8 @@ sc_net_ip_fmt(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t c
 			buf[0] = '\0';
 		return 0;
 	}
-	sc_copy_short(buf, tmp, n);
+	if (out != buf)
+		sc_copy_short(buf, tmp, n);
 	buf[n] = '\0';
 	return n;
 }
