@@ -321,11 +321,7 @@ build_strip(char *buf, size_t cap, const struct sc_sip_msg *m)
 	s = line_start(begin, v0);
 	e = line_end(s, end);
 	v1 = m->via_count > 1 ? m->vias[1].value.p : NULL;
-	SC_WBUF_PUTS(&w, "SIP/2.0 ");
-	sc_wbuf_put_u32(&w, m->status);
-	SC_WBUF_PUTS(&w, " ");
-	sc_wbuf_put(&w, m->reason_phrase.p, m->reason_phrase.len);
-	SC_WBUF_PUTS(&w, "\r\n");
+	sc_wbuf_put_status_line(&w, m->status, &m->reason_phrase);
 	sc_wbuf_put(&w, begin, (size_t)(s - begin));
 	if (v1 != NULL && v1 > v0 && v1 < e) {
 		/* "Via: ours, theirs": keep the rest of the line. */

@@ -186,17 +186,21 @@ put_resp_headers(struct sc_wbuf *w, const struct sc_sip_msg *req, const struct s
 	SC_WBUF_PUTS(w, "\r\n");
 }
 
-/* status is 100..699 (checked by every caller): three digits. */
+/* The usual reason phrase of status; empty for one it does not know. */
 static struct sc_str reason_of(unsigned status);
 
-static void
-put_status_line(struct sc_wbuf *w, unsigned status, const char *reason)
+void
+sc_wbuf_put_status_line(struct sc_wbuf *w, unsigned status, const struct sc_str *reason)
 {
 	uint32_t d0 = '0' + status / 100, d1 = '0' + status / 10 % 10, d2 = '0' + status % 10;
-	struct sc_str r;
 	char sl[12] = "SIP/2.0 ";
 	uint32_t code;
 
+	/* Status-Code = 3DIGIT (25.1). */
+	if (status < 100 || status > 999) {
+		w->full = true;
+		return;
+	}
 	/*
 	 * The code and its space in one 4-byte store: the 12-byte copy below reloads
 	 * them at once, and a load cannot be forwarded from four byte stores (it would
@@ -210,12 +214,28 @@ put_status_line(struct sc_wbuf *w, unsigned status, const char *reason)
 	memcpy(sl + 8, &code, sizeof(code));
 	sc_wbuf_put(w, sl, sizeof(sl));
 	if (reason != NULL) {
-		sc_wbuf_put(w, reason, strlen(reason));
+		sc_wbuf_put_str(w, reason);
 	} else {
-		r = reason_of(status);
+		struct sc_str r = reason_of(status);
+
 		sc_wbuf_put(w, r.p, r.len);
 	}
 	SC_WBUF_PUTS(w, "\r\n");
+}
+
+/* The status line with reason (NUL-terminated), or the usual phrase for NULL. */
+static void
+put_status_line(struct sc_wbuf *w, unsigned status, const char *reason)
+{
+	struct sc_str r;
+
+	if (reason == NULL) {
+		sc_wbuf_put_status_line(w, status, NULL);
+		return;
+	}
+	r.p = reason;
+	r.len = (uint32_t)strlen(reason);
+	sc_wbuf_put_status_line(w, status, &r);
 }
 
 static void

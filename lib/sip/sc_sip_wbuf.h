@@ -59,6 +59,13 @@ sc_wbuf_put_u32(struct sc_wbuf *w, uint32_t v)
 	w->len += n;
 }
 
+/*
+ * "SIP/2.0 <status> <reason>" CRLF (7.2; the version in upper case, as 7.1 says
+ * to send it). reason NULL: the usual phrase of the status. A status that is not
+ * three digits marks w full. Out of line, in sc_sip_build.c.
+ */
+void sc_wbuf_put_status_line(struct sc_wbuf *w, unsigned status, const struct sc_str *reason);
+
 /* The length written, or -ENOSPC if anything did not fit. */
 static inline int
 sc_wbuf_done(const struct sc_wbuf *w)

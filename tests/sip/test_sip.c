@@ -1948,3 +1948,43 @@ Test(sip_build, wbuf_copy_every_length_and_alignment)
 		}
 	}
 }
+
+/* 7.2 status lines: a given phrase, the usual one, and what is not three digits. */
+Test(sip_build, wbuf_status_line)
+{
+	static const struct {
+		unsigned status;
+		const char *reason;	/* NULL: the usual phrase */
+		const char *want;	/* NULL: marks the buffer full */
+	} t[] = {
+		{ 180, "Ringing", "SIP/2.0 180 Ringing\r\n" },
+		{ 183, "Early Media, Please", "SIP/2.0 183 Early Media, Please\r\n" },
+		{ 487, NULL, "SIP/2.0 487 Request Terminated\r\n" },
+		{ 200, "", "SIP/2.0 200 \r\n" },
+		{ 799, NULL, "SIP/2.0 799 \r\n" },
+		{ 999, "Odd", "SIP/2.0 999 Odd\r\n" },
+		{ 99, NULL, NULL },
+		{ 1000, "Long", NULL },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sc_wbuf w = { buf, sizeof(buf), 0, false };
+		struct sc_str r = { t[i].reason, t[i].reason ? (uint32_t)strlen(t[i].reason) : 0 };
+
+		sc_wbuf_put_status_line(&w, t[i].status, t[i].reason ? &r : NULL);
+		if (t[i].want == NULL) {
+			cr_assert_eq(sc_wbuf_done(&w), -ENOSPC, "status %u", t[i].status);
+			cr_assert_eq(w.len, 0);
+			continue;
+		}
+		cr_assert_eq(sc_wbuf_done(&w), (int)strlen(t[i].want), "status %u", t[i].status);
+		cr_assert(memcmp(buf, t[i].want, w.len) == 0, "status %u", t[i].status);
+		/* One octet short: nothing past the capacity, and the buffer marked full. */
+		memset(buf, '#', sizeof(buf));
+		w = (struct sc_wbuf){ buf, strlen(t[i].want) - 1, 0, false };
+		sc_wbuf_put_status_line(&w, t[i].status, t[i].reason ? &r : NULL);
+		cr_assert_eq(sc_wbuf_done(&w), -ENOSPC, "status %u", t[i].status);
+		cr_assert_eq(buf[strlen(t[i].want) - 1], '#', "status %u", t[i].status);
+	}
+}
