@@ -460,6 +460,16 @@ block_line_len(const char *l, const char *end)
 	return e == NULL ? (size_t)(end - l) : (size_t)(e - l) + 1;
 }
 
+/* One line of our block: the value when it is the first line named so. */
+static void
+take_field(const char *l, size_t ll, const char *name, size_t n, struct sc_str *s)
+{
+	if (s->p == NULL && ll > n + 2 && memcmp(l, name, n) == 0) {
+		s->p = l + n;
+		s->len = (uint32_t)(ll - n - 2);
+	}
+}
+
 /* A header value of our own response block ("From: ", "To: ", "Call-ID: "). */
 #define BLOCK_FIELD(b, len, lit)	block_field((b), (len), (lit), sizeof(lit) - 1)
 
@@ -469,27 +479,13 @@ block_field(const char *b, size_t len, const char *name, size_t n)
 	struct sc_str s = { NULL, 0 };
 	size_t i = 0;
 
-	while (i < len) {
+	while (i < len && s.p == NULL) {
 		size_t ll = block_line_len(b + i, b + len);
 
-		if (ll > n + 2 && memcmp(b + i, name, n) == 0) {
-			s.p = b + i + n;
-			s.len = (uint32_t)(ll - n - 2);
-			return s;
-		}
+		take_field(b + i, ll, name, n, &s);
 		i += ll;
 	}
 	return s;
-}
-
-/* One line of our block: the value when it is the first line named so. */
-static void
-take_field(const char *l, size_t ll, const char *name, size_t n, struct sc_str *s)
-{
-	if (s->p == NULL && ll > n + 2 && memcmp(l, name, n) == 0) {
-		s->p = l + n;
-		s->len = (uint32_t)(ll - n - 2);
-	}
 }
 
 #define TAKE(l, ll, lit, s)	take_field((l), (ll), (lit), sizeof(lit) - 1, (s))
