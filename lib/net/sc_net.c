@@ -122,6 +122,27 @@ ipv6_is_unspec(const uint8_t *a)
 	return memcmp(a, zero, 16) == 0;
 }
 
+/*
+ * A source no reply may go to: RFC 1122 3.2.1.3 (IPv4: this network 0/8, loopback
+ * 127/8, multicast and class E, 224/3 with the limited broadcast) and RFC 4291
+ * 2.5.3 and 2.7 (IPv6: loopback, multicast). Answering it would reflect traffic to
+ * a group or to a forged address (RFC 1122 4.1.3.6: such UDP datagrams are
+ * discarded). :: is refused by the callers, since an ND probe may come from it.
+ */
+static inline bool
+ipv4_src_invalid(const uint8_t *a)
+{
+	return a[0] == 0 || a[0] == 127 || a[0] >= 224;
+}
+
+static inline bool
+ipv6_src_invalid(const uint8_t *a)
+{
+	static const uint8_t loopback[16] = { [15] = 1 };
+
+	return a[0] == 0xff || memcmp(a, loopback, 16) == 0;
+}
+
 /* ff02::1:ffXX:XXXX for target (RFC 4291 section 2.7.1). */
 static void
 solicited_node(const uint8_t *target, uint8_t *out)
@@ -327,6 +348,8 @@ decap_ipv4(struct rte_mbuf *m, const struct sc_net_cfg *cfg, uint32_t l2, struct
 	memcpy(&pkt->src_ip.v4, &ip->src_addr, 4);
 	memcpy(&pkt->dst_ip.v4, &ip->dst_addr, 4);
 	pkt->l3_len = (uint16_t)ihl;
+	if (ipv4_src_invalid((const uint8_t *)&pkt->src_ip.v4))
+		return drop(pkt, SC_NET_DROP_BAD_SOURCE);
 	if (!sc_net_is_local(cfg, 4, &pkt->dst_ip))
 		return drop(pkt, SC_NET_DROP_NOT_LOCAL);
 	if (ip->next_proto_id != IPPROTO_UDP_)
@@ -419,6 +442,8 @@ decap_ipv6(struct rte_mbuf *m, const struct sc_net_cfg *cfg, uint32_t l2, struct
 		return drop(pkt, SC_NET_DROP_BAD_IP_HEADER);
 	memcpy(pkt->src_ip.v6, ip->src_addr, 16);
 	memcpy(pkt->dst_ip.v6, ip->dst_addr, 16);
+	if (ipv6_src_invalid(pkt->src_ip.v6))
+		return drop(pkt, SC_NET_DROP_BAD_SOURCE);
 	off = l2 + (uint32_t)sizeof(*ip);
 	end = off + plen;
 	nh = ip->proto;
@@ -448,6 +473,8 @@ decap_ipv6(struct rte_mbuf *m, const struct sc_net_cfg *cfg, uint32_t l2, struct
 				return drop(pkt, SC_NET_DROP_NOT_LOCAL);
 			if (fh->next_header != IPPROTO_UDP_)
 				return drop(pkt, SC_NET_DROP_NOT_UDP);
+			if (ipv6_is_unspec(pkt->src_ip.v6))
+				return drop(pkt, SC_NET_DROP_BAD_SOURCE);
 			/*
 			 * rte_ip_frag assumes the fragment header follows the fixed header
 			 * directly, and fragments but the last carry multiples of 8 octets.
@@ -477,6 +504,8 @@ decap_ipv6(struct rte_mbuf *m, const struct sc_net_cfg *cfg, uint32_t l2, struct
 		return drop(pkt, SC_NET_DROP_NOT_LOCAL);
 	if (nh != IPPROTO_UDP_)
 		return drop(pkt, SC_NET_DROP_NOT_UDP);
+	if (ipv6_is_unspec(pkt->src_ip.v6))
+		return drop(pkt, SC_NET_DROP_BAD_SOURCE);
 	return decap_udp(m, cfg, off, end - off, pkt);
 }
 
@@ -501,6 +530,9 @@ sc_net_classify(struct rte_mbuf *m, const struct sc_net_cfg *cfg, struct sc_net_
 	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	rte_ether_addr_copy(&eth->src_addr, &pkt->src_mac);
 	rte_ether_addr_copy(&eth->dst_addr, &pkt->dst_mac);
+	/* IEEE 802: a group address is never a source; nothing is sent back to one. */
+	if (rte_is_multicast_ether_addr(&pkt->src_mac))
+		return drop(pkt, SC_NET_DROP_BAD_SOURCE);
 	et = rte_be_to_cpu_16(eth->ether_type);
 	if ((m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0) {
 		pkt->has_vlan = 1;

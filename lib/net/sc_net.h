@@ -74,7 +74,8 @@ struct sc_net_cfg {
 	X(BAD_ICMPV6_CHECKSUM, "bad_icmpv6_checksum") \
 	X(ICMPV6_OTHER, "icmpv6_other") \
 	X(ND_NOT_FOR_US, "nd_not_for_us") \
-	X(NO_PORT_MAC, "no_port_mac")
+	X(NO_PORT_MAC, "no_port_mac") \
+	X(BAD_SOURCE, "bad_source")
 
 enum sc_net_drop {
 #define SC_X_ENUM(name, str) SC_NET_DROP_##name,

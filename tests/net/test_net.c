@@ -141,6 +141,7 @@ struct spec {
 	bool qinq;		/* a second 802.1Q tag inside */
 	bool outer_8a88;	/* S-tag 0x88a8 outer */
 	const char *src, *dst;	/* IP text */
+	const uint8_t *src_mac;	/* NULL: MAC_PEER */
 	uint8_t opt_words;	/* IPv4 option words (NOP padding) */
 	int ihl_override;	/* -1: computed */
 	uint8_t version_override;
@@ -189,7 +190,7 @@ build(const struct spec *s, uint8_t *b, uint32_t *l3o, uint32_t *l4o)
 
 	memset(b, 0, 4096);
 	memcpy(b, MAC_US, 6);
-	memcpy(b + 6, MAC_PEER, 6);
+	memcpy(b + 6, s->src_mac != NULL ? s->src_mac : MAC_PEER, 6);
 	inet_pton(s->v == 4 ? AF_INET : AF_INET6, s->src, sip);
 	inet_pton(s->v == 4 ? AF_INET : AF_INET6, s->dst, dip);
 	if (s->outer_8a88) {
@@ -644,6 +645,67 @@ Test(net, ipv6_drops)
 	s = base_spec(6); s.v6frag = true; s.v6frag_data = 1; s.nexts = 1; s.payload_len = 16;
 	s.exts[0] = (struct ext){ .type = 60, .len8 = 0 };
 	expect("ipv6 fragment after dest opts", &s, SC_NET_DROP, SC_NET_DROP_BAD_FRAGMENT);
+}
+
+/*
+ * Sources no reply may go to (RFC 1122 3.2.1.3 and 4.1.3.6, RFC 4291 2.5.3 and 2.7,
+ * IEEE 802 group addresses): dropped before anything answers them, fragments too.
+ */
+Test(net, bad_sources)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	static const uint8_t mcast6[6] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+	static const struct {
+		int v;
+		const char *src;
+		const uint8_t *mac;
+		bool fragment;
+		enum sc_net_class cls;
+	} t[] = {
+		{ 4, "255.255.255.255", NULL, false, SC_NET_DROP },
+		{ 4, "224.0.0.1", NULL, false, SC_NET_DROP },
+		{ 4, "239.255.255.250", NULL, false, SC_NET_DROP },
+		{ 4, "240.0.0.1", NULL, false, SC_NET_DROP },
+		{ 4, "0.0.0.0", NULL, false, SC_NET_DROP },
+		{ 4, "0.1.2.3", NULL, false, SC_NET_DROP },
+		{ 4, "127.0.0.1", NULL, false, SC_NET_DROP },
+		{ 4, "224.0.0.1", NULL, true, SC_NET_DROP },
+		{ 4, "198.18.0.1", bcast, false, SC_NET_DROP },
+		{ 4, "198.18.0.1", mcast, false, SC_NET_DROP },
+		{ 4, "223.255.255.254", NULL, false, SC_NET_SIP },
+		{ 4, "1.0.0.1", NULL, false, SC_NET_SIP },
+		{ 4, "128.0.0.1", NULL, false, SC_NET_SIP },
+		{ 6, "ff02::1", NULL, false, SC_NET_DROP },
+		{ 6, "ff0e::1", NULL, true, SC_NET_DROP },
+		{ 6, "::1", NULL, false, SC_NET_DROP },
+		{ 6, "::", NULL, false, SC_NET_DROP },
+		{ 6, "::", NULL, true, SC_NET_DROP },
+		{ 6, "2001:2::1", mcast6, false, SC_NET_DROP },
+		{ 6, "fe80::1", NULL, false, SC_NET_SIP },
+		{ 6, "::2", NULL, false, SC_NET_SIP },
+	};
+
+	for (size_t i = 0; i < RTE_DIM(t); i++) {
+		struct spec s = base_spec(t[i].v);
+		char what[96];
+
+		s.src = t[i].src;
+		s.src_mac = t[i].mac;
+		if (t[i].fragment && t[i].v == 4) {
+			s.frag = 0x2000;
+			s.payload_len = 16;
+		} else if (t[i].fragment) {
+			s.v6frag = true;
+			s.v6frag_data = 1;
+			s.payload_len = 16;
+		}
+		snprintf(what, sizeof(what), "source %s%s%s", t[i].src,
+			 t[i].mac != NULL ? " from a group MAC" : "",
+			 t[i].fragment ? ", a fragment" : "");
+		expect(what, &s, t[i].cls,
+		       t[i].cls == SC_NET_DROP ? SC_NET_DROP_BAD_SOURCE : SC_NET_DROP_NONE);
+	}
 }
 
 /* ---- ARP ------------------------------------------------------------------ */
