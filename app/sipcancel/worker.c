@@ -479,6 +479,16 @@ handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_
 			tx_one(w, p, m);
 			break;
 		case SC_NET_FRAGMENT:
+			/*
+			 * One mbuf per fragment: the accounting below counts a reassembled
+			 * datagram's segments as its fragments, and the pool is sized so.
+			 * A fragment larger than one mbuf (scatter RX) is refused.
+			 */
+			if (m->nb_segs != 1) {
+				w->stats.net_drop[SC_NET_DROP_BAD_FRAGMENT]++;
+				rte_pktmbuf_free(m);
+				break;
+			}
 			w->stats.app[SC_APP_C_FRAG_HELD]++;
 			w->frag_held_now++;
 			r = sc_net_reassemble(w->frag, m, w->net_cfg, pkt, now_tsc);
@@ -650,7 +660,8 @@ sc_worker_iterate(struct sc_worker *w, uint64_t *last)
 		n = rte_eth_tx_buffer_flush(p->port_id, w->queue_id, p->txb);
 		w->stats.app[SC_APP_C_TX_PACKETS] += n;
 	}
-	dr = sc_net_frag_drain(w->frag);
+	/* Incomplete datagrams older than the timeout let go of their mbufs (RFC 791). */
+	dr = sc_net_frag_expire(w->frag, t0);
 	if (dr != 0) {
 		w->stats.app[SC_APP_C_FRAG_EXPIRED] += dr;
 		w->frag_held_now -= RTE_MIN((uint64_t)dr, w->frag_held_now);
