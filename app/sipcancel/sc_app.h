@@ -31,7 +31,7 @@ extern int sc_app_logtype;
 
 #define SC_APP_MAX_LOCAL_IPS (SC_NET_MAX_IPV4 + SC_NET_MAX_IPV6)
 #define SC_APP_MAX_SIP_PORTS SC_NET_MAX_SIP_PORTS
-#define SC_APP_MAX_PORTS SC_NET_MAX_PORTS
+#define SC_APP_MAX_PORTS 8		/* ports a worker polls */
 #define SC_APP_BURST 32
 
 enum sc_app_role {

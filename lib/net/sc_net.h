@@ -24,7 +24,12 @@
 extern "C" {
 #endif
 
-#define SC_NET_MAX_PORTS 8		/* ethdev ports we keep a MAC for */
+/*
+ * Ethdev port ids we keep a MAC and MTU for: every id there can be, since ids skip
+ * numbers when a driver owns sub-devices (failsafe, netvsc), and the tables are
+ * indexed by id.
+ */
+#define SC_NET_MAX_PORTS RTE_MAX_ETHPORTS
 #define SC_NET_MAX_IPV4 8		/* local IPv4 addresses */
 #define SC_NET_MAX_IPV6 8		/* local IPv6 addresses */
 #define SC_NET_MAX_SIP_PORTS 4		/* UDP ports we take SIP on */
