@@ -10,6 +10,7 @@ CASE: SCENARIO-v4|v6-vlan|novlan-w1|w2|w2x  (w2: two workers, calls split over t
       gen-SCENARIO-v4|v6-w1|w2 (workload from sipcancel-gen)
       full-..., config-..., arpnd, malformed-w1|w2, help, badopts, telemetry, checker
       longreq-v4|v6-vlan|novlan (RFC 4475 longreq.dat in fragments, its 513 out in fragments)
+      edge-... (edge_case.py: fragment timeout and abuse, bad sources, port ids)
 """
 import json
 import os
@@ -588,6 +589,9 @@ def main():
         elif name.startswith("proxy-"):
             import proxy_case
             rc = proxy_case.run_case(sys.modules[__name__], exe, tmp, name)
+        elif name.startswith("edge-"):
+            import edge_case
+            rc = edge_case.run_case(sys.modules[__name__], exe, tmp, name)
         elif name == "help":
             rc = case_help(exe, tmp)
         elif name == "badopts":
