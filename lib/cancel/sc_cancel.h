@@ -258,6 +258,7 @@ struct sc_cancel_in {
 	X(PX_RELAY_1XX, "px_relayed_1xx") \
 	X(PX_RELAY_2XX, "px_relayed_2xx") \
 	X(PX_RELAY_FINAL, "px_relayed_3xx_6xx") \
+	X(PX_503_AS_500, "px_503_as_500") \
 	X(PX_100_ABSORBED, "px_100_absorbed") \
 	X(PX_CANCEL_HELD, "px_cancel_held") \
 	X(PX_CANCEL_SENT, "px_cancel_sent_downstream") \

@@ -104,6 +104,7 @@ enum px_phase {
 #define U_REASON_CLAIM	(1ULL << 8)
 #define U_REASON_READY	(1ULL << 9)
 #define U_CANCEL_200	(1ULL << 10)
+#define U_TO_TAGGED	(1ULL << 11)	/* the INVITE's To had a tag: the block has it */
 /* user[1]: bits 0-31 retransmission interval (us, owner), 32-63 store slot + 1. */
 
 static void px_send_cb(struct sc_timer *tim, void *arg);
@@ -570,8 +571,11 @@ send_up(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned status)
 	unsigned n = 1;
 	int len;
 
-	/* The To line is looked for only when a tag goes in (not for the 100). */
-	if (status != 100 && rec->to_tag_len > 0)
+	/*
+	 * The To line is looked for only when a tag goes in: not for the 100, and not
+	 * when the INVITE's own To had one (8.2.6.2: the block already carries it).
+	 */
+	if (status != 100 && rec->to_tag_len > 0 && (u0(rec) & U_TO_TAGGED) == 0)
 		to = BLOCK_FIELD(b, blen, "To: ");
 	if (to.len > 0) {
 		size_t cut = (size_t)(to.p + to.len - b);
@@ -1207,7 +1211,7 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		return;
 	}
 	sc_copy_short(rec->reply_path, in->path, ctx->cfg.path_len);
-	rec->user[0] = PH_CALLING;
+	rec->user[0] = PH_CALLING | (m->to.tag.len > 0 ? U_TO_TAGGED : 0);
 	rec->user[1] = ctx->cfg.t1_us;
 	rec->last_status = 0;
 	if (sc_cancel_insert(ctx, rec, key, &other) != 0) {
@@ -1377,7 +1381,9 @@ resp_1xx(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *
 		if (sc_txn_cas_state(rec, &w, state_word(SC_TXN_CLI_PROCEEDING, nf)))
 			break;
 	}
-	u0_update(rec, 0xffffffff00000000ULL, (uint64_t)now_ms32(ctx) << 32);
+	/* 16.7 step 2: a provisional other than 100 restarts Timer C. */
+	if (m->status != 100)
+		u0_update(rec, 0xffffffff00000000ULL, (uint64_t)now_ms32(ctx) << 32);
 	if (send_c)
 		send_cancel(ctx, rec);	/* 9.1: the held CANCEL goes now */
 	if (m->status == 100) {
@@ -1416,11 +1422,21 @@ resp_final(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 				;
 		}
 		store_to_tag(rec, m);
-		rec_set_last_status(rec, m->status);
 		if (!ok2)
 			send_ack(ctx, rec, m);
-		in->verdict = sent_verdict(relay_up(ctx, m, rec->reply_path));
-		cnt(ctx, ok2 ? SC_CANCEL_C_PX_RELAY_2XX : SC_CANCEL_C_PX_RELAY_FINAL);
+		if (m->status == 503) {
+			/*
+			 * 16.7 step 6 / 16.9: a 503 is not forwarded; with one branch it
+			 * is the only response, so the client gets a 500 of ours.
+			 */
+			rec_set_last_status(rec, 500);
+			in->verdict = sent_verdict(send_up(ctx, rec, 500));
+			cnt(ctx, SC_CANCEL_C_PX_503_AS_500);
+		} else {
+			rec_set_last_status(rec, m->status);
+			in->verdict = sent_verdict(relay_up(ctx, m, rec->reply_path));
+			cnt(ctx, ok2 ? SC_CANCEL_C_PX_RELAY_2XX : SC_CANCEL_C_PX_RELAY_FINAL);
+		}
 		sc_cancel_notify_owner(ctx, rec);
 		return;
 	}
@@ -1459,6 +1475,12 @@ handle_response(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_tx
 	}
 	if (rec == NULL || m->cseq_method != SC_METHOD_INVITE) {
 		relay_stateless(ctx, in);
+		return;
+	}
+	if (m->via_total < 2) {
+		/* 16.7 step 3: no Via left once ours goes: meant for us, never forwarded. */
+		cnt(ctx, SC_CANCEL_C_PX_NO_ROUTE);
+		in->verdict = SC_CANCEL_V_DROPPED;
 		return;
 	}
 	if (m->status < 200)

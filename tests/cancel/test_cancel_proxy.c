@@ -1063,3 +1063,141 @@ Test(proxy, relayed_response_loses_only_our_via)
 			  E.sent[before].buf, t[i].out);
 	}
 }
+
+/* ---- found in review (each failed before its fix) -------------------------------- */
+
+/* A request from the UAC with a chosen To tag (NULL: none) and Via (NULL: default). */
+static struct tmsg *
+uac_to(const char *method, const char *branch, const char *call_id, const char *to_tag)
+{
+	char buf[4096], tt[64] = "";
+	int n;
+
+	if (to_tag != NULL)
+		snprintf(tt, sizeof(tt), ";tag=%s", to_tag);
+	n = snprintf(buf, sizeof(buf),
+		     "%s sip:bob@198.18.0.2 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 198.18.0.1:5062;branch=%s;rport\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "From: \"Alice\" <sip:alice@198.18.0.1>;tag=ft1\r\n"
+		     "To: <sip:bob@198.18.0.2>%s\r\n"
+		     "Call-ID: %s\r\n"
+		     "CSeq: 1 %s\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     method, branch, tt, call_id, method);
+	return parse_text(buf, (size_t)n);
+}
+
+static uint8_t
+send_uac_to(unsigned ctx, const char *method, const char *branch, const char *call_id,
+	    const char *to_tag)
+{
+	struct tmsg *m = uac_to(method, branch, call_id, to_tag);
+	uint8_t v = handle(ctx, m, UP, DOWN);
+
+	free(m);
+	return v;
+}
+
+#define LONG_TAG "8b9d07d42d1f55a2c1c5bbb2abb9b5a3-3f2c0a11"	/* 41 chars, Kamailio-like */
+
+/* an INVITE that already has a To tag (re-INVITE through us): the block keeps the
+ * tag and send_up() appends a second one, so the 408 of Timer B (16.8) carries
+ * "To: <..>;tag=dlg1;tag=<random>" (8.2.6.2: To of the request, tag unchanged). */
+Test(proxy, reinvite_408_keeps_the_single_to_tag)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	int r;
+
+	env_up(&cfg, CAP);
+	E.allow_unparsable = true;
+	cr_assert_eq(send_uac_to(0, "INVITE", "z9hG4bKri1", "call-ri1", "dlg1"),
+		     SC_CANCEL_V_RESPONDED);
+	run_for(33 * SEC);			/* Timer B: 408 upstream */
+	r = find(0, UP, 408, 0);
+	cr_assert_geq(r, 0, "no 408");
+	{
+		const char *to = strstr(E.sent[r].buf, "\r\nTo: ");
+		const char *eol = to ? strstr(to + 2, "\r\n") : NULL;
+		unsigned tags = 0;
+
+		cr_assert_not_null(eol);
+		for (const char *p = to; p != NULL && p < eol; p = strstr(p + 1, ";tag="))
+			if (p != to)
+				tags++;
+		cr_assert_eq(tags, 1, "408 To line: %.*s", (int)(eol - to - 2), to + 2);
+	}
+	send_uac_to(0, "ACK", "z9hG4bKri1", "call-ri1", "dlg1");
+	env_down();
+}
+
+/* 16.7 step 2: only 101-199 reset Timer C, "anything but 100". A 100 here does. */
+Test(proxy, timer_c_not_reset_by_100)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t t0;
+	unsigned i;
+
+	cfg.timer_c_us = 181 * SEC;
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKc100", "call-c100");
+	from_uas(0, i, 180, "c");
+	t0 = E.vc.now_us;
+	run_for(100 * SEC);
+	from_uas(0, i, 100, NULL);		/* must not reset Timer C */
+	run_to(t0 + 181 * SEC + 10 * MS);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1,
+		     "Timer C did not fire 181 s after the 180 (a 100 reset it)");
+	run_for(300 * SEC);
+	from_uac(0, "ACK", "z9hG4bKc100", "call-c100", 70, NULL);
+	env_down();
+}
+
+/* 16.7 step 3: a response left with no Via once ours is removed was meant for
+ * this element and MUST NOT be forwarded. A 180 carrying only our Via is relayed
+ * upstream with no Via at all. */
+Test(proxy, response_with_only_our_via_not_relayed)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	const struct sc_sip_msg *f;
+	char buf[2048];
+	struct tmsg *m;
+	unsigned i, before;
+	int n;
+
+	env_up(&cfg, CAP);
+	E.allow_unparsable = true;
+	i = invite(0, "z9hG4bKov1", "call-ov1");
+	f = &E.sent[i].msg;
+	n = snprintf(buf, sizeof(buf),
+		     "SIP/2.0 180 Ringing\r\nVia: %.*s\r\nFrom: %.*s\r\nTo: %.*s;tag=ov\r\n"
+		     "Call-ID: call-ov1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+		     (int)f->vias[0].value.len, f->vias[0].value.p, (int)f->from.value.len,
+		     f->from.value.p, (int)f->to.value.len, f->to.value.p);
+	m = parse_text(buf, (size_t)n);
+	before = E.nsent;
+	handle(0, m, DOWN, 0);
+	free(m);
+	cr_assert_eq(E.nsent, before, "relayed upstream: %.*s",
+		     E.nsent > before ? (int)E.sent[before].len : 0,
+		     E.nsent > before ? E.sent[before].buf : "");
+	from_uas(0, i, 486, "ov");
+	from_uac(0, "ACK", "z9hG4bKov1", "call-ov1", 70, NULL);
+	env_down();
+}
+
+/* (SHOULD) 16.7 step 6: a proxy SHOULD NOT forward a 503 upstream; when it is
+ * the only response it SHOULD send 500. */
+Test(proxy, only_503_becomes_500)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bK503", "call-503");
+	from_uas(0, i, 503, "s");
+	cr_assert_eq(count(UP, 503, 0), 0, "503 relayed upstream");
+	cr_assert_eq(count(UP, 500, 0), 1);
+	from_uac(0, "ACK", "z9hG4bK503", "call-503", 70, NULL);
+	env_down();
+}
