@@ -164,8 +164,10 @@ is_ours(const struct sc_str *branch)
 /*
  * Our branch for a received request (16.11's recommended procedure, also used for
  * the stateful INVITE so its CANCEL and non-2xx ACK map onto it): a hash of the
- * received branch (and sent-by) when it has the cookie, else of the top Via, the To
- * and From tags, Call-ID, CSeq number and Request-URI.
+ * received branch (and sent-by) when it has the cookie, else of the top Via, the
+ * From tag, Call-ID, CSeq number and Request-URI. Not the To tag: an RFC 2543 ACK
+ * carries the tag of the response it acknowledges, which its INVITE had not (17.2.3
+ * matches it on that tag; handle_ack() checks it against the record).
  */
 static void
 px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
@@ -180,7 +182,6 @@ px_branch(const struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
 	} else {
 		h = SC_PX_BRANCH_BASIS ^ ctx->cfg.seed;
 		h = sc_whash(h, v->value.p, v->value.len);
-		h = sc_whash(h, m->to.tag.p, m->to.tag.len);
 		h = sc_whash(h, m->from.tag.p, m->from.tag.len);
 		h = sc_whash(h, m->call_id.p, m->call_id.len);
 		h = sc_whash_u32(h, m->cseq);
@@ -1316,6 +1317,15 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	in->verdict = sent_verdict(sc_cancel_respond(ctx, in, 200, &tag, NULL));
 }
 
+/* The ACK's To tag is the one of the final we relayed (unknown when not kept: yes). */
+static bool
+ack_tag_matches(const struct sc_txn_rec *rec, const struct sc_sip_msg *ack)
+{
+	return rec->to_tag_len == 0 ||
+	       (ack->to.tag.len == rec->to_tag_len &&
+		memcmp(ack->to.tag.p, rec->to_tag, rec->to_tag_len) == 0);
+}
+
 static void
 handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec,
 	   const char *b)
@@ -1329,6 +1339,12 @@ handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 		 * A 2xx ACK (new branch, end to end), one we know nothing of, or one that
 		 * reuses the INVITE's branch after a 2xx or before any final: 16.11.
 		 */
+		forward_stateless(ctx, in, b);
+		return;
+	}
+	if (!sc_sip_branch_is_rfc3261(&in->msg->vias[0].branch) &&
+	    !ack_tag_matches(rec, in->msg)) {
+		/* 17.2.3, RFC 2543: the To tag must be that of the response we passed up. */
 		forward_stateless(ctx, in, b);
 		return;
 	}

@@ -1201,3 +1201,47 @@ Test(proxy, only_503_becomes_500)
 	from_uac(0, "ACK", "z9hG4bK503", "call-503", 70, NULL);
 	env_down();
 }
+
+/* RFC 2543 UAC (no cookie). 17.2.3: its ACK for a non-2xx matches the INVITE
+ * transaction (To tag = the response's). The proxy's 16.11 branch hash includes the
+ * To tag, so the ACK misses the context and is forwarded downstream although the
+ * proxy already ACKed the 486 hop by hop (17.1.1.3). */
+Test(proxy, rfc2543_ack_for_486_absorbed)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+	uint8_t v;
+
+	env_up(&cfg, CAP);
+	cr_assert_eq(send_uac_to(0, "INVITE", "old-2543-ack", "call-oa", NULL),
+		     SC_CANCEL_V_RESPONDED);
+	i = (unsigned)find(0, DOWN, 0, SC_METHOD_INVITE);
+	from_uas(0, i, 486, "o486");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 1, "our hop-by-hop ACK");
+	v = send_uac_to(0, "ACK", "old-2543-ack", "call-oa", "o486");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 1,
+		     "the UAC's ACK went downstream too (verdict %u, ack_absorbed %" PRIu64 ")",
+		     v, CT(SC_CANCEL_C_ACK_ABSORBED));
+	cr_assert_eq(v, SC_CANCEL_V_ABSORBED);
+	env_down();
+}
+
+/* The same with an ACK whose To tag is not the 486's: not ours, forwarded statelessly. */
+Test(proxy, rfc2543_ack_with_other_tag_forwarded)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	cr_assert_eq(send_uac_to(0, "INVITE", "old-2543-ot", "call-ot", NULL),
+		     SC_CANCEL_V_RESPONDED);
+	i = (unsigned)find(0, DOWN, 0, SC_METHOD_INVITE);
+	from_uas(0, i, 486, "o486");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 1, "our hop-by-hop ACK");
+	send_uac_to(0, "ACK", "old-2543-ot", "call-ot", "other");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_ACK), 2, "the foreign ACK was not forwarded");
+	cr_assert_eq(CT(SC_CANCEL_C_ACK_ABSORBED), 0);
+	send_uac_to(0, "ACK", "old-2543-ot", "call-ot", "o486");
+	cr_assert_eq(CT(SC_CANCEL_C_ACK_ABSORBED), 1);
+	env_down();
+}
