@@ -311,6 +311,13 @@ sc_cancel_count_rx(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m)
 /* Count a sent response by class and code. */
 void sc_cancel_count_tx(struct sc_cancel_ctx *ctx, unsigned status);
 
+/*
+ * Where the request on path came from, for its top Via (18.2.1, RFC 3581 section 4),
+ * via cfg.path_source. ip[] holds the text. False when unknown.
+ */
+bool sc_cancel_req_src(const struct sc_cancel_ctx *ctx, const void *path,
+		       struct sc_sip_src *src, char ip[SRC_IP_LEN]);
+
 /* Hand ctx->scratch[0..len) to the sink (len < 0: a build failure). True when sent. */
 bool sc_cancel_emit(struct sc_cancel_ctx *ctx, const void *path, int len, unsigned status);
 

@@ -182,13 +182,9 @@ sc_cancel_emit(struct sc_cancel_ctx *ctx, const void *path, int len, unsigned st
 	return true;
 }
 
-/*
- * Where the request on path came from, for its responses' top Via (18.2.1, RFC 3581
- * section 4), via cfg.path_source. ip[] holds the text. False when unknown.
- */
-static bool
-req_src(const struct sc_cancel_ctx *ctx, const void *path, struct sc_sip_src *src,
-	char ip[SRC_IP_LEN])
+bool
+sc_cancel_req_src(const struct sc_cancel_ctx *ctx, const void *path, struct sc_sip_src *src,
+		  char ip[SRC_IP_LEN])
 {
 	int rc;
 
@@ -216,7 +212,7 @@ build_block(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *req, const void 
 	char ip[SRC_IP_LEN];
 
 	return sc_sip_build_resp_headers_src(ctx->block, sizeof(ctx->block), req, to_tag,
-					     req_src(ctx, path, &src, ip) ? &src : NULL);
+					     sc_cancel_req_src(ctx, path, &src, ip) ? &src : NULL);
 }
 
 /* A response to the request at hand, built from it straight into scratch (8.2.6). */
@@ -227,6 +223,7 @@ sc_cancel_respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsi
 	struct sc_str fresh;
 	struct sc_sip_src src;
 	char tag[TAG_HEX + 1], ip[SRC_IP_LEN];
+	bool have_src;
 	int len;
 
 	/* 8.2.6.2: a UAS adds a To tag unless the request already had one. */
@@ -236,9 +233,9 @@ sc_cancel_respond(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in, unsi
 		fresh.len = TAG_HEX;
 		to_tag = &fresh;
 	}
+	have_src = sc_cancel_req_src(ctx, in->path, &src, ip);
 	len = sc_sip_build_response_src(ctx->scratch, sizeof(ctx->scratch), in->msg, status,
-					to_tag, req_src(ctx, in->path, &src, ip) ? &src : NULL,
-					extra);
+					to_tag, have_src ? &src : NULL, extra);
 	return sc_cancel_emit(ctx, in->path, len, status);
 }
 

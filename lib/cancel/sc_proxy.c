@@ -229,14 +229,23 @@ line_start(const char *begin, const char *q)
 	return q;
 }
 
+/* A part of the received header block that build_forward() writes otherwise. */
+struct fwd_edit {
+	const char *from, *to;		/* [from, to) of the received block */
+	unsigned kind;
+};
+
+enum { EDIT_MF, EDIT_ROUTE, EDIT_VIA };
+
 /*
  * The request to send downstream (16.6): start line unchanged, our Via on top (item
- * 8), Max-Forwards decremented or added (item 3), every other header and the body
- * unchanged.
+ * 8), the received top Via completed for src as the transport does on receipt
+ * (18.2.1, RFC 3581 section 4; src NULL: unchanged), Max-Forwards decremented or
+ * added (item 3), every other header and the body unchanged.
  */
 static int
 build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc_str *via,
-	      bool skip_route0)
+	      bool skip_route0, const struct sc_sip_src *src)
 {
 	struct sc_wbuf w = { buf, cap, 0, false };
 	const char *p = m->headers.p, *end = m->headers.p + m->headers.len;
@@ -248,8 +257,9 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 	char mf[sizeof("Max-Forwards: 4294967295\r\n")] = "Max-Forwards: ";
 	size_t mf_len = sizeof("Max-Forwards: ") - 1;
 	const char *mfp = m->max_forwards >= 0 ? m->max_forwards_value.p : NULL;
-	const char *cut_mf = NULL, *cut_route = NULL, *cut[2];
-	unsigned k;
+	struct fwd_edit ed[3], t;
+	unsigned n = 0, k;
+	bool mf_seen = false;
 
 	mf_len += sc_sip_fmt_u32(mf + mf_len, sizeof(mf) - mf_len, mfv);
 	mf[mf_len++] = '\r';
@@ -259,49 +269,61 @@ build_forward(char *buf, size_t cap, const struct sc_sip_msg *m, const struct sc
 	sc_wbuf_put(&w, via->p, via->len);
 	SC_WBUF_PUTS(&w, "\r\n");
 	/*
-	 * At most two lines change, Max-Forwards and the Route line holding our own
-	 * Route value; the parser points into both (a second Max-Forwards is a 400), so
-	 * they are found from there and every other line is copied in runs, unscanned.
+	 * At most three places change: the Max-Forwards line, the Route line holding
+	 * our own Route value, and the top Via value. The parser points into each (a
+	 * second Max-Forwards is a 400), so they are found from there and every other
+	 * line is copied in runs, unscanned.
 	 */
 	if (mfp != NULL) {
 		if (mfp < p || mfp > end)
 			return -EINVAL;
-		cut_mf = line_start(p, mfp);
+		ed[n].from = line_start(p, mfp);
+		ed[n].to = line_end(ed[n].from, end);
+		ed[n++].kind = EDIT_MF;
 	}
 	if (r0 != NULL) {
 		if (r0 < p || r0 >= end)
 			return -EINVAL;
-		cut_route = line_start(p, r0);
+		ed[n].from = line_start(p, r0);
+		ed[n].to = line_end(ed[n].from, end);
+		ed[n++].kind = EDIT_ROUTE;
 	}
-	/* The lines in buffer order (an absent one, NULL, is skipped). */
-	cut[0] = cut_mf;
-	cut[1] = cut_route;
-	if (cut_mf == NULL || (cut_route != NULL && cut_route < cut_mf)) {
-		cut[0] = cut_route;
-		cut[1] = cut_mf;
-	}
-	for (k = 0; k < 2; k++) {
-		const char *ls = cut[k], *le;
+	if (src != NULL && m->via_count > 0) {
+		const struct sc_str *v0 = &m->vias[0].value;
 
-		if (ls == NULL)
-			continue;
-		le = line_end(ls, end);
-		sc_wbuf_put(&w, run, (size_t)(ls - run));
-		if (ls == cut_mf) {
+		if (v0->p < p || v0->p + v0->len > end)
+			return -EINVAL;
+		ed[n].from = v0->p;
+		ed[n].to = v0->p + v0->len;
+		ed[n++].kind = EDIT_VIA;
+	}
+	/* In buffer order: they never overlap (three different header lines). */
+	for (k = 1; k < n; k++)
+		for (unsigned j = k; j > 0 && ed[j].from < ed[j - 1].from; j--) {
+			t = ed[j];
+			ed[j] = ed[j - 1];
+			ed[j - 1] = t;
+		}
+	for (k = 0; k < n; k++) {
+		sc_wbuf_put(&w, run, (size_t)(ed[k].from - run));
+		if (ed[k].kind == EDIT_MF) {
 			sc_wbuf_put(&w, mf, mf_len);
+			mf_seen = true;
+		} else if (ed[k].kind == EDIT_VIA) {
+			sc_wbuf_put_via_completed(&w, &m->vias[0], src);
 		} else {
 			/* 16.4: our own Route value goes; the rest of its line stays. */
 			const char *r1 = m->route_count > 1 ? m->routes[1].p : NULL;
 
-			if (r1 != NULL && r1 > r0 && r1 < le) {
+			if (r1 != NULL && r1 > r0 && r1 < ed[k].to) {
 				SC_WBUF_PUTS(&w, "Route: ");
-				sc_wbuf_put(&w, r1, (size_t)(le - r1));
+				sc_wbuf_put(&w, r1, (size_t)(ed[k].to - r1));
 			}
 		}
-		run = le;
+		run = ed[k].to;
 	}
 	sc_wbuf_put(&w, run, (size_t)(end - run));
-	if (cut_mf == NULL)
+	if (!mf_seen)
 		sc_wbuf_put(&w, mf, mf_len);
 	SC_WBUF_PUTS(&w, "\r\n");
 	if (m->body.len > 0)
@@ -1111,7 +1133,8 @@ make_via(struct sc_cancel_ctx *ctx, const void *path, const char b[SC_PX_BRANCH_
 static void
 forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char *b)
 {
-	char via[VIA_LEN];
+	struct sc_sip_src src;
+	char via[VIA_LEN], ip[SRC_IP_LEN];
 	struct sc_str v;
 	int len = -EINVAL;
 
@@ -1124,7 +1147,8 @@ forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char
 	}
 	if (make_via(ctx, in->next_path, b, via, &v) == 0)
 		len = build_forward(ctx->scratch, sizeof(ctx->scratch), in->msg, &v,
-				    route_is_us(ctx, in));
+				    route_is_us(ctx, in),
+				    sc_cancel_req_src(ctx, in->path, &src, ip) ? &src : NULL);
 	if (send_down(ctx, in->next_path, len)) {
 		cnt(ctx, SC_CANCEL_C_PX_STATELESS_REQ);
 		in->verdict = SC_CANCEL_V_RESPONDED;
@@ -1162,10 +1186,11 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 {
 	const struct sc_sip_msg *m = in->msg;
 	struct sc_txn_rec *other;
-	char via[VIA_LEN];
+	struct sc_sip_src src;
+	char via[VIA_LEN], ip[SRC_IP_LEN];
 	struct sc_str v;
 	int len, blen, flen, rc;
-	bool own_route;
+	bool own_route, have_src;
 	uint32_t slot;
 
 	if (rec != NULL) {
@@ -1193,7 +1218,10 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		return;
 	}
 	own_route = route_is_us(ctx, in);
-	blen = sc_sip_build_resp_headers(ctx->block, sizeof(ctx->block), m, NULL);
+	have_src = sc_cancel_req_src(ctx, in->path, &src, ip);
+	/* Our own responses (100, 408, repeats) carry the completed Via too (18.2.1). */
+	blen = sc_sip_build_resp_headers_src(ctx->block, sizeof(ctx->block), m, NULL,
+					     have_src ? &src : NULL);
 	rc = blen < 0 ? -E2BIG :
 	     sc_txn_rec_set_resp_hdr(ctx->table, rec, ctx->block, (size_t)blen);
 	if (rc == 0) {
@@ -1224,7 +1252,8 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 	}
 	/* 16.2 / 17.2.1: 100 Trying upstream at once. */
 	send_up(ctx, rec, 100);
-	len = build_forward(ctx->scratch, sizeof(ctx->scratch), m, &v, own_route);
+	len = build_forward(ctx->scratch, sizeof(ctx->scratch), m, &v, own_route,
+			    have_src ? &src : NULL);
 	slot = len > 0 ? store_put(ctx, (uint32_t)len) : 0;
 	rec->user[1] |= (uint64_t)slot << 32;
 	/* 17.1.1.2: Timer A = T1 (UDP), Timer B = 64*T1. */

@@ -80,13 +80,14 @@ rport_end(const struct sc_str *v)
 }
 
 /*
- * The top Via line of a response, completed as a server does on receipt (18.2.1,
- * RFC 3581 section 4): ";received=<source IP>" when the Via has no received and
- * its sent-by host differs from the source (or it has rport, which asks for it
- * always); an empty rport gets the source port. Written in place, in one pass.
+ * The top Via value completed as a server does on receipt (18.2.1, RFC 3581
+ * section 4): ";received=<source IP>" when the Via has no received and its sent-by
+ * host differs from the source (or it has rport, which asks for it always); an
+ * empty rport gets the source port. Written in one pass.
  */
-static void
-put_top_via(struct sc_wbuf *w, const struct sc_sip_via *top, const struct sc_sip_src *src)
+void
+sc_wbuf_put_via_completed(struct sc_wbuf *w, const struct sc_sip_via *top,
+			  const struct sc_sip_src *src)
 {
 	const struct sc_str *v = &top->value;
 	const char *host = top->host.p;
@@ -103,7 +104,6 @@ put_top_via(struct sc_wbuf *w, const struct sc_sip_via *top, const struct sc_sip
 	/* Only a valueless rport is filled: look for where it ends only then. */
 	at = top->has_rport && top->rport.len == 0 ? rport_end(v) : 0;
 	fill_rport = at != 0;
-	SC_WBUF_PUTS(w, "Via: ");
 	if (fill_rport) {
 		sc_wbuf_put(w, v->p, at);
 		SC_WBUF_PUTS(w, "=");
@@ -116,6 +116,14 @@ put_top_via(struct sc_wbuf *w, const struct sc_sip_via *top, const struct sc_sip
 		SC_WBUF_PUTS(w, ";received=");
 		sc_wbuf_put(w, src->ip.p, src->ip.len);
 	}
+}
+
+/* The top Via line of a response, completed for src (18.2.1, RFC 3581 section 4). */
+static void
+put_top_via(struct sc_wbuf *w, const struct sc_sip_via *top, const struct sc_sip_src *src)
+{
+	SC_WBUF_PUTS(w, "Via: ");
+	sc_wbuf_put_via_completed(w, top, src);
 	SC_WBUF_PUTS(w, "\r\n");
 }
 

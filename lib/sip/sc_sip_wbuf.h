@@ -66,6 +66,15 @@ sc_wbuf_put_u32(struct sc_wbuf *w, uint32_t v)
  */
 void sc_wbuf_put_status_line(struct sc_wbuf *w, unsigned status, const struct sc_str *reason);
 
+/*
+ * The top Via value of a request received from src, completed as the server
+ * transport does (18.2.1: received= when the sent-by host is not the source
+ * address; RFC 3581 section 4: a valueless rport gets the source port, and
+ * received= is then always added). A Via that has received= already is copied.
+ */
+void sc_wbuf_put_via_completed(struct sc_wbuf *w, const struct sc_sip_via *top,
+			       const struct sc_sip_src *src);
+
 /* The length written, or -ENOSPC if anything did not fit. */
 static inline int
 sc_wbuf_done(const struct sc_wbuf *w)

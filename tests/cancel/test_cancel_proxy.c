@@ -908,36 +908,57 @@ Test(proxy, route_removed_only_when_it_names_us)
 }
 
 /*
- * 16.6 items 3 and 8, 16.4: the forwarded header block byte for byte, after our Via.
- * Max-Forwards before or after the Route line, folded, in another case, with space
- * before the colon, last, or absent (then added at the end); our Route alone on its
- * line (the line goes), first of a comma list (the rest stays), or folded.
+ * 16.6 items 3 and 8, 16.4, 18.2.1: the forwarded header block byte for byte, after
+ * our Via. Max-Forwards before or after the Route line, folded, in another case,
+ * with space before the colon, last, or absent (then added at the end); our Route
+ * alone on its line (the line goes), first of a comma list (the rest stays), or
+ * folded; the UAC's Via (source 198.18.0.77:40001) completed with received= (and
+ * rport= when it asks), first or after the lines that change, one of a list.
  */
 Test(proxy, forwarded_header_block_byte_exact)
 {
-#define FH_VIA	"Via: SIP/2.0/UDP 198.18.0.1:5062;branch=z9hG4bKfh\r\n"
+#define FH_VIA	"Via: SIP/2.0/UDP 198.18.0.1:5062;branch=z9hG4bKfh"
+#define FH_RCVD	";received=198.18.0.77"
 #define FH_TAIL	"From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: fh\r\nCSeq: 1 OPTIONS\r\n"
 #define FH_US	"Route: <sip:198.18.0.9;lr>"
 #define FH_NEXT	"<sip:198.18.0.50;lr>"
 	static const struct { const char *in, *out; } cases[] = {
-		{ "Max-Forwards: 70\r\n" FH_TAIL FH_US ", " FH_NEXT "\r\nContent-Length: 0\r\n",
-		  "Max-Forwards: 69\r\n" FH_TAIL "Route: " FH_NEXT "\r\nContent-Length: 0\r\n" },
-		{ FH_US "\r\n" FH_TAIL "Max-Forwards: 7\r\nContent-Length: 0\r\n",
-		  FH_TAIL "Max-Forwards: 6\r\nContent-Length: 0\r\n" },
-		{ FH_TAIL "Max-Forwards:\r\n  12\r\nContent-Length: 0\r\n",
-		  FH_TAIL "Max-Forwards: 11\r\nContent-Length: 0\r\n" },
-		{ "max-forwards: 10\r\n" FH_TAIL "Content-Length: 0\r\n",
-		  "Max-Forwards: 9\r\n" FH_TAIL "Content-Length: 0\r\n" },
-		{ "Max-Forwards : 5\r\n" FH_TAIL "Content-Length: 0\r\n",
-		  "Max-Forwards: 4\r\n" FH_TAIL "Content-Length: 0\r\n" },
-		{ FH_TAIL "Content-Length: 0\r\nMax-Forwards: 1\r\n",
-		  FH_TAIL "Content-Length: 0\r\nMax-Forwards: 0\r\n" },
-		{ FH_TAIL FH_US "\r\nContent-Length: 0\r\n",
-		  FH_TAIL "Content-Length: 0\r\nMax-Forwards: 70\r\n" },
-		{ FH_US "\r\nRoute: " FH_NEXT "\r\n" FH_TAIL "Max-Forwards: 70\r\n",
-		  "Route: " FH_NEXT "\r\n" FH_TAIL "Max-Forwards: 69\r\n" },
-		{ "Max-Forwards: 3\r\n" FH_US ",\r\n " FH_NEXT "\r\n" FH_TAIL,
-		  "Max-Forwards: 2\r\nRoute: " FH_NEXT "\r\n" FH_TAIL },
+		{ FH_VIA "\r\nMax-Forwards: 70\r\n" FH_TAIL FH_US ", " FH_NEXT
+		  "\r\nContent-Length: 0\r\n",
+		  FH_VIA FH_RCVD "\r\nMax-Forwards: 69\r\n" FH_TAIL "Route: " FH_NEXT
+		  "\r\nContent-Length: 0\r\n" },
+		{ FH_VIA "\r\n" FH_US "\r\n" FH_TAIL "Max-Forwards: 7\r\nContent-Length: 0\r\n",
+		  FH_VIA FH_RCVD "\r\n" FH_TAIL "Max-Forwards: 6\r\nContent-Length: 0\r\n" },
+		{ FH_VIA "\r\n" FH_TAIL "Max-Forwards:\r\n  12\r\nContent-Length: 0\r\n",
+		  FH_VIA FH_RCVD "\r\n" FH_TAIL "Max-Forwards: 11\r\nContent-Length: 0\r\n" },
+		{ FH_VIA "\r\nmax-forwards: 10\r\n" FH_TAIL "Content-Length: 0\r\n",
+		  FH_VIA FH_RCVD "\r\nMax-Forwards: 9\r\n" FH_TAIL "Content-Length: 0\r\n" },
+		{ FH_VIA "\r\nMax-Forwards : 5\r\n" FH_TAIL "Content-Length: 0\r\n",
+		  FH_VIA FH_RCVD "\r\nMax-Forwards: 4\r\n" FH_TAIL "Content-Length: 0\r\n" },
+		{ FH_VIA "\r\n" FH_TAIL "Content-Length: 0\r\nMax-Forwards: 1\r\n",
+		  FH_VIA FH_RCVD "\r\n" FH_TAIL "Content-Length: 0\r\nMax-Forwards: 0\r\n" },
+		{ FH_VIA "\r\n" FH_TAIL FH_US "\r\nContent-Length: 0\r\n",
+		  FH_VIA FH_RCVD "\r\n" FH_TAIL "Content-Length: 0\r\nMax-Forwards: 70\r\n" },
+		{ FH_VIA "\r\n" FH_US "\r\nRoute: " FH_NEXT "\r\n" FH_TAIL "Max-Forwards: 70\r\n",
+		  FH_VIA FH_RCVD "\r\nRoute: " FH_NEXT "\r\n" FH_TAIL "Max-Forwards: 69\r\n" },
+		{ FH_VIA "\r\nMax-Forwards: 3\r\n" FH_US ",\r\n " FH_NEXT "\r\n" FH_TAIL,
+		  FH_VIA FH_RCVD "\r\nMax-Forwards: 2\r\nRoute: " FH_NEXT "\r\n" FH_TAIL },
+		/* The Via after both changed lines, then between them. */
+		{ "Max-Forwards: 70\r\n" FH_US "\r\n" FH_VIA "\r\n" FH_TAIL,
+		  "Max-Forwards: 69\r\n" FH_VIA FH_RCVD "\r\n" FH_TAIL },
+		{ FH_US ", " FH_NEXT "\r\n" FH_VIA "\r\nMax-Forwards: 70\r\n" FH_TAIL,
+		  "Route: " FH_NEXT "\r\n" FH_VIA FH_RCVD "\r\nMax-Forwards: 69\r\n" FH_TAIL },
+		/* rport asked: filled, and received= added although the host is the source. */
+		{ "Via: SIP/2.0/UDP 198.18.0.77:5062;rport;branch=z9hG4bKfh\r\n" FH_TAIL,
+		  "Via: SIP/2.0/UDP 198.18.0.77:5062;rport=40001;branch=z9hG4bKfh" FH_RCVD "\r\n"
+		  FH_TAIL "Max-Forwards: 70\r\n" },
+		/* Sent-by already the source, no rport: unchanged. A Via list: the first. */
+		{ "Via: SIP/2.0/UDP 198.18.0.77:5062;branch=z9hG4bKfh\r\n" FH_TAIL,
+		  "Via: SIP/2.0/UDP 198.18.0.77:5062;branch=z9hG4bKfh\r\n" FH_TAIL
+		  "Max-Forwards: 70\r\n" },
+		{ FH_VIA ", SIP/2.0/UDP 198.18.0.50;branch=z9hG4bKx\r\n" FH_TAIL,
+		  FH_VIA FH_RCVD ", SIP/2.0/UDP 198.18.0.50;branch=z9hG4bKx\r\n" FH_TAIL
+		  "Max-Forwards: 70\r\n" },
 	};
 	struct sc_cancel_cfg cfg = proxy_cfg();
 	char buf[1024];
@@ -951,28 +972,28 @@ Test(proxy, forwarded_header_block_byte_exact)
 		const char *hb;
 		size_t want = strlen(cases[k].out);
 
-		n = snprintf(buf, sizeof(buf), "OPTIONS sip:bob@198.18.0.2 SIP/2.0\r\n" FH_VIA
-			     "%s\r\n", cases[k].in);
+		n = snprintf(buf, sizeof(buf), "OPTIONS sip:bob@198.18.0.2 SIP/2.0\r\n%s\r\n",
+			     cases[k].in);
 		m = parse_text(buf, (size_t)n);
 		handle(0, m, UP, DOWN);
 		free(m);
 		f = &E.sent[E.nsent - 1];
 		cr_assert_eq(f->msg.method, SC_METHOD_OPTIONS, "case %u", k);
-		/* Start line, our Via, then the UAC's Via and the rest. */
+		/* Start line, our Via, then the rest. */
 		hb = memchr(f->buf, '\n', f->len);
 		cr_assert_not_null(hb);
 		hb = memchr(hb + 1, '\n', f->len - (size_t)(hb + 1 - f->buf));
 		cr_assert_not_null(hb);
 		hb++;
-		cr_assert_eq(f->len - (size_t)(hb - f->buf), sizeof(FH_VIA) - 1 + want + 2,
+		cr_assert_eq(f->len - (size_t)(hb - f->buf), want + 2,
 			     "case %u: %.*s", k, (int)f->len, f->buf);
-		cr_assert(memcmp(hb, FH_VIA, sizeof(FH_VIA) - 1) == 0, "case %u", k);
-		cr_assert(memcmp(hb + sizeof(FH_VIA) - 1, cases[k].out, want) == 0,
+		cr_assert(memcmp(hb, cases[k].out, want) == 0,
 			  "case %u: %.*s", k, (int)f->len, f->buf);
-		cr_assert(memcmp(hb + sizeof(FH_VIA) - 1 + want, "\r\n", 2) == 0);
+		cr_assert(memcmp(hb + want, "\r\n", 2) == 0);
 	}
 	env_down();
 #undef FH_VIA
+#undef FH_RCVD
 #undef FH_TAIL
 #undef FH_US
 #undef FH_NEXT
@@ -1243,5 +1264,33 @@ Test(proxy, rfc2543_ack_with_other_tag_forwarded)
 	cr_assert_eq(CT(SC_CANCEL_C_ACK_ABSORBED), 0);
 	send_uac_to(0, "ACK", "old-2543-ot", "call-ot", "o486");
 	cr_assert_eq(CT(SC_CANCEL_C_ACK_ABSORBED), 1);
+	env_down();
+}
+
+/* 18.2.1 / RFC 3581 4: the server transport adds received (source differs from
+ * sent-by, or rport present) and fills rport before the request is processed; the
+ * proxy forwards the request with that Via. Here the UAC's Via leaves unchanged
+ * (source 198.18.0.77:40001, sent-by 198.18.0.1:5062;rport), so a response to a
+ * statelessly forwarded request (BYE) is routed by vias[1] to the sent-by. The
+ * proxy's own 100 also lacks it while its 200 to a CANCEL has it. */
+Test(proxy, forwarded_request_via_gets_received_and_rport)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	int b, t;
+
+	env_up(&cfg, CAP);
+	from_uac(0, "BYE", "z9hG4bKrv1", "call-rv1", 70, NULL);
+	b = find(0, DOWN, 0, SC_METHOD_BYE);
+	cr_assert_geq(b, 0);
+	invite(0, "z9hG4bKrv2", "call-rv2");
+	t = find(0, UP, 100, 0);
+	cr_assert_geq(t, 0);
+	cr_assert(str_is(&E.sent[t].msg.vias[0].received, "198.18.0.77"),
+		  "100 Trying top Via: %.*s", (int)E.sent[t].msg.vias[0].value.len,
+		  E.sent[t].msg.vias[0].value.p);
+	cr_assert(str_is(&E.sent[b].msg.vias[1].received, "198.18.0.77") &&
+		  str_is(&E.sent[b].msg.vias[1].rport, "40001"),
+		  "forwarded BYE second Via: %.*s", (int)E.sent[b].msg.vias[1].value.len,
+		  E.sent[b].msg.vias[1].value.p);
 	env_down();
 }
