@@ -259,6 +259,7 @@ struct sc_cancel_in {
 	X(PX_RELAY_2XX, "px_relayed_2xx") \
 	X(PX_RELAY_FINAL, "px_relayed_3xx_6xx") \
 	X(PX_503_AS_500, "px_503_as_500") \
+	X(PX_TO_TAG_TOO_LONG, "px_to_tag_too_long") \
 	X(PX_100_ABSORBED, "px_100_absorbed") \
 	X(PX_CANCEL_HELD, "px_cancel_held") \
 	X(PX_CANCEL_SENT, "px_cancel_sent_downstream") \

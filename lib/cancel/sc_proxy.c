@@ -692,11 +692,21 @@ send_ack(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_sip_
 		cnt(ctx, SC_CANCEL_C_PX_ACK_SENT);
 }
 
+/*
+ * The next hop's To tag, for the responses we rebuild (repeats, answers to INVITE
+ * retransmissions) and the RFC 2543 ACK check. A longer one than the record holds
+ * is counted; those rebuilt responses then go without a tag.
+ */
 static void
-store_to_tag(struct sc_txn_rec *rec, const struct sc_sip_msg *m)
+store_to_tag(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_sip_msg *m)
 {
-	if (m->to.tag.len > 0 && m->to.tag.len <= SC_TXN_TO_TAG_MAX)
-		sc_txn_rec_set_to_tag(rec, m->to.tag.p, m->to.tag.len);
+	if (m->to.tag.len == 0)
+		return;
+	if (m->to.tag.len > SC_TXN_TO_TAG_MAX) {
+		cnt(ctx, SC_CANCEL_C_PX_TO_TAG_TOO_LONG);
+		return;
+	}
+	sc_txn_rec_set_to_tag(rec, m->to.tag.p, m->to.tag.len);
 }
 
 /* ---- Timer A store --------------------------------------------------------------- */
@@ -1436,7 +1446,7 @@ resp_1xx(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *
 		cnt(ctx, SC_CANCEL_C_PX_100_ABSORBED);
 		in->verdict = SC_CANCEL_V_ABSORBED;
 	} else {
-		store_to_tag(rec, m);
+		store_to_tag(ctx, rec, m);
 		rec_set_last_provisional(rec, m->status);
 		in->verdict = sent_verdict(relay_up(ctx, m, rec->reply_path));
 		cnt(ctx, SC_CANCEL_C_PX_RELAY_1XX);
@@ -1466,7 +1476,7 @@ resp_final(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 							    ~(unsigned)SC_TXN_F_CANCEL_PENDING)))
 				;
 		}
-		store_to_tag(rec, m);
+		store_to_tag(ctx, rec, m);
 		if (!ok2)
 			send_ack(ctx, rec, m);
 		if (m->status == 503) {

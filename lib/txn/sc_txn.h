@@ -129,7 +129,8 @@ bool sc_txn_key_equal(const struct sc_txn_key *a, const struct sc_txn_key *b);
 
 #define SC_TXN_REC_SIZE		896	/* bytes, whole record; cache-line multiple */
 #define SC_TXN_REPLY_PATH_LEN	64	/* opaque, filled and read by the app */
-#define SC_TXN_TO_TAG_MAX	32
+/* A proxy keeps the next hop's tag: Kamailio's run to about 40 characters. */
+#define SC_TXN_TO_TAG_MAX	48
 #define SC_TXN_NTIMERS		3
 #define SC_TXN_RESP_HDR_MAX	512	/* rendered response header block */
 
@@ -178,7 +179,7 @@ sc_txn_flags_of(uint32_t word)
  * lookup confirms a hit from the first cache line alone for keys up to
  * SC_TXN_KEY_LINE0 bytes (every RFC 3261 key with a branch up to ~40 characters).
  */
-#define SC_TXN_AREA_LEN		(SC_TXN_REC_SIZE - 296)
+#define SC_TXN_AREA_LEN		(SC_TXN_REC_SIZE - 312)
 #define SC_TXN_KEY_LINE0	56
 
 struct sc_txn_rec {

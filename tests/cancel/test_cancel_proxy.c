@@ -1087,11 +1087,11 @@ Test(proxy, relayed_response_loses_only_our_via)
 
 /* ---- found in review (each failed before its fix) -------------------------------- */
 
-/* A request from the UAC with a chosen To tag (NULL: none) and Via (NULL: default). */
+/* A request from the UAC with a chosen To tag (NULL: none). */
 static struct tmsg *
 uac_to(const char *method, const char *branch, const char *call_id, const char *to_tag)
 {
-	char buf[4096], tt[64] = "";
+	char buf[4096], tt[128] = "";
 	int n;
 
 	if (to_tag != NULL)
@@ -1119,8 +1119,6 @@ send_uac_to(unsigned ctx, const char *method, const char *branch, const char *ca
 	free(m);
 	return v;
 }
-
-#define LONG_TAG "8b9d07d42d1f55a2c1c5bbb2abb9b5a3-3f2c0a11"	/* 41 chars, Kamailio-like */
 
 /* an INVITE that already has a To tag (re-INVITE through us): the block keeps the
  * tag and send_up() appends a second one, so the 408 of Timer B (16.8) carries
@@ -1292,5 +1290,52 @@ Test(proxy, forwarded_request_via_gets_received_and_rport)
 		  str_is(&E.sent[b].msg.vias[1].rport, "40001"),
 		  "forwarded BYE second Via: %.*s", (int)E.sent[b].msg.vias[1].value.len,
 		  E.sent[b].msg.vias[1].value.p);
+	env_down();
+}
+
+#define LONG_TAG "8b9d07d42d1f55a2c1c5bbb2abb9b5a3-3f2c0a11"	/* 41 chars, Kamailio-like */
+
+/*
+ * 17.2.1, 8.2.6.2: the final repeated by Timer G carries the next hop's To tag, also
+ * a Kamailio-length one (the record held 32 octets and dropped longer tags
+ * silently). One over SC_TXN_TO_TAG_MAX is counted (the next test).
+ */
+Test(proxy, timer_g_repeat_keeps_a_long_to_tag)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+	int r1, r2;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKlt1", "call-lt1");
+	from_uas(0, i, 486, LONG_TAG);
+	r1 = find(0, UP, 486, 0);
+	cr_assert_geq(r1, 0);
+	cr_assert(str_is(&E.sent[r1].msg.to.tag, LONG_TAG), "relayed 486 keeps the tag");
+	run_for(600 * MS);			/* Timer G = T1: the 486 again */
+	r2 = find((unsigned)r1 + 1, UP, 486, 0);
+	cr_assert_geq(r2, 0, "no Timer G repeat");
+	cr_assert(str_is(&E.sent[r2].msg.to.tag, LONG_TAG),
+		  "Timer G 486 has To tag '%.*s' (len %u), want " LONG_TAG,
+		  (int)E.sent[r2].msg.to.tag.len,
+		  E.sent[r2].msg.to.tag.p ? E.sent[r2].msg.to.tag.p : "", E.sent[r2].msg.to.tag.len);
+	send_uac_to(0, "ACK", "z9hG4bKlt1", "call-lt1", LONG_TAG);
+	env_down();
+}
+
+Test(proxy, to_tag_over_the_record_counted)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	char tag[SC_TXN_TO_TAG_MAX + 2];
+	unsigned i;
+
+	memset(tag, 'a', sizeof(tag) - 1);
+	tag[sizeof(tag) - 1] = '\0';
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKlt2", "call-lt2");
+	from_uas(0, i, 486, tag);
+	cr_assert_geq(find(0, UP, 486, 0), 0);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_TO_TAG_TOO_LONG), 1);
+	send_uac_to(0, "ACK", "z9hG4bKlt2", "call-lt2", tag);
 	env_down();
 }
