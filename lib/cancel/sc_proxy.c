@@ -8,10 +8,12 @@
  * branch). It is keyed as the client transaction (17.1.3: our branch + INVITE). Our
  * branch is not random: it is computed from the received request as 16.11
  * recommends (a hash of the received branch and sent-by when it has the cookie,
- * else of the top Via, To tag, From tag, Call-ID, CSeq number and Request-URI), with a
- * per-process seed. So an upstream INVITE retransmission, its CANCEL and the ACK of a
- * non-2xx final (same branch, 9.1, 17.1.1.3) compute the same key and find the record
- * with one lookup, on any core; a response from downstream finds it by its top Via.
+ * else of the top Via, From tag, Call-ID, CSeq number and Request-URI), mixed with
+ * cfg.seed (0 in sipcancel, so that sipcancel-gen and the tests can predict it; every
+ * core must compute the same). So an upstream INVITE retransmission, its CANCEL and
+ * the ACK of a non-2xx final (same branch, 9.1, 17.1.1.3) compute the same key and
+ * find the record with one lookup, on any core; a response from downstream finds it
+ * by its top Via.
  *
  * Record contents: the response header block of the upstream INVITE (8.2.6.2:
  * every Via, From, To without tag, Call-ID, CSeq) for the responses we send or
@@ -1155,10 +1157,15 @@ forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char
 		cnt(ctx, SC_CANCEL_C_PX_NO_ROUTE);
 		return;
 	}
-	if (make_via(ctx, in->next_path, b, via, &v) == 0)
-		len = build_forward(ctx->scratch, sizeof(ctx->scratch), in->msg, &v,
-				    route_is_us(ctx, in),
-				    sc_cancel_req_src(ctx, in->path, &src, ip) ? &src : NULL);
+	if (make_via(ctx, in->next_path, b, via, &v) != 0) {
+		/* No Via of ours for that path (the app could not say our address). */
+		cnt(ctx, SC_CANCEL_C_PX_BUILD_FAIL);
+		if (in->msg->method != SC_METHOD_ACK)
+			sc_cancel_respond_stateless(ctx, in, 500, NULL);
+		return;
+	}
+	len = build_forward(ctx->scratch, sizeof(ctx->scratch), in->msg, &v, route_is_us(ctx, in),
+			    sc_cancel_req_src(ctx, in->path, &src, ip) ? &src : NULL);
 	if (send_down(ctx, in->next_path, len)) {
 		cnt(ctx, SC_CANCEL_C_PX_STATELESS_REQ);
 		in->verdict = SC_CANCEL_V_RESPONDED;
@@ -1215,9 +1222,13 @@ handle_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		sc_cancel_respond_stateless(ctx, in, 503, NULL);
 		return;
 	}
-	if (key == NULL || make_via(ctx, in->next_path, b, via, &v) != 0) {
+	if (key == NULL) {
 		cnt(ctx, SC_CANCEL_C_PX_BUILD_FAIL);
 		forward_stateless(ctx, in, b);
+		return;
+	}
+	if (make_via(ctx, in->next_path, b, via, &v) != 0) {
+		forward_stateless(ctx, in, b);	/* counts it and answers 500 */
 		return;
 	}
 	rec = sc_txn_alloc(ctx->table, ctx->owner, key, SC_TXN_CLI_CALLING);

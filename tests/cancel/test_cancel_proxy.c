@@ -32,6 +32,7 @@ path_source(const void *path_blob, char *ip, size_t cap, uint16_t *port)
 }
 
 #define V6_HOP	7	/* a next hop reached over IPv6 */
+#define NO_LOCAL_HOP	8	/* a next hop path_local cannot give our address for */
 #define V6_SENT_BY	"[2001:db8::9]:5062"
 static unsigned local_calls;	/* path_local() calls, all contexts */
 
@@ -47,6 +48,8 @@ path_local(const void *path_blob, char *sent_by, size_t cap)
 
 	memcpy(&id, path_blob, sizeof(id));
 	local_calls++;
+	if (id == NO_LOCAL_HOP)
+		return -EADDRNOTAVAIL;
 	if (id == V6_HOP) {
 		if (cap < sizeof(V6_SENT_BY))
 			return -ENOSPC;
@@ -1337,5 +1340,30 @@ Test(proxy, to_tag_over_the_record_counted)
 	cr_assert_geq(find(0, UP, 486, 0), 0);
 	cr_assert_eq(CT(SC_CANCEL_C_PX_TO_TAG_TOO_LONG), 1);
 	send_uac_to(0, "ACK", "z9hG4bKlt2", "call-lt2", tag);
+	env_down();
+}
+
+/*
+ * No Via of ours for the next hop (path_local fails): the INVITE and a BYE get a 500
+ * once each, counted once each, and nothing goes downstream; an ACK is only counted.
+ */
+Test(proxy, no_local_address_for_next_hop_answers_500)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	struct tmsg *m;
+	const char *methods[] = { "INVITE", "BYE", "ACK" };
+	unsigned k;
+
+	env_up(&cfg, CAP);
+	for (k = 0; k < 3; k++) {
+		m = uac(methods[k], "z9hG4bKnl1", "call-nl1", 70, NULL);
+		handle(0, m, UP, NO_LOCAL_HOP);
+		free(m);
+	}
+	cr_assert_eq(count(UP, 500, 0), 2);
+	cr_assert_eq(count(NO_LOCAL_HOP, 0, SC_METHOD_INVITE) +
+		     count(NO_LOCAL_HOP, 0, SC_METHOD_BYE) + count(NO_LOCAL_HOP, 0, SC_METHOD_ACK),
+		     0);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_BUILD_FAIL), 3);
 	env_down();
 }
