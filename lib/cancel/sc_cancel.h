@@ -39,13 +39,21 @@
  * Proxy behaviour (details and RFC readings in sc_proxy.c):
  *  - INVITE: 100 upstream at once; forwarded to in->next_path with our Via (branch
  *    computed from the request per 16.11, so its CANCEL and non-2xx ACK find the
- *    record on any core) and Max-Forwards - 1 (0 received: 483; none: 70). Timer
- *    A/B (17.1.1.2) and C (cfg.timer_c_us, 16.6 item 11). No next path: 503. Table
- *    full or too large: forwarded statelessly (counted).
+ *    record on any core), the client's Via completed with received/rport (18.2.1,
+ *    RFC 3581) and Max-Forwards - 1 (0 received: 483; none: 70). Timer A/B
+ *    (17.1.1.2) and C (cfg.timer_c_us, 16.6 item 11; restarted by 101-199 only). No
+ *    next path: 503; no Via of ours for it: 500. Table full or too large: forwarded
+ *    statelessly (counted).
  *  - Responses: matched by branch and CSeq method (17.1.3), our Via removed, relayed
- *    to the INVITE's reply path; 100 absorbed (16.7 step 5); 300-699 ACKed hop by
- *    hop, repeats ACKed again and absorbed; 2xx relayed, repeats too (end to end).
- *    Upstream: Timer G/H until the ACK (absorbed), then Timer I / D.
+ *    to the INVITE's reply path; one with no Via left is ours and dropped (16.7
+ *    step 3); 100 absorbed (16.7 step 5); 503 replaced by our 500 (16.7 step 6);
+ *    300-699 ACKed hop by hop, repeats ACKed again and absorbed; 2xx relayed,
+ *    repeats too (end to end). Upstream: Timer G/H until the ACK (absorbed, also an
+ *    RFC 2543 one with the final's To tag), then Timer I / D. Responses we repeat
+ *    (Timer G, answers to INVITE retransmissions) are rebuilt from the stored
+ *    header block with the next hop's To tag (up to SC_TXN_TO_TAG_MAX octets): the
+ *    status line and the 8.2.6.2 headers, without the original's other headers or
+ *    body (a repeated 407 has no Proxy-Authenticate, a repeated 183 no SDP).
  *  - CANCEL with a context: 200 at once; our CANCEL (9.1, Reasons copied) only
  *    once a provisional arrived, never after a final; Timer E; 64*T1 without a
  *    final: 408 upstream (16.8 / 16.7 step 6). Without a context: stateless forward.
