@@ -12,6 +12,14 @@
  * path. A resolution asks RESOLVE_TRIES times, RESOLVE_GAP_US apart; then it has
  * failed (an INVITE gets 503 from lib/cancel, anything else is dropped, counted)
  * and is tried again after FAILED_HOLD_US.
+ *
+ * The answer to a worker's ARP request or NS may arrive on another worker's queue
+ * (RSS puts non-IP frames on one queue; AF_PACKET fanout on any). So a worker that
+ * starts a resolution also posts it on a board shared by the workers; whichever
+ * worker receives the answer writes the MAC there, and the asking worker takes it
+ * from there while its resolution is pending. The board only takes answers for
+ * addresses some worker asked for (RFC 826's merge rule, process-wide). It is off
+ * the fast path (resolutions and ARP/ND frames only), so one spinlock guards it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +33,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_spinlock.h>
 
 #include "sc_proxy_app.h"
 #include "sc_worker.h"
@@ -39,6 +48,100 @@ enum nb_state {
 	NB_OK,
 	NB_FAILED,
 };
+
+/* ---- the workers' shared board of resolutions ------------------------------------ */
+
+enum board_state {
+	BOARD_FREE = 0,
+	BOARD_WANTED,		/* a worker asked; no answer seen yet */
+	BOARD_KNOWN,
+};
+
+struct board_entry {
+	uint8_t state;
+	uint8_t ipv;
+	uint8_t ip[16];
+	struct rte_ether_addr mac;
+};
+
+static struct {
+	rte_spinlock_t lock;
+	unsigned next_evict;
+	struct board_entry e[SC_PX_NB_MAX];
+} board = { .lock = RTE_SPINLOCK_INITIALIZER };
+
+static struct board_entry *
+board_find(uint8_t ipv, const uint8_t *ip)
+{
+	unsigned i;
+
+	for (i = 0; i < SC_PX_NB_MAX; i++) {
+		struct board_entry *e = &board.e[i];
+
+		if (e->state != BOARD_FREE && e->ipv == ipv &&
+		    memcmp(e->ip, ip, ipv == 4 ? 4 : 16) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* A worker starts resolving ip: true (mac set) when another worker already has. */
+static bool
+board_want(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac)
+{
+	struct board_entry *e;
+	bool known = false;
+
+	rte_spinlock_lock(&board.lock);
+	e = board_find(ipv, ip);
+	if (e != NULL && e->state == BOARD_KNOWN) {
+		*mac = e->mac;
+		known = true;
+	} else if (e == NULL) {
+		/* Full: reuse round robin; a lost entry is asked for again. */
+		e = &board.e[board.next_evict];
+		board.next_evict = (board.next_evict + 1) % SC_PX_NB_MAX;
+		memset(e, 0, sizeof(*e));
+		e->state = BOARD_WANTED;
+		e->ipv = ipv;
+		memcpy(e->ip, ip, ipv == 4 ? 4 : 16);
+	}
+	rte_spinlock_unlock(&board.lock);
+	return known;
+}
+
+/* An ARP or ND answer for ip: kept when some worker asked for ip. */
+static void
+board_offer(uint8_t ipv, const uint8_t *ip, const struct rte_ether_addr *mac)
+{
+	struct board_entry *e;
+
+	if (rte_is_zero_ether_addr(mac) || !rte_is_unicast_ether_addr(mac))
+		return;
+	rte_spinlock_lock(&board.lock);
+	e = board_find(ipv, ip);
+	if (e != NULL) {
+		e->mac = *mac;
+		e->state = BOARD_KNOWN;
+	}
+	rte_spinlock_unlock(&board.lock);
+}
+
+static bool
+board_get(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac)
+{
+	struct board_entry *e;
+	bool known = false;
+
+	rte_spinlock_lock(&board.lock);
+	e = board_find(ipv, ip);
+	if (e != NULL && e->state == BOARD_KNOWN) {
+		*mac = e->mac;
+		known = true;
+	}
+	rte_spinlock_unlock(&board.lock);
+	return known;
+}
 
 int
 sc_app_parse_hop(const char *s, struct sc_app_hop *hop)
@@ -348,6 +451,10 @@ nb_resolve(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, struct rte_ether
 		n->state = NB_FREE;
 	}
 	if (n == NULL || n->state == NB_FREE) {
+		if (board_want(ipv, ip, mac)) {
+			sc_px_learn(w, ipv, ip, mac);
+			return 1;
+		}
 		n = nb_slot(px, ipv, ip);
 		n->state = NB_PENDING;
 		px->pending = true;
@@ -373,8 +480,15 @@ nb_tick(struct sc_worker *w)
 	for (i = 0; i < SC_PX_NB_MAX; i++) {
 		struct sc_px_nb *n = &px->nb[i];
 
+		struct rte_ether_addr mac;
+
 		if (n->state != NB_PENDING)
 			continue;
+		/* Answered on another worker's queue? */
+		if (board_get(n->ipv, n->ip, &mac)) {
+			sc_px_learn(w, n->ipv, n->ip, &mac);
+			continue;
+		}
 		pending = true;
 		if (w->now_us - n->t_us < RESOLVE_GAP_US)
 			continue;
@@ -565,20 +679,25 @@ sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt 
 		 * RFC 826 merge: a request for us adds its sender; a reply or another
 		 * request only updates a neighbour we are resolving.
 		 */
-		if (a->arp_hardware == rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) &&
-		    a->arp_protocol == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
-		    (pkt->cls == SC_NET_ARP ||
-		     nb_find(w->px, 4, (const uint8_t *)&a->arp_data.arp_sip) != NULL))
+		if (a->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+		    a->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+			return;
+		if (pkt->cls == SC_NET_ARP ||
+		    nb_find(w->px, 4, (const uint8_t *)&a->arp_data.arp_sip) != NULL)
 			sc_px_learn(w, 4, &a->arp_data.arp_sip, &a->arp_data.arp_sha);
+		board_offer(4, (const uint8_t *)&a->arp_data.arp_sip, &a->arp_data.arp_sha);
 		return;
 	}
 	if (pkt->ip_version == 6 && len >= (uint32_t)pkt->l2_len + pkt->l3_len + 32) {
 		const uint8_t *icmp = d + pkt->l2_len + pkt->l3_len;
 
 		/* Neighbour Advertisement (136): target, then a target LL option. */
-		if (icmp[0] == 136 && icmp[24] == 2 && icmp[25] == 1 &&
-		    nb_find(w->px, 6, icmp + 8) != NULL)
-			sc_px_learn(w, 6, icmp + 8, (const struct rte_ether_addr *)(icmp + 26));
+		if (icmp[0] == 136 && icmp[24] == 2 && icmp[25] == 1) {
+			if (nb_find(w->px, 6, icmp + 8) != NULL)
+				sc_px_learn(w, 6, icmp + 8,
+					    (const struct rte_ether_addr *)(icmp + 26));
+			board_offer(6, icmp + 8, (const struct rte_ether_addr *)(icmp + 26));
+		}
 		/* An NS for us with a source LL option: RFC 4861 7.2.3, learn its sender. */
 		else if (icmp[0] == 135 && pkt->cls == SC_NET_ND && icmp[24] == 1 &&
 			 icmp[25] == 1)

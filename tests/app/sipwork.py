@@ -170,6 +170,24 @@ def arp_request(src_mac, src_ip, target_ip, vlan=None):
     return eth("ff:ff:ff:ff:ff:ff", src_mac, ETH_P_ARP, body, vlan)
 
 
+def arp_reply(src_mac, src_ip, dst_mac, dst_ip, vlan=None):
+    body = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 2, mac_bytes(src_mac),
+                       ip_bytes(src_ip), mac_bytes(dst_mac), ip_bytes(dst_ip))
+    return eth(dst_mac, src_mac, ETH_P_ARP, body, vlan)
+
+
+def neighbour_advert(src_mac, src_ip, dst_mac, dst_ip, vlan=None):
+    """Solicited NA (RFC 4861 4.4) from src_ip, with its target link-layer option."""
+    t = ip_bytes(src_ip)
+    icmp = struct.pack("!BBHI16s", 136, 0, 0, 0x60000000, t) + struct.pack(
+        "!BB6s", 2, 1, mac_bytes(src_mac))
+    s, d = t, ip_bytes(dst_ip)
+    c = inet_csum(pseudo_header(s, d, 58, len(icmp)) + icmp)
+    icmp = icmp[:2] + struct.pack("!H", c) + icmp[4:]
+    return eth(dst_mac, src_mac, ETH_P_IP6, ipv6_header(s, d, 58, len(icmp), hlim=255) + icmp,
+               vlan)
+
+
 def solicited_node(ip6):
     b = ip_bytes(ip6)
     return ipaddress.ip_address(b"\xff\x02" + b"\0" * 9 + b"\x01\xff" + b[13:]).compressed
