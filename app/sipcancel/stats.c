@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_rwlock.h>
 #include <rte_telemetry.h>
 
 #include "sc_stats.h"
@@ -111,6 +112,12 @@ drops_of(struct sc_worker *const *w, unsigned n)
 static struct sc_worker *const *tel_w;
 static unsigned tel_n;
 static const struct sc_stats_extra *tel_extra;
+/*
+ * Held for reading by every telemetry handler (telemetry's own thread) and for
+ * writing by sc_stats_telemetry_stop(), so that no handler is still walking the
+ * workers' counters when the main lcore frees them.
+ */
+static rte_rwlock_t tel_lock = RTE_RWLOCK_INITIALIZER;
 
 static void
 tel_add(const char *name, uint64_t value, void *arg)
@@ -137,7 +144,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
 	(void)params;
+	rte_rwlock_read_lock(&tel_lock);
 	tel_fill(d, tel_w, tel_n);
+	rte_rwlock_read_unlock(&tel_lock);
 	return 0;
 }
 
@@ -147,30 +156,36 @@ tel_lcore(const char *cmd, const char *params, struct rte_tel_data *d)
 	unsigned i;
 	char *end;
 	unsigned long id;
+	int rc = -EINVAL;
 
 	(void)cmd;
+	rte_rwlock_read_lock(&tel_lock);
 	if (params == NULL || *params == '\0') {
 		/* No lcore given: list the worker lcores. */
 		rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
 		for (i = 0; i < tel_n; i++)
 			rte_tel_data_add_array_int(d, (int)tel_w[i]->lcore_id);
-		return 0;
+		rc = 0;
+	} else {
+		id = strtoul(params, &end, 10);
+		for (i = 0; *end == '\0' && i < tel_n; i++)
+			if (tel_w[i]->lcore_id == id) {
+				tel_fill(d, &tel_w[i], 1);
+				rc = 0;
+				break;
+			}
 	}
-	id = strtoul(params, &end, 10);
-	if (*end != '\0')
-		return -EINVAL;
-	for (i = 0; i < tel_n; i++)
-		if (tel_w[i]->lcore_id == id) {
-			tel_fill(d, &tel_w[i], 1);
-			return 0;
-		}
-	return -EINVAL;
+	rte_rwlock_read_unlock(&tel_lock);
+	return rc;
 }
 
 void
 sc_stats_telemetry_stop(void)
 {
-	__atomic_store_n(&tel_n, 0, __ATOMIC_RELEASE);
+	/* Waits for a handler still inside; later ones see no workers. */
+	rte_rwlock_write_lock(&tel_lock);
+	tel_n = 0;
+	rte_rwlock_write_unlock(&tel_lock);
 }
 
 int
