@@ -49,7 +49,11 @@ void
 sc_worker_tx_drop(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
 {
 	struct sc_worker *w = userdata;
+	uint16_t i;
 
+	/* tx_bytes counted them when they were buffered: they never left. */
+	for (i = 0; i < unsent; i++)
+		w->stats.app[SC_APP_C_TX_BYTES] -= pkts[i]->pkt_len;
 	rte_pktmbuf_free_bulk(pkts, unsent);
 	w->stats.app[SC_APP_C_TX_DROPPED] += unsent;
 }
