@@ -72,6 +72,14 @@
 /* Our key kind for dialog records; past lib/txn's kinds so keys never compare equal. */
 #define KEY_DIALOG	0x40
 
+/*
+ * user[0] bit 8: a CANCEL was answered 200 after the INVITE's final. Its own server
+ * transaction (17.2.2) must answer retransmissions for Timer J, so the owner keeps
+ * the record 64*T1 from then (reconcile()).
+ */
+#define U_CANCEL_LATE	(1ULL << 8)
+#define U_LATE_HELD	(1ULL << 9)	/* owner: the record was kept for it */
+
 /* Owner-private phase of a record, in rec->user[0] bits 0-7. */
 enum phase {
 	PH_RINGING = 1,		/* INVITE: Proceeding timers armed */
@@ -296,12 +304,15 @@ rec_phase(const struct sc_txn_rec *rec)
 	return (unsigned)(__atomic_load_n(&rec->user[0], __ATOMIC_RELAXED) & 0xff);
 }
 
+/* A CAS: bit U_CANCEL_LATE is set by any core (see handle_cancel()). */
 static inline void
 set_phase(struct sc_txn_rec *rec, unsigned ph)
 {
 	uint64_t u = __atomic_load_n(&rec->user[0], __ATOMIC_RELAXED);
 
-	__atomic_store_n(&rec->user[0], (u & ~0xffULL) | ph, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&rec->user[0], &u, (u & ~0xffULL) | ph, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 static inline uint32_t
@@ -363,10 +374,31 @@ reconcile(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec)
 		arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
 		set_phase(rec, PH_G);
 	} else if (s == SC_TXN_SRV_CONFIRMED && (ph == PH_RINGING || ph == PH_G)) {
-		/* 17.2.1: Confirmed cancels G, Timer I = T4 for UDP. */
+		/*
+		 * 17.2.1: Confirmed cancels G, Timer I = T4 for UDP. A record whose
+		 * INVITE was cancelled also answers that CANCEL's retransmissions: its
+		 * server transaction lasts Timer J = 64*T1 (17.2.2), which began before
+		 * this ACK, so the record stays that long instead.
+		 */
+		bool j = (sc_txn_flags_of(w) & SC_TXN_F_CANCELLED) != 0 ||
+			 (__atomic_load_n(&rec->user[0], __ATOMIC_ACQUIRE) & U_CANCEL_LATE) != 0;
+
 		sc_timer_cancel(ctx->wheel, &rec->timers[TIM_SEND]);
-		arm(ctx, rec, TIM_LIFE, ctx->cfg.t4_us);
+		arm(ctx, rec, TIM_LIFE, j ? 64 * ctx->cfg.t1_us : ctx->cfg.t4_us);
 		set_phase(rec, PH_I);
+	}
+	if ((__atomic_load_n(&rec->user[0], __ATOMIC_ACQUIRE) &
+	     (U_CANCEL_LATE | U_LATE_HELD)) == U_CANCEL_LATE &&
+	    (s == SC_TXN_SRV_COMPLETED || s == SC_TXN_SRV_CONFIRMED || s == SC_TXN_TERMINATED)) {
+		/* A CANCEL answered after the final: Timer J (17.2.2) from its first 200. */
+		const struct sc_timer *life = &rec->timers[TIM_LIFE];
+
+		/* Only ever later: Timer H, I or L may already end after that. */
+		if (sc_timer_is_armed(life) &&
+		    life->expire_tick * sc_timer_wheel_tick_us(ctx->wheel) <
+		    now_us(ctx) + 64 * ctx->cfg.t1_us)
+			arm(ctx, rec, TIM_LIFE, 64 * ctx->cfg.t1_us);
+		__atomic_fetch_or(&rec->user[0], U_LATE_HELD, __ATOMIC_RELAXED);
 	}
 }
 
@@ -953,10 +985,15 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		sc_cancel_notify_owner(ctx, rec);
 		return;
 	}
-	if ((sc_txn_flags_of(seen) & SC_TXN_F_CANCELLED) != 0)
+	if ((sc_txn_flags_of(seen) & SC_TXN_F_CANCELLED) != 0) {
 		cnt(ctx, SC_CANCEL_C_CANCEL_RETRANS);
-	else
+	} else {
 		cnt(ctx, SC_CANCEL_C_CANCEL_AFTER_FINAL);
+		/* Keep answering it for Timer J (17.2.2): the owner extends the record. */
+		if ((__atomic_fetch_or(&rec->user[0], U_CANCEL_LATE, __ATOMIC_RELEASE) &
+		     U_CANCEL_LATE) == 0)
+			sc_cancel_notify_owner(ctx, rec);
+	}
 	in->verdict = sent_verdict(sc_cancel_respond(ctx, in, 200, &tag, NULL));
 }
 

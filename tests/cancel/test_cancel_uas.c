@@ -366,11 +366,18 @@ Test(cancel, cancel_after_180_gets_200_then_487_and_ack_stops_timer_g)
 	cr_assert_eq(E.nsent, 6, "ACK is never answered");
 	run_for(4 * SEC);
 	cr_assert_eq(E.nsent, 6, "ACK stops Timer G");
-	/* Timer I (T4 = 5 s) absorbs a late ACK, then frees the record. */
+	/*
+	 * Timer I absorbs a late ACK. The INVITE was cancelled, so the record also
+	 * serves the CANCEL's own transaction: Timer J, 64*T1 = 32 s (17.2.2), not
+	 * T4 = 5 s; then it is freed.
+	 */
 	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
 	cr_assert_eq(C(0, SC_CANCEL_C_ACK_ABSORBED), 2);
-	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
 	run_for(1 * SEC);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1, "freed at T4, not 64*T1");
+	run_for(27 * SEC - 10 * MS);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
+	run_for(20 * MS);
 	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_I_EXPIRED), 1);
 	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
 	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_DROPPED,
@@ -1005,7 +1012,8 @@ Test(cancel, cross_core_cancel_one_487_owner_runs_timers)
 	cr_assert_eq(feed(1, &ack, 1), SC_CANCEL_V_ABSORBED);
 	unsigned n = E.nsent;
 
-	run_for(4900 * MS);
+	/* Cancelled: the record lasts the CANCEL's Timer J, 64*T1 (17.2.2). */
+	run_for(64 * 500 * MS - 100 * MS);
 	cr_assert_eq(E.nsent, n, "no Timer G after the ACK");
 	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
 	run_for(200 * MS);
@@ -1694,6 +1702,88 @@ Test(cancel, cross_core_2xx_ack_and_bye)
 	check_resp(S(n), 200, &bye, "BYE");
 	cr_assert_eq(S(n)->ctx, 1);
 	cr_assert_eq(C(1, SC_CANCEL_C_BYE_MATCHED), 1);
+	free(tag);
+	env_down();
+}
+
+/*
+ * 17.2.2, 9.2: the CANCEL is a transaction of its own, Completed for Timer J (64*T1
+ * on UDP), answering every retransmission with the same 200. Here that 200 is lost,
+ * the 487 is ACKed, and the CANCEL is retransmitted 7.5 s after its first copy
+ * (Timer E), after Timer I's T4 = 5 s: still the same 200, not 481 (found in review).
+ */
+Test(cancel, cancel_retrans_after_timer_i_gets_same_200)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-rv1", "call-rv1");
+	struct req can = CAN("z9hG4bK-rv1", "call-rv1");
+	struct req ack = ACK("z9hG4bK-rv1", "call-rv1");
+	uint64_t tc;
+	char *tag;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	feed(0, &inv, 1);
+	run_for(1 * SEC);
+	cr_assert_eq(E.nsent, 2);
+	tc = E.vc.now_us;
+	feed(0, &can, 2);
+	cr_assert_eq(E.nsent, 4);
+	check_cancel_pair(2, 3, &inv, &can, 0);
+	tag = tag_of(3);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	run_to(tc + 7500 * MS);
+	feed(0, &can, 2);
+	cr_assert_eq(E.nsent, 5);
+	cr_assert_eq(S(4)->msg.status, 200, "CANCEL retransmission at 7.5 s got %u",
+		     S(4)->msg.status);
+	same_tag(S(2), S(4));
+	free(tag);
+	env_down();
+}
+
+/*
+ * The same for a CANCEL answered after the final (no 487): the record, held by
+ * Timer I for T4 after the ACK, is kept 64*T1 from that CANCEL, so a retransmission
+ * 20 s later still gets the same 200; 64*T1 after the CANCEL it is gone (481).
+ */
+Test(cancel, cancel_after_final_retrans_within_timer_j_gets_same_200)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-rv2", "call-rv2");
+	struct req can = CAN("z9hG4bK-rv2", "call-rv2");
+	struct req ack = ACK("z9hG4bK-rv2", "call-rv2");
+	uint64_t t0, tc;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.final_code = 486;
+	cfg.final_delay_us = 1 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 1100 * MS);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 486, &inv, "INVITE");
+	tag = tag_of(2);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	tc = E.vc.now_us;
+	feed(0, &can, 2);
+	cr_assert_eq(E.nsent, 4);
+	check_resp(S(3), 200, &can, "CANCEL");
+	cr_assert_eq(C(0, SC_CANCEL_C_CANCEL_AFTER_FINAL), 1);
+	run_to(tc + 20 * SEC);
+	feed(0, &can, 2);
+	cr_assert_eq(E.nsent, 5);
+	cr_assert_eq(S(4)->msg.status, 200, "CANCEL retransmission at 20 s got %u",
+		     S(4)->msg.status);
+	same_tag(S(3), S(4));
+	run_to(tc + 64 * 500 * MS + 100 * MS);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
+	feed(0, &can, 2);
+	cr_assert_eq(S(5)->msg.status, 481);
 	free(tag);
 	env_down();
 }
