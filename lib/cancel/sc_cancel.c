@@ -780,7 +780,13 @@ invite_retrans(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn
 			st = 100;
 		break;
 	case SC_TXN_SRV_COMPLETED:
-		/* 17.2.1: the final again. */
+		/*
+		 * 17.2.1: the final again. A provisional status here means the core
+		 * that took the final has not stored its code yet; it is sending that
+		 * final now, so a stale 1xx is not repeated.
+		 */
+		if (st < 200)
+			return;
 		break;
 	case SC_TXN_TERMINATED:
 		/* After a 2xx (13.3.1.4): the 2xx again, the UAC may have lost it. */
