@@ -23,7 +23,8 @@
  *    CANCEL or ring_timeout_us (then ring_timeout_code, default 480).
  *  - CANCEL (9.2): 481 when nothing matches; 200 (To tag of the INVITE's responses)
  *    then 487 when no final was sent; 200 only when one was. Retransmitted CANCEL:
- *    the same 200.
+ *    the same 200, for the CANCEL's Timer J (64*T1, 17.2.2): the record outlives
+ *    Timer I for it.
  *  - Non-2xx final: Timer G/H/I per 17.2.1 (UDP). 2xx final: the INVITE record
  *    stays 64*T1 for INVITE retransmissions (RFC 6026), a dialog record (Call-ID,
  *    From tag, our To tag) retransmits the 2xx (13.3.1.4) until the ACK (new branch,
