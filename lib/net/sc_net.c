@@ -296,6 +296,12 @@ decap_udp(struct rte_mbuf *m, const struct sc_net_cfg *cfg, uint32_t l4_off,
 	pkt->dst_port = rte_be_to_cpu_16(udp->dst_port);
 	if (!is_sip_port(cfg, pkt->dst_port))
 		return drop(pkt, SC_NET_DROP_NOT_SIP_PORT);
+	/*
+	 * A port without a MAC answers from the address the frame came to; a group
+	 * address cannot be a source (IEEE 802), so such a frame cannot be answered.
+	 */
+	if (mac_is_zero(&pkt->local_mac) && rte_is_multicast_ether_addr(&pkt->dst_mac))
+		return drop(pkt, SC_NET_DROP_NO_PORT_MAC);
 
 	l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (l4f == RTE_MBUF_F_RX_L4_CKSUM_BAD)

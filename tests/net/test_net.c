@@ -142,6 +142,7 @@ struct spec {
 	bool outer_8a88;	/* S-tag 0x88a8 outer */
 	const char *src, *dst;	/* IP text */
 	const uint8_t *src_mac;	/* NULL: MAC_PEER */
+	const uint8_t *dst_mac;	/* NULL: MAC_US */
 	uint8_t opt_words;	/* IPv4 option words (NOP padding) */
 	int ihl_override;	/* -1: computed */
 	uint8_t version_override;
@@ -189,7 +190,7 @@ build(const struct spec *s, uint8_t *b, uint32_t *l3o, uint32_t *l4o)
 	int i;
 
 	memset(b, 0, 4096);
-	memcpy(b, MAC_US, 6);
+	memcpy(b, s->dst_mac != NULL ? s->dst_mac : MAC_US, 6);
 	memcpy(b + 6, s->src_mac != NULL ? s->src_mac : MAC_PEER, 6);
 	inet_pton(s->v == 4 ? AF_INET : AF_INET6, s->src, sip);
 	inet_pton(s->v == 4 ? AF_INET : AF_INET6, s->dst, dip);
@@ -706,6 +707,29 @@ Test(net, bad_sources)
 		expect(what, &s, t[i].cls,
 		       t[i].cls == SC_NET_DROP ? SC_NET_DROP_BAD_SOURCE : SC_NET_DROP_NONE);
 	}
+}
+
+/*
+ * A port without a MAC answers from the address a frame came to, which a group
+ * address cannot be (found by fuzz_net_classify): such a SIP datagram is dropped
+ * as no_port_mac; to a unicast MAC it is taken; with the port's MAC, either is.
+ */
+Test(net, group_dst_on_a_port_without_mac)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct sc_net_cfg saved = cfg;
+	struct spec s = base_spec(4);
+
+	s.dst_mac = bcast;
+	expect("broadcast MAC, port MAC set", &s, SC_NET_SIP, SC_NET_DROP_NONE);
+	memset(&cfg.mac[0], 0, sizeof(cfg.mac[0]));
+	expect("broadcast MAC, no port MAC", &s, SC_NET_DROP, SC_NET_DROP_NO_PORT_MAC);
+	s = base_spec(6);
+	s.dst_mac = bcast;
+	expect("v6, broadcast MAC, no port MAC", &s, SC_NET_DROP, SC_NET_DROP_NO_PORT_MAC);
+	s.dst_mac = NULL;
+	expect("v6, unicast MAC, no port MAC", &s, SC_NET_SIP, SC_NET_DROP_NONE);
+	cfg = saved;
 }
 
 /* ---- ARP ------------------------------------------------------------------ */
