@@ -85,9 +85,12 @@ board_find(uint8_t ipv, const uint8_t *ip)
 	return NULL;
 }
 
-/* A worker starts resolving ip: true (mac set) when another worker already has. */
+/*
+ * The MAC of ip when some worker has it (true, mac set). post: a worker starts
+ * resolving ip; an address nobody asked for yet is put up as wanted.
+ */
 static bool
-board_want(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac)
+board_ask(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac, bool post)
 {
 	struct board_entry *e;
 	bool known = false;
@@ -97,7 +100,7 @@ board_want(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac)
 	if (e != NULL && e->state == BOARD_KNOWN) {
 		*mac = e->mac;
 		known = true;
-	} else if (e == NULL) {
+	} else if (e == NULL && post) {
 		/* Full: reuse round robin; a lost entry is asked for again. */
 		e = &board.e[board.next_evict];
 		board.next_evict = (board.next_evict + 1) % SC_PX_NB_MAX;
@@ -125,22 +128,6 @@ board_offer(uint8_t ipv, const uint8_t *ip, const struct rte_ether_addr *mac)
 		e->state = BOARD_KNOWN;
 	}
 	rte_spinlock_unlock(&board.lock);
-}
-
-static bool
-board_get(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac)
-{
-	struct board_entry *e;
-	bool known = false;
-
-	rte_spinlock_lock(&board.lock);
-	e = board_find(ipv, ip);
-	if (e != NULL && e->state == BOARD_KNOWN) {
-		*mac = e->mac;
-		known = true;
-	}
-	rte_spinlock_unlock(&board.lock);
-	return known;
 }
 
 int
@@ -451,7 +438,7 @@ nb_resolve(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, struct rte_ether
 		n->state = NB_FREE;
 	}
 	if (n == NULL || n->state == NB_FREE) {
-		if (board_want(ipv, ip, mac)) {
+		if (board_ask(ipv, ip, mac, true)) {
 			sc_px_learn(w, ipv, ip, mac);
 			return 1;
 		}
@@ -485,7 +472,7 @@ nb_tick(struct sc_worker *w)
 		if (n->state != NB_PENDING)
 			continue;
 		/* Answered on another worker's queue? */
-		if (board_get(n->ipv, n->ip, &mac)) {
+		if (board_ask(n->ipv, n->ip, &mac, false)) {
 			sc_px_learn(w, n->ipv, n->ip, &mac);
 			continue;
 		}
