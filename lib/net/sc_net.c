@@ -1299,6 +1299,16 @@ fmt_v6(const uint8_t *a, char *out)
 	return n;
 }
 
+bool
+sc_net_ip_is_host(uint8_t ip_version, const union sc_net_ip *ip)
+{
+	if (ip_version == 4)
+		return !ipv4_src_invalid((const uint8_t *)&ip->v4);
+	if (ip_version == 6)
+		return !ipv6_src_invalid(ip->v6) && !ipv6_is_unspec(ip->v6);
+	return false;
+}
+
 size_t
 sc_net_ip_fmt(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap)
 {

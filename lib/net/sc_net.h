@@ -370,6 +370,14 @@ enum sc_net_cksum_impl sc_net_cksum_get_impl(void);
  */
 size_t sc_net_ip_fmt(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap);
 
+/*
+ * True when the address can name one host: not unspecified, loopback, multicast or
+ * (IPv4) class E and limited broadcast. The same rule drops SIP from such sources
+ * (SC_NET_DROP_BAD_SOURCE); the application uses it to refuse them as its own or a
+ * next hop's address.
+ */
+bool sc_net_ip_is_host(uint8_t ip_version, const union sc_net_ip *ip);
+
 /* Format an IP for logs ("198.18.0.2", "2001:2::2"). Returns buf. */
 const char *sc_net_ip_str(uint8_t ip_version, const union sc_net_ip *ip, char *buf, size_t cap);
 

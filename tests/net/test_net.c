@@ -706,6 +706,14 @@ Test(net, bad_sources)
 			 t[i].fragment ? ", a fragment" : "");
 		expect(what, &s, t[i].cls,
 		       t[i].cls == SC_NET_DROP ? SC_NET_DROP_BAD_SOURCE : SC_NET_DROP_NONE);
+		/* The application refuses as its own or a hop's address what is dropped here. */
+		if (t[i].mac == NULL) {
+			union sc_net_ip a;
+
+			cr_assert_eq(inet_pton(t[i].v == 4 ? AF_INET : AF_INET6, t[i].src, &a), 1);
+			cr_expect_eq(sc_net_ip_is_host((uint8_t)t[i].v, &a),
+				     t[i].cls == SC_NET_SIP, "sc_net_ip_is_host(%s)", t[i].src);
+		}
 	}
 }
 
