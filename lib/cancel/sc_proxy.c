@@ -415,10 +415,13 @@ fwd_build(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, const void *nex
 	uint8_t n = 0;
 	unsigned i;
 
+	/* 9.1: our CANCEL repeats every Route value the INVITE was forwarded with. */
+	if (m->route_total > SC_SIP_MAX_ROUTES)
+		return -E2BIG;
 	sc_wbuf_put(&w, next_path, ctx->cfg.path_len);
 	fwd_put_lstr(&w, via->p, via->len);
 	fwd_put_lstr(&w, m->request_uri.p, m->request_uri.len);
-	n = (uint8_t)(m->route_count < SC_SIP_MAX_ROUTES ? m->route_count : SC_SIP_MAX_ROUTES);
+	n = m->route_count;
 	n = (uint8_t)(n >= first_route ? n - first_route : 0);
 	sc_wbuf_put(&w, (const char *)&n, 1);
 	for (i = 0; i < n; i++)
@@ -1063,8 +1066,18 @@ route_is_us(struct sc_cancel_ctx *ctx, const struct sc_cancel_in *in)
 		return false;
 	p = m->routes[0].p;
 	e = p + m->routes[0].len;
-	if (p < e && *p == '<')
-		p++;
+	/*
+	 * route-param = name-addr = [display-name] LAQUOT addr-spec RAQUOT (25.1), as
+	 * the parser checked: the URI starts after the first '<' outside a quoted name.
+	 */
+	if (p < e && *p == '"')
+		for (p++; p < e && *p != '"'; p++)
+			if (*p == '\\' && p + 1 < e)
+				p++;
+	p = memchr(p, '<', (size_t)(e - p));
+	if (p == NULL)
+		return false;
+	p++;
 	if ((size_t)(e - p) < 4 || !sc_sip_ieq(p, "sip:", 4))
 		return false;
 	p += 4;

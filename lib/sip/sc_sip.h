@@ -78,7 +78,7 @@ enum sc_sip_method {
 	X(QUOTE, 400, "unterminated quoted string") \
 	X(ANGLE, 400, "unbalanced angle brackets") \
 	X(MISSING_HEADER, 400, "To, From, Call-ID, CSeq or Via missing") \
-	X(TOO_MANY_VALUES, 400, "more Route, Reason or Require values than kept") \
+	X(TOO_MANY_VALUES, 400, "more Reason or Require values than kept") \
 	X(NOT_SIP, 0, "not a SIP message")
 
 enum sc_sip_error {
@@ -157,6 +157,13 @@ struct sc_sip_msg {
 	uint8_t reason_count;
 	uint8_t require_count;
 	uint8_t proxy_require_count;
+	/*
+	 * Every Route value counts in route_total (saturating); the first
+	 * SC_SIP_MAX_ROUTES are kept in routes[]. A route set has no upper bound (25.1,
+	 * 12.2.1.1), so a longer one is valid; a role that must copy it all (a CANCEL,
+	 * 9.1) checks route_total.
+	 */
+	uint16_t route_total;
 	struct sc_str routes[SC_SIP_MAX_ROUTES];	/* each route-param */
 	struct sc_str reasons[SC_SIP_MAX_REASONS];	/* each Reason value */
 	struct sc_str requires[SC_SIP_MAX_REQUIRES];	/* option tags */

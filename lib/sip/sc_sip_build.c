@@ -339,6 +339,9 @@ sc_sip_sent_invite_from_msg(struct sc_sip_sent_invite *inv, const struct sc_sip_
 {
 	if (msg->kind != SC_SIP_REQUEST || msg->via_count == 0)
 		return -EINVAL;
+	/* 9.1: the CANCEL repeats every Route value; only SC_SIP_MAX_ROUTES are kept. */
+	if (msg->route_total > SC_SIP_MAX_ROUTES)
+		return -E2BIG;
 	memset(inv, 0, sizeof(*inv));
 	inv->request_uri = msg->request_uri;
 	inv->top_via = msg->vias[0].value;

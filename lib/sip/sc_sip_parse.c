@@ -387,6 +387,7 @@ sip_msg_init(struct sc_sip_msg *msg)
 	msg->max_forwards_value = z;
 	msg->content_length = -1;
 	msg->route_count = 0;
+	msg->route_total = 0;
 	msg->reason_count = 0;
 	msg->require_count = 0;
 	msg->proxy_require_count = 0;

@@ -270,7 +270,7 @@ SIP_F(parse_via_parm)(const char *lim, const char *p, const char *e, struct sc_s
 	if (e - p >= 8 && (ld4(p) | 0x00202020u) == ld4("sip/") && ld4(p + 4) == ld4("2.0/")) {
 		/* What every Via says, in one compare; the general form below. */
 		via->protocol = sip_mkstr(p, p + 7);
-		p += 8;
+		p = skip_lws(p + 8, e);	/* SLASH = SWS "/" SWS (25.1) */
 	} else {
 		q = SIP_F(tok_in)(lim, p, e);
 		if (q == p)
@@ -784,11 +784,10 @@ SIP_F(parse_route)(const char *lim, struct sc_sip_msg *msg, const char *p, const
 			sip_err(msg, err);
 			return;
 		}
-		if (msg->route_count == SC_SIP_MAX_ROUTES) {
-			sip_err(msg, SC_SIP_E_TOO_MANY_VALUES);
-			return;
-		}
-		msg->routes[msg->route_count++] = a.value;
+		if (msg->route_count < SC_SIP_MAX_ROUTES)
+			msg->routes[msg->route_count++] = a.value;
+		if (msg->route_total < UINT16_MAX)
+			msg->route_total++;
 		if (q == e)
 			return;
 		p = q + 1;

@@ -1367,3 +1367,78 @@ Test(proxy, no_local_address_for_next_hop_answers_500)
 	cr_assert_eq(CT(SC_CANCEL_C_PX_BUILD_FAIL), 3);
 	env_down();
 }
+
+/*
+ * route-param is a name-addr, which may carry a display name (25.1): a first Route
+ * naming us is removed (16.4) with one, quoted or not; a '<' inside a quoted name is
+ * not the URI's. Found by review: only a leading '<' was skipped, so such a value was
+ * forwarded and the next hop would route the request back to us.
+ */
+Test(proxy, first_route_with_display_name_naming_us_is_removed)
+{
+	static const char *const routes[] = {
+		"Route: <sip:198.18.0.9;lr>, <sip:198.18.0.50;lr>\r\n",
+		"Route: \"edge\" <sip:198.18.0.9;lr>, <sip:198.18.0.50;lr>\r\n",
+		"Route: edge proxy <sip:198.18.0.9;lr>, <sip:198.18.0.50;lr>\r\n",
+		"Route: \"a \\\" <sip:198.18.0.50>\" <sip:198.18.0.9;lr>, <sip:198.18.0.50;lr>\r\n",
+	};
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	char buf[1024];
+	unsigned k;
+
+	env_up(&cfg, CAP);
+	for (k = 0; k < RTE_DIM(routes); k++) {
+		struct tmsg *m;
+		int n, i;
+
+		n = snprintf(buf, sizeof(buf),
+			     "OPTIONS sip:bob@198.18.0.2 SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 198.18.0.1:5062;branch=z9hG4bKdn%u\r\n"
+			     "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\n"
+			     "Call-ID: dn%u\r\nCSeq: 1 OPTIONS\r\n%sContent-Length: 0\r\n\r\n",
+			     k, k, routes[k]);
+		m = parse_text(buf, (size_t)n);
+		cr_assert_eq(m->msg.route_count, 2, "case %u", k);
+		handle(0, m, UP, DOWN);
+		free(m);
+		i = (int)E.nsent - 1;
+		cr_assert_geq(i, 0);
+		cr_assert_eq(E.sent[i].path, DOWN);
+		cr_expect_eq(E.sent[i].msg.route_count, 1, "case %u: our Route was forwarded", k);
+		cr_expect_eq(strncmp(E.sent[i].msg.routes[0].p, "<sip:198.18.0.50;lr>", 20), 0,
+			     "case %u", k);
+	}
+	env_down();
+}
+
+/*
+ * A route set longer than a record keeps (nine values; 25.1 sets no bound) is valid.
+ * Our CANCEL would have to repeat them all (9.1), so the INVITE is forwarded
+ * statelessly, as one too large for a record, with every Route value.
+ */
+Test(proxy, invite_with_nine_routes_forwarded_statelessly)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	char buf[1024];
+	struct tmsg *m;
+	int n;
+
+	env_up(&cfg, CAP);
+	n = snprintf(buf, sizeof(buf),
+		     "INVITE sip:bob@198.18.0.2 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 198.18.0.1:5062;branch=z9hG4bKr9\r\n"
+		     "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\n"
+		     "Call-ID: r9\r\nCSeq: 1 INVITE\r\n"
+		     "Route: <sip:r1;lr>, <sip:r2;lr>, <sip:r3;lr>, <sip:r4;lr>, <sip:r5;lr>\r\n"
+		     "Route: <sip:r6;lr>, <sip:r7;lr>, <sip:r8;lr>, <sip:r9;lr>\r\n"
+		     "Content-Length: 0\r\n\r\n");
+	m = parse_text(buf, (size_t)n);
+	cr_assert_eq(m->msg.route_total, 9);
+	handle(0, m, UP, DOWN);
+	free(m);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 1);
+	cr_assert_eq(count(UP, 400, 0), 0);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_STATELESS_FULL), 1);
+	cr_assert_eq(E.sent[E.nsent - 1].msg.route_total, 9);
+	env_down();
+}
