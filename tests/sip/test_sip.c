@@ -662,6 +662,15 @@ static const struct via_case via_cases[] = {
 	  false },
 	{ "SIP/2.0/UDP198.18.0.1;branch=z9hG4bKg4", SC_SIP_E_VIA, 0, NULL, 0, NULL, NULL,
 	  false },
+	/* SLASH = SWS "/" SWS (25.1): LWS after the second slash too (review finding). */
+	{ "SIP/2.0/ UDP 198.18.0.1;branch=z9hG4bKh1", SC_SIP_E_OK, SC_HOST_IPV4,
+	  "198.18.0.1", 0, "z9hG4bKh1", NULL, false },
+	{ "sip/2.0/\tudp 198.18.0.1;branch=z9hG4bKh2", SC_SIP_E_OK, SC_HOST_IPV4,
+	  "198.18.0.1", 0, "z9hG4bKh2", NULL, false },
+	{ "SIP/2.0/\r\n UDP host.example.com;branch=z9hG4bKh3", SC_SIP_E_OK, SC_HOST_NAME,
+	  "host.example.com", 0, "z9hG4bKh3", NULL, false },
+	{ "SIP / 2.0 / UDP 198.18.0.1;branch=z9hG4bKh4", SC_SIP_E_OK, SC_HOST_IPV4,
+	  "198.18.0.1", 0, "z9hG4bKh4", NULL, false },
 };
 
 Test(sip_parse, via_forms_every_simd_level)
