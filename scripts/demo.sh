@@ -8,7 +8,8 @@
 # passed. Needs root (namespaces).
 #
 #   scripts/demo.sh                      1000 calls per scenario at 200 calls/s
-#   scripts/demo.sh --calls 5000 --rate 500 --lcores 0-2   (any scripts/lab.sh option)
+#   scripts/demo.sh --calls 5000 --rate 500 --lcores 0,1   (any scripts/lab.sh option;
+#                                        the last --calls/--rate given wins)
 # Environment: SC_BUILD_DIR (default build) is the meson build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,15 @@ echo "demo: building sipcancel in $builddir"
 ninja -C "$builddir" app/sipcancel/sipcancel >/dev/null ||
 	{ echo "demo: build failed; run: ninja -C $builddir" >&2; exit 1; }
 
-echo "demo: lab test bed, $calls calls per scenario at $rate calls/s (override with" \
-	"--calls/--rate; scripts/lab.sh --help)"
+# Report what lab.sh will use: an option given here overrides the default above.
+shown_calls=$calls
+shown_rate=$rate
+prev=""
+for a in "$@"; do
+	case "$prev" in --calls) shown_calls=$a ;; --rate) shown_rate=$a ;; esac
+	prev=$a
+done
+echo "demo: lab test bed, $shown_calls calls per scenario at $shown_rate calls/s" \
+	"(override with --calls/--rate; scripts/lab.sh --help)"
 exec scripts/lab.sh --calls "$calls" --rate "$rate" \
 	--sipcancel "$builddir/app/sipcancel/sipcancel" "$@"

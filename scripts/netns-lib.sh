@@ -61,7 +61,7 @@ nl_options() {
 			else
 				if [ -z "${2:-}" ]; then
 					echo "$nl_tag: $1 wants a value" >&2
-					exit 1
+					exit 2
 				fi
 				printf -v "$var" '%s' "$2"
 				shift 2

@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_pdump.h>
 #include <rte_ring.h>
 
 #include "sc_app.h"
@@ -68,6 +69,7 @@ struct app {
 	struct sc_txn_table *table;
 	struct sc_stats_extra extra;
 	bool pace;
+	bool pdump;				/* rte_pdump_init() done: dpdk-dumpcap may attach */
 	int ts_off;
 	uint64_t ts_flag;
 	uint64_t ts_per_sec[SC_APP_MAX_PORTS];	/* RX timestamp unit, by index */
@@ -152,6 +154,16 @@ port_init(unsigned idx)
 			"worker lcores need one pair each (net_pcap: one rx_pcap and one "
 			"tx_pcap per worker; net_af_packet: qpairs=N)\n", pid, info.driver_name,
 			info.max_rx_queues, info.max_tx_queues, nq);
+		return -EINVAL;
+	}
+	/*
+	 * net_af_packet opens its qpairs sockets at probe and the kernel spreads frames
+	 * over all of them (PACKET_FANOUT): a queue no worker polls loses its share.
+	 */
+	if (strcmp(info.driver_name, "net_af_packet") == 0 && info.max_rx_queues != nq) {
+		fprintf(stderr, "sipcancel: port %u (net_af_packet) has qpairs=%u, but %u "
+			"worker lcore(s) poll it: the kernel spreads frames over every queue, "
+			"so give qpairs=%u\n", pid, info.max_rx_queues, nq, nq);
 		return -EINVAL;
 	}
 	memset(&conf, 0, sizeof(conf));
@@ -477,7 +489,10 @@ main_loop(void)
 	}
 }
 
-/* Split argv at the first "--": EAL before it, the application after it. */
+/*
+ * Split argv at the first "--": EAL before it, the application after it. Returns
+ * the EAL's argc; *app_argc is 0 when there is no "--".
+ */
 static int
 app_args(int argc, char **argv, int *app_argc, char ***app_argv)
 {
@@ -487,8 +502,8 @@ app_args(int argc, char **argv, int *app_argc, char ***app_argv)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 	if (i == argc) {
-		*app_argc = 1;
-		*app_argv = argv;	/* just the program name */
+		*app_argc = 0;
+		*app_argv = argv;
 		return argc;
 	}
 	/* The application sees argv[0] followed by what came after "--". */
@@ -496,6 +511,18 @@ app_args(int argc, char **argv, int *app_argc, char ***app_argv)
 	*app_argc = argc - i;
 	*app_argv = &argv[i];
 	return i;
+}
+
+/* "-h" or "--help" among the EAL options, as testpmd and l3fwd take it. */
+static bool
+eal_asks_help(int eal_argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < eal_argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
 }
 
 static void
@@ -569,6 +596,19 @@ main(int argc, char **argv)
 
 	/* Options first: --help and bad options need no EAL. */
 	eal_argc = app_args(argc, argv, &a_argc, &a_argv);
+	rte_set_application_usage_hook(eal_usage_hook);
+	if (eal_asks_help(eal_argc, argv)) {
+		/* EAL prints its options and ours (the hook), then exits. */
+		(void)rte_eal_init(eal_argc, argv);
+		sc_app_usage(argv[0]);
+		return 0;
+	}
+	if (a_argc == 0) {
+		fprintf(stderr, "sipcancel: no application options: they go after \"--\" "
+			"(%s [EAL options] -- --local-ip ADDR [options]); see --help\n",
+			argv[0]);
+		return EXIT_BAD_OPTION;
+	}
 	rc = sc_app_parse_args(&app.cfg, a_argc, a_argv);
 	if (rc == 1) {
 		sc_app_usage(argv[0]);
@@ -578,15 +618,32 @@ main(int argc, char **argv)
 		fprintf(stderr, "sipcancel: see --help\n");
 		return EXIT_BAD_OPTION;
 	}
-	rte_set_application_usage_hook(eal_usage_hook);
 	rc = rte_eal_init(eal_argc, argv);
 	if (rc < 0) {
 		fprintf(stderr, "sipcancel: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
 		return EXIT_BAD_OPTION;
 	}
+	/* EAL moves what it did not take behind what it parsed (rc arguments). */
+	if (rc + 1 < eal_argc) {
+		fprintf(stderr, "sipcancel: '%s' before \"--\" is not an EAL option; "
+			"application options go after \"--\"\n", argv[rc + 1]);
+		rte_eal_cleanup();
+		return EXIT_BAD_OPTION;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/*
+	 * Capture with dpdk-dumpcap or dpdk-pdump, which attach as secondary processes:
+	 * they need EAL memory in hugepages, so with --no-huge there is nothing to
+	 * attach to (capture on the veth or in net_pcap's files instead).
+	 */
+	if (rte_eal_has_hugepages() && rte_pdump_init() == 0)
+		app.pdump = true;
+	else
+		SC_APP_LOG(INFO, "packet capture (dpdk-dumpcap) unavailable: %s",
+			   rte_eal_has_hugepages() ? rte_strerror(rte_errno) :
+			   "it needs hugepages (--no-huge)");
 
 	RTE_ETH_FOREACH_DEV(pid) {
 		if (app.n_ports == SC_APP_MAX_PORTS) {
@@ -681,6 +738,8 @@ main(int argc, char **argv)
 			goto out_ports;
 		}
 	}
+	app.extra.ports = app.ports;
+	app.extra.n_ports = (unsigned)app.n_ports;
 	rc = workers_init();
 	if (rc < 0) {
 		status = 1;
@@ -711,6 +770,8 @@ main(int argc, char **argv)
 out_workers:
 	resources_free();
 out_ports:
+	sc_stats_read_ports(&app.extra);
+	app.extra.n_ports = 0;
 	for (i = 0; i < app.n_ports; i++) {
 		rte_eth_dev_stop(app.ports[i]);
 		rte_eth_dev_close(app.ports[i]);
@@ -740,6 +801,8 @@ out_ports:
 	rte_mempool_free(app.mp);
 	rte_mempool_free(app.mp_indirect);
 out_eal:
+	if (app.pdump)
+		rte_pdump_uninit();
 	if (sc_thp_heap_destroy(&app.pool_heap) != 0)
 		SC_APP_LOG(WARNING, "mbuf pool heap still in use at exit");
 	rte_eal_cleanup();

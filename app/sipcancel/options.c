@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_cfgfile.h>
 
@@ -198,7 +200,7 @@ parse_u32(const char *name, const char *val, uint32_t lo, uint32_t hi, uint32_t 
 	unsigned long long v;
 
 	errno = 0;
-	if (val == NULL || *val == '\0' || *val == '-' || *val == '+')
+	if (val == NULL || *val < '0' || *val > '9')
 		goto bad;
 	v = strtoull(val, &end, 10);
 	if (errno != 0 || *end != '\0' || v < lo || v > hi)
@@ -211,21 +213,56 @@ bad:
 	return -EINVAL;
 }
 
+/* One host's address: 0.0.0.0, 127.0.0.1, 224.0.0.1, ::, ff02::1 name no host. */
+static bool
+ip_is_host(const struct sc_app_ip *ip)
+{
+	union sc_net_ip a;
+
+	memcpy(&a, ip->addr, sizeof(a));
+	return sc_net_ip_is_host(ip->family == AF_INET ? 4 : 6, &a);
+}
+
 static int
 parse_ip(const char *val, struct sc_app_ip *ip)
 {
 	memset(ip, 0, sizeof(*ip));
-	if (inet_pton(AF_INET, val, ip->addr) == 1) {
+	if (inet_pton(AF_INET, val, ip->addr) == 1)
 		ip->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, val, ip->addr) == 1) {
+	else if (inet_pton(AF_INET6, val, ip->addr) == 1)
 		ip->family = AF_INET6;
-		return 0;
+	else {
+		fprintf(stderr, "sipcancel: --local-ip: '%s' is neither an IPv4 nor an IPv6 "
+			"address\n", val);
+		return -EINVAL;
 	}
-	fprintf(stderr, "sipcancel: --local-ip: '%s' is neither an IPv4 nor an IPv6 "
-		"address\n", val);
-	return -EINVAL;
+	if (!ip_is_host(ip)) {
+		fprintf(stderr, "sipcancel: --local-ip: '%s' is not a unicast host address "
+			"(unspecified, loopback, multicast or broadcast)\n", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A flag: bare on the command line (val NULL); in the file "key = 1|yes|true|on" or
+ * "key = 0|no|false|off".
+ */
+static int
+parse_flag(const char *name, const char *val, bool *out)
+{
+	if (val == NULL || strcmp(val, "1") == 0 || strcmp(val, "yes") == 0 ||
+	    strcmp(val, "true") == 0 || strcmp(val, "on") == 0)
+		*out = true;
+	else if (strcmp(val, "0") == 0 || strcmp(val, "no") == 0 ||
+		 strcmp(val, "false") == 0 || strcmp(val, "off") == 0)
+		*out = false;
+	else {
+		fprintf(stderr, "sipcancel: %s: '%s' is not a boolean (1/0, yes/no, "
+			"true/false, on/off)\n", name, val);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* What was given on the command line so far, to let it replace the file's lists. */
@@ -263,6 +300,12 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 			return -EINVAL;
 		}
 		rc = parse_ip(val, &cfg->local_ips[cfg->n_local_ips]);
+		for (v = 0; rc == 0 && v < cfg->n_local_ips; v++)
+			if (memcmp(&cfg->local_ips[v], &cfg->local_ips[cfg->n_local_ips],
+				   sizeof(cfg->local_ips[v])) == 0) {
+				fprintf(stderr, "sipcancel: --local-ip: %s given twice\n", val);
+				rc = -EINVAL;
+			}
 		if (rc == 0)
 			cfg->n_local_ips++;
 	} else if (strcmp(name, "sip-port") == 0) {
@@ -276,6 +319,11 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 			return -EINVAL;
 		}
 		rc = parse_u32(name, val, 1, 65535, &v);
+		for (unsigned i = 0; rc == 0 && i < cfg->n_sip_ports; i++)
+			if (cfg->sip_ports[i] == v) {
+				fprintf(stderr, "sipcancel: --sip-port: %u given twice\n", v);
+				rc = -EINVAL;
+			}
 		if (rc == 0)
 			cfg->sip_ports[cfg->n_sip_ports++] = (uint16_t)v;
 	} else if (strcmp(name, "next-hop") == 0) {
@@ -283,6 +331,11 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 		if (rc != 0)
 			fprintf(stderr, "sipcancel: --next-hop: '%s': expected ADDR[:PORT] or "
 				"[V6]:PORT\n", val == NULL ? "" : val);
+		else if (!ip_is_host(&cfg->next_hop.ip)) {
+			fprintf(stderr, "sipcancel: --next-hop: '%s' is not a unicast host "
+				"address\n", val);
+			rc = -EINVAL;
+		}
 		cfg->next_hop_set = rc == 0;
 	} else if (strcmp(name, "route") == 0) {
 		if (seen != NULL && !seen->route) {
@@ -298,13 +351,17 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 		if (rc != 0)
 			fprintf(stderr, "sipcancel: --route: '%s': expected host:NAME=HOP or "
 				"user:PREFIX=HOP\n", val == NULL ? "" : val);
-		else
+		else if (!ip_is_host(&cfg->routes[cfg->n_routes].hop.ip)) {
+			fprintf(stderr, "sipcancel: --route: '%s': the hop is not a unicast host "
+				"address\n", val);
+			rc = -EINVAL;
+		} else
 			cfg->n_routes++;
 	} else if (strcmp(name, "timer-c") == 0) {
 		/* 16.6 item 11: Timer C MUST be larger than 3 minutes. */
 		rc = parse_u32(name, val, 180001, 86400000, &cfg->timer_c_ms);
 	} else if (strcmp(name, "cancel-same-source") == 0) {
-		cfg->cancel_same_source = true;
+		rc = parse_flag(name, val, &cfg->cancel_same_source);
 	} else if (strcmp(name, "capacity") == 0) {
 		rc = parse_u32(name, val, 1, 1U << 26, &cfg->capacity);
 	} else if (strcmp(name, "t1") == 0) {
@@ -362,23 +419,10 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 			cfg->rx_desc = (uint16_t)v;
 		else if (rc == 0)
 			cfg->tx_desc = (uint16_t)v;
-	} else if (strcmp(name, "pcap-pace") == 0 || strcmp(name, "no-offload") == 0) {
-		bool b;
-
-		if (val == NULL || strcmp(val, "1") == 0 || strcmp(val, "yes") == 0 ||
-		    strcmp(val, "true") == 0 || strcmp(val, "on") == 0)
-			b = true;
-		else if (strcmp(val, "0") == 0 || strcmp(val, "no") == 0 ||
-			 strcmp(val, "false") == 0 || strcmp(val, "off") == 0)
-			b = false;
-		else {
-			fprintf(stderr, "sipcancel: %s: '%s' is not a boolean\n", name, val);
-			return -EINVAL;
-		}
-		if (name[0] == 'p')
-			cfg->pcap_pace = b;
-		else
-			cfg->no_offload = b;
+	} else if (strcmp(name, "pcap-pace") == 0) {
+		rc = parse_flag(name, val, &cfg->pcap_pace);
+	} else if (strcmp(name, "no-offload") == 0) {
+		rc = parse_flag(name, val, &cfg->no_offload);
 	} else {
 		fprintf(stderr, "sipcancel: unknown option '%s'\n", name);
 		rc = -EINVAL;
@@ -405,6 +449,67 @@ apply_list(struct sc_app_cfg *cfg, const char *name, const char *val)
 	return 0;
 }
 
+/*
+ * What rte_cfgfile would pass over in silence: it skips a line without '=' (so
+ * "final-code 486" or a bare "no-offload" would be lost), takes a directory for an
+ * empty file, and merges a section given twice. Comments start with ';'.
+ */
+static int
+config_prescan(const char *path)
+{
+	char line[CFG_NAME_LEN + CFG_VALUE_LEN + 16];
+	unsigned lineno = 0, sections = 0;
+	struct stat st;
+	int rc = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "sipcancel: --config: '%s': %s\n", path, strerror(errno));
+		return -EINVAL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "sipcancel: --config: '%s' is not a regular file\n", path);
+		fclose(f);
+		return -EINVAL;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *e;
+
+		lineno++;
+		e = strchr(p, ';');
+		if (e != NULL)
+			*e = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' ||
+				 e[-1] == '\t'))
+			*--e = '\0';
+		if (*p == '\0')
+			continue;
+		if (*p == '[') {
+			if (++sections > 1) {
+				fprintf(stderr, "sipcancel: --config: '%s' line %u: a second "
+					"section; put every key in one [" SC_CFG_SECTION "]\n",
+					path, lineno);
+				rc = -EINVAL;
+			}
+		} else if (strchr(p, '=') == NULL) {
+			fprintf(stderr, "sipcancel: --config: '%s' line %u: '%s': expected "
+				"key = value (a flag is 'key = 1'; comments start with ';')\n",
+				path, lineno, p);
+			rc = -EINVAL;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		fprintf(stderr, "sipcancel: --config: '%s': read error\n", path);
+		rc = -EINVAL;
+	}
+	fclose(f);
+	return rc;
+}
+
 static int
 load_config(struct sc_app_cfg *cfg, const char *path)
 {
@@ -413,6 +518,9 @@ load_config(struct sc_app_cfg *cfg, const char *path)
 	int n, i, rc = 0;
 	bool port_reset = false;
 
+	rc = config_prescan(path);
+	if (rc < 0)
+		return rc;
 	f = rte_cfgfile_load(path, 0);
 	if (f == NULL) {
 		fprintf(stderr, "sipcancel: --config: cannot load INI file '%s'\n", path);
@@ -461,29 +569,66 @@ out:
 	return rc;
 }
 
+/* Whether path can be written at exit: the file, or else its directory. */
+static bool
+path_writable(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+
+	if (access(path, F_OK) == 0)
+		return access(path, W_OK) == 0;
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		return access(".", W_OK | X_OK) == 0;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	return access(dir, W_OK | X_OK) == 0;
+}
+
+/*
+ * getopt_long takes any unambiguous prefix of a long option, and a prefix of
+ * several options is ambiguous only when their entries differ: each gets its own
+ * val, so that "--final" (final-code, final-delay) is an error, not final-code.
+ */
+#define OPT_VAL_BASE 256
+
 int
 sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-#define SC_X_LONG(name, arg, help) { name, arg ? required_argument : no_argument, NULL, 0 },
+	static const struct { const char *name; int has_arg; } opts[] = {
+#define SC_X_LONG(name, arg, help) { name, arg },
 		SC_APP_OPTIONS(SC_X_LONG)
 #undef SC_X_LONG
-		{ NULL, 0, NULL, 0 },
 	};
+	struct option longopts[RTE_DIM(opts) + 1];
 	struct seen seen = { false, false, false };
-	int idx, c, rc;
+	const char *name;
+	unsigned k;
+	int c, rc;
 
+	for (k = 0; k < RTE_DIM(opts); k++)
+		longopts[k] = (struct option){ opts[k].name, opts[k].has_arg ?
+					       required_argument : no_argument, NULL,
+					       OPT_VAL_BASE + (int)k };
+	longopts[k] = (struct option){ NULL, 0, NULL, 0 };
 	sc_app_cfg_defaults(cfg);
 
 	/* Pass 1: --help and --config, and reject anything getopt does not know. */
 	opterr = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
-		if (c != 0)
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c < OPT_VAL_BASE)
 			return -EINVAL;
-		if (strcmp(longopts[idx].name, "help") == 0)
+		name = longopts[c - OPT_VAL_BASE].name;
+		/* "--stats-file --pcap-pace": the value is missing, not "--pcap-pace". */
+		if (optarg != NULL && strncmp(optarg, "--", 2) == 0) {
+			fprintf(stderr, "sipcancel: --%s: missing value (next is the option "
+				"'%s')\n", name, optarg);
+			return -EINVAL;
+		}
+		if (strcmp(name, "help") == 0)
 			return 1;
-		if (strcmp(longopts[idx].name, "config") == 0) {
+		if (strcmp(name, "config") == 0) {
 			if (strlen(optarg) >= sizeof(cfg->config_file)) {
 				fprintf(stderr, "sipcancel: --config: path too long\n");
 				return -EINVAL;
@@ -504,9 +649,8 @@ sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 	/* Pass 2: the command line on top of the file. */
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
-		const char *name = longopts[idx].name;
-
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		name = longopts[c - OPT_VAL_BASE].name;
 		if (strcmp(name, "config") == 0)
 			continue;
 		rc = apply(cfg, name, optarg, &seen);
@@ -524,6 +668,11 @@ sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 	}
 	if (cfg->n_sip_ports == 0) {
 		fprintf(stderr, "sipcancel: at least one --sip-port is needed\n");
+		return -EINVAL;
+	}
+	if (cfg->stats_file[0] != '\0' && !path_writable(cfg->stats_file)) {
+		fprintf(stderr, "sipcancel: --stats-file %s: cannot be written: %s\n",
+			cfg->stats_file, strerror(errno));
 		return -EINVAL;
 	}
 	if (cfg->t2_ms < cfg->t1_ms) {

@@ -113,14 +113,14 @@ board_ask(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac, bool post)
 	return known;
 }
 
-/* An ARP or ND answer for ip: kept when some worker asked for ip. */
-static void
+/* An ARP or ND answer for ip: kept when some worker asked for ip (returns true). */
+static bool
 board_offer(uint8_t ipv, const uint8_t *ip, const struct rte_ether_addr *mac)
 {
 	struct board_entry *e;
 
 	if (rte_is_zero_ether_addr(mac) || !rte_is_unicast_ether_addr(mac))
-		return;
+		return false;
 	rte_spinlock_lock(&board.lock);
 	e = board_find(ipv, ip);
 	if (e != NULL) {
@@ -128,6 +128,7 @@ board_offer(uint8_t ipv, const uint8_t *ip, const struct rte_ether_addr *mac)
 		e->state = BOARD_KNOWN;
 	}
 	rte_spinlock_unlock(&board.lock);
+	return e != NULL;
 }
 
 int
@@ -644,15 +645,16 @@ sc_px_tick(struct sc_worker *w, struct rte_mbuf **out, unsigned cap)
 
 /* ---- received ARP replies / NAs ----------------------------------------------------- */
 
-void
+bool
 sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt *pkt)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m);
 	uint32_t off = pkt->l2_len;
+	bool wanted;
 
 	if (w->px == NULL)
-		return;
+		return false;
 	if (pkt->cls == SC_NET_ARP || pkt->drop == SC_NET_DROP_ARP_NOT_REQUEST ||
 	    pkt->drop == SC_NET_DROP_ARP_NOT_FOR_US) {
 		const struct rte_arp_hdr *a;
@@ -660,7 +662,7 @@ sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt 
 		if (off == 0)
 			off = sizeof(struct rte_ether_hdr);
 		if (len < off + sizeof(*a))
-			return;
+			return false;
 		a = (const struct rte_arp_hdr *)(d + off);
 		/*
 		 * RFC 826 merge: a request for us adds its sender; a reply or another
@@ -668,28 +670,33 @@ sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt 
 		 */
 		if (a->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
 		    a->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
-			return;
-		if (pkt->cls == SC_NET_ARP ||
-		    nb_find(w->px, 4, (const uint8_t *)&a->arp_data.arp_sip) != NULL)
+			return false;
+		wanted = nb_find(w->px, 4, (const uint8_t *)&a->arp_data.arp_sip) != NULL;
+		if (pkt->cls == SC_NET_ARP || wanted)
 			sc_px_learn(w, 4, &a->arp_data.arp_sip, &a->arp_data.arp_sha);
-		board_offer(4, (const uint8_t *)&a->arp_data.arp_sip, &a->arp_data.arp_sha);
-		return;
+		if (board_offer(4, (const uint8_t *)&a->arp_data.arp_sip, &a->arp_data.arp_sha))
+			wanted = true;
+		return wanted;
 	}
 	if (pkt->ip_version == 6 && len >= (uint32_t)pkt->l2_len + pkt->l3_len + 32) {
 		const uint8_t *icmp = d + pkt->l2_len + pkt->l3_len;
 
 		/* Neighbour Advertisement (136): target, then a target LL option. */
 		if (icmp[0] == 136 && icmp[24] == 2 && icmp[25] == 1) {
-			if (nb_find(w->px, 6, icmp + 8) != NULL)
+			wanted = nb_find(w->px, 6, icmp + 8) != NULL;
+			if (wanted)
 				sc_px_learn(w, 6, icmp + 8,
 					    (const struct rte_ether_addr *)(icmp + 26));
-			board_offer(6, icmp + 8, (const struct rte_ether_addr *)(icmp + 26));
+			if (board_offer(6, icmp + 8, (const struct rte_ether_addr *)(icmp + 26)))
+				wanted = true;
+			return wanted;
 		}
 		/* An NS for us with a source LL option: RFC 4861 7.2.3, learn its sender. */
 		else if (icmp[0] == 135 && pkt->cls == SC_NET_ND && icmp[24] == 1 &&
 			 icmp[25] == 1)
 			sc_px_learn(w, 6, &pkt->src_ip, (const struct rte_ether_addr *)(icmp + 26));
 	}
+	return false;
 }
 
 int

@@ -133,7 +133,8 @@ void sc_app_usage(const char *prog);
  * busy_long_cycles: the part of busy_cycles in iterations longer than 500 us,
  * which were preempted (on a shared CPU), not working.
  * Packet accounting:
- * rx_packets = rx_replied_in_place + rx_sip_handled + drops (every drop_* here,
+ * rx_packets = rx_replied_in_place + rx_sip_handled + rx_neighbour_answers (ARP
+ * replies and NAs to the proxy's own resolutions) + drops (every drop_* here,
  * frag_expired, the net drops and lib/cancel's verdict drops) + held (fragments in
  * reassembly) + frag_merged (fragments that became part of another datagram).
  */
@@ -149,6 +150,7 @@ void sc_app_usage(const char *prog);
 	X(TX_FRAGMENTS, "tx_fragments") \
 	X(RX_REPLIED_IN_PLACE, "rx_replied_in_place") \
 	X(RX_SIP_HANDLED, "rx_sip_handled") \
+	X(RX_NEIGH_ANSWERS, "rx_neighbour_answers") \
 	X(ARP_REPLIES, "arp_replies") \
 	X(ND_REPLIES, "nd_replies") \
 	X(FRAG_HELD, "frag_held") \

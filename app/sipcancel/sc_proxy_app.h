@@ -63,9 +63,10 @@ void sc_px_learn(struct sc_worker *w, uint8_t ipv, const void *ip,
 
 /*
  * Learn from an ARP request for us (before it is answered in place) or from a frame
- * lib/net dropped (ARP reply, Neighbour Advertisement).
+ * lib/net dropped (ARP reply, Neighbour Advertisement). True when the frame answers
+ * a resolution some worker has open: it was used, not dropped.
  */
-void sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt *pkt);
+bool sc_px_rx_other(struct sc_worker *w, struct rte_mbuf *m, const struct sc_net_pkt *pkt);
 
 /* Hold m until a resolution ends. False when the queue is full (caller goes on). */
 bool sc_px_hold(struct sc_worker *w, struct rte_mbuf *m);

@@ -9,11 +9,30 @@
 #include "sc_worker.h"
 
 /* Process-wide figures shown next to the counters. */
+/*
+ * Losses below the application, summed over the ports (rte_eth_stats_get): frames
+ * the NIC or driver dropped before an RX burst could take them, and frames a TX
+ * burst handed over that the driver then failed to send.
+ */
+#define SC_STATS_PORT_COUNTERS(X) \
+	X(imissed)	/* RX ring full: the workers did not keep up */ \
+	X(ierrors)	/* bad frames (CRC, length) */ \
+	X(rx_nombuf)	/* no mbuf to refill an RX descriptor */ \
+	X(oerrors)	/* TX failures after the burst */
+
 struct sc_stats_extra {
 	uint64_t mempool_size;
 	uint64_t mempool_in_use;	/* UINT64_MAX: not measured yet */
 	uint64_t live_records;
+	const uint16_t *ports;		/* read live; n_ports 0 once they are closed */
+	unsigned n_ports;
+#define SC_X_FIELD(name) uint64_t port_##name;
+	SC_STATS_PORT_COUNTERS(SC_X_FIELD)	/* the last reading, kept after close */
+#undef SC_X_FIELD
 };
+
+/* Read the ports' counters into extra->port_* (while the ports are open). */
+void sc_stats_read_ports(struct sc_stats_extra *extra);
 
 /* Call back cb(name, value) for every counter of one worker's view, in a fixed order. */
 typedef void (*sc_stats_visit_t)(const char *name, uint64_t value, void *arg);

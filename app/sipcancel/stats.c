@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_rwlock.h>
 #include <rte_telemetry.h>
 
@@ -107,6 +108,24 @@ drops_of(struct sc_worker *const *w, unsigned n)
 	return v;
 }
 
+void
+sc_stats_read_ports(struct sc_stats_extra *extra)
+{
+	struct rte_eth_stats st;
+	unsigned i;
+
+#define SC_X_ZERO(name) extra->port_##name = 0;
+	SC_STATS_PORT_COUNTERS(SC_X_ZERO)
+#undef SC_X_ZERO
+	for (i = 0; i < extra->n_ports; i++) {
+		if (rte_eth_stats_get(extra->ports[i], &st) != 0)
+			continue;
+#define SC_X_ADD(name) extra->port_##name += st.name;
+		SC_STATS_PORT_COUNTERS(SC_X_ADD)
+#undef SC_X_ADD
+	}
+}
+
 /* ---- telemetry ------------------------------------------------------------- */
 
 static struct sc_worker *const *tel_w;
@@ -132,6 +151,12 @@ tel_fill(struct rte_tel_data *d, struct sc_worker *const *w, unsigned n)
 	sc_stats_visit(w, n, tel_add, d);
 	rte_tel_data_add_dict_u64(d, "drops_total", drops_of(w, n));
 	if (tel_extra != NULL) {
+		struct sc_stats_extra ports = *tel_extra;
+
+		sc_stats_read_ports(&ports);
+#define SC_X_TEL(name) rte_tel_data_add_dict_u64(d, "port_" #name, ports.port_##name);
+		SC_STATS_PORT_COUNTERS(SC_X_TEL)
+#undef SC_X_TEL
 		rte_tel_data_add_dict_u64(d, "mempool_size", tel_extra->mempool_size);
 		if (tel_extra->mempool_in_use != UINT64_MAX)
 			rte_tel_data_add_dict_u64(d, "mempool_in_use",
@@ -250,7 +275,11 @@ sc_stats_write_json(const char *path, struct sc_worker *const *w, unsigned n,
 		fprintf(f, "%s\n  \"%u\": ", i == 0 ? "" : ",", w[i]->lcore_id);
 		json_obj(f, &w[i], 1);
 	}
-	fprintf(f, "},\n  \"mempool_size\": %" PRIu64 ",\n  \"mempool_in_use\": %" PRIu64
+	fprintf(f, "},\n");
+#define SC_X_JSON(name) fprintf(f, "  \"port_" #name "\": %" PRIu64 ",\n", extra->port_##name);
+	SC_STATS_PORT_COUNTERS(SC_X_JSON)
+#undef SC_X_JSON
+	fprintf(f, "  \"mempool_size\": %" PRIu64 ",\n  \"mempool_in_use\": %" PRIu64
 		",\n  \"live_records\": %" PRIu64 "\n}\n",
 		extra->mempool_size, extra->mempool_in_use, extra->live_records);
 	if (ferror(f))
@@ -320,6 +349,11 @@ sc_stats_print_final(FILE *f, struct sc_worker *const *w, unsigned n,
 	fprintf(f, "sipcancel: final counters (non-zero), %u worker(s):\n", n);
 	sc_stats_visit(w, n, print_nonzero, f);
 	fprintf(f, "  %-36s %" PRIu64 "\n", "drops_total", drops_of(w, n));
+#define SC_X_PRINT(name) \
+	if (extra->port_##name != 0) \
+		fprintf(f, "  %-36s %" PRIu64 "\n", "port_" #name, extra->port_##name);
+	SC_STATS_PORT_COUNTERS(SC_X_PRINT)
+#undef SC_X_PRINT
 	fprintf(f, "  %-36s %" PRIu64 " of %" PRIu64 "\n", "mempool_in_use",
 		extra->mempool_in_use, extra->mempool_size);
 	fprintf(f, "  %-36s %" PRIu64 "\n", "live_records", extra->live_records);

@@ -509,9 +509,10 @@ handle_rx(struct sc_worker *w, struct rte_mbuf **pkts, uint16_t n, uint64_t now_
 			}
 			break;
 		default:
-			if (w->px != NULL)
-				sc_px_rx_other(w, m, pkt);
-			w->stats.net_drop[pkt->drop < SC_NET_DROP_COUNT ? pkt->drop : 0]++;
+			if (w->px != NULL && sc_px_rx_other(w, m, pkt))
+				w->stats.app[SC_APP_C_RX_NEIGH_ANSWERS]++;
+			else
+				w->stats.net_drop[pkt->drop < SC_NET_DROP_COUNT ? pkt->drop : 0]++;
 			rte_pktmbuf_free(m);
 			break;
 		}

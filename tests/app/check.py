@@ -578,13 +578,14 @@ def check_stats(path, n_out, out=None):
                  "%d fragments" % (tot.get("tx_fragmented"), tot.get("tx_fragments"),
                                    len(fd), sum(f.nframes for f in fd)))
     lhs = tot["rx_packets"]
-    rhs = (tot["rx_replied_in_place"] + tot["rx_sip_handled"] + tot["drops_total"] +
-           tot["held"] + tot["frag_merged"])
+    rhs = (tot["rx_replied_in_place"] + tot["rx_sip_handled"] +
+           tot["rx_neighbour_answers"] + tot["drops_total"] + tot["held"] + tot["frag_merged"])
     if lhs != rhs:
-        fail("stats: rx_packets %d != replied_in_place %d + sip_handled %d + drops %d + "
-             "held %d + frag_merged %d" % (lhs, tot["rx_replied_in_place"],
-                                           tot["rx_sip_handled"], tot["drops_total"],
-                                           tot["held"], tot["frag_merged"]))
+        fail("stats: rx_packets %d != replied_in_place %d + sip_handled %d + "
+             "neighbour_answers %d + drops %d + held %d + frag_merged %d"
+             % (lhs, tot["rx_replied_in_place"], tot["rx_sip_handled"],
+                tot["rx_neighbour_answers"], tot["drops_total"], tot["held"],
+                tot["frag_merged"]))
     if tot["tx_packets"] != n_out:
         fail("stats: tx_packets %d, output pcaps hold %d" % (tot["tx_packets"], n_out))
     if st["mempool_in_use"] != 0:

@@ -21,6 +21,7 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
   proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-big-v6: the same over IPv6 (ND: an
                NS teaches the proxy the hop's MAC; the silent hop gets 3 NSs)
 """
+import json
 import os
 
 import check
@@ -430,6 +431,12 @@ def run_case(R, exe, tmp, name):
         check_v4(res, ordered=len(files) == 1)
     with open(stats) as f:
         st = f.read()
+    if w2arp:
+        # The ARP reply / NA answered our own resolution: used, not a drop.
+        tot = json.loads(st)["totals"]
+        if tot["rx_neighbour_answers"] != 1 or tot["drops_total"] != 0:
+            check.fail("the next hop's answer: rx_neighbour_answers %d, drops_total %d; "
+                       "want 1 and 0" % (tot["rx_neighbour_answers"], tot["drops_total"]))
     for key in (("px_resolve_failed", "px_held_for_resolution") if noarp else
                 ("px_held_for_resolution",) if w2arp else
                 ("px_invite_forwarded",) if name_base == "proxy-big" else
@@ -487,7 +494,6 @@ def run_gen_case(R, exe, tmp, name, gen):
             "--next-hop", ("[%s]" % hop_ip if v6 else hop_ip) + ":5060", "--pcap-pace",
             "--t1", "2000", "--t2", "4000", "--exit-idle", "400", "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, 1, [inp], [outp]) + ["--"] + opts, tmp)
-    import json
     with open(stats) as f:
         tot = json.load(f).get("totals", {})
     for k, per in GEN_EXPECT[scen].items():

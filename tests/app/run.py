@@ -589,6 +589,9 @@ def main():
         elif name.startswith("proxy-"):
             import proxy_case
             rc = proxy_case.run_case(sys.modules[__name__], exe, tmp, name)
+        elif name.startswith("op-"):
+            import operator_case
+            rc = operator_case.run_case(sys.modules[__name__], exe, tmp, name)
         elif name.startswith("edge-"):
             import edge_case
             rc = edge_case.run_case(sys.modules[__name__], exe, tmp, name)
