@@ -920,11 +920,16 @@ create_invite(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		 */
 		uint32_t w = sc_txn_load_state(rec);
 
-		if (sc_txn_state_of(w) == SC_TXN_SRV_PROCEEDING &&
-		    (sc_txn_flags_of(w) & (SC_TXN_F_FINAL_SENT | SC_TXN_F_DEAD)) == 0)
-			respond_rec(ctx, rec, 180);
-		else
+		if (sc_txn_state_of(w) != SC_TXN_SRV_PROCEEDING ||
+		    (sc_txn_flags_of(w) & (SC_TXN_F_FINAL_SENT | SC_TXN_F_DEAD)) != 0) {
+			/*
+			 * reconcile() arms what the new state needs (Timer G and H after
+			 * the 487, 17.2.1); the final or ring timer below would replace H.
+			 */
 			reconcile(ctx, rec);
+			return;
+		}
+		respond_rec(ctx, rec, 180);
 	} else {
 		arm(ctx, rec, TIM_SEND, ctx->cfg.ring_delay_us);
 	}

@@ -1787,3 +1787,89 @@ Test(cancel, cancel_after_final_retrans_within_timer_j_gets_same_200)
 	free(tag);
 	env_down();
 }
+
+/* ---- Timer H after a CANCEL that wins during the INVITE's 100 (found by review) ---- */
+
+/*
+ * ring_delay 0: create_invite() sends the 100, sees the state word Completed (a
+ * CANCEL on core 1 won between the insert and that check: the sink hook forces it)
+ * and calls reconcile(), which arms Timer G = T1 and Timer H = 64*T1 (17.2.1). The
+ * 487 was the final; without an ACK, Timer H must end the transaction 64*T1 later.
+ */
+Test(cancel, ring_now_cancel_during_100_timer_h_is_64_t1)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-rvh1", "call-rvh1");
+	struct req can = CAN("z9hG4bK-rvh1", "call-rvh1");
+	uint64_t tc;
+	unsigned i, late = 0;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;		/* ring_timeout_us: default 180 s */
+	env_up(&cfg, CAP);
+	struct tmsg *cm = mk(&can);
+
+	race_cancel = cm;
+	E.after_send = cancel_after_100;
+	tc = E.vc.now_us;
+	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_RESPONDED);
+	E.after_send = NULL;
+	cr_assert_null(race_cancel, "the CANCEL ran on core 1 during the 100");
+	cr_assert_eq(E.nsent, 3, "100, 200 (CANCEL), 487");
+	check_resp(S(2), 487, &inv, "INVITE");
+	run_to(tc + 64 * 500 * MS + 10 * MS);
+	for (i = 3; i < E.nsent; i++)
+		if (S(i)->t_us > tc + 64 * 500 * MS)
+			late++;
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 1,
+		     "17.2.1: Timer H fires 64*T1 after the 487 (live %" PRIu64 ")",
+		     sc_cancel_live_records(E.ctx[0]));
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0, "Timer H frees the record");
+	run_for(30 * SEC);
+	for (i = 3; i < E.nsent; i++)
+		if (S(i)->t_us > tc + 64 * 500 * MS)
+			late++;
+	cr_assert_eq(late, 0, "487 retransmitted after Timer H: %u times", late);
+	free(cm);
+	env_down();
+}
+
+/*
+ * The same race with a delayed final (final_code 486 after 2 s): the 2 s final
+ * timer replaces Timer H, so Timer H runs at 2 s instead of 32 s; the CANCEL's
+ * retransmission 3 s later then gets 481 instead of the same 200 (9.2, 17.2.2).
+ */
+Test(cancel, ring_now_cancel_during_100_final_delay_does_not_cut_timer_h)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-rvh2", "call-rvh2");
+	struct req can = CAN("z9hG4bK-rvh2", "call-rvh2");
+	uint64_t tc;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	cfg.final_code = 486;
+	cfg.final_delay_us = 2 * SEC;
+	env_up(&cfg, CAP);
+	struct tmsg *cm = mk(&can);
+
+	race_cancel = cm;
+	E.after_send = cancel_after_100;
+	tc = E.vc.now_us;
+	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_RESPONDED);
+	E.after_send = NULL;
+	cr_assert_null(race_cancel);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 487, &inv, "INVITE");
+	run_to(tc + 3 * SEC);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 0, "Timer H fired after %s",
+		     "only 2 s (the final delay), not 64*T1");
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
+	feed(1, &can, 2);
+	cr_assert_eq(E.sent[E.nsent - 1].msg.status, 200,
+		     "CANCEL retransmission 3 s after the first got %u",
+		     E.sent[E.nsent - 1].msg.status);
+	cr_assert_eq(CT(SC_CANCEL_C_TX_486), 0);
+	free(cm);
+	env_down();
+}
