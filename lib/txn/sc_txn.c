@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -43,7 +44,9 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_spinlock.h>
 /* Inline XXH3: keys are short, a library call costs as much as the hash itself. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -113,6 +116,13 @@ struct sc_txn_table {
 	struct rte_rcu_qsbr *rcu;
 	sc_txn_digest_fn digest_fn;
 	void *digest_ctx;
+	uint64_t digest_seed;		/* the default digest's, random per table */
+	/*
+	 * Held around rte_hash_free_key_with_position(): DPDK 22.11 gives an emptied
+	 * extendable bucket back there with a single-producer ring enqueue, so two
+	 * owners reclaiming at once could write one ring slot and lose a bucket.
+	 */
+	rte_spinlock_t free_lock;
 	struct owner *own;
 	struct thread *thr;
 	/*
@@ -131,12 +141,16 @@ const char *const sc_txn_counter_names[] = {
 #undef SC_X_NAME
 };
 
+/*
+ * XXH3-128 seeded per table: a sender who knows the hash could otherwise choose
+ * Call-IDs and branches that all fall in one bucket pair, whose extendable buckets
+ * then run out (insert_hash_full) for everyone.
+ */
 static void
 xxh3_digest(const void *buf, size_t len, uint8_t out[SC_TXN_DIGEST_LEN], void *ctx)
 {
-	XXH128_hash_t h = XXH3_128bits(buf, len);
+	XXH128_hash_t h = XXH3_128bits_withSeed(buf, len, *(const uint64_t *)ctx);
 
-	(void)ctx;
 	memcpy(out, &h.low64, 8);
 	memcpy(out + 8, &h.high64, 8);
 }
@@ -347,8 +361,17 @@ sc_txn_table_create(const struct sc_txn_table_params *p)
 	t->max_threads = p->max_threads != 0 ? p->max_threads : p->owners;
 	t->nrecs = (uint32_t)total;
 	t->poison = p->poison_on_free;
-	t->digest_fn = p->digest_fn != NULL ? p->digest_fn : xxh3_digest;
-	t->digest_ctx = p->digest_ctx;
+	if (p->digest_fn != NULL) {
+		t->digest_fn = p->digest_fn;
+		t->digest_ctx = p->digest_ctx;
+	} else {
+		if (getrandom(&t->digest_seed, sizeof(t->digest_seed), 0) !=
+		    (ssize_t)sizeof(t->digest_seed))
+			t->digest_seed = rte_rand();
+		t->digest_fn = xxh3_digest;
+		t->digest_ctx = &t->digest_seed;
+	}
+	rte_spinlock_init(&t->free_lock);
 
 	t->own = rte_zmalloc_socket("sc_txn_own", sizeof(*t->own) * t->owners,
 				    RTE_CACHE_LINE_SIZE, p->socket_id);
@@ -1009,6 +1032,7 @@ sc_txn_delete(struct sc_txn_table *t, struct sc_txn_rec *rec)
 unsigned
 sc_txn_reclaim(struct sc_txn_table *t, unsigned owner)
 {
+	int32_t freed[RECLAIM_BATCH];
 	struct owner *ow;
 	unsigned n = 0, i;
 
@@ -1027,9 +1051,15 @@ sc_txn_reclaim(struct sc_txn_table *t, unsigned owner)
 			ow->limbo_tail = NULL;
 		ow->limbo_count--;
 		__atomic_store_n(&t->slot[pos], 0, __ATOMIC_RELEASE);
-		rte_hash_free_key_with_position(t->h, pos);
+		freed[n] = pos;
 		pool_push(t, r);
 		n++;
+	}
+	if (n > 0) {
+		rte_spinlock_lock(&t->free_lock);
+		for (i = 0; i < n; i++)
+			rte_hash_free_key_with_position(t->h, freed[i]);
+		rte_spinlock_unlock(&t->free_lock);
 	}
 	/* The next allocs take what was pushed last; later ones are prefetched by them. */
 	for (i = 0; i < ALLOC_AHEAD && i < n; i++)

@@ -1000,3 +1000,220 @@ Test(table, two_lcore_stress_publish_by_add)
 	publish_by_add = true;
 	two_lcore_stress();
 }
+
+/* ---- extendable buckets (found by review) ------------------------------------------- */
+
+/*
+ * Every key gets the same rte_hash signature (the digest's first 4 bytes) and a
+ * distinct rest: all keys share one primary and one secondary bucket, so beyond 16
+ * keys they go to extendable buckets, as keys do in a loaded (or attacked) table.
+ * With RW_CONCURRENCY_LF an ext bucket emptied by a delete goes back on rte_hash's
+ * free list only in rte_hash_free_key_with_position(), i.e. in sc_txn_reclaim() of
+ * the deleted record's owner, on that owner's lcore, after the grace period.
+ */
+#define EX_SIG	0x00050003u	/* primary bucket 3, secondary (3 ^ 5) = 6 */
+
+static void
+same_sig_digest(const void *buf, size_t len, uint8_t out[SC_TXN_DIGEST_LEN], void *ctx)
+{
+	uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
+	const uint8_t *p = buf;
+	uint32_t sig = EX_SIG;
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < len; i++) {
+		h1 = (h1 ^ p[i]) * 0x100000001b3ULL;
+		h2 = (h2 ^ p[i]) * 0x100000001b3ULL;
+		h2 ^= h2 >> 29;
+	}
+	memcpy(out, &h1, 8);
+	memcpy(out + 8, &h2, 8);
+	memcpy(out, &sig, sizeof(sig));
+}
+
+enum {
+	EX_CAP = 512,		/* per owner: 1024 entries, 128 buckets, 128 ext buckets */
+	EX_BASE = 16,		/* fill the primary and the secondary bucket */
+	EX_LIMBO = 8,		/* at most this many parked records per owner */
+	EX_ITERS = 400000,
+};
+
+struct exrace {
+	struct sc_txn_table *t;
+	unsigned lcores[2];
+	int force_me;		/* >= 0: run as that owner (serial control) */
+	volatile int go;
+	uint64_t hash_full;	/* inserts refused -ENOSPC */
+	uint64_t missing;	/* own live key not found */
+	uint64_t other;		/* other unexpected return codes */
+};
+
+static int
+exrace_worker(void *arg)
+{
+	struct exrace *s = arg;
+	struct sc_txn_table *t = s->t;
+	unsigned me = s->force_me >= 0 ? (unsigned)s->force_me :
+		      rte_lcore_id() == s->lcores[0] ? 0 : 1;
+	struct sc_txn_key k, q;
+	unsigned it, spins;
+
+	while (!s->go)
+		;
+	for (it = 0; it < EX_ITERS; it++) {
+		struct sc_txn_rec *r;
+		int rc;
+
+		num_key(&k, me, 1000000 + it);
+		r = sc_txn_alloc(t, me, &k, SC_TXN_CLI_CALLING);
+		if (r == NULL) {
+			__atomic_fetch_add(&s->other, 1, __ATOMIC_RELAXED);
+			goto quiesce;
+		}
+		rc = sc_txn_insert(t, r);
+		if (rc != 0) {
+			__atomic_fetch_add(rc == -ENOSPC ? &s->hash_full : &s->other, 1,
+					   __ATOMIC_RELAXED);
+			sc_txn_free(t, r);
+			goto quiesce;
+		}
+		q = k;
+		if (sc_txn_lookup(t, me, &q) != r)
+			__atomic_fetch_add(&s->missing, 1, __ATOMIC_RELAXED);
+		/* Alone in the chain's last ext bucket: this delete empties it. */
+		if (sc_txn_delete(t, r) != 0)
+			__atomic_fetch_add(&s->other, 1, __ATOMIC_RELAXED);
+quiesce:
+		/* Reclaim: rte_hash_free_key_with_position() recycles the ext bucket. */
+		sc_txn_quiescent(t, me);
+		if (s->force_me >= 0) {
+			/* Serial control: the idle owner's thread reports too (same lcore). */
+			sc_txn_quiescent(t, 1 - me);
+			continue;
+		}
+		/* Few parked ext buckets: wait for the other owner's report if needed. */
+		for (spins = 0; sc_txn_limbo_count(t, me) > EX_LIMBO && spins < 10000000; spins++) {
+			rte_pause();
+			sc_txn_quiescent(t, me);
+		}
+	}
+	/* Keep reporting until the other owner is done too. */
+	__atomic_fetch_add(&s->go, 1, __ATOMIC_RELAXED);
+	while (s->force_me < 0 && s->go < 3)
+		sc_txn_quiescent(t, me);
+	return 0;
+}
+
+static void
+exrace_run(bool concurrent)
+{
+	struct exrace *s = calloc(1, sizeof(*s));
+	struct sc_txn_rec *base[EX_BASE];
+	struct sc_txn_counters sum;
+	struct sc_txn_key k;
+	unsigned i, o, worker, spins, refused = 0;
+
+	cr_assert_not_null(s);
+	cr_assert_geq(rte_lcore_count(), 2, "needs 2 lcores");
+	s->t = mk_table(concurrent ? "t_extrace" : "t_exserial", EX_CAP, 2, same_sig_digest,
+			false);
+	for (i = 0; i < EX_BASE; i++) {
+		num_key(&k, 0, i);
+		base[i] = sc_txn_alloc(s->t, 0, &k, SC_TXN_CLI_CALLING);
+		cr_assert_eq(sc_txn_insert(s->t, base[i]), 0);
+	}
+	s->lcores[0] = rte_get_main_lcore();
+	worker = rte_get_next_lcore(s->lcores[0], 1, 0);
+	s->lcores[1] = worker;
+	s->go = 1;
+	if (concurrent) {
+		s->force_me = -1;
+		cr_assert_eq(rte_eal_remote_launch(exrace_worker, s, worker), 0);
+		exrace_worker(s);
+		cr_assert_eq(rte_eal_wait_lcore(worker), 0);
+	} else {
+		/* The same work, one owner after the other, on one lcore. */
+		for (o = 0; o < 2; o++) {
+			s->force_me = (int)o;
+			exrace_worker(s);
+		}
+	}
+
+	/* Quiet now: everything back, then every record must fit the chain again. */
+	for (i = 0; i < EX_BASE; i++)
+		cr_assert_eq(sc_txn_delete(s->t, base[i]), 0);
+	for (spins = 0; spins < 100; spins++) {
+		sc_txn_quiescent(s->t, 0);
+		sc_txn_quiescent(s->t, 1);
+	}
+	cr_assert_eq(sc_txn_limbo_count(s->t, 0) + sc_txn_limbo_count(s->t, 1), 0);
+	/* 2 * EX_CAP keys; the chain has room for 16 + 8 * 128 = 2 * EX_CAP + 16. */
+	for (o = 0; o < 2; o++)
+		for (i = 0; i < EX_CAP; i++) {
+			struct sc_txn_rec *r;
+
+			num_key(&k, o, 5000000 + i);
+			r = sc_txn_alloc(s->t, o, &k, SC_TXN_CLI_CALLING);
+			cr_assert_not_null(r);
+			if (sc_txn_insert(s->t, r) != 0) {
+				sc_txn_free(s->t, r);
+				refused++;
+			}
+		}
+	sc_txn_counters_sum(s->t, &sum);
+	cr_log_info("ext buckets (%s): inserts %llu, refused in the loop %llu, missing %llu, "
+		    "other %llu, refused at the end %u of %u",
+		    concurrent ? "two lcores" : "serial", (unsigned long long)sum.inserts,
+		    (unsigned long long)s->hash_full, (unsigned long long)s->missing,
+		    (unsigned long long)s->other, refused, 2 * EX_CAP);
+	cr_assert_eq(s->other, 0);
+	cr_assert_eq(s->missing, 0);
+	cr_assert_eq(s->hash_full, 0,
+		     "inserts refused as 'hash full' with at most %u keys live and %u parked: "
+		     "%llu (ext buckets lost)", EX_BASE + 2, 2 * (EX_LIMBO + 1),
+		     (unsigned long long)s->hash_full);
+	cr_assert_eq(refused, 0, "%u of %u records no longer fit an empty table", refused,
+		     2 * EX_CAP);
+	sc_txn_table_free(s->t);
+	free(s);
+}
+
+/*
+ * Two owners' reclaims at the same time, on two lcores (what every worker does).
+ * rte_hash 22.11 recycles an emptied ext bucket with a single-producer enqueue:
+ * without sc_txn's free_lock this lost buckets until inserts were refused.
+ */
+Test(table, two_owners_reclaim_ext_buckets_concurrently, .timeout = 240)
+{
+	exrace_run(true);
+}
+
+/* Control: the same inserts, deletes and reclaims, one owner at a time: no loss. */
+Test(table, ext_buckets_reclaimed_serially, .timeout = 240)
+{
+	exrace_run(false);
+}
+
+/*
+ * The default digest is seeded per table: the same key has another digest in
+ * another table (so nobody can choose keys that share a bucket pair), and the
+ * same one every time within a table.
+ */
+Test(table, default_digest_seeded_per_table)
+{
+	struct sc_txn_table *a = mk_table("t_seed_a", 64, 1, NULL, false);
+	struct sc_txn_table *b = mk_table("t_seed_b", 64, 1, NULL, false);
+	struct sc_txn_key k1, k2, k3;
+
+	num_key(&k1, 0, 7);
+	k2 = k1;
+	k3 = k1;
+	sc_txn_key_hash(a, &k1);
+	sc_txn_key_hash(a, &k2);
+	sc_txn_key_hash(b, &k3);
+	cr_assert_eq(memcmp(k1.digest, k2.digest, SC_TXN_DIGEST_LEN), 0);
+	cr_assert_neq(memcmp(k1.digest, k3.digest, SC_TXN_DIGEST_LEN), 0);
+	sc_txn_table_free(a);
+	sc_txn_table_free(b);
+}
