@@ -217,6 +217,9 @@ sc_cancel_insert(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, struct sc_tx
 			*other = sc_txn_lookup(ctx->table, ctx->owner, key);
 		if (*other == NULL)
 			cnt(ctx, SC_CANCEL_C_INSERT_FAIL);
+		else
+			/* A CANCEL or ACK later in the chunk missed it in the bulk lookup too. */
+			sc_cancel_ins_note(ctx, *other);
 		return rc;
 	}
 	sc_cancel_ins_note(ctx, rec);

@@ -1873,3 +1873,62 @@ Test(cancel, ring_now_cancel_during_100_final_delay_does_not_cut_timer_h)
 	free(cm);
 	env_down();
 }
+
+/* ---- an INVITE another core inserts mid-burst, then its CANCEL (found by review) ---- */
+
+static struct tmsg *race_invite;
+
+/* At core 0's first send (the 481 to a stray CANCEL), core 1 takes the INVITE. */
+static void
+invite_on_core1_after_481(const struct sent *s)
+{
+	struct tmsg *m = race_invite;
+
+	if (m == NULL || s->ctx != 0 || s->msg.status != 481)
+		return;
+	race_invite = NULL;
+	handle(1, m, 1, 0);
+}
+
+/*
+ * Core 0's burst holds a stray CANCEL, the INVITE and its CANCEL. The INVITE (and
+ * CANCEL) missed in the burst's bulk lookup; core 1 inserts the same INVITE (a
+ * retransmission it received) before core 0 does, so core 0's insert finds core 1's
+ * record. The CANCEL after it in the burst must match that record (200, 9.2), not
+ * get 481 because its bulk lookup had missed.
+ */
+Test(cancel, cancel_after_invite_inserted_by_another_core_mid_burst)
+{
+	struct sc_cancel_cfg cfg;
+	struct req stray = CAN("z9hG4bK-mbx", "call-mbx");
+	struct req inv = INV("z9hG4bK-mb1", "call-mb1");
+	struct req can = CAN("z9hG4bK-mb1", "call-mb1");
+	struct tmsg *msgs[3];
+	unsigned i, ok200 = 0, no481 = 0;
+
+	base_cfg(&cfg);
+	env_up(&cfg, CAP);
+	msgs[0] = mk(&stray);
+	msgs[1] = mk(&inv);
+	msgs[2] = mk(&can);
+	race_invite = mk(&inv);
+	E.after_send = invite_on_core1_after_481;
+	burst(0, msgs, 3, 1, NULL);
+	E.after_send = NULL;
+	cr_assert_null(race_invite, "core 1 took the INVITE during core 0's burst");
+	for (i = 0; i < E.nsent; i++) {
+		const struct sc_sip_msg *r = &E.sent[i].msg;
+
+		if (r->cseq_method != SC_METHOD_CANCEL || E.sent[i].ctx != 0)
+			continue;
+		if (r->status == 200)
+			ok200++;
+		else if (r->status == 481)
+			no481++;
+	}
+	cr_assert_eq(no481, 1, "only the stray CANCEL gets 481");
+	cr_assert_eq(ok200, 1, "the INVITE's CANCEL matched core 1's record");
+	for (i = 0; i < 3; i++)
+		free(msgs[i]);
+	env_down();
+}
