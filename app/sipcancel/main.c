@@ -333,8 +333,7 @@ workers_init(void)
 		w->ts_flag = app.ts_flag;
 		w->clock.now_us = sc_worker_tsc_now_us;
 		w->clock.ctx = w;
-		w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
-		sc_worker_clock_update(w, rte_rdtsc());
+		sc_worker_clock_init(w, rte_get_tsc_hz());
 		w->n_ports = app.n_ports;
 		for (p = 0; p < app.n_ports; p++) {
 			struct sc_worker_port *wp = &w->ports[p];

@@ -71,7 +71,8 @@ struct sc_worker {
 	struct sc_px_worker *px;	/* proxy role only, else NULL */
 	struct sc_clock clock;		/* TSC microseconds, read at each loop start */
 	uint64_t now_us;
-	uint64_t tsc_per_us;
+	uint64_t tsc_per_us;		/* whole cycles per us, for coarse thresholds */
+	uint64_t us_per_tsc_q64;	/* microseconds per cycle, 64-bit fraction */
 	struct sc_txn_table *table;	/* shared; this worker is RCU reader queue_id */
 	bool yield_idle;		/* lcores share a CPU: yield when idle */
 	struct sc_worker_burst *burst;
@@ -104,6 +105,12 @@ uint64_t sc_worker_tsc_now_us(const struct sc_clock *clk);
 
 /* Move the worker's clock to TSC value tsc (monotonic). */
 void sc_worker_clock_update(struct sc_worker *w, uint64_t tsc);
+
+/*
+ * The worker's clock on a TSC of hz cycles per second: its time in microseconds,
+ * set from the TSC now.
+ */
+void sc_worker_clock_init(struct sc_worker *w, uint64_t hz);
 
 /*
  * Let the worker send datagrams above the path MTU as IP fragments, with payload

@@ -736,8 +736,7 @@ rig_pipe_init(struct rig *r, uint32_t capacity)
 		w->yield_idle = share_cpu;
 		w->clock.now_us = sc_worker_tsc_now_us;
 		w->clock.ctx = w;
-		w->tsc_per_us = RTE_MAX(hz / 1000000, (uint64_t)1);
-		sc_worker_clock_update(w, rte_rdtsc());
+		sc_worker_clock_init(w, hz);
 		w->n_ports = 1;
 		wp = &w->ports[0];
 		wp->port_id = r->port;
