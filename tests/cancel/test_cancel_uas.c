@@ -1836,8 +1836,8 @@ Test(cancel, ring_now_cancel_during_100_timer_h_is_64_t1)
 
 /*
  * The same race with a delayed final (final_code 486 after 2 s): the 2 s final
- * timer replaces Timer H, so Timer H runs at 2 s instead of 32 s; the CANCEL's
- * retransmission 3 s later then gets 481 instead of the same 200 (9.2, 17.2.2).
+ * timer must not replace Timer H (it did: the record died at 2 s, and the CANCEL's
+ * retransmission 3 s later got 481 instead of the same 200, 9.2, 17.2.2).
  */
 Test(cancel, ring_now_cancel_during_100_final_delay_does_not_cut_timer_h)
 {
