@@ -584,6 +584,15 @@ sent_invite(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec,
 }
 
 /* ---- sending ------------------------------------------------------------------- */
+/* The stored To tag, copied: another core may be replacing it (store_to_tag). */
+static struct sc_str
+px_to_tag(const struct sc_txn_rec *rec, char buf[SC_TXN_TO_TAG_MAX])
+{
+	struct sc_str s = { buf, (uint32_t)sc_txn_rec_to_tag_copy(rec, buf) };
+
+	return s;
+}
+
 
 /*
  * A response upstream rebuilt from the record (100 Trying, our 408, Timer G and
@@ -594,7 +603,8 @@ send_up(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned status)
 {
 	size_t blen;
 	const char *b = sc_txn_rec_resp_hdr(rec, &blen);
-	struct sc_str to = { NULL, 0 };
+	char tbuf[SC_TXN_TO_TAG_MAX];
+	struct sc_str to = { NULL, 0 }, tag = { NULL, 0 };
 	struct sc_str parts[4] = { { b, (uint32_t)blen } };
 	unsigned n = 1;
 	int len;
@@ -603,16 +613,18 @@ send_up(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned status)
 	 * The To line is looked for only when a tag goes in: not for the 100, and not
 	 * when the INVITE's own To had one (8.2.6.2: the block already carries it).
 	 */
-	if (status != 100 && rec->to_tag_len > 0 && (u0(rec) & U_TO_TAGGED) == 0)
-		to = BLOCK_FIELD(b, blen, "To: ");
+	if (status != 100 && (u0(rec) & U_TO_TAGGED) == 0) {
+		tag = px_to_tag(rec, tbuf);
+		if (tag.len > 0)
+			to = BLOCK_FIELD(b, blen, "To: ");
+	}
 	if (to.len > 0) {
 		size_t cut = (size_t)(to.p + to.len - b);
 
 		/* Straight into scratch: the block split around the stored To tag. */
 		parts[0].len = (uint32_t)cut;
 		parts[1] = CSTR(";tag=");
-		parts[2].p = rec->to_tag;
-		parts[2].len = rec->to_tag_len;
+		parts[2] = tag;
 		parts[3].p = b + cut;
 		parts[3].len = (uint32_t)(blen - cut);
 		n = 4;
@@ -711,8 +723,9 @@ store_to_tag(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_
 		cnt(ctx, SC_CANCEL_C_PX_TO_TAG_TOO_LONG);
 		return;
 	}
-	sc_txn_rec_set_to_tag(rec, m->to.tag.p, m->to.tag.len);
+	sc_txn_rec_update_to_tag(rec, m->to.tag.p, m->to.tag.len);
 }
+
 
 /* ---- Timer A store --------------------------------------------------------------- */
 
@@ -866,7 +879,7 @@ static void
 final_408(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned from_mask,
 	  enum sc_cancel_counter why)
 {
-	char tag[TAG_HEX + 1];
+	char tag[TAG_HEX + 1], tbuf[SC_TXN_TO_TAG_MAX];
 	uint32_t seen;
 
 	if (!sc_cancel_transition(rec, from_mask, SC_TXN_F_FINAL_SENT | SC_TXN_F_FINAL_RCVD,
@@ -877,9 +890,9 @@ final_408(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, unsigned from_mask,
 	if ((sc_txn_flags_of(seen) & SC_TXN_F_CANCEL_PENDING) != 0)
 		cnt(ctx, SC_CANCEL_C_PX_CANCEL_SUPPRESSED);
 	cnt(ctx, why);
-	if (rec->to_tag_len == 0) {
+	if (sc_txn_rec_to_tag_copy(rec, tbuf) == 0) {
 		sc_cancel_new_tag(ctx, tag);
-		sc_txn_rec_set_to_tag(rec, tag, TAG_HEX);
+		sc_txn_rec_update_to_tag(rec, tag, TAG_HEX);
 	}
 	rec_set_last_status(rec, 408);
 	send_up(ctx, rec, 408);
@@ -1325,7 +1338,7 @@ static void
 handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec *rec,
 	      const char *b)
 {
-	char tbuf[TAG_HEX + 1];
+	char tbuf[TAG_HEX + 1], rbuf[SC_TXN_TO_TAG_MAX];
 	struct sc_str tag;
 	uint32_t w;
 
@@ -1376,7 +1389,9 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 		break;
 	}
 	/* 16.10: 200 to the CANCEL at once, To tag of the context's responses if any. */
-	tag = rec->to_tag_len > 0 ? rec_to_tag(rec) : sc_cancel_stateless_tag(ctx, in->msg, tbuf);
+	tag = px_to_tag(rec, rbuf);
+	if (tag.len == 0)
+		tag = sc_cancel_stateless_tag(ctx, in->msg, tbuf);
 	in->verdict = sent_verdict(sc_cancel_respond(ctx, in, 200, &tag, NULL));
 }
 
@@ -1384,9 +1399,11 @@ handle_cancel(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_
 static bool
 ack_tag_matches(const struct sc_txn_rec *rec, const struct sc_sip_msg *ack)
 {
-	return rec->to_tag_len == 0 ||
-	       (ack->to.tag.len == rec->to_tag_len &&
-		memcmp(ack->to.tag.p, rec->to_tag, rec->to_tag_len) == 0);
+	char buf[SC_TXN_TO_TAG_MAX];
+	struct sc_str tag = px_to_tag(rec, buf);
+
+	return tag.len == 0 ||
+	       (ack->to.tag.len == tag.len && memcmp(ack->to.tag.p, tag.p, tag.len) == 0);
 }
 
 static void

@@ -833,6 +833,7 @@ sc_txn_alloc(struct sc_txn_table *t, unsigned owner, const struct sc_txn_key *ke
 	else
 		t->digest_fn(key->buf, key->len, r->digest, t->digest_ctx);
 	r->to_tag_len = 0;
+	r->to_tag_seq = 0;
 	/*
 	 * Field by field, not memset: gcc turns a 136-byte memset into rep stos, whose
 	 * start-up costs more than the stores.
@@ -881,6 +882,61 @@ sc_txn_rec_set_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len)
 	sc_copy_short(rec->to_tag, tag, len);
 	rec->to_tag_len = (uint8_t)len;
 	return 0;
+}
+
+/*
+ * A sequence lock over to_tag and to_tag_len. rte_seqlock_t is 8 bytes and the
+ * record has 4 to spare, so the writers' lock is the sequence word itself: a writer
+ * moves it from even to odd by CAS, writes, and releases it at the next even value.
+ */
+int
+sc_txn_rec_update_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len)
+{
+	uint16_t seq;
+
+	if (len > SC_TXN_TO_TAG_MAX)
+		return -E2BIG;
+	seq = __atomic_load_n(&rec->to_tag_seq, __ATOMIC_RELAXED);
+	for (;;) {
+		if ((seq & 1) != 0) {
+			rte_pause();
+			seq = __atomic_load_n(&rec->to_tag_seq, __ATOMIC_RELAXED);
+			continue;
+		}
+		if (__atomic_compare_exchange_n(&rec->to_tag_seq, &seq, (uint16_t)(seq + 1),
+						false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+	}
+	/* The odd value is visible before any byte of the new tag. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&rec->to_tag_len, (uint8_t)len, __ATOMIC_RELAXED);
+	sc_copy_short(rec->to_tag, tag, len);
+	__atomic_store_n(&rec->to_tag_seq, (uint16_t)(seq + 2), __ATOMIC_RELEASE);
+	return 0;
+}
+
+size_t
+sc_txn_rec_to_tag_copy(const struct sc_txn_rec *rec, char out[SC_TXN_TO_TAG_MAX])
+{
+	uint16_t seq0, seq1;
+	size_t len;
+
+	for (;;) {
+		seq0 = __atomic_load_n(&rec->to_tag_seq, __ATOMIC_ACQUIRE);
+		if ((seq0 & 1) != 0) {
+			rte_pause();
+			continue;
+		}
+		len = __atomic_load_n(&rec->to_tag_len, __ATOMIC_RELAXED);
+		if (len > SC_TXN_TO_TAG_MAX)
+			len = SC_TXN_TO_TAG_MAX;	/* torn: the retry below drops it */
+		memcpy(out, rec->to_tag, len);
+		/* The bytes are read before the sequence is checked again. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		seq1 = __atomic_load_n(&rec->to_tag_seq, __ATOMIC_RELAXED);
+		if (seq0 == seq1)
+			return len;
+	}
 }
 
 /* Duplicate or digest collision against the record holding the slot (index + 1). */

@@ -173,8 +173,9 @@ sc_txn_flags_of(uint32_t word)
 
 /*
  * A pending transaction. SC_TXN_REC_SIZE bytes. Written only by its owner before
- * sc_txn_insert() (and by its owner's timers after); other threads read it and
- * change `state` only through the CAS helpers. Variable-length data (key, response
+ * sc_txn_insert() (and by its owner's timers after); other threads read it,
+ * change `state` only through the CAS helpers, and the To tag only through
+ * sc_txn_rec_update_to_tag(). Variable-length data (key, response
  * header block, proxy forward data) shares `area`. The key starts at byte 8, so a
  * lookup confirms a hit from the first cache line alone for keys up to
  * SC_TXN_KEY_LINE0 bytes (every RFC 3261 key with a branch up to ~40 characters).
@@ -208,6 +209,7 @@ struct sc_txn_rec {
 	uint16_t fwd_len;
 	uint8_t to_tag_len;
 	uint8_t internal;		/* table bookkeeping */
+	uint16_t to_tag_seq;		/* odd while to_tag is rewritten, see below */
 };
 
 /* Hashed key bytes of a record. */
@@ -247,9 +249,23 @@ int sc_txn_rec_set_fwd(struct sc_txn_table *t, struct sc_txn_rec *rec,
 
 /*
  * Set the To tag we generated/sent (matched by RFC 2543 ACKs). Owner only, before
- * insert for 2543 transactions. Returns 0 or -E2BIG (> SC_TXN_TO_TAG_MAX).
+ * insert. Returns 0 or -E2BIG (> SC_TXN_TO_TAG_MAX).
  */
 int sc_txn_rec_set_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len);
+
+/*
+ * Replace the To tag of an inserted record from any thread (a proxy keeps the tag
+ * of the last response it relayed, and responses reach whichever core RSS picks).
+ * Writers are serialised on to_tag_seq; readers use sc_txn_rec_to_tag_copy().
+ * Returns 0 or -E2BIG.
+ */
+int sc_txn_rec_update_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len);
+
+/*
+ * Copy out the To tag of a record whose tag sc_txn_rec_update_to_tag() may be
+ * rewriting on another core: never a mix of two tags. Returns its length (0: none).
+ */
+size_t sc_txn_rec_to_tag_copy(const struct sc_txn_rec *rec, char out[SC_TXN_TO_TAG_MAX]);
 
 /* ---- table ----------------------------------------------------------------- */
 

@@ -18,6 +18,8 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 
 #include "sc_txn.h"
 
@@ -1216,4 +1218,102 @@ Test(table, default_digest_seeded_per_table)
 	cr_assert_neq(memcmp(k1.digest, k3.digest, SC_TXN_DIGEST_LEN), 0);
 	sc_txn_table_free(a);
 	sc_txn_table_free(b);
+}
+
+/*
+ * A proxy record's To tag is replaced by whichever core relays a response while
+ * other cores read it to repeat a response or check an ACK. Two writers: one writes
+ * 40-octet tags of one lower-case letter, the next letter each time, the other
+ * 48-octet tags of one upper-case letter. A reader must see a whole tag each time:
+ * one letter throughout, at that writer's length (sc_txn_rec_update_to_tag and
+ * sc_txn_rec_to_tag_copy).
+ */
+#define TAG_LOWER_LEN 40
+#define TAG_UPPER_LEN SC_TXN_TO_TAG_MAX
+#define TAG_READS 4000000
+#define TAG_READ_SECONDS 20	/* bound, should one writer not be scheduled */
+
+struct tag_writer {
+	struct sc_txn_rec *rec;
+	volatile bool stop;
+	char first;		/* 'a' or 'A' */
+	size_t len;
+	unsigned long writes;
+};
+
+static void *
+tag_writer(void *arg)
+{
+	struct tag_writer *w = arg;
+	char tag[SC_TXN_TO_TAG_MAX];
+
+	while (!w->stop) {
+		memset(tag, w->first + (int)(w->writes % 26), w->len);
+		cr_assert_eq(sc_txn_rec_update_to_tag(w->rec, tag, w->len), 0);
+		__atomic_fetch_add(&w->writes, 1, __ATOMIC_RELAXED);
+		/* With three threads on two CPUs, one writer may otherwise wait for a slice. */
+		if (w->writes % 1024 == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+/* 'a' or 'A' when out[0..len) is one letter throughout at that writer's length, else 0. */
+static char
+whole_tag(const char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 1; i < len; i++)
+		if (out[i] != out[0])
+			return 0;
+	if (len == TAG_LOWER_LEN && out[0] >= 'a' && out[0] <= 'z')
+		return 'a';
+	if (len == TAG_UPPER_LEN && out[0] >= 'A' && out[0] <= 'Z')
+		return 'A';
+	return 0;
+}
+
+Test(table, to_tag_replaced_by_two_cores_is_never_read_torn, .timeout = 60)
+{
+	struct sc_txn_rec *rec = aligned_alloc(64, sizeof(*rec));
+	struct tag_writer lo = { .first = 'a', .len = TAG_LOWER_LEN };
+	struct tag_writer up = { .first = 'A', .len = TAG_UPPER_LEN };
+	unsigned long seen_lo = 0, seen_up = 0, torn = 0, i;
+	char out[SC_TXN_TO_TAG_MAX];
+	time_t deadline;
+	pthread_t tlo, tup;
+
+	cr_assert_not_null(rec);
+	memset(rec, 0, sizeof(*rec));
+	lo.rec = up.rec = rec;
+	cr_assert_eq(sc_txn_rec_to_tag_copy(rec, out), 0, "a fresh record has no tag");
+	cr_assert_eq(sc_txn_rec_update_to_tag(rec, out, SC_TXN_TO_TAG_MAX + 1), -E2BIG);
+	cr_assert_eq(pthread_create(&tlo, NULL, tag_writer, &lo), 0);
+	cr_assert_eq(pthread_create(&tup, NULL, tag_writer, &up), 0);
+	while (__atomic_load_n(&lo.writes, __ATOMIC_RELAXED) == 0 ||
+	       __atomic_load_n(&up.writes, __ATOMIC_RELAXED) == 0)
+		rte_pause();
+	deadline = time(NULL) + TAG_READ_SECONDS;
+	for (i = 0; i < TAG_READS || ((seen_lo == 0 || seen_up == 0) && time(NULL) < deadline);
+	     i++) {
+		switch (whole_tag(out, sc_txn_rec_to_tag_copy(rec, out))) {
+		case 'a':
+			seen_lo++;
+			break;
+		case 'A':
+			seen_up++;
+			break;
+		default:
+			torn++;
+		}
+	}
+	lo.stop = up.stop = true;
+	cr_assert_eq(pthread_join(tlo, NULL), 0);
+	cr_assert_eq(pthread_join(tup, NULL), 0);
+	cr_assert_eq(torn, 0, "%lu of %lu reads were not one whole tag", torn, i);
+	/* The race was run: the reader saw both writers' tags. */
+	cr_assert(seen_lo > 0 && seen_up > 0, "lower %lu, upper %lu", seen_lo, seen_up);
+	cr_assert_eq(rec->to_tag_seq % 2, 0, "no writer left the lock taken");
+	free(rec);
 }
