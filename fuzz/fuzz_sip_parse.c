@@ -47,6 +47,48 @@ addr_same(const struct sc_sip_addr *a, const struct sc_sip_addr *b)
 	       str_same(&a->tag, &b->tag);
 }
 
+/* The list rescan against the parse: as many values, the kept ones the same. */
+struct rescan {
+	const struct sc_str *kept;
+	unsigned n_kept, n;
+};
+
+static int
+rescan_cb(void *arg, const char *p, size_t len)
+{
+	struct rescan *r = arg;
+
+	if (r->n < r->n_kept && (r->kept[r->n].p != p || r->kept[r->n].len != len)) {
+		fprintf(stderr, "rescan value %u differs from the parse's\n", r->n);
+		abort();
+	}
+	r->n++;
+	return 0;
+}
+
+static void
+rescan_same(const struct sc_sip_msg *m)
+{
+	const struct { enum sc_sip_list which; const struct sc_str *kept; unsigned n_kept, total; }
+	lists[] = {
+		{ SC_SIP_LIST_REQUIRE, m->requires, m->require_count, m->require_total },
+		{ SC_SIP_LIST_PROXY_REQUIRE, m->proxy_requires, m->proxy_require_count,
+		  m->proxy_require_total },
+		{ SC_SIP_LIST_REASON, m->reasons, m->reason_count, m->reason_total },
+	};
+
+	for (unsigned i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		struct rescan r = { lists[i].kept, lists[i].n_kept, 0 };
+
+		sc_sip_foreach_list_value(m, lists[i].which, rescan_cb, &r);
+		if (lists[i].total < UINT16_MAX && r.n != lists[i].total) {
+			fprintf(stderr, "list %u: rescan %u values, parse counted %u\n", i, r.n,
+				lists[i].total);
+			abort();
+		}
+	}
+}
+
 /* Every field the parser fills, arrays below their counts. */
 static bool
 msg_same(const struct sc_sip_msg *a, const struct sc_sip_msg *b)
@@ -57,7 +99,10 @@ msg_same(const struct sc_sip_msg *a, const struct sc_sip_msg *b)
 	    a->max_forwards != b->max_forwards || a->content_length != b->content_length ||
 	    a->route_count != b->route_count || a->reason_count != b->reason_count ||
 	    a->require_count != b->require_count ||
-	    a->proxy_require_count != b->proxy_require_count || a->msg_len != b->msg_len)
+	    a->proxy_require_count != b->proxy_require_count || a->msg_len != b->msg_len ||
+	    a->route_total != b->route_total || a->require_total != b->require_total ||
+	    a->proxy_require_total != b->proxy_require_total ||
+	    a->reason_total != b->reason_total)
 		return false;
 	if (!str_same(&a->method_name, &b->method_name) ||
 	    !str_same(&a->request_uri, &b->request_uri) ||
@@ -174,6 +219,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc > 0 && (size_t)rc > size)
 		abort();
 	sc_sip_verdict_response(&msg);
+	if (rc > 0)
+		rescan_same(&msg);
 
 	if (rc > 0 && msg.kind == SC_SIP_REQUEST) {
 		n = sc_sip_build_response(out, sizeof(out), &msg, 487, NULL, &tag, NULL);

@@ -21,6 +21,8 @@
 /* Messages per bulk lookup; a larger burst is handled in chunks. */
 #define BURST_CHUNK	32
 #define SCRATCH_LEN	4096
+#define UNSUPPORTED_MAX	1536	/* a 420's Unsupported line; the rest of SCRATCH_LEN is
+				 * the response's other lines */
 /* Inserts remembered per chunk: an INVITE record and a dialog record per message. */
 #define INS_MAX		(2 * BURST_CHUNK)
 #define TAG_HEX		16	/* 64 random bits: 19.3 asks for at least 32 */
@@ -343,11 +345,12 @@ void sc_cancel_respond_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in 
 				 unsigned status, const struct sc_str *extra);
 
 /*
- * 420 Bad Extension (8.2.2.3, 16.3 item 6), stateless, with tags[0..n) listed in
- * Unsupported; sets in->verdict.
+ * 420 Bad Extension (8.2.2.3, 16.3 item 6), stateless, with every tag of the
+ * request's Require or Proxy-Require listed in Unsupported (as many whole tags as
+ * fit UNSUPPORTED_MAX octets); sets in->verdict.
  */
 void sc_cancel_respond_420(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
-			   const struct sc_str *tags, unsigned n);
+			   enum sc_sip_list which);
 
 
 /* Ask the record's owner to reconcile its timers; at once when that is us. */

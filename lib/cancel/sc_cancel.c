@@ -716,31 +716,61 @@ check_require(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 {
 	if (in->msg->require_count == 0)
 		return false;
-	sc_cancel_respond_420(ctx, in, in->msg->requires, in->msg->require_count);
+	sc_cancel_respond_420(ctx, in, SC_SIP_LIST_REQUIRE);
 	return true;
+}
+
+/* The Unsupported line of a 420: its value so far, and room for the line end. */
+struct unsupported {
+	char buf[UNSUPPORTED_MAX];
+	size_t off;
+	unsigned n;
+};
+
+static int
+unsupported_add(void *arg, const char *tag, size_t len)
+{
+	struct unsupported *u = arg;
+	size_t sep = u->n > 0 ? 2 : 0;
+
+	/* Whole tags only, and "\r\n" still fits after the last one. */
+	if (u->off + sep + len + 2 > sizeof(u->buf))
+		return 1;
+	if (sep != 0)
+		memcpy(u->buf + u->off, ", ", 2);
+	memcpy(u->buf + u->off + sep, tag, len);
+	u->off += sep + len;
+	u->n++;
+	return 0;
 }
 
 void
 sc_cancel_respond_420(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
-		      const struct sc_str *tags, unsigned n_tags)
+		      enum sc_sip_list which)
 {
-	char extra[512];
+	const struct sc_sip_msg *m = in->msg;
+	bool proxy = which == SC_SIP_LIST_PROXY_REQUIRE;
+	const struct sc_str *kept = proxy ? m->proxy_requires : m->requires;
+	unsigned n_kept = proxy ? m->proxy_require_count : m->require_count;
+	unsigned total = proxy ? m->proxy_require_total : m->require_total;
+	struct unsupported u;
 	struct sc_str e;
-	size_t off;
 	unsigned i;
 
-	off = (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
-	for (i = 0; i < n_tags && i < SC_SIP_MAX_REQUIRES; i++) {
-		int n = snprintf(extra + off, sizeof(extra) - off, "%s%.*s", i > 0 ? ", " : "",
-				 (int)tags[i].len, tags[i].p);
-
-		if (n < 0 || (size_t)n >= sizeof(extra) - off - 2)
-			break;
-		off += (size_t)n;
+	memcpy(u.buf, "Unsupported: ", 13);
+	u.off = 13;
+	u.n = 0;
+	/* 8.2.2.3: every tag of the request, also past the ones the parse kept. */
+	if (total > n_kept) {
+		sc_sip_foreach_list_value(m, which, unsupported_add, &u);
+	} else {
+		for (i = 0; i < n_kept; i++)
+			if (unsupported_add(&u, kept[i].p, kept[i].len) != 0)
+				break;
 	}
-	memcpy(extra + off, "\r\n", 3);
-	e.p = extra;
-	e.len = (uint32_t)off + 2;
+	memcpy(u.buf + u.off, "\r\n", 2);
+	e.p = u.buf;
+	e.len = (uint32_t)u.off + 2;
 	sc_cancel_respond_stateless(ctx, in, 420, &e);
 }
 

@@ -1028,7 +1028,7 @@ proxy_require_refused(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	    m->method == SC_METHOD_CANCEL)
 		return false;
 	cnt(ctx, SC_CANCEL_C_PX_420);
-	sc_cancel_respond_420(ctx, in, m->proxy_requires, m->proxy_require_count);
+	sc_cancel_respond_420(ctx, in, SC_SIP_LIST_PROXY_REQUIRE);
 	return true;
 }
 

@@ -78,7 +78,6 @@ enum sc_sip_method {
 	X(QUOTE, 400, "unterminated quoted string") \
 	X(ANGLE, 400, "unbalanced angle brackets") \
 	X(MISSING_HEADER, 400, "To, From, Call-ID, CSeq or Via missing") \
-	X(TOO_MANY_VALUES, 400, "more Reason or Require values than kept") \
 	X(NOT_SIP, 0, "not a SIP message")
 
 enum sc_sip_error {
@@ -164,6 +163,13 @@ struct sc_sip_msg {
 	 * 9.1) checks route_total.
 	 */
 	uint16_t route_total;
+	/*
+	 * The same for Require, Proxy-Require and Reason: the first values are kept,
+	 * all are counted (saturating), and sc_sip_foreach_list_value() gives them all.
+	 */
+	uint16_t require_total;
+	uint16_t proxy_require_total;
+	uint16_t reason_total;
 	struct sc_str routes[SC_SIP_MAX_ROUTES];	/* each route-param */
 	struct sc_str reasons[SC_SIP_MAX_REASONS];	/* each Reason value */
 	struct sc_str requires[SC_SIP_MAX_REQUIRES];	/* option tags */
@@ -185,6 +191,22 @@ struct sc_sip_msg {
  * and CSeq were readable. Never reads buf[len] or beyond.
  */
 int sc_sip_parse(const char *buf, size_t len, struct sc_sip_msg *msg);
+
+/* The list headers whose values sc_sip_foreach_list_value() gives. */
+enum sc_sip_list {
+	SC_SIP_LIST_REQUIRE,
+	SC_SIP_LIST_PROXY_REQUIRE,
+	SC_SIP_LIST_REASON,
+};
+
+/*
+ * Call fn for every value of that header in msg, in order, across every line of
+ * it, by rescanning msg->headers: for the values past those msg keeps (more than
+ * SC_SIP_MAX_REQUIRES or SC_SIP_MAX_REASONS). Values are trimmed of LWS; a folded
+ * value keeps its inner CRLF. Returns 0 or the first non-zero fn result.
+ */
+int sc_sip_foreach_list_value(const struct sc_sip_msg *msg, enum sc_sip_list which,
+			      int (*fn)(void *ctx, const char *p, size_t len), void *ctx);
 
 /* The response a UAS sends for this verdict (400, 505), or 0: drop. */
 uint16_t sc_sip_error_response(enum sc_sip_error err);

@@ -391,6 +391,9 @@ sip_msg_init(struct sc_sip_msg *msg)
 	msg->reason_count = 0;
 	msg->require_count = 0;
 	msg->proxy_require_count = 0;
+	msg->require_total = 0;
+	msg->proxy_require_total = 0;
+	msg->reason_total = 0;
 	msg->headers = z;
 	msg->body = z;
 	msg->msg_len = 0;
@@ -810,11 +813,11 @@ sc_sip_find_eol(const char *p, const char *end)
 	}
 }
 
-/* ---- Via rescan for the builders ------------------------------------------ */
+/* ---- list rescans: Via for the builders, Require and Reason for lib/cancel -- */
 
-int
-sip_foreach_via(const struct sc_sip_msg *msg,
-		int (*fn)(void *ctx, const char *p, size_t len), void *ctx)
+static int
+foreach_value(const struct sc_sip_msg *msg, enum sip_hdr id,
+	      int (*fn)(void *ctx, const char *p, size_t len), void *ctx)
 {
 	const char *p = msg->headers.p;
 	const char *end = p + msg->headers.len;
@@ -849,7 +852,7 @@ sip_foreach_via(const struct sc_sip_msg *msg,
 			break;
 		}
 		if (v < le && *v == ':' && ne != name &&
-		    sip_header_id(name, (size_t)(ne - name)) == SIP_H_VIA) {
+		    sip_header_id(name, (size_t)(ne - name)) == id) {
 			const char *q = v + 1;
 
 			for (;;) {
@@ -875,6 +878,28 @@ sip_foreach_via(const struct sc_sip_msg *msg,
 		p = next;
 	}
 	return 0;
+}
+
+int
+sip_foreach_via(const struct sc_sip_msg *msg,
+		int (*fn)(void *ctx, const char *p, size_t len), void *ctx)
+{
+	return foreach_value(msg, SIP_H_VIA, fn, ctx);
+}
+
+int
+sc_sip_foreach_list_value(const struct sc_sip_msg *msg, enum sc_sip_list which,
+			  int (*fn)(void *ctx, const char *p, size_t len), void *ctx)
+{
+	static const enum sip_hdr ids[] = {
+		[SC_SIP_LIST_REQUIRE] = SIP_H_REQUIRE,
+		[SC_SIP_LIST_PROXY_REQUIRE] = SIP_H_PROXY_REQUIRE,
+		[SC_SIP_LIST_REASON] = SIP_H_REASON,
+	};
+
+	if ((unsigned)which >= sizeof(ids) / sizeof(ids[0]))
+		return -EINVAL;
+	return foreach_value(msg, ids[which], fn, ctx);
 }
 
 /* ---- names and phrases ------------------------------------------------------ */

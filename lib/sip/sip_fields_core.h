@@ -835,7 +835,7 @@ SIP_F(list_elem_end)(const char *lim, const char *p, const char *e, enum sc_sip_
 /* Reason (RFC 3326) and option-tag lists (20.32, 20.29): kept as trimmed slices. */
 SIP_CORE_ATTR static void
 SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const char *e,
-	struct sc_str *arr, uint8_t *count, unsigned max, bool tokens)
+	struct sc_str *arr, uint8_t *count, uint16_t *total, unsigned max, bool tokens)
 {
 	for (;;) {
 		enum sc_sip_error err = SC_SIP_E_HEADER_SYNTAX;
@@ -853,11 +853,11 @@ SIP_F(parse_list)(const char *lim, struct sc_sip_msg *msg, const char *p, const 
 			sip_err(msg, SC_SIP_E_HEADER_SYNTAX);
 			return;
 		}
-		if (*count >= max) {
-			sip_err(msg, SC_SIP_E_TOO_MANY_VALUES);
-			return;
-		}
-		arr[(*count)++] = sip_mkstr(s, t);
+		/* No bound in the grammar: the first max are kept, all counted. */
+		if (*count < max)
+			arr[(*count)++] = sip_mkstr(s, t);
+		if (*total < UINT16_MAX)
+			(*total)++;
 		if (q == e)
 			return;
 		p = q + 1;
@@ -1032,16 +1032,15 @@ SIP_F(sip_parse_header)(const char *lim, struct sc_sip_msg *msg, struct sip_seen
 		return;
 	case SIP_H_REQUIRE:
 		SIP_F(parse_list)(lim, msg, p, e, msg->requires, &msg->require_count,
-			SC_SIP_MAX_REQUIRES,
-			   true);
+				  &msg->require_total, SC_SIP_MAX_REQUIRES, true);
 		return;
 	case SIP_H_PROXY_REQUIRE:
 		SIP_F(parse_list)(lim, msg, p, e, msg->proxy_requires, &msg->proxy_require_count,
-			   SC_SIP_MAX_REQUIRES, true);
+				  &msg->proxy_require_total, SC_SIP_MAX_REQUIRES, true);
 		return;
 	case SIP_H_REASON:
 		SIP_F(parse_list)(lim, msg, p, e, msg->reasons, &msg->reason_count,
-			SC_SIP_MAX_REASONS, false);
+				  &msg->reason_total, SC_SIP_MAX_REASONS, false);
 		return;
 	}
 }

@@ -853,10 +853,42 @@ Test(proxy, rfc2543_cancel_matches_and_reasons_copied)
 	env_down();
 }
 
+/*
+ * A Reason list has no bound (RFC 3326): a CANCEL with five values is matched and
+ * forwarded, not refused with 400; the forwarded CANCEL carries the first
+ * SC_SIP_MAX_REASONS of them.
+ */
+Test(proxy, cancel_with_five_reasons_forwarded_with_the_first_four)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	const struct sc_sip_msg *c;
+	unsigned i;
+	int ci;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKr5", "call-r5");
+	from_uas(0, i, 180, "r");
+	cr_assert_neq(from_uac(0, "CANCEL", "z9hG4bKr5", "call-r5", 70,
+			       "Reason: Q.850;cause=16, SIP;cause=200\r\n"
+			       "Reason: Q.850;cause=17,SIP;cause=600,Q.850;cause=31\r\n"),
+		      SC_CANCEL_V_DROPPED);
+	cr_assert_eq(count(UP, 400, 0), 0, "five Reasons were refused");
+	cr_assert_geq(find(0, UP, 200, 0), 0, "no 200 to the CANCEL");
+	ci = find(0, DOWN, 0, SC_METHOD_CANCEL);
+	cr_assert_geq(ci, 0, "the CANCEL was not forwarded");
+	c = &E.sent[ci].msg;
+	cr_assert_eq(c->reason_total, SC_SIP_MAX_REASONS);
+	cr_assert(str_is(&c->reasons[0], "Q.850;cause=16"));
+	cr_assert(str_is(&c->reasons[3], "SIP;cause=600"));
+	from_uas(0, i, 487, "r");
+	env_down();
+}
+
 /* 16.3 item 6: an unknown Proxy-Require option gets 420 listing it; a CANCEL is not
  * refused that way (it is forwarded). */
 Test(proxy, proxy_require_gets_420_with_unsupported)
 {
+	static const char all9[] = "Unsupported: a1, a2, a3, a4, a5, a6, a7, a8, a9\r\n";
 	struct sc_cancel_cfg cfg = proxy_cfg();
 	int r;
 
@@ -871,6 +903,15 @@ Test(proxy, proxy_require_gets_420_with_unsupported)
 	from_uac(0, "CANCEL", "z9hG4bKpr2", "call-pr2", 70, "Proxy-Require: foo\r\n");
 	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
 	cr_assert_eq(CT(SC_CANCEL_C_PX_420), 1);
+	/* Nine tags: all nine listed, though the parse keeps eight. */
+	cr_assert_eq(from_uac(0, "INVITE", "z9hG4bKpr3", "call-pr3", 70,
+			      "Proxy-Require: a1,a2,a3,a4,a5,a6,a7,a8\r\nProxy-Require: a9\r\n"),
+		     SC_CANCEL_V_RESPONDED);
+	r = find((unsigned)r + 1, UP, 420, 0);
+	cr_assert_geq(r, 0, "no second 420");
+	cr_assert_not_null(memmem(E.sent[r].buf, E.sent[r].len, all9, strlen(all9)),
+			   "%.*s", (int)E.sent[r].len, E.sent[r].buf);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_420), 2);
 	env_down();
 }
 

@@ -669,6 +669,9 @@ Test(cancel, method_and_require_rejections_405_501_420)
 		{ "INVITE", "Require: foo, bar\r\n", 420, "\r\nUnsupported: foo, bar\r\n" },
 		{ "OPTIONS", "Require: 100rel\r\n", 420, "\r\nUnsupported: 100rel\r\n" },
 		{ "BYE", "Require: timer\r\n", 420, "\r\nUnsupported: timer\r\n" },
+		/* Ten tags on two lines, one folded: all ten listed (the parse keeps 8). */
+		{ "INVITE", "Require: t1, t2, t3, t4, t5, t6\r\nRequire: t7,t8,t9,\r\n t10\r\n",
+		  420, "\r\nUnsupported: t1, t2, t3, t4, t5, t6, t7, t8, t9, t10\r\n" },
 		{ "BYE", NULL, 481, NULL },	/* 15.1.2: no such dialog */
 	};
 	struct sc_cancel_cfg cfg;
@@ -692,7 +695,7 @@ Test(cancel, method_and_require_rejections_405_501_420)
 					   i, S(0)->buf);
 	}
 	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 0, "rejected INVITE made no record");
-	cr_assert_eq(C(0, SC_CANCEL_C_TX_420), 3);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_420), 4);
 	cr_assert_eq(C(0, SC_CANCEL_C_TX_405), 3);
 	cr_assert_eq(C(0, SC_CANCEL_C_TX_501), 2);
 	env_down();

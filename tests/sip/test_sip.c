@@ -337,6 +337,75 @@ chk_nine_routes(const struct sc_sip_msg *m, const char *buf, size_t len)
 	cr_assert_eq(sc_sip_sent_invite_from_msg(&si, m), -E2BIG);
 }
 
+struct list_seen {
+	unsigned n;
+	char v[16][48];
+};
+
+static int
+list_seen_add(void *arg, const char *p, size_t len)
+{
+	struct list_seen *s = arg;
+
+	cr_assert_lt(s->n, 16);
+	cr_assert_lt(len, sizeof(s->v[0]));
+	memcpy(s->v[s->n], p, len);
+	s->v[s->n++][len] = '\0';
+	return 0;
+}
+
+static int
+list_stop_at_3(void *arg, const char *p, size_t len)
+{
+	struct list_seen *s = arg;
+
+	(void)p;
+	(void)len;
+	return ++s->n == 3 ? 42 : 0;
+}
+
+/*
+ * Neither list has a bound in the grammar (20.32, 20.29; RFC 3326): the first
+ * ones are kept, all are counted, and the rescan gives every value in order.
+ */
+static void
+chk_long_lists(const struct sc_sip_msg *m, const char *buf, size_t len)
+{
+	static const char *const reqs[] = { "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8",
+					    "r9", "r10" };
+	struct list_seen s = { 0 };
+	unsigned i;
+
+	(void)buf;
+	(void)len;
+	cr_assert_eq(m->require_count, SC_SIP_MAX_REQUIRES);
+	cr_assert_eq(m->require_total, 10);
+	ASSERT_STR(m->requires[7], "r8");
+	cr_assert_eq(sc_sip_foreach_list_value(m, SC_SIP_LIST_REQUIRE, list_seen_add, &s), 0);
+	cr_assert_eq(s.n, 10);
+	for (i = 0; i < 10; i++)
+		cr_assert_str_eq(s.v[i], reqs[i]);
+	cr_assert_eq(m->proxy_require_count, SC_SIP_MAX_REQUIRES);
+	cr_assert_eq(m->proxy_require_total, 9);
+	memset(&s, 0, sizeof(s));
+	sc_sip_foreach_list_value(m, SC_SIP_LIST_PROXY_REQUIRE, list_seen_add, &s);
+	cr_assert_eq(s.n, 9);
+	cr_assert_str_eq(s.v[8], "p9");
+	cr_assert_eq(m->reason_count, SC_SIP_MAX_REASONS);
+	cr_assert_eq(m->reason_total, 5);
+	memset(&s, 0, sizeof(s));
+	sc_sip_foreach_list_value(m, SC_SIP_LIST_REASON, list_seen_add, &s);
+	cr_assert_eq(s.n, 5);
+	cr_assert_str_eq(s.v[1], "SIP;text=\"a, b\"");
+	cr_assert_str_eq(s.v[4], "Q.850;cause=31");
+	/* A callback's non-zero result stops the walk and is returned. */
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(sc_sip_foreach_list_value(m, SC_SIP_LIST_REQUIRE, list_stop_at_3, &s), 42);
+	cr_assert_eq(s.n, 3);
+	cr_assert_eq(sc_sip_foreach_list_value(m, (enum sc_sip_list)7, list_seen_add, &s),
+		     -EINVAL);
+}
+
 static void
 chk_partial(const struct sc_sip_msg *m, const char *buf, size_t len)
 {
@@ -546,6 +615,12 @@ static const struct pcase cases[] = {
 	{ "nine routes", REQ_LINE COMMON "CSeq: 1 INVITE\r\nRoute: <sip:1>,<sip:2>,<sip:3>,"
 	  "<sip:4>,<sip:5>,<sip:6>,<sip:7>,<sip:8>\r\nRoute: <sip:9>\r\n\r\n", SC_SIP_E_OK, 0,
 	  chk_nine_routes },
+	{ "long lists", REQ_LINE COMMON "CSeq: 1 INVITE\r\n"
+	  "Require: r1,r2,r3,r4,r5 , r6,r7,r8,r9,\r\n r10\r\n"
+	  "Proxy-Require: p1,p2,p3,p4,p5\r\nReason: Q.850;cause=16\r\n"
+	  "Proxy-Require: p6,p7,p8,p9\r\n"
+	  "Reason: SIP;text=\"a, b\",SIP;cause=1,SIP;cause=2\r\nReason: Q.850;cause=31\r\n\r\n",
+	  SC_SIP_E_OK, 0, chk_long_lists },
 	{ "route without <>", REQ_LINE COMMON "CSeq: 1 INVITE\r\nRoute: sip:p1;lr\r\n\r\n",
 	  SC_SIP_E_ANGLE, 400, NULL },
 	{ "require not token", REQ_LINE COMMON "CSeq: 1 INVITE\r\nRequire: a b\r\n\r\n",
