@@ -136,7 +136,8 @@ void sc_app_usage(const char *prog);
  * rx_packets = rx_replied_in_place + rx_sip_handled + rx_neighbour_answers (ARP
  * replies and NAs to the proxy's own resolutions) + drops (every drop_* here,
  * frag_expired, the net drops and lib/cancel's verdict drops) + held (fragments in
- * reassembly) + frag_merged (fragments that became part of another datagram).
+ * reassembly, proxy packets waiting for an address; drop_shutdown at exit) +
+ * frag_merged (fragments that became part of another datagram).
  */
 #define SC_APP_COUNTERS(X) \
 	X(RX_PACKETS, "rx_packets") \

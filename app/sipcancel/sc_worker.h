@@ -151,8 +151,9 @@ bool sc_worker_iterate(struct sc_worker *w, uint64_t *last);
 int sc_worker_main(void *arg);
 
 /*
- * Free every packet still held by the pacer (at shutdown, counted as drops) and the
- * spare mbufs kept for reuse.
+ * At shutdown: free every packet still held by the pacer or waiting for the next
+ * hop's address, count those and the fragments still in reassembly as
+ * drop_shutdown (held is 0 after), and free the spare mbufs kept for reuse.
  */
 void sc_worker_release(struct sc_worker *w);
 

@@ -610,6 +610,7 @@ pace_take(struct sc_worker *w, struct sc_worker_port *p, struct rte_mbuf **out,
 void
 sc_worker_release(struct sc_worker *w)
 {
+	unsigned k;
 	uint16_t i;
 
 	for (i = 0; i < w->n_ports; i++) {
@@ -620,6 +621,19 @@ sc_worker_release(struct sc_worker *w)
 			drop(w, p->pend[p->i_pend++], SC_APP_C_DROP_SHUTDOWN);
 		}
 	}
+	/*
+	 * What is still held goes with the run too: packets waiting for the next
+	 * hop's address, and fragments of incomplete datagrams (their mbufs go back
+	 * when the reassembly table is freed). Nothing is held after this.
+	 */
+	if (w->px != NULL) {
+		for (k = 0; k < w->px->n_held; k++)
+			drop(w, w->px->held[k], SC_APP_C_DROP_SHUTDOWN);
+		w->px->n_held = 0;
+	}
+	w->stats.app[SC_APP_C_DROP_SHUTDOWN] += w->frag_held_now;
+	w->frag_held_now = 0;
+	w->stats.held = 0;
 	rte_pktmbuf_free_bulk(w->spare, w->n_spare);
 	w->n_spare = 0;
 }

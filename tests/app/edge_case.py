@@ -2,6 +2,7 @@
 """Edge cases of the data path, through the real binary on net_pcap (run.py edge-NAME):
 
   edge-frag-timeout  a lone first fragment: let go of after the 2 s reassembly timeout
+  edge-frag-exit     a lone first fragment at exit: drop_shutdown, not held
   edge-frag-jumbo    a fragment larger than one mbuf: refused and counted, accounts balance
   edge-frag-abuse    duplicates, overlaps, over 8 fragments, a full table: accounts balance
   edge-bad-source    requests from broadcast, multicast and group-MAC sources: no answer
@@ -35,9 +36,25 @@ def frag_timeout(R, exe, tmp):
     frs = c.frames(c.invite(), None, 77)
     out, st, sent, stats = _go(R, exe, tmp, "fragto", [(0.05, frs[0])], idle=3500)
     t = st["totals"]
-    if t["held"] != 0 or t["frag_expired"] != 1:
-        check.fail("lone fragment: held %d frag_expired %d after 3.5 s, want 0 and 1"
-                   % (t["held"], t["frag_expired"]))
+    if t["held"] != 0 or t["frag_expired"] != 1 or t["drop_shutdown"] != 0:
+        check.fail("lone fragment: held %d frag_expired %d drop_shutdown %d after 3.5 s, "
+                   "want 0, 1, 0" % (t["held"], t["frag_expired"], t["drop_shutdown"]))
+    if st["mempool_in_use"] != 0:
+        check.fail("mempool_in_use %d" % st["mempool_in_use"])
+    check.check_stats(stats, len(sent))
+    return 1, len(sent)
+
+
+def frag_exit(R, exe, tmp):
+    # A lone first fragment, and the run ends before the 2 s timeout: it is a
+    # shutdown drop, not left held, and its mbuf goes back.
+    c = sw.Call("frag", 0, 4)
+    frs = c.frames(c.invite(), None, 78)
+    out, st, sent, stats = _go(R, exe, tmp, "fragexit", [(0.05, frs[0])], idle=400)
+    t = st["totals"]
+    if t["held"] != 0 or t["frag_expired"] != 0 or t["drop_shutdown"] != 1:
+        check.fail("lone fragment at exit: held %d frag_expired %d drop_shutdown %d, "
+                   "want 0, 0, 1" % (t["held"], t["frag_expired"], t["drop_shutdown"]))
     if st["mempool_in_use"] != 0:
         check.fail("mempool_in_use %d" % st["mempool_in_use"])
     check.check_stats(stats, len(sent))
@@ -85,8 +102,9 @@ def frag_abuse(R, exe, tmp):
             ts += 1e-5
     # Idle past the timeout: nothing may stay held at exit.
     out, st, sent, stats = _go(R, exe, tmp, "fragabuse", frames, idle=3500)
-    if st["totals"]["held"] != 0:
-        check.fail("%d fragments still held 3.5 s after the last" % st["totals"]["held"])
+    if st["totals"]["held"] != 0 or st["totals"]["drop_shutdown"] != 0:
+        check.fail("%d fragments still held 3.5 s after the last (drop_shutdown %d)"
+                   % (st["totals"]["held"], st["totals"]["drop_shutdown"]))
     if st["mempool_in_use"] != 0:
         check.fail("mempool_in_use %d" % st["mempool_in_use"])
     check.check_stats(stats, len(sent))
@@ -159,6 +177,7 @@ def port_id8(R, exe, tmp):
 
 CASES = {
     "edge-frag-timeout": frag_timeout,
+    "edge-frag-exit": frag_exit,
     "edge-frag-jumbo": frag_jumbo,
     "edge-frag-abuse": frag_abuse,
     "edge-bad-source": bad_source,

@@ -15,10 +15,12 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
                the other (every response meets its record on another core)
   proxy-route  proxy-v4 with a silent --next-hop: the user-prefix --route must win
   proxy-noarp  the next hop never answers ARP: 3 ARP requests, then 503 upstream
+  proxy-heldexit  the same silent hop, but the run ends before the resolution fails: the
+               waiting INVITE is a drop_shutdown, nothing stays held
   proxy-w2arp  two workers: the next hop's ARP reply arrives on the other worker's queue
   proxy-big    an INVITE and its 200 OK with 3 KB bodies, in IP fragments both ways:
                forwarded and relayed in IP fragments
-  proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-big-v6: the same over IPv6 (ND: an
+  proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6: the same over IPv6 (ND: an
                NS teaches the proxy the hop's MAC; the silent hop gets 3 NSs)
 """
 import json
@@ -380,8 +382,10 @@ def run_case(R, exe, tmp, name):
         use_v6()
         name_base = name[:-3]
     noarp = name_base == "proxy-noarp"
+    # The same silent next hop, but the run ends before the third ARP request.
+    heldexit = name_base == "proxy-heldexit"
     w2arp = name_base == "proxy-w2arp"
-    if noarp:
+    if noarp or heldexit:
         seq = [(0.0, up(request("INVITE", "n1", "z9hG4bK-n1")))]
     elif w2arp:
         seq = None
@@ -407,7 +411,8 @@ def run_case(R, exe, tmp, name):
                "--route", "user:bo=%s:5060" % HOP_IP, "--route", "user:x=198.18.0.97"]
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC] + hop + [
             "--pcap-pace", "--t1", "2000", "--t2", "4000",
-            "--exit-idle", "1500" if noarp else "400", "--stats-file", stats]
+            "--exit-idle", "1500" if noarp else "450" if heldexit else "400",
+            "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, len(files), ins, outs) + ["--"] + opts, tmp)
     res, arps = sips(outs)
     if w2arp:
@@ -416,6 +421,12 @@ def run_case(R, exe, tmp, name):
         expect(res, "up", "w1", 503, 0, "the answer came on the other worker's queue")
         expect(res, "up", "w1", 100, 1, "100 once the next hop is known (16.2)")
         expect(res, "down", "w1", "INVITE", 1, "forwarded once resolved (16.6)")
+    elif heldexit:
+        # Two by the clock (0 and 300 ms); a late exit may see the third.
+        if arps < 1:
+            check.fail("no ARP request / NS for the next hop")
+        expect(res, "up", "n1", 503, 0, "no answer: the run ended while it waited")
+        expect(res, "down", "n1", "INVITE", 0, "nothing downstream")
     elif noarp:
         if arps != 3:
             check.fail("%d ARP requests / NSs for the silent next hop, want 3" % arps)
@@ -431,13 +442,21 @@ def run_case(R, exe, tmp, name):
         check_v4(res, ordered=len(files) == 1)
     with open(stats) as f:
         st = f.read()
+    if heldexit:
+        # The INVITE still waiting for the next hop's address at exit is a shutdown
+        # drop, as the pacer's packets are: nothing stays held.
+        check.check_stats(stats, arps)
+        tot = json.loads(st)["totals"]
+        if tot["held"] != 0 or tot["drop_shutdown"] != 1 or tot["px_resolve_failed"] != 0:
+            check.fail("at exit: held %d, drop_shutdown %d, px_resolve_failed %d; want 0, 1, 0"
+                       % (tot["held"], tot["drop_shutdown"], tot["px_resolve_failed"]))
     if w2arp:
         # The ARP reply / NA answered our own resolution: used, not a drop.
         tot = json.loads(st)["totals"]
         if tot["rx_neighbour_answers"] != 1 or tot["drops_total"] != 0:
             check.fail("the next hop's answer: rx_neighbour_answers %d, drops_total %d; "
                        "want 1 and 0" % (tot["rx_neighbour_answers"], tot["drops_total"]))
-    for key in (("px_resolve_failed", "px_held_for_resolution") if noarp else
+    for key in (("px_resolve_failed", "px_held_for_resolution") if noarp or heldexit else
                 ("px_held_for_resolution",) if w2arp else
                 ("px_invite_forwarded",) if name_base == "proxy-big" else
                 ("px_invite_forwarded", "px_cancel_held", "px_cancel_sent_downstream")):
