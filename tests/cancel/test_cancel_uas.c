@@ -1935,3 +1935,241 @@ Test(cancel, cancel_after_invite_inserted_by_another_core_mid_burst)
 		free(msgs[i]);
 	env_down();
 }
+
+/* ---- Timer I, Timer L, the BYE's Timer J, the watchdog, counters by class -------- */
+
+/*
+ * 17.2.1: a non-2xx final not caused by a CANCEL. The ACK moves the transaction to
+ * Confirmed, which absorbs INVITE retransmissions (no response at all), and Timer I
+ * = T4 (5 s for UDP) ends it: not T2, not 64*T1 (that is only for a cancelled INVITE,
+ * whose record also serves the CANCEL's Timer J).
+ */
+Test(cancel, confirmed_absorbs_invite_retrans_and_timer_i_is_t4)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-ci1", "call-ci1");
+	struct req ack = ACK("z9hG4bK-ci1", "call-ci1");
+	uint64_t t0, ta;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.final_code = 486;
+	cfg.final_delay_us = 1 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 1100 * MS);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 486, &inv, "INVITE");
+	tag = tag_of(2);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	ta = E.vc.now_us;
+	/* Confirmed: the INVITE retransmission is absorbed, the 486 is not sent again. */
+	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(E.nsent, 3, "17.2.1: Confirmed absorbs INVITE retransmissions");
+	cr_assert_eq(C(0, SC_CANCEL_C_INVITE_RETRANS), 1);
+	/* Timer I = T4 from the ACK. */
+	run_to(ta + 5 * SEC - 10 * MS);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_I_EXPIRED), 0, "Timer I fired before T4");
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1);
+	run_to(ta + 5 * SEC + 10 * MS);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_I_EXPIRED), 1, "Timer I at T4");
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
+	free(tag);
+	env_down();
+}
+
+/*
+ * RFC 6026 Timer L: after a 2xx the INVITE record stays 64*T1, so an INVITE
+ * retransmission 10 s later (past T2 and T4) is still the same transaction: the 2xx
+ * again with the same To tag, no new record, no new 100. It ends exactly at 64*T1.
+ * The 2xx retransmissions (13.3.1.4) are counted.
+ */
+Test(cancel, answer_200_timer_l_keeps_the_invite_record_64_t1)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-tl1", "call-tl1");
+	struct req ack = ACK("z9hG4bK-tl1-ack", "call-tl1");
+	uint64_t t0, ta;
+	unsigned n;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.final_code = 200;
+	cfg.final_delay_us = 2 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 2 * SEC);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 200, &inv, "INVITE");
+	ta = S(2)->t_us;
+	run_to(ta + 3600 * MS);
+	cr_assert_eq(E.nsent, 6);
+	cr_assert_eq(C(0, SC_CANCEL_C_RETRANS_2XX), 3, "three 2xx retransmissions counted");
+	tag = tag_of(2);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 2, "INVITE and dialog records");
+	run_to(ta + 10 * SEC);
+	n = E.nsent;
+	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(E.nsent, n + 1, "one response to the INVITE retransmission");
+	check_resp(S(n), 200, &inv, "INVITE");
+	same_tag(S(2), S(n));
+	cr_assert_eq(C(0, SC_CANCEL_C_INVITE_RETRANS), 1, "Timer L: still the same transaction");
+	cr_assert_eq(C(0, SC_CANCEL_C_RECORDS_CREATED), 2, "no new transaction");
+	/* Timer L ends the INVITE record 64*T1 after the 2xx; the dialog record stays. */
+	run_to(ta + 32 * SEC - 10 * MS);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 2);
+	run_to(ta + 32 * SEC + 10 * MS);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1, "Timer L at 64*T1");
+	free(tag);
+	env_down();
+}
+
+/*
+ * 17.2.2: the BYE's server transaction answers its retransmissions for Timer J =
+ * 64*T1 on UDP. The dialog record, Terminated by the BYE, is kept that long: a BYE
+ * retransmission 10 s later (past T4) still gets 200, not 481; 64*T1 after the BYE
+ * the record is gone.
+ */
+Test(cancel, bye_retrans_within_timer_j_gets_200)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-bj1", "call-bj1");
+	struct req ack = ACK("z9hG4bK-bj1-ack", "call-bj1");
+	struct req bye = { .method = "BYE", .branch = "z9hG4bK-bj1-bye", .call_id = "call-bj1",
+			   .cseq = 2, .vias = 1 };
+	uint64_t t0, ta, tb;
+	unsigned n;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.final_code = 200;
+	cfg.final_delay_us = 1 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 1 * SEC);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 200, &inv, "INVITE");
+	ta = S(2)->t_us;
+	tag = tag_of(2);
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	run_to(ta + 1 * SEC);
+	bye.to_tag = tag;
+	n = E.nsent;
+	tb = E.vc.now_us;
+	cr_assert_eq(feed(0, &bye, 5), SC_CANCEL_V_RESPONDED);
+	check_resp(S(n), 200, &bye, "BYE");
+	cr_assert_eq(C(0, SC_CANCEL_C_BYE_MATCHED), 1);
+	run_to(tb + 10 * SEC);
+	cr_assert_eq(feed(0, &bye, 5), SC_CANCEL_V_RESPONDED);
+	check_resp(S(n + 1), 200, &bye, "BYE");
+	cr_assert_eq(C(0, SC_CANCEL_C_BYE_UNMATCHED), 0, "BYE retransmission within Timer J");
+	/* The INVITE record left at ta + 64*T1 (Timer L); the dialog at tb + 64*T1. */
+	run_to(tb + 32 * SEC - 10 * MS);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 1, "dialog record kept for Timer J");
+	run_to(tb + 32 * SEC + 10 * MS);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0, "Timer J at 64*T1");
+	free(tag);
+	env_down();
+}
+
+/*
+ * A BYE that overtakes the ACK of the 2xx (UDP reorders): the 2xx reached the UAC,
+ * so the BYE ends the dialog at once (15.1.2: 200, counted as matched), the 2xx
+ * retransmissions stop, and the late ACK is absorbed, not matched again.
+ */
+Test(cancel, bye_before_ack_ends_the_dialog)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-ba1", "call-ba1");
+	struct req ack = ACK("z9hG4bK-ba1-ack", "call-ba1");
+	struct req bye = { .method = "BYE", .branch = "z9hG4bK-ba1-bye", .call_id = "call-ba1",
+			   .cseq = 2, .vias = 1 };
+	uint64_t t0, ta;
+	char *tag;
+
+	base_cfg(&cfg);
+	cfg.final_code = 200;
+	cfg.final_delay_us = 1 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 1 * SEC);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 200, &inv, "INVITE");
+	ta = S(2)->t_us;
+	run_to(ta + 600 * MS);
+	cr_assert_eq(E.nsent, 4, "the 2xx once again at T1");
+	tag = tag_of(2);
+	bye.to_tag = tag;
+	cr_assert_eq(feed(0, &bye, 5), SC_CANCEL_V_RESPONDED);
+	check_resp(S(4), 200, &bye, "BYE");
+	cr_assert_eq(C(0, SC_CANCEL_C_BYE_MATCHED), 1, "a BYE before the ACK ends the dialog");
+	run_for(10 * SEC);
+	cr_assert_eq(E.nsent, 5, "no 2xx retransmission after the BYE");
+	ack.to_tag = tag;
+	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(C(0, SC_CANCEL_C_ACK_2XX), 0);
+	free(tag);
+	env_down();
+}
+
+/*
+ * The watchdog of an INVITE that rings forever re-arms every 64*T1: a CANCEL from
+ * another core whose post is lost after the first period (at 40 s) is still caught
+ * up by the second one, at 64 s, which arms Timer G/H.
+ */
+Test(cancel, ring_forever_watchdog_rearms_every_64_t1)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-wd2", "call-wd2");
+	struct req can = CAN("z9hG4bK-wd2", "call-wd2");
+	uint64_t t0;
+
+	base_cfg(&cfg);
+	cfg.ring_delay_us = 0;
+	cfg.ring_timeout_us = 0;
+	lose_posts_next = true;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 40 * SEC);
+	cr_assert_eq(E.nsent, 2, "100 and 180 only");
+	feed(1, &can, 2);
+	cr_assert_eq(E.nsent, 4);
+	cr_assert_eq(C(1, SC_CANCEL_C_RING_FULL), 1);
+	run_to(t0 + 64 * SEC + 500 * MS);
+	cr_assert_eq(E.nsent, 5, "the second watchdog period arms Timer G");
+	check_resp(S(4), 487, &inv, "INVITE");
+	run_to(t0 + 100 * SEC);
+	cr_assert_eq(C(0, SC_CANCEL_C_TIMER_H_EXPIRED), 1);
+	cr_assert_eq(sc_cancel_live_records(E.ctx[0]), 0);
+	env_down();
+}
+
+/* Responses are counted by class too: a 6xx final (603 Decline) is one tx_6xx. */
+Test(cancel, final_603_counted_as_6xx)
+{
+	struct sc_cancel_cfg cfg;
+	struct req inv = INV("z9hG4bK-sx1", "call-sx1");
+	uint64_t t0;
+
+	base_cfg(&cfg);
+	cfg.final_code = 603;
+	cfg.final_delay_us = 1 * SEC;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, &inv, 1);
+	run_to(t0 + 1100 * MS);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), 603, &inv, "INVITE");
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_6XX), 1);
+	cr_assert_eq(C(0, SC_CANCEL_C_TX_1XX), 2);
+	env_down();
+}
