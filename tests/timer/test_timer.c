@@ -451,6 +451,24 @@ Test(unit, next_us)
 	sc_timer_wheel_free(w);
 }
 
+/* The wheel's time never runs backwards: an advance to an earlier time changes nothing. */
+Test(unit, advance_backwards_keeps_the_wheel_time)
+{
+	struct sc_timer_wheel *w = sc_timer_wheel_create(1000, 10 * US_PER_S);
+	struct rec a = {0};
+	const uint64_t t0 = 10 * US_PER_S;
+
+	cr_assert_not_null(w);
+	sc_timer_arm(w, &a.tim, t0 + 5 * US_PER_S, cb_record, &a);
+	cr_assert_eq(advance(w, t0 + 2 * US_PER_S), 0);
+	cr_assert_eq(advance(w, t0 + 1 * US_PER_S), 0);
+	cr_assert_eq(sc_timer_wheel_now_us(w), t0 + 2 * US_PER_S);
+	cr_assert_eq(sc_timer_wheel_next_us(w), 3 * US_PER_S);
+	cr_assert_eq(advance(w, t0 + 5 * US_PER_S), 1);
+	cr_assert_eq(a.fired, 1);
+	sc_timer_wheel_free(w);
+}
+
 /* ---- callbacks that act on the wheel ---- */
 
 static void

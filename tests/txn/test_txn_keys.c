@@ -596,3 +596,30 @@ Test(keys, case_fold_every_length_and_byte_class)
 		}
 	}
 }
+
+/*
+ * The boundary of too_long_is_refused: an RFC 3261 key of exactly SC_TXN_KEY_MAX
+ * bytes (method 1, len8 + branch, len8 + host 24, port 2) is built; one byte of
+ * branch more is -E2BIG.
+ */
+Test(keys, key_of_exactly_max_length_fits)
+{
+	static const char pre[] = "SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK";
+	static char via[600];
+	const size_t n = sizeof(pre) - 1, blen = SC_TXN_KEY_MAX - 29;
+	struct req_spec s = base_3261;
+	struct sc_txn_key k;
+	struct pmsg p;
+
+	memcpy(via, pre, n);
+	memset(via + n, 'x', blen - 7 + 1);
+	via[n + blen - 7] = '\0';
+	s.via = via;
+	build_req(&p, &s);
+	cr_assert_eq(sc_txn_key_server(&p.m, &k), 0, "a key of SC_TXN_KEY_MAX bytes fits");
+	cr_assert_eq(k.len, SC_TXN_KEY_MAX);
+	via[n + blen - 7] = 'x';
+	via[n + blen - 6] = '\0';
+	build_req(&p, &s);
+	cr_assert_eq(sc_txn_key_server(&p.m, &k), -E2BIG);
+}

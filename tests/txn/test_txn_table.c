@@ -456,6 +456,11 @@ Test(table, exact_compare_every_byte_and_length)
 		raw_key(&q, len, tail + 1, 1);
 		memcpy(q.buf, k.buf, len + tail);
 		cr_assert_null(sc_txn_lookup(t, 0, &q), "len %u: longer tail", len);
+		if (tail > 0) {
+			/* The record's stored tail is longer: a prefix of it never matches. */
+			raw_key(&q, len, tail - 1, 1);
+			cr_assert_null(sc_txn_lookup(t, 0, &q), "len %u: shorter tail", len);
+		}
 
 		cr_assert_eq(sc_txn_delete(t, r), 0);
 		sc_txn_quiescent(t, 0);
@@ -597,12 +602,76 @@ Test(table, record_area_bounds)
 	cr_assert_eq(sc_txn_rec_set_resp_hdr(t, r, big, SC_TXN_RESP_HDR_MAX), 0);
 	cr_assert_eq(sc_txn_rec_set_resp_hdr(t, r, big, 10), -EBUSY);
 	cr_assert_eq(sc_txn_rec_set_fwd(t, r, big, sizeof(r->area)), -E2BIG, "area full");
+	cr_assert_eq(sc_txn_rec_set_fwd(t, r, big, sizeof(r->area) - r->area_used), 0,
+		     "what is left of the area fits exactly");
 	cr_assert_eq(sc_txn_rec_set_to_tag(r, big, SC_TXN_TO_TAG_MAX + 1), -E2BIG);
 	sc_txn_counters_get(t, 0, &c);
 	cr_assert_eq(c.insert_too_long, 2);
 	sc_txn_free(t, r);
 	cr_assert_eq(sc_txn_pool_free_count(t, 0), 4);
 	cr_assert_leq(sizeof(struct sc_txn_rec), 1024);
+	sc_txn_table_free(t);
+}
+
+/* An empty key is refused by alloc (E2BIG, counted), never stored. */
+Test(table, alloc_refuses_an_empty_key)
+{
+	struct sc_txn_table *t = mk_table("t_empty", 4, 1, NULL, false);
+	struct sc_txn_key k;
+	struct sc_txn_counters c;
+
+	num_key(&k, 0, 1);
+	k.len = 0;
+	k.tail_len = 0;
+	k.hashed = 0;
+	errno = 0;
+	cr_assert_null(sc_txn_alloc(t, 0, &k, SC_TXN_CLI_CALLING));
+	cr_assert_eq(errno, E2BIG);
+	sc_txn_counters_get(t, 0, &c);
+	cr_assert_eq(c.insert_too_long, 1);
+	cr_assert_eq(sc_txn_pool_free_count(t, 0), 4);
+	sc_txn_table_free(t);
+}
+
+/* A record never inserted: delete says -ENOENT and leaves it to sc_txn_free(). */
+Test(table, delete_of_a_record_never_inserted_is_enoent)
+{
+	struct sc_txn_table *t = mk_table("t_delni", 4, 1, NULL, false);
+	struct sc_txn_key k;
+	struct sc_txn_rec *r;
+
+	num_key(&k, 0, 1);
+	r = sc_txn_alloc(t, 0, &k, SC_TXN_CLI_CALLING);
+	cr_assert_not_null(r);
+	cr_assert_eq(sc_txn_delete(t, r), -ENOENT);
+	cr_assert_eq(sc_txn_limbo_count(t, 0), 0);
+	sc_txn_free(t, r);
+	cr_assert_eq(sc_txn_pool_free_count(t, 0), 4);
+	sc_txn_table_free(t);
+}
+
+/*
+ * A record marked DEAD (its owner's sc_txn_delete() has begun, the hash entry is
+ * not removed yet) is never returned by a lookup.
+ */
+Test(table, lookup_skips_a_record_marked_dead)
+{
+	struct sc_txn_table *t = mk_table("t_dead", 4, 1, NULL, false);
+	struct sc_txn_key k;
+	struct sc_txn_rec *r;
+	uint32_t w;
+
+	num_key(&k, 0, 7);
+	r = sc_txn_alloc(t, 0, &k, SC_TXN_CLI_CALLING);
+	cr_assert_not_null(r);
+	cr_assert_eq(sc_txn_insert(t, r), 0);
+	cr_assert_eq(sc_txn_lookup(t, 0, &k), r);
+	w = sc_txn_load_state(r);
+	cr_assert(sc_txn_cas_state(r, &w, w | ((uint32_t)SC_TXN_F_DEAD << 8)));
+	cr_assert_null(sc_txn_lookup(t, 0, &k), "a DEAD record must miss");
+	w = sc_txn_load_state(r);
+	cr_assert(sc_txn_cas_state(r, &w, w & ~((uint32_t)SC_TXN_F_DEAD << 8)));
+	cr_assert_eq(sc_txn_delete(t, r), 0);
 	sc_txn_table_free(t);
 }
 
