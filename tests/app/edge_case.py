@@ -30,35 +30,32 @@ def _go(R, exe, tmp, tag, frames, idle=300, eal_extra=None):
     return out, st, sw.read_pcap(outs[0]), stats
 
 
-def frag_timeout(R, exe, tmp):
-    # One first fragment and nothing more; the app idles 3.5 s (the timeout is 2 s).
+def _lone_fragment(R, exe, tmp, tag, ident, idle, expired, shutdown):
+    # One first fragment and nothing more: let go of by the 2 s reassembly timeout
+    # (frag_expired) or by the end of the run (drop_shutdown), never left held, and
+    # its mbuf back in the pool either way.
     c = sw.Call("frag", 0, 4)
-    frs = c.frames(c.invite(), None, 77)
-    out, st, sent, stats = _go(R, exe, tmp, "fragto", [(0.05, frs[0])], idle=3500)
+    frs = c.frames(c.invite(), None, ident)
+    out, st, sent, stats = _go(R, exe, tmp, tag, [(0.05, frs[0])], idle=idle)
     t = st["totals"]
-    if t["held"] != 0 or t["frag_expired"] != 1 or t["drop_shutdown"] != 0:
-        check.fail("lone fragment: held %d frag_expired %d drop_shutdown %d after 3.5 s, "
-                   "want 0, 1, 0" % (t["held"], t["frag_expired"], t["drop_shutdown"]))
+    got = (t["held"], t["frag_expired"], t["drop_shutdown"])
+    if got != (0, expired, shutdown):
+        check.fail("lone fragment, %d ms idle: held %d frag_expired %d drop_shutdown %d, "
+                   "want 0, %d, %d" % ((idle,) + got + (expired, shutdown)))
     if st["mempool_in_use"] != 0:
         check.fail("mempool_in_use %d" % st["mempool_in_use"])
     check.check_stats(stats, len(sent))
     return 1, len(sent)
+
+
+def frag_timeout(R, exe, tmp):
+    # The app idles 3.5 s; the timeout is 2 s.
+    return _lone_fragment(R, exe, tmp, "fragto", 77, 3500, expired=1, shutdown=0)
 
 
 def frag_exit(R, exe, tmp):
-    # A lone first fragment, and the run ends before the 2 s timeout: it is a
-    # shutdown drop, not left held, and its mbuf goes back.
-    c = sw.Call("frag", 0, 4)
-    frs = c.frames(c.invite(), None, 78)
-    out, st, sent, stats = _go(R, exe, tmp, "fragexit", [(0.05, frs[0])], idle=400)
-    t = st["totals"]
-    if t["held"] != 0 or t["frag_expired"] != 0 or t["drop_shutdown"] != 1:
-        check.fail("lone fragment at exit: held %d frag_expired %d drop_shutdown %d, "
-                   "want 0, 0, 1" % (t["held"], t["frag_expired"], t["drop_shutdown"]))
-    if st["mempool_in_use"] != 0:
-        check.fail("mempool_in_use %d" % st["mempool_in_use"])
-    check.check_stats(stats, len(sent))
-    return 1, len(sent)
+    # The run ends before the timeout.
+    return _lone_fragment(R, exe, tmp, "fragexit", 78, 400, expired=0, shutdown=1)
 
 
 def frag_jumbo(R, exe, tmp):
