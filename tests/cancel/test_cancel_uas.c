@@ -1939,6 +1939,28 @@ Test(cancel, cancel_after_invite_inserted_by_another_core_mid_burst)
 /* ---- Timer I, Timer L, the BYE's Timer J, the watchdog, counters by class -------- */
 
 /*
+ * A UAS whose TU answers `code` after `delay`: inv fed on core 0 and the run taken
+ * to its final (100, 180, final sent). Returns when the final was sent.
+ */
+static uint64_t
+call_to_final(const struct req *inv, unsigned code, uint64_t delay)
+{
+	struct sc_cancel_cfg cfg;
+	uint64_t t0;
+
+	base_cfg(&cfg);
+	cfg.final_code = code;
+	cfg.final_delay_us = delay;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, inv, 1);
+	run_to(t0 + delay);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), code, inv, "INVITE");
+	return S(2)->t_us;
+}
+
+/*
  * 17.2.1: a non-2xx final not caused by a CANCEL. The ACK moves the transaction to
  * Confirmed, which absorbs INVITE retransmissions (no response at all), and Timer I
  * = T4 (5 s for UDP) ends it: not T2, not 64*T1 (that is only for a cancelled INVITE,
@@ -1946,21 +1968,12 @@ Test(cancel, cancel_after_invite_inserted_by_another_core_mid_burst)
  */
 Test(cancel, confirmed_absorbs_invite_retrans_and_timer_i_is_t4)
 {
-	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-ci1", "call-ci1");
 	struct req ack = ACK("z9hG4bK-ci1", "call-ci1");
-	uint64_t t0, ta;
+	uint64_t ta;
 	char *tag;
 
-	base_cfg(&cfg);
-	cfg.final_code = 486;
-	cfg.final_delay_us = 1 * SEC;
-	env_up(&cfg, CAP);
-	t0 = E.vc.now_us;
-	feed(0, &inv, 1);
-	run_to(t0 + 1100 * MS);
-	cr_assert_eq(E.nsent, 3);
-	check_resp(S(2), 486, &inv, "INVITE");
+	call_to_final(&inv, 486, 1 * SEC);
 	tag = tag_of(2);
 	ack.to_tag = tag;
 	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
@@ -1988,23 +2001,13 @@ Test(cancel, confirmed_absorbs_invite_retrans_and_timer_i_is_t4)
  */
 Test(cancel, answer_200_timer_l_keeps_the_invite_record_64_t1)
 {
-	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-tl1", "call-tl1");
 	struct req ack = ACK("z9hG4bK-tl1-ack", "call-tl1");
-	uint64_t t0, ta;
+	uint64_t ta;
 	unsigned n;
 	char *tag;
 
-	base_cfg(&cfg);
-	cfg.final_code = 200;
-	cfg.final_delay_us = 2 * SEC;
-	env_up(&cfg, CAP);
-	t0 = E.vc.now_us;
-	feed(0, &inv, 1);
-	run_to(t0 + 2 * SEC);
-	cr_assert_eq(E.nsent, 3);
-	check_resp(S(2), 200, &inv, "INVITE");
-	ta = S(2)->t_us;
+	ta = call_to_final(&inv, 200, 2 * SEC);
 	run_to(ta + 3600 * MS);
 	cr_assert_eq(E.nsent, 6);
 	cr_assert_eq(C(0, SC_CANCEL_C_RETRANS_2XX), 3, "three 2xx retransmissions counted");
@@ -2037,25 +2040,15 @@ Test(cancel, answer_200_timer_l_keeps_the_invite_record_64_t1)
  */
 Test(cancel, bye_retrans_within_timer_j_gets_200)
 {
-	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-bj1", "call-bj1");
 	struct req ack = ACK("z9hG4bK-bj1-ack", "call-bj1");
 	struct req bye = { .method = "BYE", .branch = "z9hG4bK-bj1-bye", .call_id = "call-bj1",
 			   .cseq = 2, .vias = 1 };
-	uint64_t t0, ta, tb;
+	uint64_t ta, tb;
 	unsigned n;
 	char *tag;
 
-	base_cfg(&cfg);
-	cfg.final_code = 200;
-	cfg.final_delay_us = 1 * SEC;
-	env_up(&cfg, CAP);
-	t0 = E.vc.now_us;
-	feed(0, &inv, 1);
-	run_to(t0 + 1 * SEC);
-	cr_assert_eq(E.nsent, 3);
-	check_resp(S(2), 200, &inv, "INVITE");
-	ta = S(2)->t_us;
+	ta = call_to_final(&inv, 200, 1 * SEC);
 	tag = tag_of(2);
 	ack.to_tag = tag;
 	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
@@ -2086,24 +2079,14 @@ Test(cancel, bye_retrans_within_timer_j_gets_200)
  */
 Test(cancel, bye_before_ack_ends_the_dialog)
 {
-	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-ba1", "call-ba1");
 	struct req ack = ACK("z9hG4bK-ba1-ack", "call-ba1");
 	struct req bye = { .method = "BYE", .branch = "z9hG4bK-ba1-bye", .call_id = "call-ba1",
 			   .cseq = 2, .vias = 1 };
-	uint64_t t0, ta;
+	uint64_t ta;
 	char *tag;
 
-	base_cfg(&cfg);
-	cfg.final_code = 200;
-	cfg.final_delay_us = 1 * SEC;
-	env_up(&cfg, CAP);
-	t0 = E.vc.now_us;
-	feed(0, &inv, 1);
-	run_to(t0 + 1 * SEC);
-	cr_assert_eq(E.nsent, 3);
-	check_resp(S(2), 200, &inv, "INVITE");
-	ta = S(2)->t_us;
+	ta = call_to_final(&inv, 200, 1 * SEC);
 	run_to(ta + 600 * MS);
 	cr_assert_eq(E.nsent, 4, "the 2xx once again at T1");
 	tag = tag_of(2);
@@ -2156,19 +2139,9 @@ Test(cancel, ring_forever_watchdog_rearms_every_64_t1)
 /* Responses are counted by class too: a 6xx final (603 Decline) is one tx_6xx. */
 Test(cancel, final_603_counted_as_6xx)
 {
-	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-sx1", "call-sx1");
-	uint64_t t0;
 
-	base_cfg(&cfg);
-	cfg.final_code = 603;
-	cfg.final_delay_us = 1 * SEC;
-	env_up(&cfg, CAP);
-	t0 = E.vc.now_us;
-	feed(0, &inv, 1);
-	run_to(t0 + 1100 * MS);
-	cr_assert_eq(E.nsent, 3);
-	check_resp(S(2), 603, &inv, "INVITE");
+	call_to_final(&inv, 603, 1 * SEC);
 	cr_assert_eq(C(0, SC_CANCEL_C_TX_6XX), 1);
 	cr_assert_eq(C(0, SC_CANCEL_C_TX_1XX), 2);
 	env_down();
