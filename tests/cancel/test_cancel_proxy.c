@@ -1483,3 +1483,235 @@ Test(proxy, invite_with_nine_routes_forwarded_statelessly)
 	cr_assert_eq(E.sent[E.nsent - 1].msg.route_total, 9);
 	env_down();
 }
+
+/* ---- timers A, B, C, H, I and L; 503 repeats; tags; late provisionals ---------- */
+
+/*
+ * 17.1.1.2: Timer A doubles with no T2 cap while Calling (0.5, 1.5, 3.5, 7.5, 15.5,
+ * 31.5 s); Timer B fires at 64*T1, not before; the ACK of our 408 starts Timer I
+ * (T4, 17.2.1) at once, not at the next Timer G tick.
+ */
+Test(proxy, timer_a_uncapped_timer_b_at_64t1_timer_i_from_the_ack)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t t0, ta;
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKab1", "call-ab1");
+	t0 = E.sent[i].t_us;
+	run_to(t0 + 16 * SEC);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 6, "Timer A capped at T2?");
+	run_to(t0 + 32 * SEC - 10 * MS);
+	cr_assert_eq(count(UP, 408, 0), 0, "408 before Timer B = 64*T1");
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 7);
+	run_to(t0 + 32 * SEC + 10 * MS);
+	cr_assert_eq(count(UP, 408, 0), 1);
+	from_uac(0, "ACK", "z9hG4bKab1", "call-ab1", 70, NULL);
+	ta = E.vc.now_us;
+	run_to(ta + 5 * SEC - 10 * MS);
+	cr_assert_eq(CT(SC_CANCEL_C_TIMER_I_EXPIRED), 0);
+	run_to(ta + 5 * SEC + 10 * MS);
+	cr_assert_eq(CT(SC_CANCEL_C_TIMER_I_EXPIRED), 1, "Timer I = T4 from the ACK");
+	env_down();
+}
+
+/* 17.2.1: Timer H = 64*T1 after the relayed final, Timer G repeating until then. */
+Test(proxy, timer_h_at_64t1)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t t;
+	unsigned i;
+	int r;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKth1", "call-th1");
+	from_uas(0, i, 486, "h");
+	r = find(0, UP, 486, 0);
+	cr_assert_geq(r, 0);
+	t = E.sent[r].t_us;
+	run_to(t + 32 * SEC - 10 * MS);
+	cr_assert_eq(CT(SC_CANCEL_C_TIMER_H_EXPIRED), 0, "Timer H before 64*T1");
+	cr_assert_eq(count(UP, 486, 0), 1 + 10, "G at 0.5 1.5 3.5 7.5 11.5 ... 31.5 s");
+	run_to(t + 32 * SEC + 10 * MS);
+	cr_assert_eq(CT(SC_CANCEL_C_TIMER_H_EXPIRED), 1);
+	env_down();
+}
+
+/* RFC 6026 (Timer L = 64*T1): INVITE retransmissions after a 2xx are absorbed for 64*T1. */
+Test(proxy, invite_retransmission_absorbed_for_64t1_after_2xx)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t t;
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKl1", "call-l1");
+	from_uas(0, i, 200, "l");
+	t = E.vc.now_us;
+	run_to(t + 30 * SEC);
+	cr_assert_eq(from_uac(0, "INVITE", "z9hG4bKl1", "call-l1", 70, NULL),
+		     SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_INVITE), 1, "forwarded again within 64*T1");
+	env_down();
+}
+
+/*
+ * Counters: a CANCEL retransmission; a held CANCEL that Timer B ends is counted
+ * suppressed (never sent), a plain Timer B is not.
+ */
+Test(proxy, held_cancel_ended_by_timer_b_counted_suppressed)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+
+	env_up(&cfg, CAP);
+	invite(0, "z9hG4bKhb1", "call-hb1");
+	from_uac(0, "CANCEL", "z9hG4bKhb1", "call-hb1", 70, NULL);
+	from_uac(0, "CANCEL", "z9hG4bKhb1", "call-hb1", 70, NULL);
+	cr_assert_eq(CT(SC_CANCEL_C_CANCEL_RETRANS), 1);
+	cr_assert_eq(count(UP, 200, 0), 2);
+	run_for(33 * SEC);
+	cr_assert_geq(count(UP, 408, 0), 1);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 0);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_CANCEL_SUPPRESSED), 1);
+	from_uac(0, "ACK", "z9hG4bKhb1", "call-hb1", 70, NULL);
+	invite(0, "z9hG4bKhb2", "call-hb2");
+	run_for(33 * SEC);
+	cr_assert_geq(count(UP, 408, 0), 2);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_CANCEL_SUPPRESSED), 1, "no CANCEL was held");
+	from_uac(0, "ACK", "z9hG4bKhb2", "call-hb2", 70, NULL);
+	env_down();
+}
+
+/* 9.2 (SHOULD): the 200 to the CANCEL carries the To tag of the INVITE's responses. */
+Test(proxy, cancel_200_has_the_context_to_tag)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+	int r;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKct1", "call-ct1");
+	from_uas(0, i, 180, "ctx-tag");
+	from_uac(0, "CANCEL", "z9hG4bKct1", "call-ct1", 70, NULL);
+	r = find(0, UP, 200, 0);
+	cr_assert_geq(r, 0);
+	cr_assert(str_is(&E.sent[r].msg.to.tag, "ctx-tag"));
+	from_uas(0, i, 487, "ctx-tag");
+	from_uac(0, "ACK", "z9hG4bKct1", "call-ct1", 70, NULL);
+	env_down();
+}
+
+/* 16.7 step 6: a 503 becomes our 500, also in Timer G repeats and for INVITE
+ * retransmissions: a 503 never goes upstream. */
+Test(proxy, a_503_is_repeated_as_500)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bK5r", "call-5r");
+	from_uas(0, i, 503, "s");
+	run_for(600 * MS);
+	from_uac(0, "INVITE", "z9hG4bK5r", "call-5r", 70, NULL);
+	cr_assert_eq(count(UP, 503, 0), 0, "503 upstream in a repeat");
+	cr_assert_eq(count(UP, 500, 0), 3);
+	from_uac(0, "ACK", "z9hG4bK5r", "call-5r", 70, NULL);
+	env_down();
+}
+
+/* 16.11 / 16.7 step 3: a response to a stateless request with only our Via is dropped. */
+Test(proxy, stateless_response_with_only_our_via_dropped)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	const struct sc_sip_msg *f;
+	char buf[2048];
+	struct tmsg *m;
+	unsigned before;
+	int o, n;
+
+	env_up(&cfg, CAP);
+	E.allow_unparsable = true;
+	from_uac(0, "OPTIONS", "z9hG4bKso1", "call-so1", 70, NULL);
+	o = find(0, DOWN, 0, SC_METHOD_OPTIONS);
+	cr_assert_geq(o, 0);
+	f = &E.sent[o].msg;
+	n = snprintf(buf, sizeof(buf),
+		     "SIP/2.0 200 OK\r\nVia: %.*s\r\nFrom: %.*s\r\nTo: %.*s;tag=so\r\n"
+		     "Call-ID: call-so1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		     (int)f->vias[0].value.len, f->vias[0].value.p, (int)f->from.value.len,
+		     f->from.value.p, (int)f->to.value.len, f->to.value.p);
+	m = parse_text(buf, (size_t)n);
+	before = E.nsent;
+	cr_assert_eq(handle(0, m, DOWN, VIA2), SC_CANCEL_V_DROPPED);
+	free(m);
+	cr_assert_eq(E.nsent, before, "relayed with no Via left");
+	cr_assert_eq(CT(SC_CANCEL_C_PX_NO_ROUTE), 1);
+	env_down();
+}
+
+/* A To tag of exactly SC_TXN_TO_TAG_MAX octets is kept for the Timer G repeat. */
+Test(proxy, to_tag_of_the_record_size_kept)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	char tag[SC_TXN_TO_TAG_MAX + 1];
+	unsigned i;
+	int r;
+
+	memset(tag, 'b', sizeof(tag) - 1);
+	tag[sizeof(tag) - 1] = '\0';
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKlt3", "call-lt3");
+	from_uas(0, i, 486, tag);
+	run_for(600 * MS);
+	r = find((unsigned)find(0, UP, 486, 0) + 1, UP, 486, 0);
+	cr_assert_geq(r, 0);
+	cr_assert(str_is(&E.sent[r].msg.to.tag, tag));
+	cr_assert_eq(CT(SC_CANCEL_C_PX_TO_TAG_TOO_LONG), 0);
+	send_uac_to(0, "ACK", "z9hG4bKlt3", "call-lt3", tag);
+	env_down();
+}
+
+/* 17.1.1.2: a provisional after the final is not passed up, and the state stays. */
+Test(proxy, provisional_after_final_absorbed)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	unsigned i;
+
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKlp1", "call-lp1");
+	from_uas(0, i, 486, "lp");
+	cr_assert_eq(from_uas(0, i, 180, "lp"), SC_CANCEL_V_ABSORBED);
+	cr_assert_eq(count(UP, 180, 0), 0);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_LATE_1XX), 1);
+	from_uac(0, "INVITE", "z9hG4bKlp1", "call-lp1", 70, NULL);
+	cr_assert_eq(count(UP, 486, 0), 2, "the final again, not the 180");
+	from_uac(0, "ACK", "z9hG4bKlp1", "call-lp1", 70, NULL);
+	env_down();
+}
+
+/*
+ * 16.6 item 11: Timer C is its configured value whatever T1 is (T1 = 3 s makes
+ * 64*T1 = 192 s > 181 s), and fires on the dot.
+ */
+Test(proxy, timer_c_independent_of_t1)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t t;
+	unsigned i;
+	int ci;
+
+	cfg.t1_us = 3 * SEC;
+	cfg.timer_c_us = 181 * SEC;
+	env_up(&cfg, CAP);
+	i = invite(0, "z9hG4bKtc3", "call-tc3");
+	from_uas(0, i, 180, "c3");
+	t = E.vc.now_us;
+	run_to(t + 181 * SEC + 10 * MS);
+	ci = find(0, DOWN, 0, SC_METHOD_CANCEL);
+	cr_assert_geq(ci, 0, "Timer C late");
+	cr_assert_eq(E.sent[ci].t_us, t + 181 * SEC, "Timer C at %" PRIu64, E.sent[ci].t_us - t);
+	from_uas(0, i, 487, "c3");
+	from_uac(0, "ACK", "z9hG4bKtc3", "call-tc3", 70, NULL);
+	env_down();
+}
