@@ -543,6 +543,13 @@ static const struct pcase cases[] = {
 	  "CSeq: 1 INVITE\r\n\r\n", SC_SIP_E_CSEQ_METHOD, 400, NULL },
 	{ "cseq method case", REQ_LINE COMMON "CSeq: 1 invite\r\n\r\n",
 	  SC_SIP_E_CSEQ_METHOD, 400, NULL },
+	/* 8.1.1.5: the whole token matches, not a prefix of it. */
+	{ "cseq method longer", "FOO sip:b@y SIP/2.0\r\n" COMMON "CSeq: 1 FOOBAR\r\n\r\n",
+	  SC_SIP_E_CSEQ_METHOD, 400, NULL },
+	/* 20.16: CSeq = 1*DIGIT LWS Method, and nothing after the method. */
+	{ "cseq no LWS", REQ_LINE COMMON "CSeq: 1INVITE\r\n\r\n", SC_SIP_E_CSEQ, 400, NULL },
+	{ "cseq trailing token", REQ_LINE COMMON "CSeq: 1 INVITE x\r\n\r\n", SC_SIP_E_CSEQ,
+	  400, NULL },
 	{ "status 099", "SIP/2.0 099 Low\r\n" RESP_HDRS, SC_SIP_E_STATUS_CODE, 0, NULL },
 	{ "status 700", "SIP/2.0 700 High\r\n" RESP_HDRS, SC_SIP_E_STATUS_CODE, 0, NULL },
 	{ "status 4 digits", "SIP/2.0 1000 X\r\n" RESP_HDRS, SC_SIP_E_STATUS_CODE, 0, NULL },
@@ -578,11 +585,18 @@ static const struct pcase cases[] = {
 	{ "content-length conflict", REQ_LINE COMMON
 	  "CSeq: 1 INVITE\r\nContent-Length: 1\r\nl: 2\r\n\r\nab", SC_SIP_E_CONTENT_LENGTH, 400,
 	  NULL },
+	/* A first value of 0 conflicts as much as any other (20.14, 18.3). */
+	{ "content-length 0 then 2", REQ_LINE COMMON
+	  "CSeq: 1 INVITE\r\nl: 0\r\nContent-Length: 2\r\n\r\nab", SC_SIP_E_CONTENT_LENGTH,
+	  400, NULL },
 	{ "content-length huge", REQ_LINE COMMON
 	  "CSeq: 1 INVITE\r\nContent-Length: 99999999999999999999999\r\n\r\n",
 	  SC_SIP_E_CONTENT_LENGTH, 400, NULL },
 	{ "max-forwards text",
 		REQ_LINE VIA FROM TO CID "Max-Forwards: abc\r\nCSeq: 1 INVITE\r\n\r\n",
+	  SC_SIP_E_MAX_FORWARDS, 400, NULL },
+	/* Max-Forwards is not a list header: one line only (7.3.1, 20.22). */
+	{ "max-forwards twice", REQ_LINE COMMON "Max-Forwards: 69\r\nCSeq: 1 INVITE\r\n\r\n",
 	  SC_SIP_E_MAX_FORWARDS, 400, NULL },
 	{ "call-id with space", REQ_LINE VIA FROM TO "Call-ID: a b\r\nCSeq: 1 INVITE\r\n\r\n",
 	  SC_SIP_E_CALL_ID, 400, NULL },
@@ -1644,6 +1658,20 @@ Test(sip_build, existing_to_tag_kept)
 	cr_assert(memmem(out, (size_t)n, "other", 5) == NULL);
 }
 
+/* A given but empty to_tag adds nothing: ";tag=" with no token is not a tag-param (25.1). */
+Test(sip_build, empty_to_tag_adds_no_tag)
+{
+	struct sc_sip_msg req;
+	struct sc_str tag = { "", 0 };
+	char out[2048];
+	int n;
+
+	cr_assert_gt(sc_sip_parse(INVITE_OK, strlen(INVITE_OK), &req), 0);
+	n = sc_sip_build_response(out, sizeof(out), &req, 487, NULL, &tag, NULL);
+	check_resp(&req, out, n, 487, NULL);
+	cr_assert(memmem(out, (size_t)n, ";tag=\r\n", 7) == NULL, "%.*s", n, out);
+}
+
 Test(sip_build, responses_to_every_accepted_corpus_request)
 {
 	struct sc_str tag = { "t1", 2 };
@@ -1748,6 +1776,37 @@ Test(sip_build, cancel_and_ack)
 	cr_assert_eq(ack.route_count, 2);
 	cr_assert(str_eq(ack.routes[1], inv.routes[1]));
 	cr_assert_eq(sc_sip_sent_invite_from_msg(&si, &fin), -EINVAL);
+}
+
+/*
+ * 9.1 and 17.1.1.3: the Request-URI of the CANCEL and of the ACK is the INVITE's,
+ * here a next-hop contact that differs from the To URI (as after a proxy's lookup).
+ */
+Test(sip_build, cancel_and_ack_keep_request_uri_not_to_uri)
+{
+	static const char s[] =
+		"INVITE sip:bob@192.0.2.4:5070;transport=udp SIP/2.0\r\n" VIA
+		"Max-Forwards: 69\r\n" FROM TO CID "CSeq: 7 INVITE\r\n\r\n";
+	struct sc_sip_msg inv, c, fin, ack;
+	struct sc_sip_sent_invite si;
+	struct sc_str tag = { "xyz987", 6 };
+	char out[2048], resp[2048];
+	int n, rn;
+
+	cr_assert_gt(sc_sip_parse(s, strlen(s), &inv), 0);
+	cr_assert(!str_eq(inv.request_uri, inv.to.uri));
+	cr_assert_eq(sc_sip_sent_invite_from_msg(&si, &inv), 0);
+	ASSERT_STR(si.request_uri, "sip:bob@192.0.2.4:5070;transport=udp");
+
+	n = sc_sip_build_cancel(out, sizeof(out), &si, NULL, 0);
+	cr_assert_eq(sc_sip_parse(out, (size_t)n, &c), n, "%.*s", n, out);
+	ASSERT_STR(c.request_uri, "sip:bob@192.0.2.4:5070;transport=udp");
+
+	rn = sc_sip_build_response(resp, sizeof(resp), &inv, 487, NULL, &tag, NULL);
+	cr_assert_gt(sc_sip_parse(resp, (size_t)rn, &fin), 0);
+	n = sc_sip_build_ack(out, sizeof(out), &si, &fin);
+	cr_assert_eq(sc_sip_parse(out, (size_t)n, &ack), n, "%.*s", n, out);
+	ASSERT_STR(ack.request_uri, "sip:bob@192.0.2.4:5070;transport=udp");
 }
 
 /* ---- one-pass builders: top Via completion, parts, decimal ----------------------- */
