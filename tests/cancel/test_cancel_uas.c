@@ -1029,32 +1029,44 @@ Test(cancel, cross_core_cancel_one_487_owner_runs_timers)
 }
 
 /* ---- 2xx (13.3.1.4) and BYE (15.1.2) -------------------------------------------------- */
+/*
+ * A UAS whose TU answers `code` after `delay`: inv fed on core 0 and the run taken
+ * to its final (100, 180, final sent). Returns when the final was sent.
+ */
+static uint64_t
+call_to_final(const struct req *inv, unsigned code, uint64_t delay)
+{
+	struct sc_cancel_cfg cfg;
+	uint64_t t0;
+
+	base_cfg(&cfg);
+	cfg.final_code = code;
+	cfg.final_delay_us = delay;
+	env_up(&cfg, CAP);
+	t0 = E.vc.now_us;
+	feed(0, inv, 1);
+	run_to(t0 + delay);
+	cr_assert_eq(E.nsent, 3);
+	check_resp(S(2), code, inv, "INVITE");
+	return S(2)->t_us;
+}
+
 
 Test(cancel, answer_200_retransmitted_until_ack_then_bye)
 {
-	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-ok1", "call-ok1");
 	struct req can = CAN("z9hG4bK-ok1", "call-ok1");
 	struct req ack = ACK("z9hG4bK-newbranch", "call-ok1");
 	struct req bye = { .method = "BYE", .branch = "z9hG4bK-bye", .call_id = "call-ok1",
 			   .cseq = 2, .vias = 1 };
-	uint64_t t0, ta;
+	uint64_t ta;
 	char *tag;
 
-	base_cfg(&cfg);
-	cfg.final_code = 200;
-	cfg.final_delay_us = 2 * SEC;
-	env_up(&cfg, CAP);
-	t0 = E.vc.now_us;
-	feed(0, &inv, 1);
-	run_to(t0 + 2 * SEC);
-	cr_assert_eq(E.nsent, 3);
-	check_resp(S(2), 200, &inv, "INVITE");
+	ta = call_to_final(&inv, 200, 2 * SEC);
 	same_tag(S(0), S(2));
 	cr_assert_not_null(strstr(S(2)->buf, "\r\nContact: <sip:bob@198.18.0.2>\r\n"),
 			   "12.1.1: a 2xx to INVITE carries Contact");
 	/* 13.3.1.4: the 2xx again at T1, 3*T1, 7*T1 ... while no ACK. */
-	ta = S(2)->t_us;
 	run_to(ta + 3600 * MS);
 	cr_assert_eq(E.nsent, 6);
 	cr_assert_eq(S(3)->t_us - ta, 500 * MS);
@@ -1753,22 +1765,13 @@ Test(cancel, cancel_retrans_after_timer_i_gets_same_200)
  */
 Test(cancel, cancel_after_final_retrans_within_timer_j_gets_same_200)
 {
-	struct sc_cancel_cfg cfg;
 	struct req inv = INV("z9hG4bK-rv2", "call-rv2");
 	struct req can = CAN("z9hG4bK-rv2", "call-rv2");
 	struct req ack = ACK("z9hG4bK-rv2", "call-rv2");
-	uint64_t t0, tc;
+	uint64_t tc;
 	char *tag;
 
-	base_cfg(&cfg);
-	cfg.final_code = 486;
-	cfg.final_delay_us = 1 * SEC;
-	env_up(&cfg, CAP);
-	t0 = E.vc.now_us;
-	feed(0, &inv, 1);
-	run_to(t0 + 1100 * MS);
-	cr_assert_eq(E.nsent, 3);
-	check_resp(S(2), 486, &inv, "INVITE");
+	call_to_final(&inv, 486, 1 * SEC);
 	tag = tag_of(2);
 	ack.to_tag = tag;
 	cr_assert_eq(feed(0, &ack, 1), SC_CANCEL_V_ABSORBED);
@@ -1937,28 +1940,6 @@ Test(cancel, cancel_after_invite_inserted_by_another_core_mid_burst)
 }
 
 /* ---- Timer I, Timer L, the BYE's Timer J, the watchdog, counters by class -------- */
-
-/*
- * A UAS whose TU answers `code` after `delay`: inv fed on core 0 and the run taken
- * to its final (100, 180, final sent). Returns when the final was sent.
- */
-static uint64_t
-call_to_final(const struct req *inv, unsigned code, uint64_t delay)
-{
-	struct sc_cancel_cfg cfg;
-	uint64_t t0;
-
-	base_cfg(&cfg);
-	cfg.final_code = code;
-	cfg.final_delay_us = delay;
-	env_up(&cfg, CAP);
-	t0 = E.vc.now_us;
-	feed(0, inv, 1);
-	run_to(t0 + delay);
-	cr_assert_eq(E.nsent, 3);
-	check_resp(S(2), code, inv, "INVITE");
-	return S(2)->t_us;
-}
 
 /*
  * 17.2.1: a non-2xx final not caused by a CANCEL. The ACK moves the transaction to
