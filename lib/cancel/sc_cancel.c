@@ -748,26 +748,17 @@ void
 sc_cancel_respond_420(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in,
 		      enum sc_sip_list which)
 {
-	const struct sc_sip_msg *m = in->msg;
-	bool proxy = which == SC_SIP_LIST_PROXY_REQUIRE;
-	const struct sc_str *kept = proxy ? m->proxy_requires : m->requires;
-	unsigned n_kept = proxy ? m->proxy_require_count : m->require_count;
-	unsigned total = proxy ? m->proxy_require_total : m->require_total;
 	struct unsupported u;
 	struct sc_str e;
-	unsigned i;
 
 	memcpy(u.buf, "Unsupported: ", 13);
 	u.off = 13;
 	u.n = 0;
-	/* 8.2.2.3: every tag of the request, also past the ones the parse kept. */
-	if (total > n_kept) {
-		sc_sip_foreach_list_value(m, which, unsupported_add, &u);
-	} else {
-		for (i = 0; i < n_kept; i++)
-			if (unsupported_add(&u, kept[i].p, kept[i].len) != 0)
-				break;
-	}
+	/*
+	 * 8.2.2.3: every tag of the request, also past the ones the parse kept, so
+	 * from the header block: a second read of its lines, on this error path only.
+	 */
+	sc_sip_foreach_list_value(in->msg, which, unsupported_add, &u);
 	memcpy(u.buf + u.off, "\r\n", 2);
 	e.p = u.buf;
 	e.len = (uint32_t)u.off + 2;
