@@ -584,6 +584,7 @@ sent_invite(struct sc_cancel_ctx *ctx, const struct sc_txn_rec *rec,
 }
 
 /* ---- sending ------------------------------------------------------------------- */
+
 /* The stored To tag, copied: another core may be replacing it (store_to_tag). */
 static struct sc_str
 px_to_tag(const struct sc_txn_rec *rec, char buf[SC_TXN_TO_TAG_MAX])
@@ -592,7 +593,6 @@ px_to_tag(const struct sc_txn_rec *rec, char buf[SC_TXN_TO_TAG_MAX])
 
 	return s;
 }
-
 
 /*
  * A response upstream rebuilt from the record (100 Trying, our 408, Timer G and
@@ -725,7 +725,6 @@ store_to_tag(struct sc_cancel_ctx *ctx, struct sc_txn_rec *rec, const struct sc_
 	}
 	sc_txn_rec_update_to_tag(rec, m->to.tag.p, m->to.tag.len);
 }
-
 
 /* ---- Timer A store --------------------------------------------------------------- */
 

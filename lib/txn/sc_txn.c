@@ -885,9 +885,10 @@ sc_txn_rec_set_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len)
 }
 
 /*
- * A sequence lock over to_tag and to_tag_len. rte_seqlock_t is 8 bytes and the
- * record has 4 to spare, so the writers' lock is the sequence word itself: a writer
- * moves it from even to odd by CAS, writes, and releases it at the next even value.
+ * A sequence lock over to_tag and to_tag_len. The record has 4 bytes to spare:
+ * rte_seqlock_t takes 8, and rte_seqcount_t (4) needs a writers' lock beside it.
+ * So the writers' lock is the sequence word itself: a writer moves it from even to
+ * odd by CAS, writes, and releases it at the next even value.
  */
 int
 sc_txn_rec_update_to_tag(struct sc_txn_rec *rec, const char *tag, size_t len)
