@@ -22,7 +22,11 @@ config file and the counters (run.py op-NAME):
                       veth end and captures both directions of 12 cancelled calls;
                       needs hugepages, which the case reserves for itself and gives
                       back
+  op-stuck-secondary  a secondary process dies holding EAL's shared memory lock (as a
+                      dpdk-dumpcap whose EAL init failed can leave it): SIGTERM still
+                      ends sipcancel, with exit 0 and its stats file written
 """
+import contextlib
 import json
 import os
 import shutil
@@ -224,6 +228,52 @@ for t, fr in frames:
 """
 
 
+# A secondary process maps EAL memory at the primary's addresses. Left to itself, an
+# ASan build of sipcancel (ASan's shadow covers DPDK's default hint, 4 GB) reserves
+# them wherever mmap puts it, where the secondary may already have a library, and
+# the attach then fails one run in a few ("Cannot get a virtual area").
+SHARED_BASE_VA = "0x200000000000"
+
+
+@contextlib.contextmanager
+def _hugepages(tmp, n):
+    """n more 2 MB hugepages and a hugetlbfs mount of the case's own, both given back."""
+    nr_path = "/proc/sys/vm/nr_hugepages"
+    with open(nr_path) as f:
+        nr_before = int(f.read())
+    mnt = os.path.join(tmp, "huge")
+    os.mkdir(mnt)
+    mounted = False
+    try:
+        with open(nr_path, "w") as f:
+            f.write(str(nr_before + n))
+        subprocess.run(["mount", "-t", "hugetlbfs", "nodev", mnt], check=True)
+        mounted = True
+        yield mnt
+    finally:
+        if mounted:
+            subprocess.run(["umount", mnt])
+        with open(nr_path, "w") as f:
+            f.write(str(nr_before))
+
+
+def _wait_for_line(path, text, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline and text not in open(path).read():
+        time.sleep(0.05)
+
+
+def _stop(R, app, app_log):
+    """SIGTERM, then the exit status, or None (and a failure) if it does not exit."""
+    app.send_signal(signal.SIGTERM)
+    try:
+        return app.wait(timeout=R.TIMEOUT)
+    except subprocess.TimeoutExpired:
+        check.fail("sipcancel still running %d s after SIGTERM: %s"
+                   % (R.TIMEOUT, open(app_log).read()[-500:]))
+        return None
+
+
 def dumpcap(R, exe, tmp):
     """sipcancel on a veth end (net_af_packet) in a namespace of its own; the calls
     are sent into the other end only once dpdk-dumpcap has attached, so that both
@@ -232,95 +282,138 @@ def dumpcap(R, exe, tmp):
     if dumpcap_exe is None:
         check.fail("dpdk-dumpcap not installed (package dpdk-dev)")
         return 0, 0
-    nr_path = "/proc/sys/vm/nr_hugepages"
-    with open(nr_path) as f:
-        nr_before = int(f.read())
-    mnt = os.path.join(tmp, "huge")
-    os.mkdir(mnt)
     ns = "sc-dc-%d" % os.getpid()
     app = cap = None
     n_cap = 0
-    mounted = False
-    try:
-        with open(nr_path, "w") as f:
-            f.write(str(nr_before + 160))
-        subprocess.run(["mount", "-t", "hugetlbfs", "nodev", mnt], check=True)
-        mounted = True
-        subprocess.run(["ip", "netns", "add", ns], check=True)
-        subprocess.run(["ip", "-n", ns, "link", "add", "scdc0", "type", "veth", "peer",
-                        "name", "scdc1"], check=True)
-        for dev in ("scdc0", "scdc1"):
-            subprocess.run(["ip", "-n", ns, "link", "set", dev, "up"], check=True)
-        # Each call is 3 requests in and 4 responses out (100, 180, 200, 487).
-        calls = [(t, fr) for t, fr, _, _ in sw.scenario_packets("ring", 4, None)]
-        want = sw.N_CALLS * 7
-        calls_pcap = os.path.join(tmp, "calls.pcap")
-        sw.write_pcap(calls_pcap, calls)
-        stats = os.path.join(tmp, "stats.json")
-        prefix = "sc_app_dumpcap_%d" % os.getpid()
-        R.PREFIXES.append(prefix)
-        eal = ["-m", "256", "--huge-dir", mnt, "--no-pci", "--file-prefix", prefix,
-               "--log-level=lib.eal:error", "--lcores", "0@(0,1),1@(0,1)",
-               "--vdev", "net_af_packet0,iface=scdc0"]
-        opts = ["--local-ip", sw.UAS_IP4, "--mac", sw.UAS_MAC, "--stats-file", stats]
-        app_log = os.path.join(tmp, "app.log")
-        with open(app_log, "w") as lf:
-            app = subprocess.Popen(["ip", "netns", "exec", ns, exe] + eal + ["--"] + opts,
-                                   cwd=tmp, stdout=lf, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while time.time() < deadline and "worker(s) on" not in open(app_log).read():
-            time.sleep(0.05)
-        pcapng = os.path.join(tmp, "cap.pcapng")
-        cap_log = os.path.join(tmp, "dumpcap.log")
-        # -c: stop once every packet of the calls is written.
-        with open(cap_log, "w") as lf:
-            cap = subprocess.Popen([dumpcap_exe, "--file-prefix=" + prefix, "-i", "0",
-                                    "-w", pcapng, "-c", str(want)], cwd=tmp, stdout=lf,
-                                   stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while time.time() < deadline and "Packets captured" not in open(cap_log).read():
-            time.sleep(0.05)
-        subprocess.run(["ip", "netns", "exec", ns, "python3", "-c", SEND_FRAMES,
-                        calls_pcap, "scdc1", os.path.dirname(os.path.abspath(__file__))],
-                       check=True, timeout=R.TIMEOUT)
+    with _hugepages(tmp, 160) as mnt:
         try:
-            cap_rc = cap.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            cap_rc = "still running after 15 s"
-        app.send_signal(signal.SIGTERM)
-        rc = app.wait(timeout=R.TIMEOUT)
-        app = None
-        if rc != 0 or cap_rc != 0:
-            check.fail("sipcancel exit %s, dpdk-dumpcap exit %s: %s %s"
-                       % (rc, cap_rc, open(app_log).read()[-500:],
-                          open(cap_log).read()[-300:]))
-            return 1, 0
-        cap = None
-        with open(stats) as f:
-            st = json.load(f)
-        tot = st["totals"]
-        n_cap = _epb_count(pcapng) if os.path.exists(pcapng) else 0
-        # The kernel may add its own frames on the veth (IPv6 DAD, router solicits):
-        # counted by sipcancel, captured after the calls' 84 or not at all.
-        if tot["tx_packets"] != sw.N_CALLS * 4 or n_cap != want:
-            check.fail("dpdk-dumpcap captured %d packets, want %d; sipcancel received "
-                       "%d and sent %d; dumpcap said %r"
-                       % (n_cap, want, tot["rx_packets"], tot["tx_packets"],
-                          open(cap_log).read()[-400:]))
-        if st["mempool_in_use"] != 0:
-            check.fail("%d mbufs in use at exit with a capture attached"
-                       % st["mempool_in_use"])
-    finally:
-        for p in (app, cap):
-            if p is not None:
-                p.kill()
-                p.wait()
-        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
-        if mounted:
-            subprocess.run(["umount", mnt])
-        with open(nr_path, "w") as f:
-            f.write(str(nr_before))
+            subprocess.run(["ip", "netns", "add", ns], check=True)
+            subprocess.run(["ip", "-n", ns, "link", "add", "scdc0", "type", "veth",
+                            "peer", "name", "scdc1"], check=True)
+            for dev in ("scdc0", "scdc1"):
+                subprocess.run(["ip", "-n", ns, "link", "set", dev, "up"], check=True)
+            # Each call is 3 requests in and 4 responses out (100, 180, 200, 487).
+            calls = [(t, fr) for t, fr, _, _ in sw.scenario_packets("ring", 4, None)]
+            want = sw.N_CALLS * 7
+            calls_pcap = os.path.join(tmp, "calls.pcap")
+            sw.write_pcap(calls_pcap, calls)
+            stats = os.path.join(tmp, "stats.json")
+            prefix = "sc_app_dumpcap_%d" % os.getpid()
+            R.PREFIXES.append(prefix)
+            eal = ["-m", "256", "--huge-dir", mnt, "--base-virtaddr", SHARED_BASE_VA,
+                   "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error",
+                   "--lcores", "0@(0,1),1@(0,1)", "--vdev", "net_af_packet0,iface=scdc0"]
+            opts = ["--local-ip", sw.UAS_IP4, "--mac", sw.UAS_MAC, "--stats-file", stats]
+            app_log = os.path.join(tmp, "app.log")
+            with open(app_log, "w") as lf:
+                app = subprocess.Popen(["ip", "netns", "exec", ns, exe] + eal + ["--"] +
+                                       opts, cwd=tmp, stdout=lf, stderr=subprocess.STDOUT)
+            _wait_for_line(app_log, "worker(s) on", 10)
+            pcapng = os.path.join(tmp, "cap.pcapng")
+            cap_log = os.path.join(tmp, "dumpcap.log")
+            # -c: stop once every packet of the calls is written.
+            with open(cap_log, "w") as lf:
+                cap = subprocess.Popen([dumpcap_exe, "--file-prefix=" + prefix, "-i", "0",
+                                        "-w", pcapng, "-c", str(want)], cwd=tmp,
+                                       stdout=lf, stderr=subprocess.STDOUT)
+            _wait_for_line(cap_log, "Packets captured", 10)
+            subprocess.run(["ip", "netns", "exec", ns, "python3", "-c", SEND_FRAMES,
+                            calls_pcap, "scdc1",
+                            os.path.dirname(os.path.abspath(__file__))],
+                           check=True, timeout=R.TIMEOUT)
+            try:
+                cap_rc = cap.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                cap_rc = "still running after 15 s"
+            rc = _stop(R, app, app_log)
+            if rc is None:
+                return 1, 0
+            app = None
+            if rc != 0 or cap_rc != 0:
+                check.fail("sipcancel exit %s, dpdk-dumpcap exit %s: %s %s"
+                           % (rc, cap_rc, open(app_log).read()[-500:],
+                              open(cap_log).read()[-300:]))
+                return 1, 0
+            cap = None
+            with open(stats) as f:
+                st = json.load(f)
+            tot = st["totals"]
+            n_cap = _epb_count(pcapng) if os.path.exists(pcapng) else 0
+            # The kernel may add its own frames on the veth (IPv6 DAD, router
+            # solicits): counted by sipcancel, captured after the calls' 84 or not at
+            # all.
+            if tot["tx_packets"] != sw.N_CALLS * 4 or n_cap != want:
+                check.fail("dpdk-dumpcap captured %d packets, want %d; sipcancel received "
+                           "%d and sent %d; dumpcap said %r"
+                           % (n_cap, want, tot["rx_packets"], tot["tx_packets"],
+                              open(cap_log).read()[-400:]))
+            if st["mempool_in_use"] != 0:
+                check.fail("%d mbufs in use at exit with a capture attached"
+                           % st["mempool_in_use"])
+        finally:
+            for p in (app, cap):
+                if p is not None:
+                    p.kill()
+                    p.wait()
+            subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
     return sw.N_CALLS, n_cap
+
+
+def stuck_secondary(R, exe, tmp):
+    """sipcancel on net_pcap with hugepages; sc-secondary-lock attaches and exits with
+    EAL's memory lock taken. Without a bound on the stop, rte_eal_cleanup() waits on
+    that lock for ever."""
+    tool = os.environ.get("SC_SECONDARY_LOCK", "")
+    if not os.access(tool, os.X_OK):
+        check.fail("SC_SECONDARY_LOCK=%r: not an executable (tests/app/meson.build "
+                   "builds sc-secondary-lock)" % tool)
+        return 0, 0
+    app = None
+    with _hugepages(tmp, 160) as mnt:
+        try:
+            ins = os.path.join(tmp, "in.pcap")
+            sw.write_pcap(ins, [(0.0, sw.clock_frame(None))])
+            stats = os.path.join(tmp, "stats.json")
+            prefix = "sc_app_stuck_%d" % os.getpid()
+            R.PREFIXES.append(prefix)
+            eal = ["-m", "256", "--huge-dir", mnt, "--base-virtaddr", SHARED_BASE_VA,
+                   "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error",
+                   "--lcores", "0@(0,1),1@(0,1)", "--vdev",
+                   "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (ins, os.path.join(tmp, "out.pcap"))]
+            opts = ["--local-ip", sw.UAS_IP4, "--mac", sw.UAS_MAC, "--stats-file", stats]
+            app_log = os.path.join(tmp, "app.log")
+            with open(app_log, "w") as lf:
+                app = subprocess.Popen([exe] + eal + ["--"] + opts, cwd=tmp, stdout=lf,
+                                       stderr=subprocess.STDOUT)
+            _wait_for_line(app_log, "worker(s) on", 10)
+            r = subprocess.run([tool, "--proc-type=secondary", "--file-prefix=" + prefix,
+                                "--no-pci", "--log-level=lib.eal:error"], cwd=tmp,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=R.TIMEOUT)
+            out = r.stdout.decode(errors="replace")
+            if r.returncode != 0 or "lock taken" not in out:
+                check.fail("sc-secondary-lock exit %d: %s" % (r.returncode, out[-400:]))
+                return 1, 0
+            rc = _stop(R, app, app_log)
+            if rc is None:
+                return 1, 0
+            app = None
+            log = open(app_log).read()
+            if rc != 0 or "stopping blocked" not in log:
+                check.fail("after a secondary died holding the memory lock: exit %d, "
+                           "want 0 with a message; log %r" % (rc, log[-500:]))
+            if not os.path.exists(stats):
+                check.fail("stats file not written")
+            else:
+                with open(stats) as f:
+                    st = json.load(f)
+                if st["mempool_in_use"] != 0:
+                    check.fail("%d mbufs in use at exit" % st["mempool_in_use"])
+        finally:
+            if app is not None:
+                app.kill()
+                app.wait()
+    return 1, 0
 
 
 CASES = {
@@ -331,6 +424,7 @@ CASES = {
     "op-afpacket-qpairs": afpacket_qpairs,
     "op-port-counters": port_counters,
     "op-dumpcap": dumpcap,
+    "op-stuck-secondary": stuck_secondary,
 }
 
 
