@@ -458,6 +458,11 @@ def check_sip(args):
         if st["drops_total"] != clocks + full:
             fail("stats: drops_total %d, want %d (one clock packet per input, one "
                  "ACK per 503)" % (st["drops_total"], clocks + full))
+        # Bytes of every frame received and sent (a datagram's fragments included).
+        for key, paths in (("rx_bytes", args.inp), ("tx_bytes", args.out)):
+            n = sum(len(fr) for p in paths for _, fr in sw.read_pcap(p))
+            if st[key] != n:
+                fail("stats: %s %d, the %s pcaps hold %d" % (key, st[key], key[:2], n))
     return len(calls), len(out)
 
 
@@ -467,9 +472,10 @@ def check_arpnd(args):
     out = load_output(args.out)
     arp = [f for f in out if f.arp is not None]
     na = [f for f in out if f.icmp6 is not None]
-    if len(arp) != 1:
-        fail("%d ARP replies, want 1 (one request for our address, one for another)"
-             % len(arp))
+    n_arp = getattr(args, "n_arp", 1)      # requests for our address
+    if len(arp) != n_arp:
+        fail("%d ARP replies, want %d (requests for our address, one for another)"
+             % (len(arp), n_arp))
     for f in arp:
         a = f.arp
         if a["op"] != 2:
@@ -577,6 +583,16 @@ def check_stats(path, n_out, out=None):
             fail("stats: tx_fragmented %r tx_fragments %r, output holds %d datagram(s) in "
                  "%d fragments" % (tot.get("tx_fragmented"), tot.get("tx_fragments"),
                                    len(fd), sum(f.nframes for f in fd)))
+        # Every response sent, in one frame or in IP fragments, counted by its class.
+        by_class = dict.fromkeys(range(1, 7), 0)
+        for f in out:
+            p = f.payload or b""
+            if p[:8] == b"SIP/2.0 " and p[8:9] in b"123456" and len(p) >= 12:
+                by_class[int(p[8:9])] += 1
+        got = {k: tot.get("tx_status_%dxx" % k) for k in by_class}
+        if got != by_class:
+            fail("stats: tx_status_Nxx %r, output holds responses by class %r"
+                 % (got, by_class))
     lhs = tot["rx_packets"]
     rhs = (tot["rx_replied_in_place"] + tot["rx_sip_handled"] +
            tot["rx_neighbour_answers"] + tot["drops_total"] + tot["held"] + tot["frag_merged"])
@@ -586,6 +602,11 @@ def check_stats(path, n_out, out=None):
              % (lhs, tot["rx_replied_in_place"], tot["rx_sip_handled"],
                 tot["rx_neighbour_answers"], tot["drops_total"], tot["held"],
                 tot["frag_merged"]))
+    # Every request received counted under its method, an unknown one as extension.
+    by_method = sum(v for k, v in tot.items() if k.startswith("rx_method_"))
+    if by_method != tot["sip_requests"]:
+        fail("stats: rx_method_* sum to %d, sip_requests %d"
+             % (by_method, tot["sip_requests"]))
     if tot["tx_packets"] != n_out:
         fail("stats: tx_packets %d, output pcaps hold %d" % (tot["tx_packets"], n_out))
     if st["mempool_in_use"] != 0:

@@ -6,11 +6,16 @@
   edge-frag-jumbo    a fragment larger than one mbuf: refused and counted, accounts balance
   edge-frag-abuse    duplicates, overlaps, over 8 fragments, a full table: accounts balance
   edge-bad-source    requests from broadcast, multicast and group-MAC sources: no answer
+  edge-pace-stop     SIGTERM while --pcap-pace still holds frames due in a minute: each
+                     is received and a drop_shutdown, the accounts balance
   edge-port-id8      the SIP port has ethdev id 8 (failsafe ports own ids 1-7): no
                      corruption of the local addresses behind the port tables
 """
 import json
 import os
+import signal
+import subprocess
+import time
 
 import check
 import sipwork as sw
@@ -172,6 +177,46 @@ def port_id8(R, exe, tmp):
     return 3, len(sent)
 
 
+def pace_stop(R, exe, tmp):
+    # The pacer has read every frame of the pcap (one burst), but five are due only a
+    # minute in: stopped before, they still count as received, each a shutdown drop.
+    c = sw.Call("ring", 0, 4)
+    late = [(60.0 + 0.01 * k, sw.clock_frame(None)) for k in range(5)]
+    frames = [(0.0, sw.clock_frame(None))] + \
+        [(0.05, f) for f in c.frames(c.invite(), None, 11)] + late
+    ins, outs = [os.path.join(tmp, "in.pcap")], [os.path.join(tmp, "out.pcap")]
+    sw.write_pcap(ins[0], frames)
+    stats = os.path.join(tmp, "stats.json")
+    log = os.path.join(tmp, "app.log")
+    args = R.eal_args("pacestop", 1, ins, outs) + ["--"] + R.app_opts(stats, 0) + \
+        ["--ring-delay", "0"]
+    with open(log, "w") as lf:
+        app = subprocess.Popen([exe] + args, cwd=tmp, stdout=lf, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline and "worker(s) on" not in open(log).read():
+            time.sleep(0.05)
+        time.sleep(0.5)
+        app.send_signal(signal.SIGTERM)
+        rc = app.wait(timeout=R.TIMEOUT)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+    if rc != 0:
+        check.fail("SIGTERM: exit %d, want 0: %s" % (rc, open(log).read()[-500:]))
+        return 1, 0
+    with open(stats) as f:
+        t = json.load(f)["totals"]
+    sent = sw.read_pcap(outs[0])
+    if t["rx_packets"] != len(frames) or t["drop_shutdown"] < len(late) or t["held"] != 0:
+        check.fail("stopped with %d frames paced: rx_packets %d (want %d), drop_shutdown %d "
+                   "(want >= %d), held %d" % (len(late), t["rx_packets"], len(frames),
+                                             t["drop_shutdown"], len(late), t["held"]))
+    check.check_stats(stats, len(sent))
+    return 1, len(sent)
+
+
 CASES = {
     "edge-frag-timeout": frag_timeout,
     "edge-frag-exit": frag_exit,
@@ -179,6 +224,7 @@ CASES = {
     "edge-frag-abuse": frag_abuse,
     "edge-bad-source": bad_source,
     "edge-port-id8": port_id8,
+    "edge-pace-stop": pace_stop,
 }
 
 

@@ -14,9 +14,13 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
   proxy-w2     proxy-v4 on two workers: UAC packets on one queue, the next hop's on
                the other (every response meets its record on another core)
   proxy-route  proxy-v4 with a silent --next-hop: the user-prefix --route must win
-  proxy-noarp  the next hop never answers ARP: 3 ARP requests, then 503 upstream
+  proxy-noarp  the next hop never answers ARP: 3 ARP requests, then 503 upstream; a
+               second INVITE after the failure gets its 503 at once, no new ARP
   proxy-heldexit  the same silent hop, but the run ends before the resolution fails: the
                waiting INVITE is a drop_shutdown, nothing stays held
+  proxy-heldfull  70 INVITEs at once for the silent hop: 64 (SC_PX_HELD_MAX) wait and
+               are drop_shutdown at exit, the 6 with no room get 503 at once
+               (px_held_queue_full, px_no_next_path)
   proxy-w2arp  two workers: the next hop's ARP reply arrives on the other worker's queue
   proxy-big    an INVITE and its 200 OK with 3 KB bodies, in IP fragments both ways:
                forwarded and relayed in IP fragments
@@ -35,6 +39,8 @@ UAC_IP, UAC_MAC = "198.18.0.10", "02:00:00:00:00:10"
 HOP_IP, HOP_MAC = "198.18.0.20", "02:00:00:00:00:20"
 UAC_IP6, HOP_IP6 = "2001:2::10", "2001:2::20"
 M64 = (1 << 64) - 1
+HELD_MAX = 64       # SC_PX_HELD_MAX: packets a worker holds for resolutions
+HELD_OVER = 6       # proxy-heldfull: INVITEs beyond that
 
 
 def use_v6():
@@ -385,8 +391,16 @@ def run_case(R, exe, tmp, name):
     # The same silent next hop, but the run ends before the third ARP request.
     heldexit = name_base == "proxy-heldexit"
     w2arp = name_base == "proxy-w2arp"
+    # More INVITEs at once than one worker may hold for the silent hop's address.
+    heldfull = name_base == "proxy-heldfull"
     if noarp or heldexit:
         seq = [(0.0, up(request("INVITE", "n1", "z9hG4bK-n1")))]
+        if noarp:
+            # Well after the resolution failed (0.9 s): no new one for 5 s, 503 at once.
+            seq.append((2.0, up(request("INVITE", "n2", "z9hG4bK-n2"))))
+    elif heldfull:
+        seq = [(0.0, up(request("INVITE", "f%d" % k, "z9hG4bK-f%d" % k)))
+               for k in range(HELD_MAX + HELD_OVER)]
     elif w2arp:
         seq = None
     elif name_base == "proxy-big":
@@ -411,7 +425,7 @@ def run_case(R, exe, tmp, name):
                "--route", "user:bo=%s:5060" % HOP_IP, "--route", "user:x=198.18.0.97"]
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC] + hop + [
             "--pcap-pace", "--t1", "2000", "--t2", "4000",
-            "--exit-idle", "1500" if noarp else "450" if heldexit else "400",
+            "--exit-idle", "1500" if noarp else "450" if heldexit or heldfull else "400",
             "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, len(files), ins, outs) + ["--"] + opts, tmp)
     res, arps = sips(outs)
@@ -427,12 +441,28 @@ def run_case(R, exe, tmp, name):
             check.fail("no ARP request / NS for the next hop")
         expect(res, "up", "n1", 503, 0, "no answer: the run ended while it waited")
         expect(res, "down", "n1", "INVITE", 0, "nothing downstream")
+    elif heldfull:
+        if arps < 1:
+            check.fail("no ARP request / NS for the next hop")
+        for k in range(HELD_MAX + HELD_OVER):
+            over = k >= HELD_MAX
+            expect(res, "up", "f%d" % k, 503, 1 if over else 0,
+                   "no room to wait: unroutable (16.7)" if over else
+                   "held: the run ended while it waited")
+            expect(res, "down", "f%d" % k, "INVITE", 0, "nothing downstream")
     elif noarp:
         if arps != 3:
             check.fail("%d ARP requests / NSs for the silent next hop, want 3" % arps)
         expect(res, "up", "n1", 100, 0, "no 100: the INVITE waited, then failed")
         expect(res, "up", "n1", 503, 1, "failed resolution: 503 upstream")
         expect(res, "down", "n1", "INVITE", 0, "nothing downstream")
+        expect(res, "up", "n2", 503, 1, "the hop failed moments ago: 503 upstream")
+        expect(res, "down", "n2", "INVITE", 0, "nothing downstream")
+        tot = json.loads(open(stats).read())["totals"]
+        got = (tot["px_resolve_started"], tot["px_resolve_failed"])
+        if got != (1, 1):
+            check.fail("px_resolve_started %d px_resolve_failed %d, want 1 and 1 (the "
+                       "failed hop is not asked again within 5 s)" % got)
     elif w2arp:
         pass
     elif name_base == "proxy-big":
@@ -450,13 +480,27 @@ def run_case(R, exe, tmp, name):
         if tot["held"] != 0 or tot["drop_shutdown"] != 1 or tot["px_resolve_failed"] != 0:
             check.fail("at exit: held %d, drop_shutdown %d, px_resolve_failed %d; want 0, 1, 0"
                        % (tot["held"], tot["drop_shutdown"], tot["px_resolve_failed"]))
+    if heldfull:
+        # Every packet accounted for: the held ones as shutdown drops at exit, the
+        # ones with no room as handled (their 503), none left in a mempool.
+        check.check_stats(stats, arps + len(res))
+        tot = json.loads(st)["totals"]
+        got = {k: tot[k] for k in ("held", "drop_shutdown", "drop_payload_too_big",
+                                   "px_held_queue_full", "px_no_next_path",
+                                   "px_resolve_failed", "rx_sip_handled")}
+        want = {"held": 0, "drop_shutdown": HELD_MAX, "drop_payload_too_big": 0,
+                "px_held_queue_full": HELD_OVER, "px_no_next_path": HELD_OVER,
+                "px_resolve_failed": 0, "rx_sip_handled": HELD_OVER}
+        if got != want:
+            check.fail("held queue full: counters %r, want %r" % (got, want))
     if w2arp:
         # The ARP reply / NA answered our own resolution: used, not a drop.
         tot = json.loads(st)["totals"]
         if tot["rx_neighbour_answers"] != 1 or tot["drops_total"] != 0:
             check.fail("the next hop's answer: rx_neighbour_answers %d, drops_total %d; "
                        "want 1 and 0" % (tot["rx_neighbour_answers"], tot["drops_total"]))
-    for key in (("px_resolve_failed", "px_held_for_resolution") if noarp or heldexit else
+    for key in (("px_resolve_failed", "px_held_for_resolution") if noarp or heldexit or heldfull
+                else
                 ("px_held_for_resolution",) if w2arp else
                 ("px_invite_forwarded",) if name_base == "proxy-big" else
                 ("px_invite_forwarded", "px_cancel_held", "px_cancel_sent_downstream")):

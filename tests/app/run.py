@@ -241,7 +241,9 @@ def case_arpnd(exe, tmp):
     frames = [(0.0, sw.arp_request(peer_mac, p4, sw.UAS_IP4)),
               (0.01, sw.arp_request(peer_mac, p4, "198.18.0.99")),
               (0.02, sw.neighbour_solicit(peer_mac, p6, sw.UAS_IP6)),
-              (0.03, sw.neighbour_solicit(peer_mac, p6, "2001:2::99"))]
+              (0.03, sw.neighbour_solicit(peer_mac, p6, "2001:2::99")),
+              # A second ARP request: the ARP and ND counters must differ.
+              (0.04, sw.arp_request(peer_mac, p4, sw.UAS_IP4))]
     ins, outs = [os.path.join(tmp, "in.pcap")], [os.path.join(tmp, "out.pcap")]
     sw.write_pcap(ins[0], frames)
     stats = os.path.join(tmp, "stats.json")
@@ -249,11 +251,12 @@ def case_arpnd(exe, tmp):
     a = Args()
     a.inp, a.out, a.stats = ins, outs, stats
     a.peer_mac, a.peer_ip4, a.peer_ip6 = peer_mac, p4, p6
+    a.n_arp = 2
     n, m = check.check_arpnd(a)
     with open(stats) as f:
         st = json.load(f)["totals"]
-    if st["arp_replies"] != 1 or st["nd_replies"] != 1:
-        check.fail("stats: arp_replies %d nd_replies %d, want 1 and 1" %
+    if st["arp_replies"] != 2 or st["nd_replies"] != 1:
+        check.fail("stats: arp_replies %d nd_replies %d, want 2 and 1" %
                    (st["arp_replies"], st["nd_replies"]))
     if check.FAILS:
         print(out)
@@ -386,7 +389,7 @@ def case_telemetry(exe, tmp):
     cmd = [exe] + args + ["--"] + app_opts(stats, idle=0) + ["--stats-period", "1"]
     sock = os.path.join(runtime_dir(PREFIXES[-1]), "dpdk_telemetry.v2")
     proc = subprocess.Popen(cmd, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    tot = lcores = one = None
+    tot = lcores = one = bad = None
     deadline = time.time() + 30
     try:
         while time.time() < deadline:
@@ -402,6 +405,9 @@ def case_telemetry(exe, tmp):
             if tot.get("rx_packets") == n_pkts and tot.get("uas_tx_487", 0) == sw.N_CALLS:
                 lcores = telemetry(sock, "/sipcancel/lcore")
                 one = telemetry(sock, "/sipcancel/lcore,%d" % lcores[0])
+                # Not an lcore id, and an lcore that is no worker: an error (null).
+                bad = [telemetry(sock, "/sipcancel/lcore,%s" % p)
+                       for p in ("%dx" % lcores[0], "99")]
                 time.sleep(1.2)     # at least one --stats-period line
                 break
         if proc.poll() is None:
@@ -422,6 +428,9 @@ def case_telemetry(exe, tmp):
             (tot and one.get("rx_packets", 0) >= tot["rx_packets"]):
         check.fail("/sipcancel/lcore,<id>: %r is not one lcore's share" %
                    (None if one is None else one.get("rx_packets")))
+    if bad != [None, None]:
+        check.fail("/sipcancel/lcore,%dx and ,99: %r, want errors (null)"
+                   % (lcores[0] if lcores else -1, bad))
     if "signal 15: stopping" not in out or "final counters" not in out:
         check.fail("no clean-stop message and final counters on SIGTERM")
     if "sipcancel: rx " not in out:
@@ -551,20 +560,25 @@ BAD = [
 
 def case_badopts(exe, tmp):
     for b in BAD:
+        # With a --local-ip, so that the bad value, not the missing address, is refused.
+        if "--local-ip" not in b:
+            b = ["--local-ip", "198.18.0.1"] + b
         r = subprocess.run([exe, "--", *b], cwd=tmp, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=TIMEOUT)
         msg = r.stdout.decode(errors="replace").strip()
         if r.returncode != 2:
             check.fail("%s: exit %d, want 2 (%s)" % (" ".join(b), r.returncode, msg))
-        elif "sipcancel" not in msg:
+        # Refused by the option parser ("see --help"), not later by EAL or a port.
+        elif "see --help" not in msg or "at least one --local-ip" in msg:
             check.fail("%s: no clear error message: %r" % (" ".join(b), msg))
     ini = os.path.join(tmp, "bad.ini")
     with open(ini, "w") as f:
         f.write("[sipcancel]\nt1 = fast\n")
-    r = subprocess.run([exe, "--", "--config", ini], cwd=tmp, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=TIMEOUT)
-    if r.returncode != 2:
-        check.fail("config file with t1 = fast: exit %d, want 2" % r.returncode)
+    r = subprocess.run([exe, "--", "--local-ip", "198.18.0.1", "--config", ini], cwd=tmp,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
+    if r.returncode != 2 or b"'fast'" not in r.stdout:
+        check.fail("config file with t1 = fast: exit %d, want 2 naming the value: %r"
+                   % (r.returncode, r.stdout[-200:]))
     r = subprocess.run([exe, "--", "--role", "proxy", "--local-ip", "198.18.0.1"], cwd=tmp,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=TIMEOUT)
     if r.returncode != 2 or b"--next-hop" not in r.stdout:
