@@ -25,6 +25,9 @@ config file and the counters (run.py op-NAME):
   op-stuck-secondary  a secondary process dies holding EAL's shared memory lock (as a
                       dpdk-dumpcap whose EAL init failed can leave it): SIGTERM still
                       ends sipcancel, with exit 0 and its stats file written
+  op-stuck-secondary-tailq
+                      the same with EAL's tail-queue lock, which the stop needs before
+                      the results are out: exit 1 and no stats file, within the bound
 """
 import contextlib
 import json
@@ -362,10 +365,11 @@ def dumpcap(R, exe, tmp):
     return sw.N_CALLS, n_cap
 
 
-def stuck_secondary(R, exe, tmp):
+def stuck_secondary(R, exe, tmp, lock="mem"):
     """sipcancel on net_pcap with hugepages; sc-secondary-lock attaches and exits with
-    EAL's memory lock taken. Without a bound on the stop, rte_eal_cleanup() waits on
-    that lock for ever."""
+    one of EAL's locks taken. Without a bound on the stop, sipcancel waits on it for
+    ever: on the memory lock in rte_eal_cleanup(), after the results are saved, and on
+    the tail-queue lock in rte_hash_free(), before."""
     tool = os.environ.get("SC_SECONDARY_LOCK", "")
     if not os.access(tool, os.X_OK):
         check.fail("SC_SECONDARY_LOCK=%r: not an executable (tests/app/meson.build "
@@ -390,7 +394,7 @@ def stuck_secondary(R, exe, tmp):
                                        stderr=subprocess.STDOUT)
             _wait_for_line(app_log, "worker(s) on", 10)
             r = subprocess.run([tool, "--proc-type=secondary", "--file-prefix=" + prefix,
-                                "--no-pci", "--log-level=lib.eal:error"], cwd=tmp,
+                                "--no-pci", "--log-level=lib.eal:error", "--", lock], cwd=tmp,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                timeout=R.TIMEOUT)
             out = r.stdout.decode(errors="replace")
@@ -402,10 +406,15 @@ def stuck_secondary(R, exe, tmp):
                 return 1, 0
             app = None
             log = open(app_log).read()
-            if rc != 0 or "stopping blocked" not in log:
-                check.fail("after a secondary died holding the memory lock: exit %d, "
-                           "want 0 with a message; log %r" % (rc, log[-500:]))
-            if not os.path.exists(stats):
+            saved = lock == "mem"
+            if rc != (0 if saved else 1) or "stopping blocked" not in log:
+                check.fail("after a secondary died holding the %s lock: exit %d, want %d "
+                           "with a message; log %r" % (lock, rc, 0 if saved else 1,
+                                                       log[-500:]))
+            if not saved:
+                if os.path.exists(stats):
+                    check.fail("a stats file, though the stop blocked before it")
+            elif not os.path.exists(stats):
                 check.fail("stats file not written")
             else:
                 with open(stats) as f:
@@ -428,6 +437,7 @@ CASES = {
     "op-port-counters": port_counters,
     "op-dumpcap": dumpcap,
     "op-stuck-secondary": stuck_secondary,
+    "op-stuck-secondary-tailq": lambda R, exe, tmp: stuck_secondary(R, exe, tmp, "tailq"),
 }
 
 
