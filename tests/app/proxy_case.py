@@ -14,8 +14,9 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
   proxy-w2     proxy-v4 on two workers: UAC packets on one queue, the next hop's on
                the other (every response meets its record on another core)
   proxy-route  proxy-v4 with a silent --next-hop: the user-prefix --route must win
-  proxy-noarp  the next hop never answers ARP: 3 ARP requests, then 503 upstream; a
-               second INVITE after the failure gets its 503 at once, no new ARP
+  proxy-noarp  the next hop never answers ARP but once with a group MAC, which is no
+               answer: 3 ARP requests, then 503 upstream; a second INVITE after the
+               failure gets its 503 at once, no new ARP
   proxy-heldexit  the same silent hop, but the run ends before the resolution fails: the
                waiting INVITE is a drop_shutdown, nothing stays held
   proxy-heldfull  70 INVITEs at once for the silent hop: 64 (SC_PX_HELD_MAX) wait and
@@ -129,6 +130,15 @@ def solicit(mac, ip):
 
 def up(payload):
     return sw.udp_frames(UAC_MAC, PROXY_MAC, UAC_IP, PROXY_IP, 5060, 5060, payload)[0]
+
+
+def group_mac_answer():
+    """The next hop's ARP reply or NA naming a group MAC as its address (sent from its
+    own MAC): refused, so the resolution goes on as if nothing came."""
+    v6 = ":" in HOP_IP
+    group = "33:33:00:00:00:20" if v6 else "01:00:5e:00:00:20"
+    fr = (sw.neighbour_advert if v6 else sw.arp_reply)(group, HOP_IP, PROXY_MAC, PROXY_IP)
+    return fr[:6] + sw.mac_bytes(HOP_MAC) + fr[12:]
 
 
 def down(payload):
@@ -396,6 +406,8 @@ def run_case(R, exe, tmp, name):
     if noarp or heldexit:
         seq = [(0.0, up(request("INVITE", "n1", "z9hG4bK-n1")))]
         if noarp:
+            # An answer with a group MAC is no answer: nothing may go to that MAC.
+            seq.append((0.1, group_mac_answer()))
             # Well after the resolution failed (0.9 s): no new one for 5 s, 503 at once.
             seq.append((2.0, up(request("INVITE", "n2", "z9hG4bK-n2"))))
     elif heldfull:
