@@ -424,7 +424,7 @@ def check_sip(args):
             tag = check_invite(cid, inv, 487, False)
             ncan = 1
         elif scen == "final":
-            tag = check_invite(cid, inv, 486, True)
+            tag = check_invite(cid, inv, getattr(args, "final_code", 486), True)
             ncan = 1
             if 487 in statuses(inv):
                 fail("call %s: 487 after the final was sent (9.2: CANCEL has no effect)"
