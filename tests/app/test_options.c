@@ -225,14 +225,47 @@ Test(options, defaults)
 	cr_expect_eq(cfg.stats_file[0], '\0');
 }
 
+#define LIST_ARGS_MAX (4 + 2 * (SC_APP_MAX_LOCAL_IPS + SC_APP_MAX_ROUTES + 1))
+
+/*
+ * The lead arguments, then opt with each of vals[0..max-1]: parses, and *count is
+ * max; then opt once more with vals[max]: refused.
+ */
+static void
+expect_list_limit(const char *const *lead, unsigned n_lead, const char *opt,
+		  char (*vals)[64], unsigned max, const unsigned *count,
+		  struct sc_app_cfg *cfg)
+{
+	char *argv[LIST_ARGS_MAX + 4];
+	int argc = 0;
+	unsigned i;
+
+	cr_assert_leq(1 + n_lead + 2 * (max + 1), LIST_ARGS_MAX);
+	argv[argc++] = (char *)"sipcancel";
+	for (i = 0; i < n_lead; i++)
+		argv[argc++] = (char *)lead[i];
+	for (i = 0; i < max; i++) {
+		argv[argc++] = (char *)opt;
+		argv[argc++] = vals[i];
+	}
+	argv[argc] = NULL;
+	cr_expect_eq(sc_app_parse_args(cfg, argc, argv), 0, "%u x %s refused", max, opt);
+	cr_expect_eq(*count, max);
+	argv[argc++] = (char *)opt;
+	argv[argc++] = vals[max];
+	argv[argc] = NULL;
+	cr_expect_eq(sc_app_parse_args(cfg, argc, argv), -EINVAL, "%u x %s taken", max + 1,
+		     opt);
+}
+
 /* Lists hold SC_APP_MAX_* entries and no more. */
 Test(options, list_limits)
 {
-	char *argv[2 + 2 * (SC_APP_MAX_LOCAL_IPS + SC_APP_MAX_ROUTES + 4) + 8];
+	static const char *const proxy[] = { "--local-ip", "198.18.0.2", "--role", "proxy" };
 	static char ips[SC_APP_MAX_LOCAL_IPS + 1][64];
 	static char routes[SC_APP_MAX_ROUTES + 1][64];
 	struct sc_app_cfg cfg;
-	int argc, i;
+	int i;
 
 	/* The one too many is IPv4: nothing else then refuses it by chance. */
 	for (i = 0; i < SC_APP_MAX_LOCAL_IPS; i++)
@@ -241,37 +274,10 @@ Test(options, list_limits)
 	for (i = 0; i <= SC_APP_MAX_ROUTES; i++)
 		snprintf(routes[i], sizeof(routes[i]), "user:%d=198.18.0.3", 100 + i);
 
-	argc = 0;
-	argv[argc++] = (char *)"sipcancel";
-	for (i = 0; i < SC_APP_MAX_LOCAL_IPS; i++) {
-		argv[argc++] = (char *)"--local-ip";
-		argv[argc++] = ips[i];
-	}
-	argv[argc] = NULL;
-	cr_expect_eq(sc_app_parse_args(&cfg, argc, argv), 0);
-	cr_expect_eq(cfg.n_local_ips, (unsigned)SC_APP_MAX_LOCAL_IPS);
-	argv[argc++] = (char *)"--local-ip";
-	argv[argc++] = ips[SC_APP_MAX_LOCAL_IPS];
-	argv[argc] = NULL;
-	cr_expect_eq(sc_app_parse_args(&cfg, argc, argv), -EINVAL);
-
-	argc = 0;
-	argv[argc++] = (char *)"sipcancel";
-	argv[argc++] = (char *)"--local-ip";
-	argv[argc++] = (char *)"198.18.0.2";
-	argv[argc++] = (char *)"--role";
-	argv[argc++] = (char *)"proxy";
-	for (i = 0; i < SC_APP_MAX_ROUTES; i++) {
-		argv[argc++] = (char *)"--route";
-		argv[argc++] = routes[i];
-	}
-	argv[argc] = NULL;
-	cr_expect_eq(sc_app_parse_args(&cfg, argc, argv), 0);
-	cr_expect_eq(cfg.n_routes, (unsigned)SC_APP_MAX_ROUTES);
-	argv[argc++] = (char *)"--route";
-	argv[argc++] = routes[SC_APP_MAX_ROUTES];
-	argv[argc] = NULL;
-	cr_expect_eq(sc_app_parse_args(&cfg, argc, argv), -EINVAL);
+	expect_list_limit(NULL, 0, "--local-ip", ips, SC_APP_MAX_LOCAL_IPS, &cfg.n_local_ips,
+			  &cfg);
+	expect_list_limit(proxy, RTE_DIM(proxy), "--route", routes, SC_APP_MAX_ROUTES,
+			  &cfg.n_routes, &cfg);
 
 	cr_expect_eq(parse_ok(&cfg, "--sip-port", "5060", "--sip-port", "5061", "--sip-port",
 			      "5062", "--sip-port", "5063", NULL), 0);
@@ -353,24 +359,35 @@ Test(options, config_file_refusals, .fini = ini_rm)
 
 Test(proxy_hop, ports_and_forms)
 {
+	static const struct {
+		const char *text;
+		int rc;
+		uint16_t port;
+		int family;
+	} cases[] = {
+		{ "198.18.0.3", 0, 5060, AF_INET },
+		{ "198.18.0.3:65535", 0, 65535, AF_INET },
+		{ "198.18.0.3:65536", -EINVAL, 0, 0 },
+		{ "198.18.0.3:0", -EINVAL, 0, 0 },
+		{ "198.18.0.3:", -EINVAL, 0, 0 },
+		{ "198.18.0.3:50x", -EINVAL, 0, 0 },
+		{ "[2001:2::3]:1", 0, 1, AF_INET6 },
+		{ "2001:2::3", 0, 5060, AF_INET6 },
+		{ "[2001:2::3]x", -EINVAL, 0, 0 },
+		{ "[2001:2::3]:65536", -EINVAL, 0, 0 },
+	};
 	struct sc_app_hop h;
+	unsigned i;
 
-	cr_assert_eq(sc_app_parse_hop("198.18.0.3", &h), 0);
-	cr_expect_eq(h.port, 5060);
-	cr_expect_eq(h.ip.family, AF_INET);
-	cr_assert_eq(sc_app_parse_hop("198.18.0.3:65535", &h), 0);
-	cr_expect_eq(h.port, 65535);
-	cr_expect_eq(sc_app_parse_hop("198.18.0.3:65536", &h), -EINVAL);
-	cr_expect_eq(sc_app_parse_hop("198.18.0.3:0", &h), -EINVAL);
-	cr_expect_eq(sc_app_parse_hop("198.18.0.3:", &h), -EINVAL);
-	cr_expect_eq(sc_app_parse_hop("198.18.0.3:50x", &h), -EINVAL);
-	cr_assert_eq(sc_app_parse_hop("[2001:2::3]:1", &h), 0);
-	cr_expect_eq(h.port, 1);
-	cr_expect_eq(h.ip.family, AF_INET6);
-	cr_assert_eq(sc_app_parse_hop("2001:2::3", &h), 0);
-	cr_expect_eq(h.port, 5060);
-	cr_expect_eq(sc_app_parse_hop("[2001:2::3]x", &h), -EINVAL);
-	cr_expect_eq(sc_app_parse_hop("[2001:2::3]:65536", &h), -EINVAL);
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		int rc = sc_app_parse_hop(cases[i].text, &h);
+
+		cr_expect_eq(rc, cases[i].rc, "%s: %d", cases[i].text, rc);
+		if (rc != 0 || cases[i].rc != 0)
+			continue;
+		cr_expect_eq(h.port, cases[i].port, "%s: port %u", cases[i].text, h.port);
+		cr_expect_eq(h.ip.family, cases[i].family, "%s: family", cases[i].text);
+	}
 }
 
 Test(proxy_hop, route_syntax)
