@@ -88,9 +88,9 @@ def uac_via(b):
     return "SIP/2.0/UDP %s:5060;branch=%s;rport" % (h(UAC_IP), b)
 
 
-def uac_via_fwd(b):
+def uac_via_fwd(b, rport="5060"):
     """The UAC's Via as forwarded: completed on receipt (18.2.1, RFC 3581 section 4)."""
-    return uac_via(b) + "=5060;received=" + UAC_IP
+    return uac_via(b) + "=%s;received=%s" % (rport, UAC_IP)
 
 
 def our_via(b):
@@ -108,9 +108,9 @@ def request(method, call, b, mf=70, to_tag=None, cseq_method=None):
     return "\r\n".join(lines).encode()
 
 
-def response(status, call, b, tag, method="INVITE", upstream=True, cseq=1):
+def response(status, call, b, tag, method="INVITE", upstream=True, cseq=1, rport="5060"):
     """From the next hop: our Via on top, the UAC's below unless upstream=False."""
-    vias = ["Via: " + our_via(b)] + (["Via: " + uac_via_fwd(b)] if upstream else [])
+    vias = ["Via: " + our_via(b)] + (["Via: " + uac_via_fwd(b, rport)] if upstream else [])
     reason = {100: "Trying", 180: "Ringing", 200: "OK", 486: "Busy Here",
               487: "Request Terminated"}[status]
     lines = ["SIP/2.0 %d %s" % (status, reason)] + vias + [
@@ -183,12 +183,15 @@ def inputs_v4():
     at(0.02, down(response(200, "c6", "z9hG4bK-c6", "h6")))
     at(0.05, up(request("ACK", "c6", "z9hG4bK-c6ack", to_tag="h6")))
     at(0.05, up(request("BYE", "c6", "z9hG4bK-c6bye", to_tag="h6")))
-    at(0.05, down(response(200, "c6", "z9hG4bK-c6bye", "h6", "BYE")))
+    # Relayed by its Via (no transaction): rport=0 is no port (RFC 3581), so the 200
+    # goes to the sent-by port, 5060.
+    at(0.05, down(response(200, "c6", "z9hG4bK-c6bye", "h6", "BYE", rport="0")))
     return seq
 
 
-def sips(out_paths, uac_ip=None, hop_ip=None, hop_mac=None):
-    """(direction, Sip) of every SIP datagram sent; direction 'up' or 'down'."""
+def sips(out_paths, uac_ip=None, hop_ip=None, hop_mac=None, port=5060):
+    """(direction, Sip) of every SIP datagram sent; direction 'up' or 'down'. With a
+    port, every datagram must go to it (the UAC's and the hop's are both 5060)."""
     uac_ip, hop_ip, hop_mac = uac_ip or UAC_IP, hop_ip or HOP_IP, hop_mac or HOP_MAC
     res, arps = [], 0
     for f in check.load_output(out_paths):     # IP fragments merged and checked
@@ -206,6 +209,9 @@ def sips(out_paths, uac_ip=None, hop_ip=None, hop_mac=None):
         if f.payload is None:
             continue
         s = sw.Sip(f.payload)
+        if port is not None and f.dport != port:
+            check.fail("SIP to %s port %s, want %d: %r" % (f.dst_ip, f.dport, port,
+                                                           f.payload[:40]))
         if f.dst_ip == uac_ip:
             res.append(("up", s))
         elif f.dst_ip == hop_ip:
@@ -574,7 +580,7 @@ def run_gen_case(R, exe, tmp, name, gen):
     for k, per in GEN_EXPECT[scen].items():
         if tot.get(k, 0) != per * calls:
             check.fail("%s: %s = %d, want %d" % (scen, k, tot.get(k, 0), per * calls))
-    res, _ = sips([outp], "2001:2::1" if v6 else "198.18.0.1", hop_ip, hop_mac)
+    res, _ = sips([outp], "2001:2::1" if v6 else "198.18.0.1", hop_ip, hop_mac, None)
     ups = [s for d, s in res if d == "up"]
     if any(s.status == 100 and len(s.all("via")) != 1 for s in ups):
         check.fail("a relayed 100 upstream (16.7 step 5)")
