@@ -13,8 +13,6 @@
 """
 import json
 import os
-import signal
-import subprocess
 import time
 
 import check
@@ -190,19 +188,16 @@ def pace_stop(R, exe, tmp):
     log = os.path.join(tmp, "app.log")
     args = R.eal_args("pacestop", 1, ins, outs) + ["--"] + R.app_opts(stats, 0) + \
         ["--ring-delay", "0"]
-    with open(log, "w") as lf:
-        app = subprocess.Popen([exe] + args, cwd=tmp, stdout=lf, stderr=subprocess.STDOUT)
+    app = R.start([exe] + args, tmp, log)
     try:
-        deadline = time.time() + 10
-        while time.time() < deadline and "worker(s) on" not in open(log).read():
-            time.sleep(0.05)
         time.sleep(0.5)
-        app.send_signal(signal.SIGTERM)
-        rc = app.wait(timeout=R.TIMEOUT)
+        rc = R.stop(app, log)
     finally:
         if app.poll() is None:
             app.kill()
             app.wait()
+    if rc is None:
+        return 1, 0
     if rc != 0:
         check.fail("SIGTERM: exit %d, want 0: %s" % (rc, open(log).read()[-500:]))
         return 1, 0

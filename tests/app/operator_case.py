@@ -33,9 +33,7 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
-import time
 
 import check
 import sipwork as sw
@@ -260,21 +258,14 @@ def _hugepages(tmp, n):
             f.write(str(nr_before))
 
 
-def _wait_for_line(path, text, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline and text not in open(path).read():
-        time.sleep(0.05)
-
-
-def _stop(R, app, app_log):
-    """SIGTERM, then the exit status, or None (and a failure) if it does not exit."""
-    app.send_signal(signal.SIGTERM)
-    try:
-        return app.wait(timeout=R.TIMEOUT)
-    except subprocess.TimeoutExpired:
-        check.fail("sipcancel still running %d s after SIGTERM: %s"
-                   % (R.TIMEOUT, open(app_log).read()[-500:]))
-        return None
+def _huge_eal(R, tag, mnt, vdev):
+    """EAL options of a sipcancel on the case's hugepages at SHARED_BASE_VA, one worker;
+    and its file prefix, for the secondary processes that attach to it."""
+    prefix = "sc_app_%s_%d" % (tag, os.getpid())
+    R.PREFIXES.append(prefix)
+    return ["-m", "256", "--huge-dir", mnt, "--base-virtaddr", SHARED_BASE_VA, "--no-pci",
+            "--file-prefix", prefix, "--log-level=lib.eal:error", "--lcores",
+            "0@(0,1),1@(0,1)", "--vdev", vdev], prefix
 
 
 def dumpcap(R, exe, tmp):
@@ -306,17 +297,11 @@ def dumpcap(R, exe, tmp):
             calls_pcap = os.path.join(tmp, "calls.pcap")
             sw.write_pcap(calls_pcap, calls)
             stats = os.path.join(tmp, "stats.json")
-            prefix = "sc_app_dumpcap_%d" % os.getpid()
-            R.PREFIXES.append(prefix)
-            eal = ["-m", "256", "--huge-dir", mnt, "--base-virtaddr", SHARED_BASE_VA,
-                   "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error",
-                   "--lcores", "0@(0,1),1@(0,1)", "--vdev", "net_af_packet0,iface=scdc0"]
+            eal, prefix = _huge_eal(R, "dumpcap", mnt, "net_af_packet0,iface=scdc0")
             opts = ["--local-ip", sw.UAS_IP4, "--mac", sw.UAS_MAC, "--stats-file", stats]
             app_log = os.path.join(tmp, "app.log")
-            with open(app_log, "w") as lf:
-                app = subprocess.Popen(["ip", "netns", "exec", ns, exe] + eal + ["--"] +
-                                       opts, cwd=tmp, stdout=lf, stderr=subprocess.STDOUT)
-            _wait_for_line(app_log, "worker(s) on", 10)
+            app = R.start(["ip", "netns", "exec", ns, exe] + eal + ["--"] + opts, tmp,
+                          app_log)
             pcapng = os.path.join(tmp, "cap.pcapng")
             cap_log = os.path.join(tmp, "dumpcap.log")
             # -c: stop once every packet of the calls is written.
@@ -324,7 +309,7 @@ def dumpcap(R, exe, tmp):
                 cap = subprocess.Popen([dumpcap_exe, "--file-prefix=" + prefix, "-i", "0",
                                         "-w", pcapng, "-c", str(want)], cwd=tmp,
                                        stdout=lf, stderr=subprocess.STDOUT)
-            _wait_for_line(cap_log, "Packets captured", 10)
+            R.wait_for_line(cap_log, "Packets captured", 10)
             subprocess.run(["ip", "netns", "exec", ns, "python3", "-c", SEND_FRAMES,
                             calls_pcap, "scdc1",
                             os.path.dirname(os.path.abspath(__file__))],
@@ -333,7 +318,7 @@ def dumpcap(R, exe, tmp):
                 cap_rc = cap.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 cap_rc = "still running after 15 s"
-            rc = _stop(R, app, app_log)
+            rc = R.stop(app, app_log)
             if rc is None:
                 return 1, 0
             app = None
@@ -381,18 +366,11 @@ def stuck_secondary(R, exe, tmp, lock="mem"):
             ins = os.path.join(tmp, "in.pcap")
             sw.write_pcap(ins, [(0.0, sw.clock_frame(None))])
             stats = os.path.join(tmp, "stats.json")
-            prefix = "sc_app_stuck_%d" % os.getpid()
-            R.PREFIXES.append(prefix)
-            eal = ["-m", "256", "--huge-dir", mnt, "--base-virtaddr", SHARED_BASE_VA,
-                   "--no-pci", "--file-prefix", prefix, "--log-level=lib.eal:error",
-                   "--lcores", "0@(0,1),1@(0,1)", "--vdev",
-                   "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (ins, os.path.join(tmp, "out.pcap"))]
+            eal, prefix = _huge_eal(R, "stuck", mnt, "net_pcap0,rx_pcap=%s,tx_pcap=%s"
+                                    % (ins, os.path.join(tmp, "out.pcap")))
             opts = ["--local-ip", sw.UAS_IP4, "--mac", sw.UAS_MAC, "--stats-file", stats]
             app_log = os.path.join(tmp, "app.log")
-            with open(app_log, "w") as lf:
-                app = subprocess.Popen([exe] + eal + ["--"] + opts, cwd=tmp, stdout=lf,
-                                       stderr=subprocess.STDOUT)
-            _wait_for_line(app_log, "worker(s) on", 10)
+            app = R.start([exe] + eal + ["--"] + opts, tmp, app_log)
             r = subprocess.run([tool, "--proc-type=secondary", "--file-prefix=" + prefix,
                                 "--no-pci", "--log-level=lib.eal:error", "--", lock], cwd=tmp,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -401,7 +379,7 @@ def stuck_secondary(R, exe, tmp, lock="mem"):
             if r.returncode != 0 or "lock taken" not in out:
                 check.fail("sc-secondary-lock exit %d: %s" % (r.returncode, out[-400:]))
                 return 1, 0
-            rc = _stop(R, app, app_log)
+            rc = R.stop(app, app_log)
             if rc is None:
                 return 1, 0
             app = None

@@ -71,6 +71,33 @@ def app_opts(stats, idle=300):
             "--pcap-pace", "--exit-idle", str(idle), "--stats-file", stats]
 
 
+def wait_for_line(path, text, seconds):
+    """Until the file holds text, for at most seconds."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and text not in open(path).read():
+        time.sleep(0.05)
+
+
+def start(cmd, tmp, log):
+    """sipcancel (cmd) in the background, its output in log; returns once its workers
+    are launched (at most 10 s)."""
+    with open(log, "w") as lf:
+        app = subprocess.Popen(cmd, cwd=tmp, stdout=lf, stderr=subprocess.STDOUT)
+    wait_for_line(log, "worker(s) on", 10)
+    return app
+
+
+def stop(app, log):
+    """SIGTERM, then the exit status, or None (and a failure) if it does not exit."""
+    app.send_signal(signal.SIGTERM)
+    try:
+        return app.wait(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        check.fail("sipcancel still running %d s after SIGTERM: %s"
+                   % (TIMEOUT, open(log).read()[-500:]))
+        return None
+
+
 def finish(name, calls, frames):
     for f in check.FAILS:
         print("FAIL: " + f)
@@ -81,6 +108,9 @@ def finish(name, calls, frames):
 
 class Args:
     pass
+
+
+CONFIG_FINAL = 603     # config-*: the command line's final, over the file's 480
 
 
 def case_sip(exe, tmp, name, config=False):
@@ -104,12 +134,12 @@ def case_sip(exe, tmp, name, config=False):
                 f.write("%s = %s\n" % (sopts[k].lstrip("-"), sopts[k + 1]))
             f.write("final-code = 480\nsip-port = 5060, 5080\n")
         # A 6xx, so that tx_status_6xx is counted somewhere (check_stats).
-        sopts = ["--config", ini, "--final-code", "603"]
+        sopts = ["--config", ini, "--final-code", str(CONFIG_FINAL)]
     out = run(exe, eal_args(name, workers, ins, outs) + ["--"] + opts + sopts, tmp)
     a = Args()
     a.inp, a.out, a.stats = ins, outs, stats
     if config:
-        a.final_code = 603
+        a.final_code = CONFIG_FINAL
     n, m = check.check_sip(a)
     if check.FAILS:
         print(out)

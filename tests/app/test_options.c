@@ -20,15 +20,22 @@ int sc_app_logtype;	/* sipcancel_core's user defines it (main.c, bench_pipeline)
 
 #define MAX_ARGS 64
 
-/* sc_app_parse_args() on "sipcancel" followed by the NULL-terminated arguments. */
+/*
+ * sc_app_parse_args() on "sipcancel", then "--local-ip 198.18.0.2" if with_local_ip,
+ * then the NULL-terminated arguments.
+ */
 static int
-parse_v(struct sc_app_cfg *cfg, va_list ap)
+parse_v(struct sc_app_cfg *cfg, bool with_local_ip, va_list ap)
 {
-	char *argv[MAX_ARGS + 2];
+	char *argv[MAX_ARGS + 4];
 	int argc = 0;
 	const char *a;
 
 	argv[argc++] = (char *)"sipcancel";
+	if (with_local_ip) {
+		argv[argc++] = (char *)"--local-ip";
+		argv[argc++] = (char *)"198.18.0.2";
+	}
 	while ((a = va_arg(ap, const char *)) != NULL) {
 		cr_assert_lt(argc, MAX_ARGS);
 		argv[argc++] = (char *)a;
@@ -44,7 +51,7 @@ parse(struct sc_app_cfg *cfg, ...)
 	int rc;
 
 	va_start(ap, cfg);
-	rc = parse_v(cfg, ap);
+	rc = parse_v(cfg, false, ap);
 	va_end(ap);
 	return rc;
 }
@@ -53,22 +60,13 @@ parse(struct sc_app_cfg *cfg, ...)
 static int
 parse_ok(struct sc_app_cfg *cfg, ...)
 {
-	char *argv[MAX_ARGS + 4];
-	int argc = 0;
-	const char *a;
 	va_list ap;
+	int rc;
 
-	argv[argc++] = (char *)"sipcancel";
-	argv[argc++] = (char *)"--local-ip";
-	argv[argc++] = (char *)"198.18.0.2";
 	va_start(ap, cfg);
-	while ((a = va_arg(ap, const char *)) != NULL) {
-		cr_assert_lt(argc, MAX_ARGS);
-		argv[argc++] = (char *)a;
-	}
+	rc = parse_v(cfg, true, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-	return sc_app_parse_args(cfg, argc, argv);
+	return rc;
 }
 
 /* The test's INI file (one per test process; ini_rm() removes it): its path. */

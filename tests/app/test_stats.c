@@ -38,7 +38,7 @@ json_rm(void)
 		unlink(json_path);
 }
 
-/* The file's text from the first "section" on (the whole file for NULL). */
+/* The --stats-file JSON of these workers, as text (one buffer, reused). */
 static char *
 json_of(struct sc_worker *const *w, unsigned n, const struct sc_stats_extra *extra)
 {
