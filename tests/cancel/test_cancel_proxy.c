@@ -210,6 +210,20 @@ invite(unsigned ctx, const char *branch, const char *call_id)
 	return (unsigned)i;
 }
 
+/*
+ * INVITE b/call on context 0, a 180 with to_tag from downstream, then the UAC's
+ * CANCEL; returns the index of the forwarded INVITE.
+ */
+static unsigned
+invite_ringing_cancelled(const char *branch, const char *call_id, const char *to_tag)
+{
+	unsigned i = invite(0, branch, call_id);
+
+	from_uas(0, i, 180, to_tag);
+	from_uac(0, "CANCEL", branch, call_id, 70, NULL);
+	return i;
+}
+
 /* ---- tests ------------------------------------------------------------------------- */
 
 TestSuite(proxy, .timeout = 60);
@@ -437,9 +451,7 @@ Test(proxy, cancel_crossing_200_relays_the_2xx_and_no_487)
 	unsigned i;
 
 	env_up(&cfg, CAP);
-	i = invite(0, "z9hG4bKx1", "call-x1");
-	from_uas(0, i, 180, "x");
-	from_uac(0, "CANCEL", "z9hG4bKx1", "call-x1", 70, NULL);
+	i = invite_ringing_cancelled("z9hG4bKx1", "call-x1", "x");
 	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
 	from_uas(0, i, 200, "x");
 	cr_assert_eq(count(UP, 200, 0), 2, "200 to CANCEL and the relayed 2xx");
@@ -629,13 +641,10 @@ Test(proxy, timer_c_cancels_then_64t1_gives_408)
 Test(proxy, cancel_without_final_ends_with_408_after_64t1)
 {
 	struct sc_cancel_cfg cfg = proxy_cfg();
-	unsigned i;
 	int ci;
 
 	env_up(&cfg, CAP);
-	i = invite(0, "z9hG4bKq1", "call-q1");
-	from_uas(0, i, 180, "q");
-	from_uac(0, "CANCEL", "z9hG4bKq1", "call-q1", 70, NULL);
+	(void)invite_ringing_cancelled("z9hG4bKq1", "call-q1", "q");
 	ci = find(0, DOWN, 0, SC_METHOD_CANCEL);
 	cr_assert_geq(ci, 0);
 	run_to(E.sent[ci].t_us + 32 * SEC - 10 * MS);
@@ -1591,9 +1600,7 @@ Test(proxy, cancel_200_has_the_context_to_tag)
 	int r;
 
 	env_up(&cfg, CAP);
-	i = invite(0, "z9hG4bKct1", "call-ct1");
-	from_uas(0, i, 180, "ctx-tag");
-	from_uac(0, "CANCEL", "z9hG4bKct1", "call-ct1", 70, NULL);
+	i = invite_ringing_cancelled("z9hG4bKct1", "call-ct1", "ctx-tag");
 	r = find(0, UP, 200, 0);
 	cr_assert_geq(r, 0);
 	cr_assert(str_is(&E.sent[r].msg.to.tag, "ctx-tag"));
