@@ -720,12 +720,16 @@ main(int argc, char **argv)
 	{
 		/*
 		 * RX rings, TX rings and buffers, pacer, reassembly, responses in flight,
-		 * a datagram being fragmented (its chain and its fragments).
+		 * a datagram being fragmented (its chain and its fragments), and the
+		 * proxy's requests waiting for the next hop (each may be a reassembled chain).
 		 */
 		uint64_t per_q = (uint64_t)app.cfg.rx_desc + app.cfg.tx_desc + 4 * SC_APP_BURST;
+		uint64_t held = app.cfg.role == SC_APP_ROLE_PROXY ?
+			(uint64_t)SC_PX_HELD_MAX * FRAG_MAX_PER_FLOW : 0;
 		uint64_t n = per_q * app.n_ports * app.n_workers +
 			(uint64_t)app.n_workers * (FRAG_FLOWS_PER_LCORE * FRAG_MAX_PER_FLOW +
-						   MBUF_CACHE * 2 + 2 * SC_NET_FRAG_MAX) + 1024;
+						   MBUF_CACHE * 2 + 2 * SC_NET_FRAG_MAX + held) +
+			1024;
 		uint64_t n_indirect;
 		int pool_socket;
 

@@ -617,7 +617,8 @@ sc_px_hold(struct sc_worker *w, struct rte_mbuf *m)
 	px->held[px->n_held] = m;
 	px->held_us[px->n_held] = w->now_us;
 	px->n_held++;
-	w->stats.app[SC_APP_C_PX_HELD]++;
+	if (!px->retrying)
+		w->stats.app[SC_APP_C_PX_HELD]++;
 	return true;
 }
 

@@ -36,6 +36,7 @@ struct sc_px_worker {
 	unsigned next_evict;
 	bool pending;			/* an entry may be NB_PENDING (set first, cleared by a scan) */
 	bool changed;			/* a neighbour resolved or failed: retry held */
+	bool retrying;			/* held packets are back: holding one again is no new hold */
 	unsigned n_held;
 	struct sc_px_nb nb[SC_PX_NB_MAX];
 	struct rte_mbuf *held[SC_PX_HELD_MAX];

@@ -405,7 +405,11 @@ add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
 			b->in[k].next_path = &b->npath[k];
 			break;
 		case 0:
-			if (!scratch && sc_px_hold(w, m))
+			/*
+			 * A reassembled datagram waits as its chain: the scratch copy is
+			 * made again when it comes back (classify gives a NULL payload).
+			 */
+			if (sc_px_hold(w, m))
 				return;
 			/* No room to wait: handled as unroutable. */
 			w->stats.app[SC_APP_C_PX_NO_PATH]++;
@@ -545,6 +549,7 @@ release_held(struct sc_worker *w)
 	struct rte_mbuf *m[SC_PX_HELD_MAX];
 	unsigned i, n = sc_px_tick(w, m, SC_PX_HELD_MAX);
 
+	w->px->retrying = true;
 	for (i = 0; i < n; i++) {
 		struct sc_net_pkt *pkt = &w->burst->pkt[w->burst->n];
 
@@ -556,6 +561,7 @@ release_held(struct sc_worker *w)
 		}
 	}
 	run_batch(w);
+	w->px->retrying = false;
 }
 
 static inline uint64_t

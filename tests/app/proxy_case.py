@@ -25,8 +25,11 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
   proxy-w2arp  two workers: the next hop's ARP reply arrives on the other worker's queue
   proxy-big    an INVITE and its 200 OK with 3 KB bodies, in IP fragments both ways:
                forwarded and relayed in IP fragments
-  proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6: the same over IPv6 (ND: an
-               NS teaches the proxy the hop's MAC; the silent hop gets 3 NSs)
+  proxy-bigwait  proxy-big before the next hop's address is known: the reassembled
+               INVITE waits for the ARP reply / NA (px_held_for_resolution), no 503
+  proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6,
+  proxy-bigwait-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
+               the silent hop gets 3 NSs)
 """
 import json
 import os
@@ -318,10 +321,19 @@ def with_body(msg, body):
     return (head + body).encode()
 
 
-def inputs_big():
+def hop_answer():
+    """The next hop's ARP reply / NA to the proxy's request for its address."""
+    if ":" in HOP_IP:
+        return sw.neighbour_advert(HOP_MAC, HOP_IP, PROXY_MAC, PROXY_IP)
+    return sw.arp_reply(HOP_MAC, HOP_IP, PROXY_MAC, PROXY_IP)
+
+
+def inputs_big(wait=False):
     """b1: an INVITE and a 200 OK, each with a ~3 KB body, arrive in IP fragments;
     the proxy must forward the INVITE and relay the 200 (16.6, 16.7), both again
-    above the MTU, so in IP fragments (RFC 3261 18.1.1 leaves UDP that)."""
+    above the MTU, so in IP fragments (RFC 3261 18.1.1 leaves UDP that). With wait,
+    the next hop's address is not known yet: the reassembled INVITE waits for the
+    answer to the proxy's ARP request / NS, 100 ms later, instead of getting 503."""
     t, seq = 0.0, []
 
     def at(dt, frames):
@@ -332,9 +344,12 @@ def inputs_big():
 
     uac = (UAC_MAC, PROXY_MAC, UAC_IP, PROXY_IP, 5060, 5060)
     hop = (HOP_MAC, PROXY_MAC, HOP_IP, PROXY_IP, 5060, 5060)
-    at(0.0, [solicit(HOP_MAC, HOP_IP)])
+    if not wait:
+        at(0.0, [solicit(HOP_MAC, HOP_IP)])
     at(0.05, sw.udp_frames(*uac, with_body(request("INVITE", "b1", "z9hG4bK-b1"),
                                            big_sdp("uac")), ident=0x1b1))
+    if wait:
+        at(0.1, [hop_answer()])
     at(0.05, [down(response(180, "b1", "z9hG4bK-b1", "hb"))])
     at(0.05, sw.udp_frames(*hop, with_body(response(200, "b1", "z9hG4bK-b1", "hb"),
                                            big_sdp("uas")), ident=0x2b1))
@@ -385,12 +400,8 @@ def answer_on_other_queue():
     """proxy-w2arp: the INVITE on queue 0, whose worker asks for the next hop; the
     next hop's answer (ARP reply / NA) on queue 1, as RSS puts non-IP frames on one
     queue. The asking worker must still learn it and forward the INVITE."""
-    if ":" in HOP_IP:
-        answer = sw.neighbour_advert(HOP_MAC, HOP_IP, PROXY_MAC, PROXY_IP)
-    else:
-        answer = sw.arp_reply(HOP_MAC, HOP_IP, PROXY_MAC, PROXY_IP)
     q0 = [(0.0, up(request("INVITE", "w1", "z9hG4bK-w1")))]
-    q1 = [(0.0, solicit(UAC_MAC, UAC_IP)), (0.1, answer)]
+    q1 = [(0.0, solicit(UAC_MAC, UAC_IP)), (0.1, hop_answer())]
     return [q0, q1]
 
 
@@ -421,8 +432,8 @@ def run_case(R, exe, tmp, name):
                for k in range(HELD_MAX + HELD_OVER)]
     elif w2arp:
         seq = None
-    elif name_base == "proxy-big":
-        seq = inputs_big()
+    elif name_base in ("proxy-big", "proxy-bigwait"):
+        seq = inputs_big(wait=name_base == "proxy-bigwait")
     else:
         seq = inputs_v4()
     if w2arp:
@@ -477,15 +488,30 @@ def run_case(R, exe, tmp, name):
         expect(res, "up", "n2", 503, 1, "the hop failed moments ago: 503 upstream")
         expect(res, "down", "n2", "INVITE", 0, "nothing downstream")
         tot = json.loads(open(stats).read())["totals"]
-        got = (tot["px_resolve_started"], tot["px_resolve_failed"])
-        if got != (1, 1):
-            check.fail("px_resolve_started %d px_resolve_failed %d, want 1 and 1 (the "
-                       "failed hop is not asked again within 5 s)" % got)
+        got = (tot["px_resolve_started"], tot["px_resolve_failed"],
+               tot["px_held_for_resolution"])
+        if got != (1, 1, 1):
+            check.fail("px_resolve_started %d px_resolve_failed %d px_held_for_resolution "
+                       "%d, want 1, 1 and 1 (the failed hop is not asked again within 5 s, "
+                       "and n2 does not wait)" % got)
     elif w2arp:
         pass
-    elif name_base == "proxy-big":
+    elif name_base in ("proxy-big", "proxy-bigwait"):
         sent = check_big(outs, len(seq))
         check.check_stats(stats, check.n_frames(sent), sent)
+        if name_base == "proxy-bigwait":
+            # The reassembled INVITE waited for the hop's address, then went on.
+            expect(res, "up", "b1", 503, 0, "the INVITE waited for the next hop")
+            tot = json.loads(open(stats).read())["totals"]
+            got = {k: tot[k] for k in ("px_held_for_resolution", "px_resolve_started",
+                                       "px_resolve_failed", "px_no_next_path",
+                                       "rx_neighbour_answers", "held")}
+            want = {"px_held_for_resolution": 1, "px_resolve_started": 1,
+                    "px_resolve_failed": 0, "px_no_next_path": 0,
+                    "rx_neighbour_answers": 1, "held": 0}
+            if got != want or arps != 1:
+                check.fail("fragmented INVITE held for the hop: counters %r and %d ARP "
+                           "request(s) / NS(s); want %r and 1" % (got, arps, want))
     else:
         check_v4(res, ordered=len(files) == 1)
     with open(stats) as f:
@@ -495,9 +521,11 @@ def run_case(R, exe, tmp, name):
         # drop, as the pacer's packets are: nothing stays held.
         check.check_stats(stats, arps)
         tot = json.loads(st)["totals"]
-        if tot["held"] != 0 or tot["drop_shutdown"] != 1 or tot["px_resolve_failed"] != 0:
-            check.fail("at exit: held %d, drop_shutdown %d, px_resolve_failed %d; want 0, 1, 0"
-                       % (tot["held"], tot["drop_shutdown"], tot["px_resolve_failed"]))
+        got = tuple(tot[k] for k in ("held", "drop_shutdown", "px_resolve_failed",
+                                     "px_held_for_resolution"))
+        if got != (0, 1, 0, 1):
+            check.fail("at exit: held %d, drop_shutdown %d, px_resolve_failed %d, "
+                       "px_held_for_resolution %d; want 0, 1, 0, 1" % got)
     if heldfull:
         # Every packet accounted for: the held ones as shutdown drops at exit, the
         # ones with no room as handled (their 503), none left in a mempool.
@@ -505,9 +533,11 @@ def run_case(R, exe, tmp, name):
         tot = json.loads(st)["totals"]
         got = {k: tot[k] for k in ("held", "drop_shutdown", "drop_payload_too_big",
                                    "px_held_queue_full", "px_no_next_path",
-                                   "px_resolve_failed", "rx_sip_handled")}
+                                   "px_resolve_failed", "rx_sip_handled",
+                                   "px_held_for_resolution")}
         want = {"held": 0, "drop_shutdown": HELD_MAX, "drop_payload_too_big": 0,
                 "px_held_queue_full": HELD_OVER, "px_no_next_path": HELD_OVER,
+                "px_held_for_resolution": HELD_MAX,
                 "px_resolve_failed": 0, "rx_sip_handled": HELD_OVER}
         if got != want:
             check.fail("held queue full: counters %r, want %r" % (got, want))
@@ -520,7 +550,7 @@ def run_case(R, exe, tmp, name):
     for key in (("px_resolve_failed", "px_held_for_resolution") if noarp or heldexit or heldfull
                 else
                 ("px_held_for_resolution",) if w2arp else
-                ("px_invite_forwarded",) if name_base == "proxy-big" else
+                ("px_invite_forwarded",) if name_base in ("proxy-big", "proxy-bigwait") else
                 ("px_invite_forwarded", "px_cancel_held", "px_cancel_sent_downstream")):
         if '"%s"' % key not in st and key not in st:
             check.fail("stats file lacks %s" % key)
