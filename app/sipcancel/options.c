@@ -31,6 +31,9 @@
 	X("route", 1, "host:NAME=HOP or user:PREFIX=HOP: proxy route on the " \
 	  "Request-URI host (exact) or user (longest prefix); repeatable") \
 	X("timer-c", 1, "MS: proxy Timer C (RFC 3261 16.6 item 11), > 180000") \
+	X("neigh-reachable", 1, "MS: proxy: a neighbour's MAC is trusted this long " \
+	  "after a packet or ARP/ND answer from it; used later, it is probed with " \
+	  "unicast ARP/NS and forgotten when 3 probes go unanswered") \
 	X("cancel-same-source", 0, "proxy hardening: accept a CANCEL only from the " \
 	  "source address/port of its INVITE (refused ones are counted)") \
 	X("local-ip", 1, "ADDR: an address this element answers for (IPv4 or IPv6; " \
@@ -79,6 +82,7 @@ sc_app_cfg_defaults(struct sc_app_cfg *cfg)
 	cfg->rx_desc = 1024;
 	cfg->tx_desc = 1024;
 	cfg->timer_c_ms = 181000;
+	cfg->neigh_reachable_ms = 30000;	/* RFC 4861 REACHABLE_TIME */
 }
 
 /* The default of one option as --help shows it. */
@@ -126,6 +130,8 @@ default_text(const struct sc_app_cfg *d, const char *name, char *buf, size_t cap
 		snprintf(buf, cap, "none");
 	else if (strcmp(name, "timer-c") == 0)
 		snprintf(buf, cap, "%u", d->timer_c_ms);
+	else if (strcmp(name, "neigh-reachable") == 0)
+		snprintf(buf, cap, "%u", d->neigh_reachable_ms);
 	else if (strcmp(name, "pcap-pace") == 0 || strcmp(name, "no-offload") == 0 ||
 		 strcmp(name, "cancel-same-source") == 0)
 		snprintf(buf, cap, "off");
@@ -360,6 +366,8 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 	} else if (strcmp(name, "timer-c") == 0) {
 		/* 16.6 item 11: Timer C MUST be larger than 3 minutes. */
 		rc = parse_u32(name, val, 180001, 86400000, &cfg->timer_c_ms);
+	} else if (strcmp(name, "neigh-reachable") == 0) {
+		rc = parse_u32(name, val, 100, 86400000, &cfg->neigh_reachable_ms);
 	} else if (strcmp(name, "cancel-same-source") == 0) {
 		rc = parse_flag(name, val, &cfg->cancel_same_source);
 	} else if (strcmp(name, "capacity") == 0) {

@@ -13,6 +13,14 @@
  * failed (an INVITE gets 503 from lib/cancel, anything else is dropped, counted)
  * and is tried again after FAILED_HOLD_US.
  *
+ * A known MAC is trusted for --neigh-reachable after it was last confirmed: any
+ * packet from that address (its source MAC) or an ARP reply / NA. Used after that,
+ * it is still used while RESOLVE_TRIES unicast ARP requests / NSs, RESOLVE_GAP_US
+ * apart, ask whether it holds; unanswered, the entry is forgotten and the next
+ * request resolves the address afresh (RFC 1122 2.3.2.1 unicast poll, the PROBE
+ * state of RFC 4861 7.3.2). A next hop replaced by a host with another MAC is so
+ * found without a gratuitous ARP.
+ *
  * The answer to a worker's ARP request or NS may arrive on another worker's queue
  * (RSS puts non-IP frames on one queue; AF_PACKET fanout on any). So a worker that
  * starts a resolution also posts it on a board shared by the workers; whichever
@@ -62,6 +70,7 @@ struct board_entry {
 	uint8_t ipv;
 	uint8_t ip[16];
 	struct rte_ether_addr mac;
+	uint64_t tsc;		/* BOARD_KNOWN: when the last answer came */
 };
 
 static struct {
@@ -86,18 +95,20 @@ board_find(uint8_t ipv, const uint8_t *ip)
 }
 
 /*
- * The MAC of ip when some worker has it (true, mac set). post: a worker starts
- * resolving ip; an address nobody asked for yet is put up as wanted.
+ * The MAC of ip when some worker received an answer for it at or after since_tsc
+ * (true, mac set). post: a worker starts resolving or probing ip; an address
+ * nobody asked for yet is put up as wanted.
  */
 static bool
-board_ask(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac, bool post)
+board_ask(uint8_t ipv, const uint8_t *ip, struct rte_ether_addr *mac, bool post,
+	  uint64_t since_tsc)
 {
 	struct board_entry *e;
 	bool known = false;
 
 	rte_spinlock_lock(&board.lock);
 	e = board_find(ipv, ip);
-	if (e != NULL && e->state == BOARD_KNOWN) {
+	if (e != NULL && e->state == BOARD_KNOWN && e->tsc >= since_tsc) {
 		*mac = e->mac;
 		known = true;
 	} else if (e == NULL && post) {
@@ -126,9 +137,23 @@ board_offer(uint8_t ipv, const uint8_t *ip, const struct rte_ether_addr *mac)
 	if (e != NULL) {
 		e->mac = *mac;
 		e->state = BOARD_KNOWN;
+		e->tsc = rte_rdtsc();
 	}
 	rte_spinlock_unlock(&board.lock);
 	return e != NULL;
+}
+
+/* Probes of ip went unanswered: its MAC is no answer for anyone any more. */
+static void
+board_forget(uint8_t ipv, const uint8_t *ip)
+{
+	struct board_entry *e;
+
+	rte_spinlock_lock(&board.lock);
+	e = board_find(ipv, ip);
+	if (e != NULL)
+		e->state = BOARD_WANTED;
+	rte_spinlock_unlock(&board.lock);
 }
 
 int
@@ -324,11 +349,11 @@ sc_px_learn(struct sc_worker *w, uint8_t ipv, const void *ip, const struct rte_e
 	if (n->state != NB_OK) {
 		w->stats.app[SC_APP_C_PX_NB_LEARNED]++;
 		px->changed = true;
-	} else if (rte_is_same_ether_addr(&n->mac, mac)) {
-		return;		/* known: nothing to write */
 	}
 	n->mac = *mac;
 	n->state = NB_OK;
+	n->confirmed_us = w->now_us;
+	n->tries = 0;		/* no probe open */
 }
 
 static const uint8_t *
@@ -347,9 +372,12 @@ local_mac(const struct sc_worker *w)
 	return &w->net_cfg->mac[w->ports[0].port_id];
 }
 
-/* ARP request (RFC 826) or Neighbour Solicitation (RFC 4861 4.3) for ip. */
+/*
+ * ARP request (RFC 826) or Neighbour Solicitation (RFC 4861 4.3) for ip: broadcast /
+ * to the solicited-node group, or, to probe a known MAC, unicast to it.
+ */
 static void
-solicit(struct sc_worker *w, uint8_t ipv, const uint8_t *ip)
+solicit(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, const struct rte_ether_addr *to)
 {
 	const uint8_t *src = local_ip(w, ipv);
 	struct rte_mbuf *m;
@@ -367,7 +395,10 @@ solicit(struct sc_worker *w, uint8_t ipv, const uint8_t *ip)
 	if (ipv == 4) {
 		struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eh + 1);
 
-		memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
+		if (to != NULL)
+			eh->dst_addr = *to;
+		else
+			memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
 		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
 		a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
 		a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
@@ -399,8 +430,13 @@ solicit(struct sc_worker *w, uint8_t ipv, const uint8_t *ip)
 		h->proto = IPPROTO_ICMPV6;
 		h->hop_limits = 255;
 		memcpy(h->src_addr, src, 16);
-		memcpy(h->dst_addr, snm, 13);
-		memcpy(h->dst_addr + 13, ip + 13, 3);
+		if (to != NULL) {
+			eh->dst_addr = *to;
+			memcpy(h->dst_addr, ip, 16);
+		} else {
+			memcpy(h->dst_addr, snm, 13);
+			memcpy(h->dst_addr + 13, ip + 13, 3);
+		}
 		memset(icmp, 0, plen);
 		icmp[0] = 135;			/* Neighbour Solicitation */
 		memcpy(icmp + 8, ip, 16);
@@ -419,6 +455,28 @@ solicit(struct sc_worker *w, uint8_t ipv, const uint8_t *ip)
 	sc_worker_tx_frame(w, &w->ports[0], m);
 }
 
+static uint64_t
+reachable_tsc(const struct sc_px_worker *px)
+{
+	return (uint64_t)px->cfg->neigh_reachable_ms * (rte_get_tsc_hz() / 1000);
+}
+
+/* A known MAC, unconfirmed for too long, is used: ask it whether it still holds. */
+static void
+nb_probe(struct sc_worker *w, struct sc_px_nb *n)
+{
+	struct rte_ether_addr unused;
+
+	n->tries = 1;
+	n->t_us = w->now_us;
+	n->probe_tsc = rte_rdtsc();
+	w->px->pending = true;
+	/* Posted, so an answer that reaches another worker's queue counts too. */
+	(void)board_ask(n->ipv, n->ip, &unused, true, UINT64_MAX);
+	w->stats.app[SC_APP_C_PX_NB_PROBED]++;
+	solicit(w, n->ipv, n->ip, &n->mac);
+}
+
 /*
  * State of the neighbour ip: 1 resolved (mac set), 0 pending (asked), -1 failed.
  */
@@ -431,6 +489,9 @@ nb_resolve(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, struct rte_ether
 
 	if (n != NULL && n->state == NB_OK) {
 		*mac = n->mac;
+		if (n->tries == 0 &&
+		    now - n->confirmed_us >= (uint64_t)px->cfg->neigh_reachable_ms * 1000)
+			nb_probe(w, n);
 		return 1;
 	}
 	if (n != NULL && n->state == NB_FAILED) {
@@ -439,7 +500,10 @@ nb_resolve(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, struct rte_ether
 		n->state = NB_FREE;
 	}
 	if (n == NULL || n->state == NB_FREE) {
-		if (board_ask(ipv, ip, mac, true)) {
+		uint64_t tsc = rte_rdtsc(), reach = reachable_tsc(px);
+
+		/* Another worker's answer, if it is recent enough to trust. */
+		if (board_ask(ipv, ip, mac, true, tsc > reach ? tsc - reach : 0)) {
 			sc_px_learn(w, ipv, ip, mac);
 			return 1;
 		}
@@ -448,13 +512,14 @@ nb_resolve(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, struct rte_ether
 		px->pending = true;
 		n->tries = 1;
 		n->t_us = now;
+		n->probe_tsc = tsc;
 		w->stats.app[SC_APP_C_PX_RESOLVE_STARTED]++;
-		solicit(w, ipv, ip);
+		solicit(w, ipv, ip, NULL);
 	}
 	return 0;
 }
 
-/* Every loop: repeat or give up pending resolutions. */
+/* Every loop: repeat or give up pending resolutions and probes. */
 static void
 nb_tick(struct sc_worker *w)
 {
@@ -467,19 +532,26 @@ nb_tick(struct sc_worker *w)
 		return;
 	for (i = 0; i < SC_PX_NB_MAX; i++) {
 		struct sc_px_nb *n = &px->nb[i];
-
 		struct rte_ether_addr mac;
+		bool probing = n->state == NB_OK && n->tries > 0;
 
-		if (n->state != NB_PENDING)
+		if (n->state != NB_PENDING && !probing)
 			continue;
-		/* Answered on another worker's queue? */
-		if (board_ask(n->ipv, n->ip, &mac, false)) {
+		/* Answered on another worker's queue? (On ours, the answer ended it.) */
+		if (board_ask(n->ipv, n->ip, &mac, false, n->probe_tsc)) {
 			sc_px_learn(w, n->ipv, n->ip, &mac);
 			continue;
 		}
 		pending = true;
 		if (w->now_us - n->t_us < RESOLVE_GAP_US)
 			continue;
+		if (n->tries >= RESOLVE_TRIES && probing) {
+			/* The MAC no longer answers: resolve afresh when next needed. */
+			n->state = NB_FREE;
+			board_forget(n->ipv, n->ip);
+			w->stats.app[SC_APP_C_PX_NB_EXPIRED]++;
+			continue;
+		}
 		if (n->tries >= RESOLVE_TRIES) {
 			n->state = NB_FAILED;
 			n->t_us = w->now_us;
@@ -489,7 +561,7 @@ nb_tick(struct sc_worker *w)
 		}
 		n->tries++;
 		n->t_us = w->now_us;
-		solicit(w, n->ipv, n->ip);
+		solicit(w, n->ipv, n->ip, probing ? &n->mac : NULL);
 	}
 	px->pending = pending;
 }

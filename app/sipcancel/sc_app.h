@@ -95,6 +95,7 @@ struct sc_app_cfg {
 	struct sc_app_route routes[SC_APP_MAX_ROUTES];
 	uint32_t timer_c_ms;
 	bool cancel_same_source;
+	uint32_t neigh_reachable_ms;	/* a neighbour's MAC is trusted this long */
 };
 
 /* Parse "ADDR[:PORT]" / "[V6]:PORT" (port default 5060). Returns 0 or -EINVAL. */
@@ -171,6 +172,8 @@ void sc_app_usage(const char *prog);
 	X(PX_RESOLVE_STARTED, "px_resolve_started") \
 	X(PX_RESOLVE_FAILED, "px_resolve_failed") \
 	X(PX_NB_LEARNED, "px_neighbour_learned") \
+	X(PX_NB_PROBED, "px_neighbour_probed") \
+	X(PX_NB_EXPIRED, "px_neighbour_expired") \
 	X(PX_ARP_SENT, "px_arp_requests_sent") \
 	X(PX_NS_SENT, "px_ns_sent") \
 	X(PX_HELD, "px_held_for_resolution") \

@@ -23,10 +23,12 @@
 struct sc_px_nb {
 	uint8_t state;
 	uint8_t ipv;
-	uint8_t tries;
+	uint8_t tries;			/* requests sent: a resolution, or probes of a known MAC */
 	uint8_t ip[16];
 	struct rte_ether_addr mac;
-	uint64_t t_us;
+	uint64_t t_us;			/* last request sent, or when it failed */
+	uint64_t confirmed_us;		/* NB_OK: last packet or answer from it */
+	uint64_t probe_tsc;		/* when this resolution or probe began (TSC) */
 };
 
 /* Per-worker proxy state, written only by its worker. */

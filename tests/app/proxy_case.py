@@ -27,10 +27,13 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
                forwarded and relayed in IP fragments
   proxy-bigwait  proxy-big before the next hop's address is known: the reassembled
                INVITE waits for the ARP reply / NA (px_held_for_resolution), no 503
+  proxy-stale  the next hop's MAC ages: unicast probes when used unconfirmed, forgotten
+               when they go unanswered, then resolved afresh to a new MAC (run_stale)
   proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6,
-  proxy-bigwait-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
+  proxy-bigwait-v6, proxy-stale-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
                the silent hop gets 3 NSs)
 """
+import ipaddress
 import json
 import os
 
@@ -192,10 +195,11 @@ def inputs_v4():
     return seq
 
 
-def sips(out_paths, uac_ip=None, hop_ip=None, hop_mac=None, port=5060):
-    """(direction, Sip) of every SIP datagram sent; direction 'up' or 'down'. With a
-    port, every datagram must go to it (the UAC's and the hop's are both 5060)."""
-    uac_ip, hop_ip, hop_mac = uac_ip or UAC_IP, hop_ip or HOP_IP, hop_mac or HOP_MAC
+def sips(out_paths, uac_ip=None, hop_ip=None, hop_macs=None, port=5060):
+    """(direction, Sip) of every SIP datagram sent; direction 'up' or 'down'; each Sip
+    gets the frame's dst_mac. With a port, every datagram must go to it (the UAC's
+    and the hop's are both 5060). Downstream frames must go to one of hop_macs."""
+    uac_ip, hop_ip, hop_macs = uac_ip or UAC_IP, hop_ip or HOP_IP, hop_macs or (HOP_MAC,)
     res, arps = [], 0
     for f in check.load_output(out_paths):     # IP fragments merged and checked
         if f.error:
@@ -212,13 +216,14 @@ def sips(out_paths, uac_ip=None, hop_ip=None, hop_mac=None, port=5060):
         if f.payload is None:
             continue
         s = sw.Sip(f.payload)
+        s.dst_mac = f.dst_mac
         if port is not None and f.dport != port:
             check.fail("SIP to %s port %s, want %d: %r" % (f.dst_ip, f.dport, port,
                                                            f.payload[:40]))
         if f.dst_ip == uac_ip:
             res.append(("up", s))
         elif f.dst_ip == hop_ip:
-            if f.dst_mac != hop_mac:
+            if f.dst_mac not in hop_macs:
                 check.fail("downstream frame to MAC %s, not the next hop's" % f.dst_mac)
             res.append(("down", s))
         else:
@@ -321,11 +326,12 @@ def with_body(msg, body):
     return (head + body).encode()
 
 
-def hop_answer():
+def hop_answer(mac=None):
     """The next hop's ARP reply / NA to the proxy's request for its address."""
+    mac = mac or HOP_MAC
     if ":" in HOP_IP:
-        return sw.neighbour_advert(HOP_MAC, HOP_IP, PROXY_MAC, PROXY_IP)
-    return sw.arp_reply(HOP_MAC, HOP_IP, PROXY_MAC, PROXY_IP)
+        return sw.neighbour_advert(mac, HOP_IP, PROXY_MAC, PROXY_IP)
+    return sw.arp_reply(mac, HOP_IP, PROXY_MAC, PROXY_IP)
 
 
 def inputs_big(wait=False):
@@ -381,6 +387,77 @@ def check_big(outs, n_in_frames):
         check.fail("the INVITE and the 200 (3 KB each) went out as %s, want IP fragments "
                    "(3 or more each)" % [(len(f.payload), f.nframes) for f in big])
     return sent
+
+
+def solicitations(out_paths):
+    """(destination MAC, target address) of every ARP request / NS sent, in order."""
+    out = []
+    for f in check.load_output(out_paths):
+        if f.arp is not None and f.arp["op"] == 1:
+            out.append((f.dst_mac, f.arp["tpa"]))
+        elif f.icmp6 is not None and f.icmp6[0] == 135:
+            out.append((f.dst_mac, str(ipaddress.ip_address(bytes(f.icmp6[8:24])))))
+    return out
+
+
+STALE_MS = 300      # proxy-stale: --neigh-reachable
+
+
+def run_stale(R, exe, tmp, name):
+    """proxy-stale(-v6): the next hop's MAC ages (RFC 1122 2.3.2.1, RFC 4861 7.3).
+    Learned at 0 s from its ARP request / NS. s1 (0.05 s) goes to it unasked. s2
+    (0.5 s) finds it unconfirmed for longer than --neigh-reachable: still sent to
+    it, with a unicast probe, which the hop answers. s3 (0.58 s): confirmed, no
+    probe (a probe there would end, unanswered, before s4 and make s4 resolve
+    afresh). s4 (2.0 s): stale again, sent to the old MAC with a probe; the old host
+    is gone, so two more probes go unanswered and the entry is forgotten (2.9 s).
+    s5 (3.3 s) resolves afresh (broadcast / solicited-node group) and the host that
+    took the address over answers with another MAC: s5 goes there, not to the old
+    one, and not as a 503. T1 of 6 s: no INVITE is retransmitted within the run."""
+    if name.endswith("-v6"):
+        use_v6()
+    hop_mac2 = "02:00:00:00:00:21"
+    stats = os.path.join(tmp, "stats.json")
+    seq = [(0.0, solicit(HOP_MAC, HOP_IP)),
+           (0.05, up(request("INVITE", "s1", "z9hG4bK-s1"))),
+           (0.5, up(request("INVITE", "s2", "z9hG4bK-s2"))),
+           (0.55, hop_answer()),
+           (0.58, up(request("INVITE", "s3", "z9hG4bK-s3"))),
+           (2.0, up(request("INVITE", "s4", "z9hG4bK-s4"))),
+           (3.3, up(request("INVITE", "s5", "z9hG4bK-s5"))),
+           (3.4, hop_answer(hop_mac2))]
+    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
+    sw.write_pcap(ins[0], seq)
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
+            "--next-hop", h(HOP_IP) + ":5060", "--neigh-reachable", str(STALE_MS),
+            "--pcap-pace", "--t1", "6000", "--t2", "40000", "--exit-idle", "600",
+            "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
+    res, _ = sips(outs, hop_macs=(HOP_MAC, hop_mac2))
+    group = "33:33:ff:00:00:20" if ":" in HOP_IP else "ff:ff:ff:ff:ff:ff"
+    want = [(HOP_MAC, HOP_IP)] * 4 + [(group, HOP_IP)]
+    got = solicitations(outs)
+    if got != want:
+        check.fail("ARP requests / NSs sent %r, want %r: a unicast probe for s2, three "
+                   "for s4, then a fresh resolution for s5" % (got, want))
+    for call, mac in (("s1", HOP_MAC), ("s2", HOP_MAC), ("s3", HOP_MAC), ("s4", HOP_MAC),
+                      ("s5", hop_mac2)):
+        for s in expect(res, "down", call, "INVITE", 1, "forwarded (16.6)"):
+            if s.dst_mac != mac:
+                check.fail("%s INVITE to MAC %s, want %s" % (call, s.dst_mac, mac))
+        expect(res, "up", call, 503, 0, "the next hop was reachable")
+    sent = check.load_output(outs)
+    check.check_stats(stats, check.n_frames(sent), sent)
+    tot = json.loads(open(stats).read())["totals"]
+    keys = ("px_neighbour_probed", "px_neighbour_expired", "px_resolve_started",
+            "px_resolve_failed", "px_held_for_resolution", "rx_neighbour_answers")
+    got = {k: tot[k] for k in keys}
+    want = dict(zip(keys, (2, 1, 1, 0, 1, 2)))
+    if got != want:
+        check.fail("neighbour ageing counters %r, want %r" % (got, want))
+    if check.FAILS:
+        print(out)
+    return R.finish(name, len(seq), len(res))
 
 
 def split_legs(seq):

@@ -108,6 +108,7 @@ static const struct bound bounds[] = {
 	{ "--retry-after", NULL, "0", "86400", "86401" },
 	{ "--stats-period", NULL, "0", "86400", "86401" },
 	{ "--exit-idle", NULL, "0", "86400000", "86400001" },
+	{ "--neigh-reachable", "99", "100", "86400000", "86400001" },
 	{ "--sip-port", "0", "1", "65535", "65536" },
 	{ "--rx-desc", "16", "32", "16384", "32768" },
 	{ "--tx-desc", "16", "32", "16384", "32768" },
@@ -214,6 +215,8 @@ Test(options, defaults)
 	cr_expect_eq(cfg.tx_desc, 1024);
 	/* RFC 3261 16.6 item 11: Timer C MUST be larger than 3 minutes. */
 	cr_expect_eq(cfg.timer_c_ms, 181000u);
+	/* RFC 4861 section 10: REACHABLE_TIME 30 s. */
+	cr_expect_eq(cfg.neigh_reachable_ms, 30000u);
 	cr_expect(!cfg.pcap_pace);
 	cr_expect(!cfg.no_offload);
 	cr_expect(!cfg.cancel_same_source);
