@@ -49,6 +49,8 @@
 #define RESOLVE_TRIES	3
 #define RESOLVE_GAP_US	300000ULL
 #define FAILED_HOLD_US	5000000ULL
+/* A confirmation this close to the last one is not written (below the least reachable time). */
+#define CONFIRM_GRAIN_US 10000ULL
 
 enum nb_state {
 	NB_FREE = 0,
@@ -346,6 +348,14 @@ sc_px_learn(struct sc_worker *w, uint8_t ipv, const void *ip, const struct rte_e
 	if (px == NULL || rte_is_zero_ether_addr(mac) || !rte_is_unicast_ether_addr(mac))
 		return;
 	n = nb_slot(px, ipv, ip);
+	if (n->state == NB_OK && rte_is_same_ether_addr(&n->mac, mac)) {
+		/* Known (every SIP packet): the line is written only now and then. */
+		if (w->now_us - n->confirmed_us >= CONFIRM_GRAIN_US || n->tries != 0) {
+			n->confirmed_us = w->now_us;
+			n->tries = 0;
+		}
+		return;
+	}
 	if (n->state != NB_OK) {
 		w->stats.app[SC_APP_C_PX_NB_LEARNED]++;
 		px->changed = true;
@@ -489,8 +499,7 @@ nb_resolve(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, struct rte_ether
 
 	if (n != NULL && n->state == NB_OK) {
 		*mac = n->mac;
-		if (n->tries == 0 &&
-		    now - n->confirmed_us >= (uint64_t)px->cfg->neigh_reachable_ms * 1000)
+		if (n->tries == 0 && now - n->confirmed_us >= px->reachable_us)
 			nb_probe(w, n);
 		return 1;
 	}
@@ -812,6 +821,7 @@ sc_px_worker_create(const struct sc_app_cfg *cfg, int socket)
 	}
 	px->cfg = cfg;
 	px->src_port = cfg->sip_ports[0];
+	px->reachable_us = (uint64_t)cfg->neigh_reachable_ms * 1000;
 	return px;
 }
 

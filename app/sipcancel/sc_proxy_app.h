@@ -35,6 +35,7 @@ struct sc_px_nb {
 struct sc_px_worker {
 	const struct sc_app_cfg *cfg;
 	uint16_t src_port;		/* our SIP port, the source of what we send */
+	uint64_t reachable_us;		/* --neigh-reachable */
 	unsigned next_evict;
 	bool pending;			/* an entry may be NB_PENDING (set first, cleared by a scan) */
 	bool changed;			/* a neighbour resolved or failed: retry held */

@@ -549,6 +549,8 @@ release_held(struct sc_worker *w)
 	struct rte_mbuf *m[SC_PX_HELD_MAX];
 	unsigned i, n = sc_px_tick(w, m, SC_PX_HELD_MAX);
 
+	if (n == 0)
+		return;
 	w->px->retrying = true;
 	for (i = 0; i < n; i++) {
 		struct sc_net_pkt *pkt = &w->burst->pkt[w->burst->n];
