@@ -56,6 +56,9 @@ Options:
   --calls N          calls per scenario (default $calls)
   --rate R           calls per second (default $rate)
   --sipcancel PATH   sipcancel binary (default build/app/sipcancel/sipcancel)
+  --neigh-reachable MS  sipcancel's --neigh-reachable; the run then also passes
+                     only if sipcancel probed its neighbours with unicast ARP
+                     and every probe was answered (none forgotten, none failed)
   --kamailio-fault F a deliberate fault in the Kamailio config (the lab must then
                      fail): cancel-at-once or no-downstream-cancel
   --cost FILE        write the proxy's CPU use over the run to FILE (for
@@ -84,9 +87,11 @@ keep=0
 cleanup_only=0
 quiet=0
 slow_ms=400
+neigh_reachable=""
 
 nl_options "--proxy=proxy --scenario=scenarios --calls=calls --rate=rate
-	--sipcancel=sipcancel --cost=cost_file --kamailio-fault=kam_fault --workdir=workdir
+	--sipcancel=sipcancel --neigh-reachable=neigh_reachable --cost=cost_file
+	--kamailio-fault=kam_fault --workdir=workdir
 	--keep=keep=1 --cleanup=cleanup_only=1 --quiet=quiet=1" "$@"
 
 case "$proxy" in
@@ -258,10 +263,12 @@ fi
 if [ -n "$sc_ns" ]; then
 	say "sipcancel proxy: $sipcancel on $sc_ip:$sip_port, next hop $sc_next:$sip_port"
 	rm -f "$sc_tel"
+	sc_extra=()
+	[ -z "$neigh_reachable" ] || sc_extra=(--neigh-reachable "$neigh_reachable")
 	nl_sipcancel_bg "$budget_s" "$sc_ns" 0,1 "iface=${sc_ns}0" "$file_prefix" \
 		"$workdir/sipcancel.log" \
 		--role proxy --local-ip "$sc_ip" --sip-port "$sip_port" \
-		--next-hop "$sc_next:$sip_port" --stats-file "$stats_file"
+		--next-hop "$sc_next:$sip_port" --stats-file "$stats_file" "${sc_extra[@]}"
 	sc_pid=$nl_pid
 fi
 
@@ -425,6 +432,10 @@ fi
 # shellcheck disable=SC2086 # a list of names
 python3 "$scen_dir/proxylab_summary.py" summary "$workdir" "$calls" "$rate" "$proxy" \
 	"$stats_file" $scenarios || failed+=("summary")
+if [ -n "$sc_ns" ] && [ -n "$neigh_reachable" ]; then
+	# Linux neighbours must answer the unicast probes (RFC 1122 2.3.2.1).
+	python3 "$scen_dir/proxylab_summary.py" probes "$stats_file" || failed+=("probes")
+fi
 
 if [ -n "$cost_file" ]; then
 	# shellcheck disable=SC2086 # a list of names

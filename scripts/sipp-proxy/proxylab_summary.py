@@ -18,6 +18,10 @@
       must equal the calls SIPp counted; FIRST is 1 when sipcancel is the UAC's
       first hop (it then sees every CANCEL of the UAC, whatever the race). Writes
       the comparison to SCENARIO.sc-check.txt; exit 1 on a mismatch.
+  proxylab_summary.py probes STATS_FILE
+      --neigh-reachable runs: exit 0 when sipcancel probed its neighbours
+      (px_neighbour_probed > 0) and none went unanswered (px_neighbour_expired
+      and px_resolve_failed 0).
 """
 import json
 import os
@@ -268,6 +272,25 @@ def sccheck(workdir, scenario, first):
     return 0 if not bad else 1
 
 
+def probes(stats_file):
+    """--neigh-reachable: sipcancel probed its neighbours and all of them answered."""
+    try:
+        with open(stats_file, encoding="utf-8") as f:
+            t = json.load(f)["totals"]
+    except (OSError, ValueError, KeyError) as e:
+        print("proxylab: probes: no stats file %s (%s)" % (stats_file, e), file=sys.stderr)
+        return 1
+    got = {k: t.get(k, 0) for k in ("px_neighbour_probed", "px_neighbour_expired",
+                                    "px_resolve_failed")}
+    print("  sipcancel neighbour probes: %s" % ", ".join("%s %d" % kv for kv in got.items()))
+    if got["px_neighbour_probed"] == 0 or got["px_neighbour_expired"] != 0 or \
+            got["px_resolve_failed"] != 0:
+        print("proxylab: probes: want px_neighbour_probed > 0 and no expiry or failed "
+              "resolution: %r" % got, file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "check":
         return check(argv[2], argv[3], int(argv[4]))
@@ -275,6 +298,8 @@ def main(argv):
         return summary(argv[2], int(argv[3]), int(argv[4]), argv[5], argv[6], argv[7:])
     if len(argv) == 4 and argv[1] == "telemetry":
         return telemetry(argv[2], argv[3])
+    if len(argv) == 3 and argv[1] == "probes":
+        return probes(argv[2])
     if len(argv) == 5 and argv[1] == "sccheck":
         return sccheck(argv[2], argv[3], argv[4] == "1")
     if len(argv) >= 3 and argv[1] == "okcalls":
