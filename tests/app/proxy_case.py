@@ -29,8 +29,9 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
                INVITE waits for the ARP reply / NA (px_held_for_resolution), no 503
   proxy-stale  the next hop's MAC ages: unicast probes when used unconfirmed, forgotten
                when they go unanswered, then resolved afresh to a new MAC (run_stale)
+  proxy-stale-w2  the same on two workers, the hop's answers on the other one's queue
   proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6,
-  proxy-bigwait-v6, proxy-stale-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
+  proxy-bigwait-v6, proxy-stale-v6, proxy-stale-w2-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
                the silent hop gets 3 NSs)
 """
 import ipaddress
@@ -413,26 +414,40 @@ def run_stale(R, exe, tmp, name):
     is gone, so two more probes go unanswered and the entry is forgotten (2.9 s).
     s5 (3.3 s) resolves afresh (broadcast / solicited-node group) and the host that
     took the address over answers with another MAC: s5 goes there, not to the old
-    one, and not as a 503. T1 of 6 s: no INVITE is retransmitted within the run."""
+    one, and not as a 503. T1 of 12 s: no INVITE is retransmitted within the run.
+
+    proxy-stale-w2: the same on two workers, the hop's answers on the other worker's
+    queue (as RSS puts non-IP frames): the probing worker must take them from the
+    board the workers share. Every time is doubled, since two pacers drift apart."""
+    w2 = name.startswith("proxy-stale-w2")
     if name.endswith("-v6"):
         use_v6()
     hop_mac2 = "02:00:00:00:00:21"
     stats = os.path.join(tmp, "stats.json")
-    seq = [(0.0, solicit(HOP_MAC, HOP_IP)),
-           (0.05, up(request("INVITE", "s1", "z9hG4bK-s1"))),
-           (0.5, up(request("INVITE", "s2", "z9hG4bK-s2"))),
-           (0.55, hop_answer()),
-           (0.58, up(request("INVITE", "s3", "z9hG4bK-s3"))),
-           (2.0, up(request("INVITE", "s4", "z9hG4bK-s4"))),
-           (3.3, up(request("INVITE", "s5", "z9hG4bK-s5"))),
-           (3.4, hop_answer(hop_mac2))]
-    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
-    sw.write_pcap(ins[0], seq)
+    k = 2.0 if w2 else 1.0
+    # (time, frame, queue 1 when w2)
+    seq = [(0.0, solicit(HOP_MAC, HOP_IP), False),
+           (0.05, up(request("INVITE", "s1", "z9hG4bK-s1")), False),
+           (0.5, up(request("INVITE", "s2", "z9hG4bK-s2")), False),
+           (0.55, hop_answer(), True),
+           (0.58, up(request("INVITE", "s3", "z9hG4bK-s3")), False),
+           (2.0, up(request("INVITE", "s4", "z9hG4bK-s4")), False),
+           (3.3, up(request("INVITE", "s5", "z9hG4bK-s5")), False),
+           (3.4, hop_answer(hop_mac2), True)]
+    files = [[(k * t, fr) for t, fr, q1 in seq if not (w2 and q1)]]
+    if w2:
+        # Starts at 0 like queue 0, so that both pacers start together.
+        files.append([(0.0, solicit(UAC_MAC, UAC_IP))] +
+                     [(k * t, fr) for t, fr, q1 in seq if q1])
+    ins = [os.path.join(tmp, "in%d.pcap" % q) for q in range(len(files))]
+    outs = [os.path.join(tmp, "out%d.pcap" % q) for q in range(len(files))]
+    for p, fr in zip(ins, files):
+        sw.write_pcap(p, fr)
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
-            "--next-hop", h(HOP_IP) + ":5060", "--neigh-reachable", str(STALE_MS),
-            "--pcap-pace", "--t1", "6000", "--t2", "40000", "--exit-idle", "600",
+            "--next-hop", h(HOP_IP) + ":5060", "--neigh-reachable", str(int(k * STALE_MS)),
+            "--pcap-pace", "--t1", "12000", "--t2", "40000", "--exit-idle", "600",
             "--stats-file", stats]
-    out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
+    out = R.run(exe, R.eal_args(name, len(files), ins, outs) + ["--"] + opts, tmp)
     res, _ = sips(outs, hop_macs=(HOP_MAC, hop_mac2))
     group = "33:33:ff:00:00:20" if ":" in HOP_IP else "ff:ff:ff:ff:ff:ff"
     want = [(HOP_MAC, HOP_IP)] * 4 + [(group, HOP_IP)]
