@@ -30,6 +30,7 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
   proxy-stale  the next hop's MAC ages: unicast probes when used unconfirmed, forgotten
                when they go unanswered, then resolved afresh to a new MAC (run_stale)
   proxy-stale-w2  the same on two workers, the hop's answers on the other one's queue
+  proxy-heldlive  the live held gauge (telemetry) while INVITEs wait for silent hops
   proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6,
   proxy-bigwait-v6, proxy-stale-v6, proxy-stale-w2-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
                the silent hop gets 3 NSs)
@@ -37,6 +38,7 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
 import ipaddress
 import json
 import os
+import time
 
 import check
 import sipwork as sw
@@ -472,6 +474,80 @@ def run_stale(R, exe, tmp, name):
         check.fail("neighbour ageing counters %r, want %r" % (got, want))
     if check.FAILS:
         print(out)
+    return R.finish(name, len(seq), len(res))
+
+
+LIVE_HOPS = 8       # proxy-heldlive: silent hops, one INVITE waiting for each
+LIVE_GAP = 0.6      # s between those INVITEs; each waits 0.9 s (3 ARPs 300 ms apart)
+
+
+def run_heldlive(R, exe, tmp, name):
+    """proxy-heldlive: the live `held` gauge (telemetry) counts the requests waiting
+    for a next hop's address. Eight INVITEs, 0.6 s apart, each routed by its user
+    part to its own silent hop: one or two wait at every moment from 0 to 5.1 s,
+    while telemetry is read every 50 ms. Some reading must show held >= 1 and none
+    more than two; after the last resolution failed, held is 0; every INVITE gets
+    its 503 (once: T1 of 10 s); SIGTERM ends the run."""
+    seq = []
+    for k in range(LIVE_HOPS):
+        inv = request("INVITE", "l%d" % k, "z9hG4bK-l%d" % k).replace(
+            b"INVITE sip:bob@", b"INVITE sip:h%d@" % k, 1)
+        seq.append((k * LIVE_GAP, up(inv)))
+    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
+    sw.write_pcap(ins[0], seq)
+    stats, log = os.path.join(tmp, "stats.json"), os.path.join(tmp, "sipcancel.log")
+    routes = []
+    for k in range(LIVE_HOPS):
+        routes += ["--route", "user:h%d=198.18.0.%d:5060" % (k, 40 + k)]
+    args = [a for a in R.eal_args(name, 1, ins, outs) if a != "--log-level=lib.eal:error"]
+    cmd = [exe] + args + ["--", "--role", "proxy", "--local-ip", PROXY_IP, "--mac",
+                          PROXY_MAC, "--next-hop", "198.18.0.39:5060"] + routes + [
+        "--pcap-pace", "--t1", "10000", "--t2", "40000", "--stats-file", stats]
+    sock = os.path.join(R.runtime_dir(R.PREFIXES[-1]), "dpdk_telemetry.v2")
+    app = R.start(cmd, tmp, log)
+    readings, after = [], None
+    deadline = time.time() + 30
+    try:
+        while time.time() < deadline and app.poll() is None:
+            time.sleep(0.05)
+            try:
+                t = R.telemetry(sock, "/sipcancel/stats")
+            except (OSError, ValueError, KeyError):
+                continue
+            if not t:
+                continue
+            if t.get("px_resolve_failed", 0) < LIVE_HOPS:
+                readings.append(t.get("held"))
+            elif after is None:
+                after = time.time()
+            elif time.time() - after > 0.2:
+                # Settled: the last failure's loop iteration is long over.
+                after = t.get("held")
+                break
+    finally:
+        rc = R.stop(app, log) if app.poll() is None else app.returncode
+    if rc != 0:
+        check.fail("exit %r after SIGTERM, want 0" % rc)
+    if not readings or max(h or 0 for h in readings) < 1:
+        check.fail("held never above 0 in %d telemetry readings while INVITEs waited "
+                   "for their next hops: %r" % (len(readings), readings[:20]))
+    if any(h is None or h > 2 for h in readings):
+        check.fail("held readings %r: want 0, 1 or 2 (one INVITE every 0.6 s, each "
+                   "waiting 0.9 s)" % sorted(set(readings), key=str))
+    if after != 0:
+        check.fail("held %r once every resolution failed, want 0" % (after,))
+    res, arps = sips(outs)
+    for k in range(LIVE_HOPS):
+        expect(res, "up", "l%d" % k, 503, 1, "its next hop never answered (16.7)")
+    if arps != 3 * LIVE_HOPS:
+        check.fail("%d ARP requests, want 3 for each of %d hops" % (arps, LIVE_HOPS))
+    tot = json.loads(open(stats).read())["totals"]
+    got = (tot["held"], tot["px_held_for_resolution"], tot["px_resolve_failed"])
+    if got != (0, LIVE_HOPS, LIVE_HOPS):
+        check.fail("at exit: held %d, px_held_for_resolution %d, px_resolve_failed %d; "
+                   "want 0, %d, %d" % (got + (LIVE_HOPS, LIVE_HOPS)))
+    if check.FAILS:
+        print(open(log).read()[-2000:])
     return R.finish(name, len(seq), len(res))
 
 

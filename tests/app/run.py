@@ -633,6 +633,9 @@ def main():
             import proxy_case
             gen = GEN or os.path.join(os.path.dirname(exe), "..", "tools", "sipcancel-gen")
             rc = proxy_case.run_gen_case(sys.modules[__name__], exe, tmp, name, gen)
+        elif name == "proxy-heldlive":
+            import proxy_case
+            rc = proxy_case.run_heldlive(sys.modules[__name__], exe, tmp, name)
         elif name.startswith("proxy-stale"):
             import proxy_case
             rc = proxy_case.run_stale(sys.modules[__name__], exe, tmp, name)
