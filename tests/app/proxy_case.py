@@ -31,8 +31,18 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
                when they go unanswered, then resolved afresh to a new MAC (run_stale)
   proxy-stale-w2  the same on two workers, the hop's answers on the other one's queue
   proxy-heldlive  the live held gauge (telemetry) while INVITEs wait for silent hops
+  proxy-confirm  the hop's SIP packets confirm its MAC (no probe); one probe at a time
+               while a stale hop is used; a SIP packet answers a resolution (run_confirm)
+  proxy-retry  an unsolicited ARP reply / NA is not learned; 503 at once for 5 s after a
+               failed resolution, then a new one (run_retry)
+  proxy-board  two workers: board answers are trusted for --neigh-reachable only; one
+               taken from the board is cached and later probed (run_board)
+  proxy-mixed  dual stack: an IPv4 and an IPv6 hop sharing 32 leading bits (run_mixed)
+  proxy-forget  two workers: a MAC whose probes went unanswered is not taken again from
+               the board, however recent its last answer there (run_forget)
   proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6,
-  proxy-bigwait-v6, proxy-stale-v6, proxy-stale-w2-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
+  proxy-bigwait-v6, proxy-stale-v6, proxy-stale-w2-v6, proxy-confirm-v6, proxy-retry-v6,
+  proxy-board-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
                the silent hop gets 3 NSs)
 """
 import ipaddress
@@ -393,13 +403,24 @@ def check_big(outs, n_in_frames):
 
 
 def solicitations(out_paths):
-    """(destination MAC, target address) of every ARP request / NS sent, in order."""
+    """(destination MAC, target address) of every ARP request / NS sent, in order.
+    An NS must go to the target's solicited-node group, or, unicast (a probe), to the
+    target itself (RFC 4861 7.2.2)."""
     out = []
     for f in check.load_output(out_paths):
         if f.arp is not None and f.arp["op"] == 1:
             out.append((f.dst_mac, f.arp["tpa"]))
         elif f.icmp6 is not None and f.icmp6[0] == 135:
-            out.append((f.dst_mac, str(ipaddress.ip_address(bytes(f.icmp6[8:24])))))
+            target = ipaddress.ip_address(bytes(f.icmp6[8:24]))
+            out.append((f.dst_mac, str(target)))
+            if f.dst_mac.startswith("33:33:"):
+                want = ipaddress.ip_address(bytes.fromhex("ff02" + "00" * 9 + "01ff") +
+                                            target.packed[13:])
+            else:
+                want = target
+            if ipaddress.ip_address(f.dst_ip) != want:
+                check.fail("NS for %s to MAC %s, IPv6 %s: want %s (RFC 4861 7.2.2)"
+                           % (target, f.dst_mac, f.dst_ip, want))
     return out
 
 
@@ -785,3 +806,314 @@ def run_gen_case(R, exe, tmp, name, gen):
     if check.FAILS:
         print(out)
     return R.finish(name, calls, len(res))
+
+
+CONFIRM_MS = 600    # proxy-confirm: --neigh-reachable
+
+
+def run_confirm(R, exe, tmp, name):
+    """proxy-confirm(-v6): --neigh-reachable 600 ms, one worker. The next hop is learned
+    at 0 s from its ARP request / NS; its own SIP packets (100, 180, 486 for k1) confirm
+    its MAC, so k2 (0.7 s, 0.3 s after the last of them but 0.7 s after the ARP/NS)
+    goes to it with no probe (README: a hop whose SIP packets reach the worker is
+    confirmed by them). Then the hop falls silent: k3 (1.2 s) finds it unconfirmed and
+    opens a probe; k4..k6 (1.3-1.6 s) use it while the probe is open and open no other:
+    three unicast probes 300 ms apart in all, then the entry is forgotten (2.1 s) and
+    k7 (2.6 s) resolves afresh (one broadcast / solicited-node NS), answered by the
+    host that took the address over with a SIP packet from its new MAC (2.7 s): k7
+    goes there, and the entry is simply known (no probe of it follows). T1 of 12 s:
+    nothing is retransmitted within the run."""
+    if name.endswith("-v6"):
+        use_v6()
+    hop_mac2 = "02:00:00:00:00:21"
+    stats = os.path.join(tmp, "stats.json")
+    seq = [(0.0, solicit(HOP_MAC, HOP_IP)),
+           (0.05, up(request("INVITE", "k1", "z9hG4bK-k1"))),
+           (0.15, down(response(100, "k1", "z9hG4bK-k1", None))),
+           (0.25, down(response(180, "k1", "z9hG4bK-k1", "hk1"))),
+           (0.4, down(response(486, "k1", "z9hG4bK-k1", "hk1"))),
+           (0.5, up(request("ACK", "k1", "z9hG4bK-k1", to_tag="hk1"))),
+           (0.7, up(request("INVITE", "k2", "z9hG4bK-k2")))]
+    seq += [(t, up(request("INVITE", c, "z9hG4bK-" + c)))
+            for t, c in ((1.2, "k3"), (1.3, "k4"), (1.4, "k5"), (1.6, "k6"), (2.6, "k7"))]
+    # The host that took the address over answers with a SIP packet (a stray BYE 200,
+    # relayed upstream by its Via): its source MAC resolves the address too.
+    seq += [(2.7, sw.udp_frames(hop_mac2, PROXY_MAC, HOP_IP, PROXY_IP, 5060, 5060,
+                                response(200, "k0", "z9hG4bK-k0", "hk0", "BYE"))[0])]
+    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
+    sw.write_pcap(ins[0], seq)
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
+            "--next-hop", h(HOP_IP) + ":5060", "--neigh-reachable", str(CONFIRM_MS),
+            "--pcap-pace", "--t1", "12000", "--t2", "40000", "--exit-idle", "600",
+            "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
+    res, _ = sips(outs, hop_macs=(HOP_MAC, hop_mac2))
+    group = "33:33:ff:00:00:20" if ":" in HOP_IP else "ff:ff:ff:ff:ff:ff"
+    got = [s for s in solicitations(outs) if s[1] == HOP_IP]
+    want = [(HOP_MAC, HOP_IP)] * 3 + [(group, HOP_IP)]
+    if got != want:
+        check.fail("ARP requests / NSs for the next hop %r, want %r: none while its SIP "
+                   "packets confirm it, three unicast probes from k3 (not one more per "
+                   "use while the probe is open), then a fresh resolution for k7"
+                   % (got, want))
+    for call in ("k1", "k2", "k3", "k4", "k5", "k6", "k7"):
+        mac = hop_mac2 if call == "k7" else HOP_MAC
+        for s in expect(res, "down", call, "INVITE", 1, "forwarded (16.6)"):
+            if s.dst_mac != mac:
+                check.fail("%s INVITE to MAC %s, want %s" % (call, s.dst_mac, mac))
+        expect(res, "up", call, 503, 0, "the next hop was reachable")
+    expect(res, "up", "k0", 200, 1, "relayed by its Via (16.7)")
+    expect(res, "up", "k1", 486, 1, "486 relayed")
+    expect(res, "down", "k1", "ACK", 1, "486 ACKed hop by hop")
+    sent = check.load_output(outs)
+    check.check_stats(stats, check.n_frames(sent), sent)
+    tot = json.loads(open(stats).read())["totals"]
+    keys = ("px_neighbour_probed", "px_neighbour_expired", "px_resolve_started",
+            "px_resolve_failed", "px_held_for_resolution")
+    got = {k: tot[k] for k in keys}
+    want = dict(zip(keys, (1, 1, 1, 0, 1)))
+    if got != want:
+        check.fail("neighbour counters %r, want %r" % (got, want))
+    if check.FAILS:
+        print(out)
+    return R.finish(name, len(seq), len(res))
+
+
+def run_retry(R, exe, tmp, name):
+    """proxy-retry(-v6): a failed resolution is tried again after 5 s (FAILED_HOLD_US).
+    An ARP reply / NA for the next hop's address that nobody asked for (0 s, naming a
+    stray MAC) is not learned (RFC 826 merge rule, RFC 4861 7.2.5): r1 (0.2 s) waits
+    for the silent next hop, three ARP requests / NSs, 503 at 1.1 s. r2 (1.7 s) and
+    r3 (5.95 s, 4.85 s after the failure) get 503 at once, nothing asked. r4 (6.7 s,
+    5.6 s after the failure) starts a new resolution, which the hop answers (6.8 s):
+    r4 is forwarded."""
+    if name.endswith("-v6"):
+        use_v6()
+    stats = os.path.join(tmp, "stats.json")
+    seq = [(0.0, hop_answer("02:00:00:00:00:66")),
+           (0.2, up(request("INVITE", "r1", "z9hG4bK-r1"))),
+           (1.7, up(request("INVITE", "r2", "z9hG4bK-r2"))),
+           (5.95, up(request("INVITE", "r3", "z9hG4bK-r3"))),
+           (6.7, up(request("INVITE", "r4", "z9hG4bK-r4"))),
+           (6.8, hop_answer())]
+    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
+    sw.write_pcap(ins[0], seq)
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
+            "--next-hop", h(HOP_IP) + ":5060", "--pcap-pace", "--t1", "12000",
+            "--t2", "40000", "--exit-idle", "400", "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
+    res, arps = sips(outs)
+    if arps != 4:
+        check.fail("%d ARP requests / NSs, want 4: three for r1, one for r4" % arps)
+    for call, failed in (("r1", True), ("r2", True), ("r3", True), ("r4", False)):
+        expect(res, "up", call, 503, 1 if failed else 0,
+               "resolution failed (16.7 step 6)" if failed else "asked again after 5 s")
+        expect(res, "down", call, "INVITE", 0 if failed else 1,
+               "nothing downstream" if failed else "forwarded once resolved")
+    sent = check.load_output(outs)
+    check.check_stats(stats, check.n_frames(sent), sent)
+    tot = json.loads(open(stats).read())["totals"]
+    keys = ("px_resolve_started", "px_resolve_failed", "px_held_for_resolution")
+    got = {k: tot[k] for k in keys}
+    want = dict(zip(keys, (2, 1, 2)))
+    if got != want:
+        check.fail("resolution counters %r, want %r" % (got, want))
+    if check.FAILS:
+        print(out)
+    return R.finish(name, len(seq), len(res))
+
+
+BOARD_MS = 2000     # proxy-board: --neigh-reachable; every time doubled (two pacers)
+HOP2_IP4, HOP2_IP6 = "198.18.0.21", "2001:2::21"
+HOP2_MAC, HOP2_MAC2 = "02:00:00:00:00:31", "02:00:00:00:00:32"
+
+
+def run_board(R, exe, tmp, name):
+    """proxy-board(-v6): the age of an answer on the workers' board (RFC 4861
+    REACHABLE_TIME, --neigh-reachable 2 s). Two workers; worker 1 (queue 1) resolves
+    hop A (user a, --next-hop) at 0.2 s and hop C (user c, --route) at 1.0 s, both
+    answered on its own queue, so both answers are on the board. Worker 0: a2 (1.5 s)
+    to A takes A's MAC from the board (answered 1.15 s before: recent), no ARP / NS,
+    and keeps it in its own cache; a3 (4.8 s) finds it unconfirmed for 3.3 s: sent
+    with a unicast probe, which A answers (5.2 s, on queue 1). c2 (6.0 s) to C finds
+    C's answer on the board 4.85 s old, too old to trust: a fresh resolution
+    (broadcast / solicited-node group), answered (6.4 s) by the host that took C's
+    address with another MAC; c2 goes there. Every answer comes 0.35-0.4 s after what
+    it answers, so that the two queues' pacers may start that far apart."""
+    if name.endswith("-v6"):
+        use_v6()
+    hop2 = HOP2_IP6 if ":" in HOP_IP else HOP2_IP4
+
+    def answer(ip, mac):
+        if ":" in ip:
+            return sw.neighbour_advert(mac, ip, PROXY_MAC, PROXY_IP)
+        return sw.arp_reply(mac, ip, PROXY_MAC, PROXY_IP)
+
+    def inv(call, user):
+        return up(request("INVITE", call, "z9hG4bK-" + call).replace(
+            b"INVITE sip:bob@", b"INVITE sip:%s@" % user.encode(), 1))
+
+    stats = os.path.join(tmp, "stats.json")
+    q1 = [(0.0, solicit(UAC_MAC, UAC_IP)), (0.2, inv("a1", "a")),
+          (0.35, answer(HOP_IP, HOP_MAC)), (1.0, inv("c1", "c")),
+          (1.15, answer(hop2, HOP2_MAC)), (5.2, answer(HOP_IP, HOP_MAC)),
+          (6.4, answer(hop2, HOP2_MAC2))]
+    q0 = [(0.0, solicit(UAC_MAC, UAC_IP)), (1.5, inv("a2", "a")), (4.8, inv("a3", "a")),
+          (6.0, inv("c2", "c"))]
+    files = [q0, q1]
+    ins = [os.path.join(tmp, "in%d.pcap" % q) for q in range(2)]
+    outs = [os.path.join(tmp, "out%d.pcap" % q) for q in range(2)]
+    for p, fr in zip(ins, files):
+        sw.write_pcap(p, fr)
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
+            "--next-hop", h(HOP_IP) + ":5060", "--route", "user:c=%s:5060" % h(hop2),
+            "--neigh-reachable", str(BOARD_MS), "--pcap-pace", "--t1", "12000",
+            "--t2", "40000", "--exit-idle", "600", "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 2, ins, outs) + ["--"] + opts, tmp)
+    v6 = ":" in HOP_IP
+
+    def group(ip):
+        if not v6:
+            return "ff:ff:ff:ff:ff:ff"
+        b = ipaddress.ip_address(ip).packed
+        return "33:33:ff:%02x:%02x:%02x" % (b[13], b[14], b[15])
+
+    # Worker 0: for A only unicast probes to A's MAC (one, or more if A's answer
+    # on the other queue is late), for C a fresh resolution (one or more).
+    got0 = solicitations(outs[:1])
+    if not got0 or got0[0] != (HOP_MAC, HOP_IP) or \
+            any(s[1] == HOP_IP and s[0] != HOP_MAC for s in got0) or \
+            not any(s == (group(hop2), hop2) for s in got0) or \
+            any(s[1] == hop2 and s[0] != group(hop2) for s in got0):
+        check.fail("worker 0 sent ARP requests / NSs %r, want none for a2 (a recent "
+                   "answer on the board), a unicast probe for a3 (its own cache entry "
+                   "is stale), then a fresh resolution for c2 (the board's answer for C "
+                   "is too old to trust)" % got0)
+    got1 = solicitations(outs[1:])
+    want1 = [(group(HOP_IP), HOP_IP), (group(hop2), hop2)]
+    if got1 != want1:
+        check.fail("worker 1 sent ARP requests / NSs %r, want %r" % (got1, want1))
+    fwd, ups = set(), []
+    for f in check.load_output(outs):
+        if f.error:
+            check.fail("output frame: " + f.error)
+        elif f.payload is not None and f.payload.startswith(b"INVITE "):
+            fwd.add((sw.Sip(f.payload).one("call-id")[:2], f.dst_ip, f.dst_mac))
+        elif f.payload is not None and f.dst_ip == UAC_IP:
+            s = sw.Sip(f.payload)
+            ups.append((s.one("call-id")[:2], s.status))
+    want_fwd = {("a1", HOP_IP, HOP_MAC), ("a2", HOP_IP, HOP_MAC), ("a3", HOP_IP, HOP_MAC),
+                ("c1", hop2, HOP2_MAC), ("c2", hop2, HOP2_MAC2)}
+    if fwd != want_fwd:
+        check.fail("INVITEs forwarded (call, IP, MAC) %r, want %r"
+                   % (sorted(fwd), sorted(want_fwd)))
+    if sorted(ups) != sorted((c, 100) for c in ("a1", "a2", "a3", "c1", "c2")):
+        check.fail("upstream responses %r, want one 100 per INVITE (every hop answered)"
+                   % sorted(ups))
+    sent = check.load_output(outs)
+    check.check_stats(stats, check.n_frames(sent), sent)
+    tot = json.loads(open(stats).read())["totals"]
+    keys = ("px_neighbour_probed", "px_neighbour_expired", "px_resolve_started",
+            "px_resolve_failed", "px_held_for_resolution")
+    got = {k: tot[k] for k in keys}
+    want = dict(zip(keys, (1, 0, 3, 0, 3)))
+    if got != want:
+        check.fail("neighbour counters %r, want %r" % (got, want))
+    if check.FAILS:
+        print(out)
+    return R.finish(name, len(q0) + len(q1), len(fwd) + len(ups))
+
+
+MIXED_IP6 = "c612:14::20"   # proxy-mixed: its first 32 bits are HOP_IP's (198.18.0.20)
+
+
+def run_mixed(R, exe, tmp, name):
+    """proxy-mixed: a dual-stack proxy (an IPv4 and an IPv6 --local-ip) resolves an
+    IPv4 next hop and an IPv6 one whose address starts with the IPv4 one's 32 bits.
+    x1 (0 s, user v6x, --route) waits for the silent IPv6 hop; b1 (0.1 s, --next-hop)
+    for the IPv4 hop, which answers its ARP request (0.2 s). The two are different
+    neighbours on the workers' board too: b1 goes to the IPv4 hop's MAC, x1 still
+    fails after three NSs (503, 16.7 step 6) and is sent to no MAC."""
+    stats = os.path.join(tmp, "stats.json")
+    x1 = request("INVITE", "x1", "z9hG4bK-x1").replace(b"INVITE sip:bob@", b"INVITE sip:v6x@", 1)
+    seq = [(0.0, up(x1)), (0.1, up(request("INVITE", "b1", "z9hG4bK-b1"))),
+           (0.2, hop_answer())]
+    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
+    sw.write_pcap(ins[0], seq)
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--local-ip", sw.UAS_IP6,
+            "--mac", PROXY_MAC, "--next-hop", HOP_IP + ":5060",
+            "--route", "user:v6x=[%s]:5060" % MIXED_IP6, "--pcap-pace", "--t1", "12000",
+            "--t2", "40000", "--exit-idle", "1500", "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
+    got = solicitations(outs)
+    want = [("ff:ff:ff:ff:ff:ff", HOP_IP)] + [("33:33:ff:00:00:20", MIXED_IP6)] * 3
+    if sorted(got) != sorted(want):
+        check.fail("ARP requests / NSs %r, want %r" % (got, want))
+    fwd, ups = [], []
+    for f in check.load_output(outs):
+        if f.error:
+            check.fail("output frame: " + f.error)
+        elif f.payload is not None and f.payload.startswith(b"INVITE "):
+            fwd.append((sw.Sip(f.payload).one("call-id"), f.dst_ip, f.dst_mac))
+        elif f.payload is not None and f.dst_ip == UAC_IP:
+            s = sw.Sip(f.payload)
+            ups.append((s.one("call-id"), s.status))
+    if fwd != [("b1@px", HOP_IP, HOP_MAC)]:
+        check.fail("INVITEs forwarded (Call-ID, IP, MAC) %r, want only b1 to the IPv4 hop "
+                   "(the IPv6 hop never answered)" % fwd)
+    if sorted(ups) != [("b1@px", 100), ("x1@px", 503)]:
+        check.fail("upstream responses %r, want b1's 100 and x1's 503" % sorted(ups))
+    sent = check.load_output(outs)
+    check.check_stats(stats, check.n_frames(sent), sent)
+    if check.FAILS:
+        print(out)
+    return R.finish(name, len(seq), len(fwd) + len(ups))
+
+
+def run_forget(R, exe, tmp, name):
+    """proxy-forget: a MAC whose probes went unanswered is forgotten on the workers'
+    board too (--neigh-reachable 2 s, two workers). Worker 0 learns the next hop at 0 s
+    (its ARP request). Worker 1 resolves it for g1 (1.65 s), answered at 1.8 s: a
+    recent answer on the board. g2 (2.5 s) finds worker 0's entry stale: sent, with
+    three unicast probes that go unanswered (the host left); the entry is forgotten
+    (3.4 s). g3 (3.6 s) must resolve afresh, though the board's answer of 1.8 s is
+    younger than --neigh-reachable: the host that took the address answers with another
+    MAC (3.75 s), and g3 goes there, not to the MAC that stopped answering."""
+    hop_mac2 = "02:00:00:00:00:21"
+    stats = os.path.join(tmp, "stats.json")
+    q0 = [(0.0, solicit(HOP_MAC, HOP_IP)), (2.5, up(request("INVITE", "g2", "z9hG4bK-g2"))),
+          (3.6, up(request("INVITE", "g3", "z9hG4bK-g3"))), (3.75, hop_answer(hop_mac2))]
+    q1 = [(0.0, solicit(UAC_MAC, UAC_IP)), (1.65, up(request("INVITE", "g1", "z9hG4bK-g1"))),
+          (1.8, hop_answer())]
+    files = [q0, q1]
+    ins = [os.path.join(tmp, "in%d.pcap" % q) for q in range(2)]
+    outs = [os.path.join(tmp, "out%d.pcap" % q) for q in range(2)]
+    for p, fr in zip(ins, files):
+        sw.write_pcap(p, fr)
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
+            "--next-hop", h(HOP_IP) + ":5060", "--neigh-reachable", "2000",
+            "--pcap-pace", "--t1", "12000", "--t2", "40000", "--exit-idle", "600",
+            "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 2, ins, outs) + ["--"] + opts, tmp)
+    res, _ = sips(outs, hop_macs=(HOP_MAC, hop_mac2))
+    bcast = "ff:ff:ff:ff:ff:ff"
+    got = (solicitations(outs[:1]), solicitations(outs[1:]))
+    want = ([(HOP_MAC, HOP_IP)] * 3 + [(bcast, HOP_IP)], [(bcast, HOP_IP)])
+    if got != want:
+        check.fail("ARP requests (worker 0, worker 1) %r, want %r: g3 resolves afresh "
+                   "after the probes for g2 went unanswered" % (got, want))
+    for call, mac in (("g1", HOP_MAC), ("g2", HOP_MAC), ("g3", hop_mac2)):
+        for s in expect(res, "down", call, "INVITE", 1, "forwarded (16.6)"):
+            if s.dst_mac != mac:
+                check.fail("%s INVITE to MAC %s, want %s" % (call, s.dst_mac, mac))
+        expect(res, "up", call, 503, 0, "the next hop was reachable")
+    tot = json.loads(open(stats).read())["totals"]
+    keys = ("px_neighbour_probed", "px_neighbour_expired", "px_resolve_started",
+            "px_resolve_failed")
+    got = {k: tot[k] for k in keys}
+    want = dict(zip(keys, (1, 1, 2, 0)))
+    if got != want:
+        check.fail("neighbour counters %r, want %r" % (got, want))
+    if check.FAILS:
+        print(out)
+    return R.finish(name, len(q0) + len(q1), len(res))

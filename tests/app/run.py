@@ -639,6 +639,21 @@ def main():
         elif name.startswith("proxy-stale"):
             import proxy_case
             rc = proxy_case.run_stale(sys.modules[__name__], exe, tmp, name)
+        elif name.startswith("proxy-confirm"):
+            import proxy_case
+            rc = proxy_case.run_confirm(sys.modules[__name__], exe, tmp, name)
+        elif name.startswith("proxy-retry"):
+            import proxy_case
+            rc = proxy_case.run_retry(sys.modules[__name__], exe, tmp, name)
+        elif name == "proxy-forget":
+            import proxy_case
+            rc = proxy_case.run_forget(sys.modules[__name__], exe, tmp, name)
+        elif name == "proxy-mixed":
+            import proxy_case
+            rc = proxy_case.run_mixed(sys.modules[__name__], exe, tmp, name)
+        elif name.startswith("proxy-board"):
+            import proxy_case
+            rc = proxy_case.run_board(sys.modules[__name__], exe, tmp, name)
         elif name.startswith("proxy-"):
             import proxy_case
             rc = proxy_case.run_case(sys.modules[__name__], exe, tmp, name)
