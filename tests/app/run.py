@@ -633,30 +633,9 @@ def main():
             import proxy_case
             gen = GEN or os.path.join(os.path.dirname(exe), "..", "tools", "sipcancel-gen")
             rc = proxy_case.run_gen_case(sys.modules[__name__], exe, tmp, name, gen)
-        elif name == "proxy-heldlive":
-            import proxy_case
-            rc = proxy_case.run_heldlive(sys.modules[__name__], exe, tmp, name)
-        elif name.startswith("proxy-stale"):
-            import proxy_case
-            rc = proxy_case.run_stale(sys.modules[__name__], exe, tmp, name)
-        elif name.startswith("proxy-confirm"):
-            import proxy_case
-            rc = proxy_case.run_confirm(sys.modules[__name__], exe, tmp, name)
-        elif name.startswith("proxy-retry"):
-            import proxy_case
-            rc = proxy_case.run_retry(sys.modules[__name__], exe, tmp, name)
-        elif name == "proxy-forget":
-            import proxy_case
-            rc = proxy_case.run_forget(sys.modules[__name__], exe, tmp, name)
-        elif name == "proxy-mixed":
-            import proxy_case
-            rc = proxy_case.run_mixed(sys.modules[__name__], exe, tmp, name)
-        elif name.startswith("proxy-board"):
-            import proxy_case
-            rc = proxy_case.run_board(sys.modules[__name__], exe, tmp, name)
         elif name.startswith("proxy-"):
             import proxy_case
-            rc = proxy_case.run_case(sys.modules[__name__], exe, tmp, name)
+            rc = proxy_case.run(sys.modules[__name__], exe, tmp, name)
         elif name.startswith("op-"):
             import operator_case
             rc = operator_case.run_case(sys.modules[__name__], exe, tmp, name)
