@@ -424,6 +424,27 @@ def solicitations(out_paths):
     return out
 
 
+def write_queues(tmp, files):
+    """One input pcap per RX queue from files (lists of (time, frame)); returns the
+    input and output paths."""
+    ins = [os.path.join(tmp, "in%d.pcap" % q) for q in range(len(files))]
+    outs = [os.path.join(tmp, "out%d.pcap" % q) for q in range(len(files))]
+    for p, fr in zip(ins, files):
+        sw.write_pcap(p, fr)
+    return ins, outs
+
+
+def conclude(R, name, outs, stats, out, counts, what, want):
+    """A runner's last checks: the stats file against the frames sent, the counters in
+    want; then the verdict (counts: inputs and outputs, for the summary line)."""
+    sent = check.load_output(outs)
+    check.check_stats(stats, check.n_frames(sent), sent)
+    check_counters(stats, what, want)
+    if check.FAILS:
+        print(out)
+    return R.finish(name, *counts)
+
+
 def check_counters(stats, what, want):
     """The --stats-file totals named in want must have those values."""
     tot = json.loads(open(stats).read())["totals"]
@@ -470,10 +491,7 @@ def run_stale(R, exe, tmp, name):
         # Starts at 0 like queue 0, so that both pacers start together.
         files.append([(0.0, solicit(UAC_MAC, UAC_IP))] +
                      [(k * t, fr) for t, fr, q1 in seq if q1])
-    ins = [os.path.join(tmp, "in%d.pcap" % q) for q in range(len(files))]
-    outs = [os.path.join(tmp, "out%d.pcap" % q) for q in range(len(files))]
-    for p, fr in zip(ins, files):
-        sw.write_pcap(p, fr)
+    ins, outs = write_queues(tmp, files)
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
             "--next-hop", h(HOP_IP) + ":5060", "--neigh-reachable", str(int(k * STALE_MS)),
             "--pcap-pace", "--t1", "12000", "--t2", "40000", "--exit-idle", "600",
@@ -492,14 +510,10 @@ def run_stale(R, exe, tmp, name):
             if s.dst_mac != mac:
                 check.fail("%s INVITE to MAC %s, want %s" % (call, s.dst_mac, mac))
         expect(res, "up", call, 503, 0, "the next hop was reachable")
-    sent = check.load_output(outs)
-    check.check_stats(stats, check.n_frames(sent), sent)
-    check_counters(stats, "neighbour ageing", {
-        "px_neighbour_probed": 2, "px_neighbour_expired": 1, "px_resolve_started": 1,
-        "px_resolve_failed": 0, "px_held_for_resolution": 1, "rx_neighbour_answers": 2})
-    if check.FAILS:
-        print(out)
-    return R.finish(name, len(seq), len(res))
+    return conclude(R, name, outs, stats, out, (len(seq), len(res)), "neighbour ageing",
+                    {"px_neighbour_probed": 2, "px_neighbour_expired": 1,
+                     "px_resolve_started": 1, "px_resolve_failed": 0,
+                     "px_held_for_resolution": 1, "rx_neighbour_answers": 2})
 
 
 LIVE_HOPS = 8       # proxy-heldlive: silent hops, one INVITE waiting for each
@@ -518,8 +532,7 @@ def run_heldlive(R, exe, tmp, name):
         inv = request("INVITE", "l%d" % k, "z9hG4bK-l%d" % k).replace(
             b"INVITE sip:bob@", b"INVITE sip:h%d@" % k, 1)
         seq.append((k * LIVE_GAP, up(inv)))
-    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
-    sw.write_pcap(ins[0], seq)
+    ins, outs = write_queues(tmp, [seq])
     stats, log = os.path.join(tmp, "stats.json"), os.path.join(tmp, "sipcancel.log")
     routes = []
     for k in range(LIVE_HOPS):
@@ -634,10 +647,7 @@ def run_case(R, exe, tmp, name):
         seq = files[0] + files[1]
     else:
         files = split_legs(seq) if name_base == "proxy-w2" else [seq]
-    ins = [os.path.join(tmp, "in%d.pcap" % k) for k in range(len(files))]
-    outs = [os.path.join(tmp, "out%d.pcap" % k) for k in range(len(files))]
-    for p, fr in zip(ins, files):
-        sw.write_pcap(p, fr)
+    ins, outs = write_queues(tmp, files)
     hop = ["--next-hop", h(HOP_IP) + ":5060"]
     if name_base == "proxy-route":
         # The default hop is silent: every call must take the user-prefix route; a
@@ -844,8 +854,7 @@ def run_confirm(R, exe, tmp, name):
     # relayed upstream by its Via): its source MAC resolves the address too.
     seq += [(2.7, sw.udp_frames(hop_mac2, PROXY_MAC, HOP_IP, PROXY_IP, 5060, 5060,
                                 response(200, "k0", "z9hG4bK-k0", "hk0", "BYE"))[0])]
-    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
-    sw.write_pcap(ins[0], seq)
+    ins, outs = write_queues(tmp, [seq])
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
             "--next-hop", h(HOP_IP) + ":5060", "--neigh-reachable", str(CONFIRM_MS),
             "--pcap-pace", "--t1", "12000", "--t2", "40000", "--exit-idle", "600",
@@ -869,14 +878,10 @@ def run_confirm(R, exe, tmp, name):
     expect(res, "up", "k0", 200, 1, "relayed by its Via (16.7)")
     expect(res, "up", "k1", 486, 1, "486 relayed")
     expect(res, "down", "k1", "ACK", 1, "486 ACKed hop by hop")
-    sent = check.load_output(outs)
-    check.check_stats(stats, check.n_frames(sent), sent)
-    check_counters(stats, "neighbour", {
-        "px_neighbour_probed": 1, "px_neighbour_expired": 1, "px_resolve_started": 1,
-        "px_resolve_failed": 0, "px_held_for_resolution": 1})
-    if check.FAILS:
-        print(out)
-    return R.finish(name, len(seq), len(res))
+    return conclude(R, name, outs, stats, out, (len(seq), len(res)), "neighbour",
+                    {"px_neighbour_probed": 1, "px_neighbour_expired": 1,
+                     "px_resolve_started": 1, "px_resolve_failed": 0,
+                     "px_held_for_resolution": 1})
 
 
 def run_retry(R, exe, tmp, name):
@@ -896,8 +901,7 @@ def run_retry(R, exe, tmp, name):
            (5.95, up(request("INVITE", "r3", "z9hG4bK-r3"))),
            (6.7, up(request("INVITE", "r4", "z9hG4bK-r4"))),
            (6.8, hop_answer())]
-    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
-    sw.write_pcap(ins[0], seq)
+    ins, outs = write_queues(tmp, [seq])
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
             "--next-hop", h(HOP_IP) + ":5060", "--pcap-pace", "--t1", "12000",
             "--t2", "40000", "--exit-idle", "400", "--stats-file", stats]
@@ -910,13 +914,9 @@ def run_retry(R, exe, tmp, name):
                "resolution failed (16.7 step 6)" if failed else "asked again after 5 s")
         expect(res, "down", call, "INVITE", 0 if failed else 1,
                "nothing downstream" if failed else "forwarded once resolved")
-    sent = check.load_output(outs)
-    check.check_stats(stats, check.n_frames(sent), sent)
-    check_counters(stats, "resolution", {
-        "px_resolve_started": 2, "px_resolve_failed": 1, "px_held_for_resolution": 2})
-    if check.FAILS:
-        print(out)
-    return R.finish(name, len(seq), len(res))
+    return conclude(R, name, outs, stats, out, (len(seq), len(res)), "resolution",
+                    {"px_resolve_started": 2, "px_resolve_failed": 1,
+                     "px_held_for_resolution": 2})
 
 
 BOARD_MS = 2000     # proxy-board: --neigh-reachable; every time doubled (two pacers)
@@ -957,10 +957,7 @@ def run_board(R, exe, tmp, name):
     q0 = [(0.0, solicit(UAC_MAC, UAC_IP)), (1.5, inv("a2", "a")), (4.8, inv("a3", "a")),
           (6.0, inv("c2", "c"))]
     files = [q0, q1]
-    ins = [os.path.join(tmp, "in%d.pcap" % q) for q in range(2)]
-    outs = [os.path.join(tmp, "out%d.pcap" % q) for q in range(2)]
-    for p, fr in zip(ins, files):
-        sw.write_pcap(p, fr)
+    ins, outs = write_queues(tmp, files)
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
             "--next-hop", h(HOP_IP) + ":5060", "--route", "user:c=%s:5060" % h(hop2),
             "--neigh-reachable", str(BOARD_MS), "--pcap-pace", "--t1", "12000",
@@ -1006,14 +1003,10 @@ def run_board(R, exe, tmp, name):
     if sorted(ups) != sorted((c, 100) for c in ("a1", "a2", "a3", "c1", "c2")):
         check.fail("upstream responses %r, want one 100 per INVITE (every hop answered)"
                    % sorted(ups))
-    sent = check.load_output(outs)
-    check.check_stats(stats, check.n_frames(sent), sent)
-    check_counters(stats, "neighbour", {
-        "px_neighbour_probed": 1, "px_neighbour_expired": 0, "px_resolve_started": 3,
-        "px_resolve_failed": 0, "px_held_for_resolution": 3})
-    if check.FAILS:
-        print(out)
-    return R.finish(name, len(q0) + len(q1), len(fwd) + len(ups))
+    return conclude(R, name, outs, stats, out, (len(q0) + len(q1), len(fwd) + len(ups)),
+                    "neighbour", {"px_neighbour_probed": 1, "px_neighbour_expired": 0,
+                     "px_resolve_started": 3, "px_resolve_failed": 0,
+                     "px_held_for_resolution": 3})
 
 
 MIXED_IP6 = "c612:14::20"   # proxy-mixed: its first 32 bits are HOP_IP's (198.18.0.20)
@@ -1030,8 +1023,7 @@ def run_mixed(R, exe, tmp, name):
     x1 = request("INVITE", "x1", "z9hG4bK-x1").replace(b"INVITE sip:bob@", b"INVITE sip:v6x@", 1)
     seq = [(0.0, up(x1)), (0.1, up(request("INVITE", "b1", "z9hG4bK-b1"))),
            (0.2, hop_answer())]
-    ins, outs = [os.path.join(tmp, "in0.pcap")], [os.path.join(tmp, "out0.pcap")]
-    sw.write_pcap(ins[0], seq)
+    ins, outs = write_queues(tmp, [seq])
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--local-ip", sw.UAS_IP6,
             "--mac", PROXY_MAC, "--next-hop", HOP_IP + ":5060",
             "--route", "user:v6x=[%s]:5060" % MIXED_IP6, "--pcap-pace", "--t1", "12000",
@@ -1078,10 +1070,7 @@ def run_forget(R, exe, tmp, name):
     q1 = [(0.0, solicit(UAC_MAC, UAC_IP)), (1.65, up(request("INVITE", "g1", "z9hG4bK-g1"))),
           (1.8, hop_answer())]
     files = [q0, q1]
-    ins = [os.path.join(tmp, "in%d.pcap" % q) for q in range(2)]
-    outs = [os.path.join(tmp, "out%d.pcap" % q) for q in range(2)]
-    for p, fr in zip(ins, files):
-        sw.write_pcap(p, fr)
+    ins, outs = write_queues(tmp, files)
     opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
             "--next-hop", h(HOP_IP) + ":5060", "--neigh-reachable", "2000",
             "--pcap-pace", "--t1", "12000", "--t2", "40000", "--exit-idle", "600",
