@@ -554,18 +554,18 @@ nb_tick(struct sc_worker *w)
 		pending = true;
 		if (w->now_us - n->t_us < RESOLVE_GAP_US)
 			continue;
-		if (n->tries >= RESOLVE_TRIES && probing) {
-			/* The MAC no longer answers: resolve afresh when next needed. */
-			n->state = NB_FREE;
-			board_forget(n->ipv, n->ip);
-			w->stats.app[SC_APP_C_PX_NB_EXPIRED]++;
-			continue;
-		}
 		if (n->tries >= RESOLVE_TRIES) {
-			n->state = NB_FAILED;
-			n->t_us = w->now_us;
-			px->changed = true;
-			w->stats.app[SC_APP_C_PX_RESOLVE_FAILED]++;
+			if (probing) {
+				/* The MAC no longer answers: resolve afresh when next needed. */
+				n->state = NB_FREE;
+				board_forget(n->ipv, n->ip);
+				w->stats.app[SC_APP_C_PX_NB_EXPIRED]++;
+			} else {
+				n->state = NB_FAILED;
+				n->t_us = w->now_us;
+				px->changed = true;
+				w->stats.app[SC_APP_C_PX_RESOLVE_FAILED]++;
+			}
 			continue;
 		}
 		n->tries++;
