@@ -116,8 +116,9 @@ def our_via(b):
     return "SIP/2.0/UDP %s:5060;branch=%s" % (h(PROXY_IP), px_branch(b, h(UAC_IP), 5060))
 
 
-def request(method, call, b, mf=70, to_tag=None, cseq_method=None):
-    lines = ["%s sip:bob@%s SIP/2.0" % (method, h(HOP_IP)), "Via: " + uac_via(b)]
+def request(method, call, b, mf=70, to_tag=None, cseq_method=None, user="bob"):
+    """From the UAC; user is the Request-URI's (--route user: prefixes match it)."""
+    lines = ["%s sip:%s@%s SIP/2.0" % (method, user, h(HOP_IP)), "Via: " + uac_via(b)]
     if mf is not None:
         lines.append("Max-Forwards: %d" % mf)
     lines += ["From: <sip:alice@%s>;tag=a-%s" % (h(UAC_IP), call),
@@ -339,12 +340,22 @@ def with_body(msg, body):
     return (head + body).encode()
 
 
-def hop_answer(mac=None):
-    """The next hop's ARP reply / NA to the proxy's request for its address."""
-    mac = mac or HOP_MAC
-    if ":" in HOP_IP:
-        return sw.neighbour_advert(mac, HOP_IP, PROXY_MAC, PROXY_IP)
-    return sw.arp_reply(mac, HOP_IP, PROXY_MAC, PROXY_IP)
+def hop_answer(mac=None, ip=None):
+    """A next hop's ARP reply / NA (default: HOP_IP's, HOP_MAC) to the proxy's request
+    for its address."""
+    mac, ip = mac or HOP_MAC, ip or HOP_IP
+    if ":" in ip:
+        return sw.neighbour_advert(mac, ip, PROXY_MAC, PROXY_IP)
+    return sw.arp_reply(mac, ip, PROXY_MAC, PROXY_IP)
+
+
+def resolve_mac(ip):
+    """Where a resolution of ip goes: broadcast (ARP), or the solicited-node group's
+    MAC (NS, RFC 4861 7.2.2 and RFC 2464 7)."""
+    if ":" not in ip:
+        return "ff:ff:ff:ff:ff:ff"
+    b = ipaddress.ip_address(ip).packed
+    return "33:33:ff:%02x:%02x:%02x" % (b[13], b[14], b[15])
 
 
 def inputs_big(wait=False):
@@ -498,7 +509,7 @@ def run_stale(R, exe, tmp, name):
             "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, len(files), ins, outs) + ["--"] + opts, tmp)
     res, _ = sips(outs, hop_macs=(HOP_MAC, hop_mac2))
-    group = "33:33:ff:00:00:20" if ":" in HOP_IP else "ff:ff:ff:ff:ff:ff"
+    group = resolve_mac(HOP_IP)
     want = [(HOP_MAC, HOP_IP)] * 4 + [(group, HOP_IP)]
     got = solicitations(outs)
     if got != want:
@@ -529,8 +540,7 @@ def run_heldlive(R, exe, tmp, name):
     its 503 (once: T1 of 10 s); SIGTERM ends the run."""
     seq = []
     for k in range(LIVE_HOPS):
-        inv = request("INVITE", "l%d" % k, "z9hG4bK-l%d" % k).replace(
-            b"INVITE sip:bob@", b"INVITE sip:h%d@" % k, 1)
+        inv = request("INVITE", "l%d" % k, "z9hG4bK-l%d" % k, user="h%d" % k)
         seq.append((k * LIVE_GAP, up(inv)))
     ins, outs = write_queues(tmp, [seq])
     stats, log = os.path.join(tmp, "stats.json"), os.path.join(tmp, "sipcancel.log")
@@ -861,7 +871,7 @@ def run_confirm(R, exe, tmp, name):
             "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
     res, _ = sips(outs, hop_macs=(HOP_MAC, hop_mac2))
-    group = "33:33:ff:00:00:20" if ":" in HOP_IP else "ff:ff:ff:ff:ff:ff"
+    group = resolve_mac(HOP_IP)
     got = [s for s in solicitations(outs) if s[1] == HOP_IP]
     want = [(HOP_MAC, HOP_IP)] * 3 + [(group, HOP_IP)]
     if got != want:
@@ -940,20 +950,14 @@ def run_board(R, exe, tmp, name):
         use_v6()
     hop2 = HOP2_IP6 if ":" in HOP_IP else HOP2_IP4
 
-    def answer(ip, mac):
-        if ":" in ip:
-            return sw.neighbour_advert(mac, ip, PROXY_MAC, PROXY_IP)
-        return sw.arp_reply(mac, ip, PROXY_MAC, PROXY_IP)
-
     def inv(call, user):
-        return up(request("INVITE", call, "z9hG4bK-" + call).replace(
-            b"INVITE sip:bob@", b"INVITE sip:%s@" % user.encode(), 1))
+        return up(request("INVITE", call, "z9hG4bK-" + call, user=user))
 
     stats = os.path.join(tmp, "stats.json")
     q1 = [(0.0, solicit(UAC_MAC, UAC_IP)), (0.2, inv("a1", "a")),
-          (0.35, answer(HOP_IP, HOP_MAC)), (1.0, inv("c1", "c")),
-          (1.15, answer(hop2, HOP2_MAC)), (5.2, answer(HOP_IP, HOP_MAC)),
-          (6.4, answer(hop2, HOP2_MAC2))]
+          (0.35, hop_answer()), (1.0, inv("c1", "c")),
+          (1.15, hop_answer(HOP2_MAC, hop2)), (5.2, hop_answer()),
+          (6.4, hop_answer(HOP2_MAC2, hop2))]
     q0 = [(0.0, solicit(UAC_MAC, UAC_IP)), (1.5, inv("a2", "a")), (4.8, inv("a3", "a")),
           (6.0, inv("c2", "c"))]
     files = [q0, q1]
@@ -963,27 +967,19 @@ def run_board(R, exe, tmp, name):
             "--neigh-reachable", str(BOARD_MS), "--pcap-pace", "--t1", "12000",
             "--t2", "40000", "--exit-idle", "600", "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, 2, ins, outs) + ["--"] + opts, tmp)
-    v6 = ":" in HOP_IP
-
-    def group(ip):
-        if not v6:
-            return "ff:ff:ff:ff:ff:ff"
-        b = ipaddress.ip_address(ip).packed
-        return "33:33:ff:%02x:%02x:%02x" % (b[13], b[14], b[15])
-
     # Worker 0: for A only unicast probes to A's MAC (one, or more if A's answer
     # on the other queue is late), for C a fresh resolution (one or more).
     got0 = solicitations(outs[:1])
     if not got0 or got0[0] != (HOP_MAC, HOP_IP) or \
             any(s[1] == HOP_IP and s[0] != HOP_MAC for s in got0) or \
-            not any(s == (group(hop2), hop2) for s in got0) or \
-            any(s[1] == hop2 and s[0] != group(hop2) for s in got0):
+            not any(s == (resolve_mac(hop2), hop2) for s in got0) or \
+            any(s[1] == hop2 and s[0] != resolve_mac(hop2) for s in got0):
         check.fail("worker 0 sent ARP requests / NSs %r, want none for a2 (a recent "
                    "answer on the board), a unicast probe for a3 (its own cache entry "
                    "is stale), then a fresh resolution for c2 (the board's answer for C "
                    "is too old to trust)" % got0)
     got1 = solicitations(outs[1:])
-    want1 = [(group(HOP_IP), HOP_IP), (group(hop2), hop2)]
+    want1 = [(resolve_mac(HOP_IP), HOP_IP), (resolve_mac(hop2), hop2)]
     if got1 != want1:
         check.fail("worker 1 sent ARP requests / NSs %r, want %r" % (got1, want1))
     fwd, ups = set(), []
@@ -1020,7 +1016,7 @@ def run_mixed(R, exe, tmp, name):
     neighbours on the workers' board too: b1 goes to the IPv4 hop's MAC, x1 still
     fails after three NSs (503, 16.7 step 6) and is sent to no MAC."""
     stats = os.path.join(tmp, "stats.json")
-    x1 = request("INVITE", "x1", "z9hG4bK-x1").replace(b"INVITE sip:bob@", b"INVITE sip:v6x@", 1)
+    x1 = request("INVITE", "x1", "z9hG4bK-x1", user="v6x")
     seq = [(0.0, up(x1)), (0.1, up(request("INVITE", "b1", "z9hG4bK-b1"))),
            (0.2, hop_answer())]
     ins, outs = write_queues(tmp, [seq])
@@ -1030,7 +1026,7 @@ def run_mixed(R, exe, tmp, name):
             "--t2", "40000", "--exit-idle", "1500", "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
     got = solicitations(outs)
-    want = [("ff:ff:ff:ff:ff:ff", HOP_IP)] + [("33:33:ff:00:00:20", MIXED_IP6)] * 3
+    want = [(resolve_mac(HOP_IP), HOP_IP)] + [(resolve_mac(MIXED_IP6), MIXED_IP6)] * 3
     if sorted(got) != sorted(want):
         check.fail("ARP requests / NSs %r, want %r" % (got, want))
     fwd, ups = [], []
@@ -1077,7 +1073,7 @@ def run_forget(R, exe, tmp, name):
             "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, 2, ins, outs) + ["--"] + opts, tmp)
     res, _ = sips(outs, hop_macs=(HOP_MAC, hop_mac2))
-    bcast = "ff:ff:ff:ff:ff:ff"
+    bcast = resolve_mac(HOP_IP)
     got = (solicitations(outs[:1]), solicitations(outs[1:]))
     want = ([(HOP_MAC, HOP_IP)] * 3 + [(bcast, HOP_IP)], [(bcast, HOP_IP)])
     if got != want:
