@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -796,6 +797,15 @@ main(int argc, char **argv)
 	}
 	SC_APP_LOG(INFO, "%u worker(s) on %u port(s), role %s", app.n_workers, app.n_ports,
 		   app.cfg.role == SC_APP_ROLE_PROXY ? "proxy" : "uas");
+	for (i = 0; i < 2 && app.cfg.role == SC_APP_ROLE_PROXY; i++) {
+		char gw[INET6_ADDRSTRLEN];
+
+		if (!app.cfg.gateway_set[i])
+			continue;
+		inet_ntop(app.cfg.gateway[i].family, app.cfg.gateway[i].addr, gw, sizeof(gw));
+		SC_APP_LOG(INFO, "proxy: off-link IPv%d addresses through gateway %s",
+			   i ? 6 : 4, gw);
+	}
 
 	if (main_loop() < 0)
 		status = 1;

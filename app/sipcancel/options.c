@@ -27,17 +27,20 @@
 	X("role", 1, "uas|proxy (proxy: transaction-stateful for INVITE/CANCEL, " \
 	  "stateless for the rest; needs --next-hop or --route)") \
 	X("next-hop", 1, "ADDR[:PORT] or [V6]:PORT: proxy next hop for every request " \
-	  "no --route matches (on-link, resolved with ARP/ND)") \
+	  "no --route matches (resolved with ARP/ND; through --gateway when off-link)") \
 	X("route", 1, "host:NAME=HOP or user:PREFIX=HOP: proxy route on the " \
 	  "Request-URI host (exact) or user (longest prefix); repeatable") \
+	X("gateway", 1, "ADDR: proxy: the router for addresses outside every " \
+	  "--local-ip prefix of its family (one IPv4, one IPv6; on-link itself)") \
 	X("timer-c", 1, "MS: proxy Timer C (RFC 3261 16.6 item 11), > 180000") \
 	X("neigh-reachable", 1, "MS: proxy: a neighbour's MAC is trusted this long " \
 	  "after a packet or ARP/ND answer from it; used later, it is probed with " \
 	  "unicast ARP/NS and forgotten when 3 probes go unanswered") \
 	X("cancel-same-source", 0, "proxy hardening: accept a CANCEL only from the " \
 	  "source address/port of its INVITE (refused ones are counted)") \
-	X("local-ip", 1, "ADDR: an address this element answers for (IPv4 or IPv6; " \
-	  "repeatable; ARP/ND and SIP)") \
+	X("local-ip", 1, "ADDR[/LEN]: an address this element answers for (IPv4 or " \
+	  "IPv6; repeatable; ARP/ND and SIP); LEN: its on-link prefix, for --gateway " \
+	  "(without: the address alone)") \
 	X("sip-port", 1, "N: UDP port carrying SIP (repeatable)") \
 	X("capacity", 1, "N: pending transactions kept (records)") \
 	X("t1", 1, "MS: RFC 3261 T1, RTT estimate (17.1.1.1)") \
@@ -128,6 +131,8 @@ default_text(const struct sc_app_cfg *d, const char *name, char *buf, size_t cap
 		snprintf(buf, cap, "%u", d->tx_desc);
 	else if (strcmp(name, "next-hop") == 0 || strcmp(name, "route") == 0)
 		snprintf(buf, cap, "none");
+	else if (strcmp(name, "gateway") == 0)
+		snprintf(buf, cap, "none: every address on-link");
 	else if (strcmp(name, "timer-c") == 0)
 		snprintf(buf, cap, "%u", d->timer_c_ms);
 	else if (strcmp(name, "neigh-reachable") == 0)
@@ -193,7 +198,7 @@ sc_app_usage(const char *prog)
 	SC_APP_OPTIONS(SC_X_USAGE)
 #undef SC_X_USAGE
 	printf("\nConfig file: INI, section [sipcancel], keys are the option names "
-	       "without\n\"--\" (local-ip and sip-port take lists: \"5060, 5080\").\n"
+	       "without\n\"--\" (local-ip, sip-port and gateway take lists: \"5060, 5080\").\n"
 	       "Telemetry (dpdk-telemetry.py): /sipcancel/stats, /sipcancel/lcore,<id>.\n"
 	       "Exit codes: 0 clean stop, 1 run-time failure, 2 bad option or "
 	       "unsupported\nsetting.\n");
@@ -229,25 +234,45 @@ ip_is_host(const struct sc_app_ip *ip)
 	return sc_net_ip_is_host(ip->family == AF_INET ? 4 : 6, &a);
 }
 
+/*
+ * A unicast host address for option name; with prefix non-NULL, "ADDR[/LEN]" and
+ * *prefix the LEN (default: the whole address).
+ */
 static int
-parse_ip(const char *val, struct sc_app_ip *ip)
+parse_ip(const char *name, const char *val, struct sc_app_ip *ip, uint8_t *prefix)
 {
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = val == NULL ? NULL : strchr(val, '/');
+
 	memset(ip, 0, sizeof(*ip));
-	if (inet_pton(AF_INET, val, ip->addr) == 1)
+	if (val == NULL || strlen(val) >= sizeof(buf) || (slash != NULL && prefix == NULL))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(slash == NULL ? strlen(val) :
+						 (size_t)(slash - val)), val);
+	if (inet_pton(AF_INET, buf, ip->addr) == 1)
 		ip->family = AF_INET;
-	else if (inet_pton(AF_INET6, val, ip->addr) == 1)
+	else if (inet_pton(AF_INET6, buf, ip->addr) == 1)
 		ip->family = AF_INET6;
-	else {
-		fprintf(stderr, "sipcancel: --local-ip: '%s' is neither an IPv4 nor an IPv6 "
-			"address\n", val);
-		return -EINVAL;
+	else
+		goto bad;
+	if (prefix != NULL) {
+		uint32_t max = ip->family == AF_INET ? 32 : 128, len = max;
+
+		if (slash != NULL &&
+		    parse_u32("local-ip prefix", slash + 1, 0, max, &len) != 0)
+			return -EINVAL;
+		*prefix = (uint8_t)len;
 	}
 	if (!ip_is_host(ip)) {
-		fprintf(stderr, "sipcancel: --local-ip: '%s' is not a unicast host address "
-			"(unspecified, loopback, multicast or broadcast)\n", val);
+		fprintf(stderr, "sipcancel: --%s: '%s' is not a unicast host address "
+			"(unspecified, loopback, multicast or broadcast)\n", name, val);
 		return -EINVAL;
 	}
 	return 0;
+bad:
+	fprintf(stderr, "sipcancel: --%s: '%s' is neither an IPv4 nor an IPv6 address%s\n",
+		name, val == NULL ? "" : val, prefix != NULL ? " (ADDR or ADDR/LEN)" : "");
+	return -EINVAL;
 }
 
 /*
@@ -276,6 +301,7 @@ struct seen {
 	bool local_ip;
 	bool sip_port;
 	bool route;
+	bool gateway;
 };
 
 /* Apply one option; from_cli marks command-line values. */
@@ -305,7 +331,8 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 				SC_APP_MAX_LOCAL_IPS);
 			return -EINVAL;
 		}
-		rc = parse_ip(val, &cfg->local_ips[cfg->n_local_ips]);
+		rc = parse_ip(name, val, &cfg->local_ips[cfg->n_local_ips],
+			      &cfg->local_prefix[cfg->n_local_ips]);
 		for (v = 0; rc == 0 && v < cfg->n_local_ips; v++)
 			if (memcmp(&cfg->local_ips[v], &cfg->local_ips[cfg->n_local_ips],
 				   sizeof(cfg->local_ips[v])) == 0) {
@@ -343,6 +370,25 @@ apply(struct sc_app_cfg *cfg, const char *name, const char *val, struct seen *se
 			rc = -EINVAL;
 		}
 		cfg->next_hop_set = rc == 0;
+	} else if (strcmp(name, "gateway") == 0) {
+		struct sc_app_ip gw;
+		unsigned f;
+
+		if (seen != NULL && !seen->gateway) {
+			cfg->gateway_set[0] = cfg->gateway_set[1] = false;
+			seen->gateway = true;
+		}
+		rc = parse_ip(name, val, &gw, NULL);
+		if (rc != 0)
+			return rc;
+		f = gw.family == AF_INET6;
+		if (cfg->gateway_set[f]) {
+			fprintf(stderr, "sipcancel: --gateway: '%s': one %s gateway only\n", val,
+				f ? "IPv6" : "IPv4");
+			return -EINVAL;
+		}
+		cfg->gateway[f] = gw;
+		cfg->gateway_set[f] = true;
 	} else if (strcmp(name, "route") == 0) {
 		if (seen != NULL && !seen->route) {
 			cfg->n_routes = 0;
@@ -558,7 +604,8 @@ load_config(struct sc_app_cfg *cfg, const char *path)
 				"file\n", e[i].name);
 			rc = -EINVAL;
 		} else if (strcmp(e[i].name, "local-ip") == 0 ||
-			   strcmp(e[i].name, "sip-port") == 0) {
+			   strcmp(e[i].name, "sip-port") == 0 ||
+			   strcmp(e[i].name, "gateway") == 0) {
 			/* The file's ports replace the built-in default port. */
 			if (strcmp(e[i].name, "sip-port") == 0 && !port_reset) {
 				cfg->n_sip_ports = 0;
@@ -593,6 +640,33 @@ path_writable(const char *path)
 	return access(dir, W_OK | X_OK) == 0;
 }
 
+/* A gateway must be reachable without one: on-link, and not ourselves. */
+static int
+check_gateways(const struct sc_app_cfg *cfg)
+{
+	char txt[INET6_ADDRSTRLEN];
+	unsigned f, i;
+
+	for (f = 0; f < 2; f++) {
+		const struct sc_app_ip *gw = &cfg->gateway[f];
+
+		if (!cfg->gateway_set[f])
+			continue;
+		inet_ntop(gw->family, gw->addr, txt, sizeof(txt));
+		for (i = 0; i < cfg->n_local_ips; i++)
+			if (memcmp(&cfg->local_ips[i], gw, sizeof(*gw)) == 0) {
+				fprintf(stderr, "sipcancel: --gateway %s is a --local-ip\n", txt);
+				return -EINVAL;
+			}
+		if (!sc_app_onlink(cfg, gw->family, gw->addr)) {
+			fprintf(stderr, "sipcancel: --gateway %s is not on-link: no --local-ip "
+				"ADDR/LEN of its family holds it\n", txt);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /*
  * getopt_long takes any unambiguous prefix of a long option, and a prefix of
  * several options is ambiguous only when their entries differ: each gets its own
@@ -609,7 +683,7 @@ sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 #undef SC_X_LONG
 	};
 	struct option longopts[RTE_DIM(opts) + 1];
-	struct seen seen = { false, false, false };
+	struct seen seen = { false, false, false, false };
 	const char *name;
 	unsigned k;
 	int c, rc;
@@ -678,6 +752,8 @@ sc_app_parse_args(struct sc_app_cfg *cfg, int argc, char **argv)
 		fprintf(stderr, "sipcancel: at least one --sip-port is needed\n");
 		return -EINVAL;
 	}
+	if (check_gateways(cfg) != 0)
+		return -EINVAL;
 	if (cfg->stats_file[0] != '\0' && !path_writable(cfg->stats_file)) {
 		fprintf(stderr, "sipcancel: --stats-file %s: cannot be written: %s\n",
 			cfg->stats_file, strerror(errno));

@@ -6,8 +6,11 @@
  * every SIP packet and ARP reply / Neighbour Advertisement we receive, and the
  * bounded queue of packets waiting for a resolution.
  *
- * Choices: next hops and upstream hops are assumed on-link (no gateway: the lab
- * and the SBC front are flat L2); all are reached through the first port. Hostnames
+ * Routing: without --gateway every address is taken as on-link. With one, an
+ * address of its family outside every --local-ip prefix is reached through the
+ * gateway's MAC (RFC 1122 3.3.1.1), and a SIP packet from such an address teaches
+ * nothing about it: its source MAC is a router's. It confirms the gateway when it
+ * came from the gateway's MAC. All are reached through the first port. Hostnames
  * are not resolved (no DNS on the data path): a Via or route with a hostname has no
  * path. A resolution asks RESOLVE_TRIES times, RESOLVE_GAP_US apart; then it has
  * failed (an INVITE gets 503 from lib/cancel, anything else is dropped, counted)
@@ -229,6 +232,31 @@ sc_app_parse_route(const char *s, struct sc_app_route *r)
 	return sc_app_parse_hop(eq + 1, &r->hop);
 }
 
+bool
+sc_app_prefix_holds(const uint8_t *net, unsigned len, const uint8_t *addr)
+{
+	unsigned full = len / 8, rest = len % 8;
+
+	if (memcmp(net, addr, full) != 0)
+		return false;
+	return rest == 0 || ((net[full] ^ addr[full]) & (0xff00u >> rest) & 0xff) == 0;
+}
+
+bool
+sc_app_onlink(const struct sc_app_cfg *cfg, int family, const uint8_t *addr)
+{
+	unsigned i;
+
+	/* fe80::/10 is on every link (RFC 4291 2.5.6). */
+	if (family == AF_INET6 && addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80)
+		return true;
+	for (i = 0; i < cfg->n_local_ips; i++)
+		if (cfg->local_ips[i].family == family &&
+		    sc_app_prefix_holds(cfg->local_ips[i].addr, cfg->local_prefix[i], addr))
+			return true;
+	return false;
+}
+
 /* user and host of a SIP URI (sip:user@host:port;params), either may be empty. */
 static void
 uri_parts(const struct sc_str *uri, struct sc_str *user, struct sc_str *host)
@@ -364,6 +392,36 @@ sc_px_learn(struct sc_worker *w, uint8_t ipv, const void *ip, const struct rte_e
 	n->state = NB_OK;
 	n->confirmed_us = w->now_us;
 	n->tries = 0;		/* no probe open */
+}
+
+/* The gateway of ip's family if ip is off-link (RFC 1122 3.3.1.1), else NULL. */
+static inline const uint8_t *
+gateway_for(const struct sc_px_worker *px, uint8_t ipv, const uint8_t *ip)
+{
+	const struct sc_app_cfg *cfg = px->cfg;
+	unsigned f = ipv == 6;
+
+	if (likely(!cfg->gateway_set[f]) ||
+	    sc_app_onlink(cfg, f ? AF_INET6 : AF_INET, ip))
+		return NULL;
+	return cfg->gateway[f].addr;
+}
+
+void
+sc_px_learn_source(struct sc_worker *w, uint8_t ipv, const void *ip,
+		   const struct rte_ether_addr *mac)
+{
+	const uint8_t *gw = w->px == NULL ? NULL : gateway_for(w->px, ipv, ip);
+	const struct sc_px_nb *n;
+
+	if (gw == NULL) {
+		sc_px_learn(w, ipv, ip, mac);
+		return;
+	}
+	/* Off-link: mac is a router's; only the gateway's own confirms the gateway. */
+	n = nb_find(w->px, ipv, gw);
+	if (n != NULL && n->state == NB_OK && rte_is_same_ether_addr(&n->mac, mac))
+		sc_px_learn(w, ipv, gw, mac);
 }
 
 static const uint8_t *
@@ -582,15 +640,18 @@ path_to(struct sc_worker *w, uint8_t ipv, const uint8_t *ip, uint16_t port,
 	struct sc_net_path *out)
 {
 	const uint8_t *src = local_ip(w, ipv);
+	const uint8_t *gw = gateway_for(w->px, ipv, ip);
 	struct rte_ether_addr mac;
 	union sc_net_ip s, d;
 	int st;
 
 	if (src == NULL || w->n_ports == 0)
 		return -1;
-	st = nb_resolve(w, ipv, ip, &mac);
+	st = nb_resolve(w, ipv, gw != NULL ? gw : ip, &mac);
 	if (st <= 0)
 		return st;
+	if (gw != NULL)
+		w->stats.app[SC_APP_C_PX_VIA_GATEWAY]++;
 	memset(&s, 0, sizeof(s));
 	memset(&d, 0, sizeof(d));
 	memcpy(&s, src, ipv == 4 ? 4 : 16);

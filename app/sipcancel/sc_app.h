@@ -44,7 +44,7 @@ struct sc_app_ip {
 	uint8_t addr[16];		/* network order; IPv4 in the first 4 bytes */
 };
 
-/* A proxy next hop (--next-hop, --route): on-link IPv4/IPv6 address and UDP port. */
+/* A proxy next hop (--next-hop, --route): IPv4/IPv6 address and UDP port. */
 struct sc_app_hop {
 	struct sc_app_ip ip;
 	uint16_t port;
@@ -68,6 +68,7 @@ struct sc_app_cfg {
 	enum sc_app_role role;
 	unsigned n_local_ips;
 	struct sc_app_ip local_ips[SC_APP_MAX_LOCAL_IPS];
+	uint8_t local_prefix[SC_APP_MAX_LOCAL_IPS];	/* on-link prefix length of each */
 	unsigned n_sip_ports;
 	uint16_t sip_ports[SC_APP_MAX_SIP_PORTS];
 	uint32_t capacity;
@@ -96,6 +97,8 @@ struct sc_app_cfg {
 	uint32_t timer_c_ms;
 	bool cancel_same_source;
 	uint32_t neigh_reachable_ms;	/* a neighbour's MAC is trusted this long */
+	bool gateway_set[2];		/* [0] IPv4, [1] IPv6 (--gateway) */
+	struct sc_app_ip gateway[2];
 };
 
 /* Parse "ADDR[:PORT]" / "[V6]:PORT" (port default 5060). Returns 0 or -EINVAL. */
@@ -110,6 +113,15 @@ int sc_app_parse_route(const char *s, struct sc_app_route *r);
  */
 const struct sc_app_hop *sc_app_route_lookup(const struct sc_app_cfg *cfg,
 					     const struct sc_sip_msg *req);
+
+/* Whether addr is in the prefix net/len (both network order). */
+bool sc_app_prefix_holds(const uint8_t *net, unsigned len, const uint8_t *addr);
+
+/*
+ * Whether addr (of family AF_INET/AF_INET6) is on-link: inside a --local-ip prefix of
+ * its family, or IPv6 link-local.
+ */
+bool sc_app_onlink(const struct sc_app_cfg *cfg, int family, const uint8_t *addr);
 
 /* Fill cfg with the defaults shown by --help. */
 void sc_app_cfg_defaults(struct sc_app_cfg *cfg);
@@ -174,6 +186,7 @@ void sc_app_usage(const char *prog);
 	X(PX_NB_LEARNED, "px_neighbour_learned") \
 	X(PX_NB_PROBED, "px_neighbour_probed") \
 	X(PX_NB_EXPIRED, "px_neighbour_expired") \
+	X(PX_VIA_GATEWAY, "px_routed_via_gateway") \
 	X(PX_ARP_SENT, "px_arp_requests_sent") \
 	X(PX_NS_SENT, "px_ns_sent") \
 	X(PX_HELD, "px_held_for_resolution") \

@@ -61,9 +61,16 @@ void sc_px_worker_free(struct sc_px_worker *px);
  */
 int sc_px_next_path(struct sc_worker *w, const struct sc_sip_msg *m, struct sc_net_path *out);
 
-/* Remember ip -> mac (a SIP packet's source, an ARP reply, an NA). */
+/* Remember ip -> mac (an ARP reply or request, an NA or NS). */
 void sc_px_learn(struct sc_worker *w, uint8_t ipv, const void *ip,
 		 const struct rte_ether_addr *mac);
+
+/*
+ * The source of a received SIP packet: learned as above if on-link; from an off-link
+ * address (--gateway), it only confirms the gateway, when it came from its MAC.
+ */
+void sc_px_learn_source(struct sc_worker *w, uint8_t ipv, const void *ip,
+			const struct rte_ether_addr *mac);
 
 /*
  * Learn from an ARP request for us (before it is answered in place) or from a frame

@@ -399,7 +399,7 @@ add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
 	b->in[k].next_path = NULL;
 	if (w->px != NULL && rc > 0) {
 		/* Proxy: learn the sender's MAC; find the next hop, or wait for ARP/ND. */
-		sc_px_learn(w, pkt->ip_version, &pkt->src_ip, &pkt->src_mac);
+		sc_px_learn_source(w, pkt->ip_version, &pkt->src_ip, &pkt->src_mac);
 		switch (sc_px_next_path(w, msg, &b->npath[k])) {
 		case 1:
 			b->in[k].next_path = &b->npath[k];

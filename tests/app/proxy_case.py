@@ -40,10 +40,12 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
   proxy-mixed  dual stack: an IPv4 and an IPv6 hop sharing 32 leading bits (run_mixed)
   proxy-forget  two workers: a MAC whose probes went unanswered is not taken again from
                the board, however recent its last answer there (run_forget)
+  proxy-gateway  --gateway: an off-link next hop and UACs through the gateway; only the
+               gateway is resolved and probed (run_gateway)
   proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6,
   proxy-bigwait-v6, proxy-stale-v6, proxy-stale-w2-v6, proxy-confirm-v6, proxy-retry-v6,
   proxy-board-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
-               the silent hop gets 3 NSs)
+               the silent hop gets 3 NSs); proxy-gateway-v6 with a link-local gateway
 """
 import ipaddress
 import json
@@ -1092,11 +1094,124 @@ def run_forget(R, exe, tmp, name):
     return R.finish(name, len(q0) + len(q1), len(res))
 
 
+GW_MAC, R2_MAC = "02:00:00:00:00:fe", "02:00:00:00:00:fd"
+GW_REACHABLE_MS = 400   # proxy-gateway: --neigh-reachable
+
+
+def run_gateway(R, exe, tmp, name):
+    """proxy-gateway(-v6): --gateway (RFC 1122 3.3.1.1). sipcancel is 198.18.0.1/24
+    (2001:2::1/64); the gateway 198.18.0.254 (the link-local fe80::fe); the next hop
+    198.19.7.20 (2001:2:0:7::20) is off-link. UAC X (198.19.9.10) is off-link behind
+    the gateway, UAC U (198.18.0.10) on-link, UAC Y (198.19.9.11) off-link behind a
+    second router R2. --neigh-reachable 400 ms.
+      0.00  g1 INVITE from X: the proxy resolves the gateway, not the next hop
+      0.05  the gateway answers: g1 goes to its MAC, IP destination the next hop
+      0.15  g1 180, relayed to X through the gateway
+      0.30  g2 INVITE from U, 0.40 its 180, relayed to U's own MAC
+      0.70-0.80  g1 CANCEL, 200, 487 (relayed), ACK
+    The off-link packets that came from the gateway's MAC confirm it, so no use up to
+    0.77 probes it. Y's packets come from R2: they neither confirm the gateway nor
+    teach Y's address R2's MAC.
+      1.30  g3 INVITE from Y: the gateway was last confirmed at 0.80, so it is probed
+      1.35  the gateway answers the probe; 1.40 g3 180, 1.45 486, 1.50 Y's ACK
+      1.55  a 200 to a BYE of Y's, relayed by its Via alone: through the gateway
+    What the proxy sends upstream within a transaction (its own 100 and CANCEL 200,
+    the responses it relays) goes back the way the request came, to the MAC it came
+    from: g3's to R2. Only the gateway is ever resolved or probed."""
+    global UAC_IP, HOP_IP
+    v6 = name.endswith("-v6")
+    if v6:
+        use_v6()
+        gw_ip, prefix = "fe80::fe", "64"
+        x_ip, u_ip, y_ip, hop_ip = ("2001:2:0:9::10", "2001:2::10", "2001:2:0:9::11",
+                                    "2001:2:0:7::20")
+    else:
+        gw_ip, prefix = "198.18.0.254", "24"
+        x_ip, u_ip, y_ip, hop_ip = "198.19.9.10", "198.18.0.10", "198.19.9.11", "198.19.7.20"
+    HOP_IP = hop_ip
+    uacs = {"g1": (x_ip, GW_MAC), "g2": (u_ip, UAC_MAC), "g3": (y_ip, R2_MAC)}
+    stats = os.path.join(tmp, "stats.json")
+
+    def frm(call, who, payload):
+        global UAC_IP
+        ip, mac = uacs[call]
+        UAC_IP = ip
+        if who == "uac":
+            return sw.udp_frames(mac, PROXY_MAC, ip, PROXY_IP, 5060, 5060, payload())[0]
+        return sw.udp_frames(GW_MAC, PROXY_MAC, hop_ip, PROXY_IP, 5060, 5060, payload())[0]
+
+    def req(call, method, **kw):
+        return frm(call, "uac", lambda: request(method, call, "z9hG4bK-" + call, **kw))
+
+    def rsp(call, status, tag, method="INVITE", upstream=True, b=None):
+        return frm(call, "hop", lambda: response(status, call, b or "z9hG4bK-" + call,
+                                                 tag, method, upstream=upstream))
+
+    seq = [(0.0, req("g1", "INVITE")), (0.05, hop_answer(GW_MAC, gw_ip)),
+           (0.15, rsp("g1", 180, "t1")), (0.3, req("g2", "INVITE")),
+           (0.4, rsp("g2", 180, "t2")), (0.7, req("g1", "CANCEL")),
+           (0.75, rsp("g1", 200, "t1", "CANCEL", upstream=False)),
+           (0.77, rsp("g1", 487, "t1")), (0.8, req("g1", "ACK", to_tag="t1")),
+           (1.3, req("g3", "INVITE")), (1.35, hop_answer(GW_MAC, gw_ip)),
+           (1.4, rsp("g3", 180, "t3")), (1.45, rsp("g3", 486, "t3")),
+           (1.5, req("g3", "ACK", to_tag="t3")),
+           (1.55, rsp("g3", 200, "t3", "BYE", b="z9hG4bK-g3bye"))]
+    ins, outs = write_queues(tmp, [seq])
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP + "/" + prefix, "--mac", PROXY_MAC,
+            "--gateway", gw_ip, "--next-hop", h(hop_ip) + ":5060",
+            "--neigh-reachable", str(GW_REACHABLE_MS), "--pcap-pace", "--t1", "12000",
+            "--t2", "40000", "--exit-idle", "600", "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
+    want = [(resolve_mac(gw_ip), gw_ip), (GW_MAC, gw_ip)]
+    got = solicitations(outs)
+    if got != want:
+        check.fail("ARP requests / NSs %r, want %r: the gateway resolved for g1 and "
+                   "probed once for g3, no off-link address asked" % (got, want))
+    # (Call-ID, first line) -> destination MAC of every SIP datagram sent
+    sent = {}
+    for f in check.load_output(outs):
+        if f.payload is not None:
+            s = sw.Sip(f.payload)
+            key = (s.one("call-id").split("@")[0], s.start.split(" sip:")[0],
+                   ipaddress.ip_address(f.dst_ip))
+            sent.setdefault(key, []).append(f.dst_mac)
+    hop, x, u, y = (ipaddress.ip_address(a) for a in (hop_ip, x_ip, u_ip, y_ip))
+    want_sent = {
+        ("g1", "SIP/2.0 100 Trying", x): [GW_MAC],     # our own: back where it came from
+        ("g1", "INVITE", hop): [GW_MAC],
+        ("g1", "SIP/2.0 180 Ringing", x): [GW_MAC],
+        ("g2", "SIP/2.0 100 Trying", u): [UAC_MAC],
+        ("g2", "INVITE", hop): [GW_MAC],
+        ("g2", "SIP/2.0 180 Ringing", u): [UAC_MAC],    # on-link: its own MAC
+        ("g1", "SIP/2.0 200 OK", x): [GW_MAC],          # to the CANCEL
+        ("g1", "CANCEL", hop): [GW_MAC],
+        ("g1", "SIP/2.0 487 Request Terminated", x): [GW_MAC],
+        ("g1", "ACK", hop): [GW_MAC],
+        ("g3", "SIP/2.0 100 Trying", y): [R2_MAC],
+        ("g3", "INVITE", hop): [GW_MAC],
+        ("g3", "SIP/2.0 180 Ringing", y): [R2_MAC],
+        ("g3", "SIP/2.0 486 Busy Here", y): [R2_MAC],
+        ("g3", "ACK", hop): [GW_MAC],
+        ("g3", "SIP/2.0 200 OK", y): [GW_MAC]}         # by Via: routed, not to R2
+    if sent != want_sent:
+        check.fail("SIP sent (call, start, IP) -> MACs:\n  %s\nwant:\n  %s" % (
+            "\n  ".join("%s -> %s" % kv for kv in sorted(sent.items(), key=str)),
+            "\n  ".join("%s -> %s" % kv for kv in sorted(want_sent.items(), key=str))))
+    # Paths found through the gateway: every request (3 INVITEs, the CANCEL, 2 ACKs)
+    # and every response from the hop with an off-link second Via (g1's 180 and 487,
+    # g3's 180, 486 and BYE 200); learned: the gateway (its answer) and U (its INVITE).
+    return conclude(R, name, outs, stats, out, (len(seq), len(sent)), "gateway",
+                    {"px_routed_via_gateway": 11, "px_resolve_started": 1,
+                     "px_neighbour_probed": 1, "px_neighbour_learned": 2,
+                     "px_neighbour_expired": 0, "px_held_for_resolution": 1,
+                     "rx_neighbour_answers": 2})
+
+
 # Cases with a runner of their own, by name prefix; the rest are run_case's.
 RUNNERS = (("proxy-heldlive", run_heldlive), ("proxy-stale", run_stale),
            ("proxy-confirm", run_confirm), ("proxy-retry", run_retry),
            ("proxy-forget", run_forget), ("proxy-mixed", run_mixed),
-           ("proxy-board", run_board))
+           ("proxy-board", run_board), ("proxy-gateway", run_gateway))
 
 
 def run(R, exe, tmp, name):

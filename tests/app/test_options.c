@@ -223,6 +223,10 @@ Test(options, defaults)
 	cr_expect(!cfg.mac_set);
 	cr_expect(!cfg.next_hop_set);
 	cr_expect_eq(cfg.n_routes, 0u);
+	/* No prefix: the address alone; no gateway: every address on-link. */
+	cr_expect_eq(cfg.local_prefix[0], 32);
+	cr_expect(!cfg.gateway_set[0]);
+	cr_expect(!cfg.gateway_set[1]);
 	cr_expect_eq(cfg.stats_file[0], '\0');
 }
 
@@ -354,6 +358,133 @@ Test(options, config_file_refusals, .fini = ini_rm)
 			      NULL), -EINVAL);
 	cr_expect_eq(parse_ok(&cfg, "--config", ini("[other]\nt1 = 100\n"), NULL), -EINVAL);
 	cr_expect_eq(parse_ok(&cfg, "--config", ini("; nothing\n"), NULL), 0);
+}
+
+/* --local-ip ADDR/LEN: LEN 0..32 / 0..128, a decimal number and nothing else. */
+Test(options, local_ip_prefix)
+{
+	static const char *const bad[] = {
+		"198.18.0.1/33", "198.18.0.1/", "198.18.0.1/24x", "198.18.0.1/-1",
+		"198.18.0.1/+8", "198.18.0.1/24/8", "2001:2::1/129", "/24", "198.18.0.0/24x",
+	};
+	struct sc_app_cfg cfg;
+	unsigned i;
+
+	cr_assert_eq(parse(&cfg, "--local-ip", "198.18.0.1/0", "--local-ip", "198.18.1.1/32",
+			   "--local-ip", "2001:2::1/64", "--local-ip", "2001:3::1/128",
+			   "--local-ip", "2001:4::1/0", "--local-ip", "2001:5::1", NULL), 0);
+	cr_expect_eq(cfg.n_local_ips, 6);
+	cr_expect_eq(cfg.local_prefix[0], 0);
+	cr_expect_eq(cfg.local_prefix[1], 32);
+	cr_expect_eq(cfg.local_prefix[2], 64);
+	cr_expect_eq(cfg.local_prefix[3], 128);
+	cr_expect_eq(cfg.local_prefix[4], 0);
+	cr_expect_eq(cfg.local_prefix[5], 128);
+	cr_expect_eq(memcmp(cfg.local_ips[0].addr, "\xc6\x12\x00\x01", 4), 0);
+	for (i = 0; i < RTE_DIM(bad); i++)
+		cr_expect_eq(parse(&cfg, "--local-ip", bad[i], NULL), -EINVAL, "%s taken",
+			     bad[i]);
+	/* The same address with another prefix is the same address. */
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/24", "--local-ip", "198.18.0.1/16",
+			   NULL), -EINVAL);
+	/* A prefix is no host address of its own: the address must still be one. */
+	cr_expect_eq(parse(&cfg, "--local-ip", "224.0.0.1/24", NULL), -EINVAL);
+}
+
+/* --gateway: one per family, on-link by a --local-ip prefix (or IPv6 link-local). */
+Test(options, gateway)
+{
+	struct sc_app_cfg cfg;
+
+	cr_assert_eq(parse(&cfg, "--local-ip", "198.18.0.1/24", "--local-ip", "2001:2::1/64",
+			   "--gateway", "198.18.0.254", "--gateway", "2001:2::fe", NULL), 0);
+	cr_expect(cfg.gateway_set[0]);
+	cr_expect(cfg.gateway_set[1]);
+	cr_expect_eq(cfg.gateway[0].family, AF_INET);
+	cr_expect_eq(memcmp(cfg.gateway[0].addr, "\xc6\x12\x00\xfe", 4), 0);
+	cr_expect_eq(cfg.gateway[1].family, AF_INET6);
+	/* IPv6 link-local needs no prefix (RFC 4291 2.5.6); fec0:: is not link-local. */
+	cr_expect_eq(parse(&cfg, "--local-ip", "2001:2::1", "--gateway", "fe80::1", NULL), 0);
+	cr_expect(!cfg.gateway_set[0]);
+	cr_expect(cfg.gateway_set[1]);
+	cr_expect_eq(parse(&cfg, "--local-ip", "2001:2::1", "--gateway", "febf::1", NULL), 0);
+	cr_expect_eq(parse(&cfg, "--local-ip", "2001:2::1", "--gateway", "fec0::1", NULL),
+		     -EINVAL);
+	/* Off-link, or no prefix given: refused. */
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1", "--gateway", "198.18.0.254", NULL),
+		     -EINVAL);
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/24", "--gateway", "198.18.1.254",
+			   NULL), -EINVAL);
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/23", "--gateway", "198.18.1.254",
+			   NULL), 0);
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/23", "--gateway", "198.18.2.1",
+			   NULL), -EINVAL);
+	/* On-link by a prefix of the other family: no. */
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1", "--local-ip", "2001:2::1/0",
+			   "--gateway", "198.18.0.254", NULL), -EINVAL);
+	/* Ourselves, two of a family, a prefix, a non-host address: refused. */
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/24", "--gateway", "198.18.0.1", NULL),
+		     -EINVAL);
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/24", "--gateway", "198.18.0.2",
+			   "--gateway", "198.18.0.3", NULL), -EINVAL);
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/24", "--gateway", "198.18.0.2/24",
+			   NULL), -EINVAL);
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/0", "--gateway", "224.0.0.1", NULL),
+		     -EINVAL);
+	cr_expect_eq(parse(&cfg, "--local-ip", "198.18.0.1/24", "--gateway", "router", NULL),
+		     -EINVAL);
+}
+
+/* In the file, gateway is a list like local-ip; the command line replaces it. */
+Test(options, gateway_in_config_file, .fini = ini_rm)
+{
+	struct sc_app_cfg cfg;
+	const char *f = ini("[sipcancel]\nlocal-ip = 198.18.0.1/24, 2001:2::1/64\n"
+			    "gateway = 198.18.0.254, 2001:2::fe\n");
+
+	cr_assert_eq(parse(&cfg, "--config", f, NULL), 0);
+	cr_expect_eq(cfg.local_prefix[0], 24);
+	cr_expect_eq(cfg.local_prefix[1], 64);
+	cr_expect(cfg.gateway_set[0] && cfg.gateway_set[1]);
+	cr_assert_eq(parse(&cfg, "--config", f, "--gateway", "198.18.0.253", NULL), 0);
+	cr_expect(cfg.gateway_set[0]);
+	cr_expect(!cfg.gateway_set[1]);
+	cr_expect_eq(cfg.gateway[0].addr[3], 253);
+	cr_expect_eq(parse(&cfg, "--config",
+			   ini("[sipcancel]\nlocal-ip = 198.18.0.1/24\n"
+			       "gateway = 198.18.0.254, 198.18.0.253\n"), NULL), -EINVAL);
+}
+
+/* The prefix match behind the routing choice (proxy.c). */
+Test(options, onlink)
+{
+	struct sc_app_cfg cfg;
+	uint8_t a[16];
+
+	cr_assert_eq(parse(&cfg, "--local-ip", "198.18.0.1/23", "--local-ip", "198.19.5.5/31",
+			   "--local-ip", "2001:2::1/61", NULL), 0);
+	inet_pton(AF_INET, "198.18.1.200", a);
+	cr_expect(sc_app_onlink(&cfg, AF_INET, a));
+	inet_pton(AF_INET, "198.18.2.0", a);
+	cr_expect(!sc_app_onlink(&cfg, AF_INET, a));
+	inet_pton(AF_INET, "198.19.5.4", a);
+	cr_expect(sc_app_onlink(&cfg, AF_INET, a));
+	inet_pton(AF_INET, "198.19.5.6", a);
+	cr_expect(!sc_app_onlink(&cfg, AF_INET, a));
+	inet_pton(AF_INET6, "2001:2:0:7::1", a);
+	cr_expect(sc_app_onlink(&cfg, AF_INET6, a));
+	inet_pton(AF_INET6, "2001:2:0:8::1", a);
+	cr_expect(!sc_app_onlink(&cfg, AF_INET6, a));
+	inet_pton(AF_INET6, "fe80::9", a);
+	cr_expect(sc_app_onlink(&cfg, AF_INET6, a));
+	/* An IPv4 address is never on-link by an IPv6 prefix, whatever its bytes. */
+	memcpy(a, "\x20\x01\x00\x02", 4);
+	cr_expect(!sc_app_onlink(&cfg, AF_INET, a));
+	cr_expect(sc_app_prefix_holds((const uint8_t *)"\xff\xff", 0, (const uint8_t *)"\0\0"));
+	cr_expect(sc_app_prefix_holds((const uint8_t *)"\xc6\x12\x00\x80", 25,
+				      (const uint8_t *)"\xc6\x12\x00\xff"));
+	cr_expect(!sc_app_prefix_holds((const uint8_t *)"\xc6\x12\x00\x80", 25,
+				       (const uint8_t *)"\xc6\x12\x00\x7f"));
 }
 
 /* ---- proxy.c: --next-hop and --route syntax, route choice ---------------------------- */
