@@ -13,9 +13,15 @@
 #   [ns scp-mid2] second proxy 198.19.0.4/24 scp-mid20 --+   (chains only)
 #   [ns scp-uas]  SIPp UAS     198.19.0.3/24 scp-uas0  --+
 #
+# With --routed the UAS is off-link, behind a Linux router:
+#   [ns scp-rtr]  router       198.19.0.254/24 scp-rtr0 (bridge), 198.19.1.254/24 scp-rtr1
+#   [ns scp-uas]  SIPp UAS     198.19.1.3/24 scp-uas0, default route via 198.19.1.254
+# sipcancel reaches it with --local-ip 198.19.0.x/24 --gateway 198.19.0.254; the
+# kernel-stack namespaces on the bridge get a route to 198.19.1.0/24 via the router.
+#
 # For sipcancel, its veth has no kernel address: sipcancel owns its address through
 # net_af_packet, answers ARP itself and resolves the next hop with ARP.
-# Only addresses of 198.19.0.0/24 (inside 198.18.0.0/15, RFC 2544 benchmarking), only
+# Only addresses of 198.19.0.0/23 (inside 198.18.0.0/15, RFC 2544 benchmarking), only
 # inside the namespaces this script creates; a trap stops every process it started
 # (by pid) and removes the namespaces on success, failure or Ctrl-C (unless --keep).
 # Separate names, addresses, lock and EAL file prefix from scripts/lab.sh, so both
@@ -56,6 +62,10 @@ Options:
   --calls N          calls per scenario (default $calls)
   --rate R           calls per second (default $rate)
   --sipcancel PATH   sipcancel binary (default build/app/sipcancel/sipcancel)
+  --routed           the UAS behind a Linux router on 198.19.1.0/24: sipcancel
+                     gets --gateway 198.19.0.254 (and its /24), the others a
+                     route; with sipcancel the run also passes only if it sent
+                     through the gateway and no resolution failed
   --neigh-reachable MS  sipcancel's --neigh-reachable; the run then also passes
                      only if sipcancel probed its neighbours with unicast ARP
                      and every probe was answered (none forgotten, none failed)
@@ -88,9 +98,10 @@ cleanup_only=0
 quiet=0
 slow_ms=400
 neigh_reachable=""
+routed=0
 
 nl_options "--proxy=proxy --scenario=scenarios --calls=calls --rate=rate
-	--sipcancel=sipcancel --neigh-reachable=neigh_reachable --cost=cost_file
+	--sipcancel=sipcancel --neigh-reachable=neigh_reachable --routed=routed=1 --cost=cost_file
 	--kamailio-fault=kam_fault --workdir=workdir
 	--keep=keep=1 --cleanup=cleanup_only=1 --quiet=quiet=1" "$@"
 
@@ -109,8 +120,9 @@ no-downstream-cancel) kam_defs=(-A FAULT_NO_DOWNSTREAM_CANCEL) ;;
 *) echo "proxylab: --kamailio-fault cancel-at-once|no-downstream-cancel" >&2; exit 2 ;;
 esac
 
-# Names and addresses (198.19.0.0/24 only).
+# Names and addresses (198.19.0.0/23 only).
 ns_sw=scp-sw
+ns_rtr=scp-rtr
 ns_uac=scp-uac
 ns_mid=scp-mid
 ns_uas=scp-uas
@@ -121,6 +133,10 @@ mid_ip=198.19.0.2
 uas_ip=198.19.0.3
 mid2_ip=198.19.0.4
 net_len=24
+rtr_ip=198.19.0.254
+routed_net=198.19.1.0/24
+rtr_ip1=198.19.1.254
+[ "$routed" = 0 ] || uas_ip=198.19.1.3
 sip_port=5060
 uac_port=5062
 file_prefix=proxylab
@@ -128,7 +144,7 @@ file_prefix=proxylab
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
 command -v ip >/dev/null || skip "no ip (iproute2)"
 
-nl_own "scp-*" "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas" "$ns_sw"
+nl_own "scp-*" "$ns_uac" "$ns_mid" "$ns_mid2" "$ns_uas" "$ns_sw" "$ns_rtr"
 # One proxy lab at a time on this machine: same names, same file prefix.
 nl_lock sipcancel-proxylab 600
 
@@ -176,6 +192,9 @@ kamailio+sipcancel)
 esac
 roles="uac mid uas"
 case "$proxy" in *+*) roles="uac mid mid2 uas" ;; esac
+# On the bridge: every role, but with --routed the UAS, whose place the router takes.
+bridged=$roles
+[ "$routed" = 0 ] || bridged="${roles% uas} rtr"
 
 if [ -n "$kam_ns" ]; then
 	command -v kamailio >/dev/null || skip "kamailio not found (scripts/setup.sh)"
@@ -210,26 +229,43 @@ nl_trap_exit
 nl_ns_del
 say "bridge $bridge in $ns_sw; $ns_uac $uac_ip, $ns_mid $mid_ip ($proxy), $ns_uas $uas_ip"
 [ "$roles" = "uac mid uas" ] || say "second proxy in $ns_mid2 $mid2_ip"
+[ "$routed" = 0 ] || say "router $ns_rtr $rtr_ip to $routed_net"
 # shellcheck disable=SC2046 # one name per role
-nl_ns_add "$ns_sw" $(for role in $roles; do echo "scp-$role"; done)
+nl_ns_add "$ns_sw" $(for role in $roles; do echo "scp-$role"; done) \
+	$([ "$routed" = 0 ] || echo "$ns_rtr")
 ip -n "$ns_sw" link add "$bridge" type bridge
 # No STP listening delay: ports forward at once.
 ip -n "$ns_sw" link set "$bridge" type bridge stp_state 0 forward_delay 0 2>/dev/null || true
 ip -n "$ns_sw" link set "$bridge" up
-for role in $roles; do
+for role in $bridged; do
 	nl_veth "scp-$role" "scp-${role}0" "$ns_sw" "scp-$role-br"
 	ip -n "$ns_sw" link set "scp-$role-br" master "$bridge"
 	ip -n "$ns_sw" link set "scp-$role-br" up
 done
 ip -n "$ns_uac" addr add "$uac_ip/$net_len" dev scp-uac0
-ip -n "$ns_uas" addr add "$uas_ip/$net_len" dev scp-uas0
 # Kamailio uses the kernel's UDP; sipcancel's veth stays without an address.
 if [ -n "$kam_ns" ]; then
 	ip -n "$kam_ns" addr add "$kam_ip/$net_len" dev "${kam_ns}0"
 fi
-for role in $roles; do
+for role in $bridged; do
 	ip -n "scp-$role" link set "scp-$role"0 up
 done
+if [ "$routed" = 0 ]; then
+	ip -n "$ns_uas" addr add "$uas_ip/$net_len" dev scp-uas0
+else
+	nl_veth "$ns_rtr" scp-rtr1 "$ns_uas" scp-uas0
+	ip -n "$ns_rtr" addr add "$rtr_ip/$net_len" dev scp-rtr0
+	ip -n "$ns_rtr" addr add "$rtr_ip1/24" dev scp-rtr1
+	ip -n "$ns_rtr" link set scp-rtr1 up
+	ip netns exec "$ns_rtr" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$ns_uas" addr add "$uas_ip/24" dev scp-uas0
+	ip -n "$ns_uas" link set scp-uas0 up
+	ip -n "$ns_uas" route add default via "$rtr_ip1"
+	# The kernel stacks on the bridge reach the UAS's net through the router.
+	for ns in "$ns_uac" $kam_ns; do
+		ip -n "$ns" route add "$routed_net" via "$rtr_ip"
+	done
+fi
 
 # --- bounds ---------------------------------------------------------------------------
 n_sc=$(wc -w <<<"$scenarios")
@@ -265,9 +301,14 @@ if [ -n "$sc_ns" ]; then
 	rm -f "$sc_tel"
 	sc_extra=()
 	[ -z "$neigh_reachable" ] || sc_extra=(--neigh-reachable "$neigh_reachable")
+	sc_local=$sc_ip
+	if [ "$routed" = 1 ]; then
+		sc_local=$sc_ip/$net_len
+		sc_extra+=(--gateway "$rtr_ip")
+	fi
 	nl_sipcancel_bg "$budget_s" "$sc_ns" 0,1 "iface=${sc_ns}0" "$file_prefix" \
 		"$workdir/sipcancel.log" \
-		--role proxy --local-ip "$sc_ip" --sip-port "$sip_port" \
+		--role proxy --local-ip "$sc_local" --sip-port "$sip_port" \
 		--next-hop "$sc_next:$sip_port" --stats-file "$stats_file" "${sc_extra[@]}"
 	sc_pid=$nl_pid
 fi
@@ -435,6 +476,10 @@ python3 "$scen_dir/proxylab_summary.py" summary "$workdir" "$calls" "$rate" "$pr
 if [ -n "$sc_ns" ] && [ -n "$neigh_reachable" ]; then
 	# Linux neighbours must answer the unicast probes (RFC 1122 2.3.2.1).
 	python3 "$scen_dir/proxylab_summary.py" probes "$stats_file" || failed+=("probes")
+fi
+# (Only where sipcancel is the UAS's peer: in front of Kamailio it has no off-link hop.)
+if [ -n "$sc_ns" ] && [ "$routed" = 1 ] && [ "$sc_next" = "$uas_ip" ]; then
+	python3 "$scen_dir/proxylab_summary.py" routed "$stats_file" || failed+=("routed")
 fi
 
 if [ -n "$cost_file" ]; then

@@ -22,6 +22,10 @@
       --neigh-reachable runs: exit 0 when sipcancel probed its neighbours
       (px_neighbour_probed > 0) and none went unanswered (px_neighbour_expired
       and px_resolve_failed 0).
+  proxylab_summary.py routed STATS_FILE
+      --routed runs: exit 0 when sipcancel sent through its gateway
+      (px_routed_via_gateway > 0), no resolution failed and no request lacked a
+      path (px_no_next_path 0).
 """
 import json
 import os
@@ -291,6 +295,26 @@ def probes(stats_file):
     return 0
 
 
+def routed(stats_file):
+    """--routed: sipcancel sent through its gateway, and every resolution succeeded
+    (none was tried, and failed, for the off-link UAS itself)."""
+    try:
+        with open(stats_file, encoding="utf-8") as f:
+            t = json.load(f)["totals"]
+    except (OSError, ValueError, KeyError) as e:
+        print("proxylab: routed: no stats file %s (%s)" % (stats_file, e), file=sys.stderr)
+        return 1
+    got = {k: t.get(k, 0) for k in ("px_routed_via_gateway", "px_resolve_started",
+                                    "px_resolve_failed", "px_no_next_path")}
+    print("  sipcancel routing: %s" % ", ".join("%s %d" % kv for kv in got.items()))
+    if got["px_routed_via_gateway"] == 0 or got["px_resolve_failed"] != 0 or \
+            got["px_no_next_path"] != 0:
+        print("proxylab: routed: want px_routed_via_gateway > 0, no failed resolution "
+              "and no request without a path: %r" % got, file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "check":
         return check(argv[2], argv[3], int(argv[4]))
@@ -300,6 +324,8 @@ def main(argv):
         return telemetry(argv[2], argv[3])
     if len(argv) == 3 and argv[1] == "probes":
         return probes(argv[2])
+    if len(argv) == 3 and argv[1] == "routed":
+        return routed(argv[2])
     if len(argv) == 5 and argv[1] == "sccheck":
         return sccheck(argv[2], argv[3], argv[4] == "1")
     if len(argv) >= 3 and argv[1] == "okcalls":
