@@ -66,6 +66,8 @@ RTE_LOG_REGISTER(sc_app_logtype, sipcancel.app, WARNING)
 /* Proxy role: the next hop the feeder plays (a UAS that rings, then answers CANCEL). */
 #define NH_IP RTE_IPV4(198, 18, 0, 3)
 #define SUT_IP RTE_IPV4(198, 18, 0, 2)
+/* SC_PIPE_GATEWAY=1: the next hop is off-link here, behind the feeder as gateway NH_IP. */
+#define NH_OFFLINK_IP RTE_IPV4(198, 18, 9, 3)
 #define SIP_PORT 5060
 
 enum kind {
@@ -184,7 +186,20 @@ static struct rte_mbuf *rq[MAX_Q][RQ_SIZE];	/* next-hop replies to inject */
 static unsigned rq_n[MAX_Q];
 static uint64_t rq_inj;				/* replies injected so far */
 static struct sc_sip_msg nh_msg;
+/*
+ * The INVITEs the next hop rang for, by Call-ID hash: its 487 answers the INVITE
+ * (9.2), so it is built from the INVITE, with the INVITE's Vias, as a UAS does.
+ */
+#define NH_CALLS 8192
+struct nh_invite {
+	uint32_t len;
+	char buf[MAX_FRAME];
+};
+static struct nh_invite *nh_invites;
+static struct sc_sip_msg nh_inv_msg;
+static uint64_t nh_487_lost;		/* slot taken by another call: no 487 sent */
 static const struct rte_ether_addr nh_mac = { { 2, 0, 0, 0, 0, 3 } };
+static uint32_t nh_ip;		/* the next hop's IP: NH_IP, or NH_OFFLINK_IP when routed */
 static uint32_t lat_calls;
 /*
  * The worker's share of the latency: the length of each loop iteration (rx burst to
@@ -704,17 +719,36 @@ rig_pipe_init(struct rig *r, uint32_t capacity)
 	cc.path_local = sc_px_path_local;
 	cc.seed = 1;
 	if (r->proxy) {
-		/* The fields of sc_app_cfg that proxy.c reads: next hop and our port. */
-		memset(&r->pcfg, 0, sizeof(r->pcfg));
+		/*
+		 * The application's defaults (--neigh-reachable and all), then the next
+		 * hop and our port.
+		 */
+		if (nh_invites == NULL &&
+		    (nh_invites = calloc(NH_CALLS, sizeof(*nh_invites))) == NULL)
+			return -ENOMEM;
+		sc_app_cfg_defaults(&r->pcfg);
 		r->pcfg.role = SC_APP_ROLE_PROXY;
 		r->pcfg.n_sip_ports = 1;
 		r->pcfg.sip_ports[0] = SIP_PORT;
 		r->pcfg.next_hop_set = true;
 		r->pcfg.next_hop.ip.family = AF_INET;
-		r->pcfg.next_hop.ip.addr[0] = 198;
-		r->pcfg.next_hop.ip.addr[1] = 18;
-		r->pcfg.next_hop.ip.addr[3] = 3;
+		rte_memcpy(r->pcfg.next_hop.ip.addr, &(uint32_t){ rte_cpu_to_be_32(nh_ip) }, 4);
 		r->pcfg.next_hop.port = SIP_PORT;
+		if (nh_ip != NH_IP) {
+			/*
+			 * Routed: only 198.18.0.2/31 on-link (the UAC's 198.18.0.1 and the
+			 * next hop are off-link), the feeder's NH_IP the gateway.
+			 */
+			r->pcfg.n_local_ips = 1;
+			r->pcfg.local_ips[0].family = AF_INET;
+			rte_memcpy(r->pcfg.local_ips[0].addr,
+				   &(uint32_t){ rte_cpu_to_be_32(SUT_IP) }, 4);
+			r->pcfg.local_prefix[0] = 31;
+			r->pcfg.gateway_set[0] = true;
+			r->pcfg.gateway[0].family = AF_INET;
+			rte_memcpy(r->pcfg.gateway[0].addr,
+				   &(uint32_t){ rte_cpu_to_be_32(NH_IP) }, 4);
+		}
 	}
 	for (q = 0; q < r->nq; q++) {
 		struct sc_worker *w;
@@ -799,6 +833,9 @@ rig_dump(const struct rig *r, const char *what)
 
 	if (getenv("SC_PIPE_VERBOSE") == NULL)
 		return;
+	if (r->proxy)
+		printf("# %s feeder: 487s not sent, their INVITE's slot reused: %" PRIu64 "\n",
+		       what, nh_487_lost);
 	for (q = 0; q < r->nq; q++) {
 		c = sc_cancel_counters(r->w[q]->cancel);
 		s = &r->w[q]->stats;
@@ -811,6 +848,10 @@ rig_dump(const struct rig *r, const char *what)
 		       s->app[SC_APP_C_RX_REPLIED_IN_PLACE]);
 		for (i = 0; i < RTE_DIM(app_why); i++)
 			printf(" %s=%" PRIu64, app_why[i].name, s->app[app_why[i].c]);
+		for (i = 0; i < SC_NET_DROP_COUNT; i++)
+			if (s->net_drop[i] != 0)
+				printf(" net_drop_%s=%" PRIu64, sc_net_drop_name(i),
+				       s->net_drop[i]);
 		printf("\n");
 	}
 }
@@ -909,7 +950,7 @@ nh_send(const struct rig *r, const void *p, uint32_t len, unsigned q)
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + len));
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(NH_IP);
+	ip->src_addr = rte_cpu_to_be_32(nh_ip);
 	ip->dst_addr = rte_cpu_to_be_32(SUT_IP);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp = (struct rte_udp_hdr *)(ip + 1);
@@ -926,22 +967,50 @@ nh_send(const struct rig *r, const void *p, uint32_t len, unsigned q)
 	rq[q][rq_n[q]++] = m;
 }
 
-/* The next hop's answer to a request the proxy sent it. */
+/* The next hop's answer to a request (req) the proxy sent it. */
 static void
-nh_reply(const struct rig *r, unsigned status, bool cseq_invite, unsigned q)
+nh_reply(const struct rig *r, const struct sc_sip_msg *req, unsigned status, unsigned q)
 {
 	static const struct sc_str tag = { "nh1", 3 };
 	char buf[MAX_FRAME];
-	char *c;
 	int n;
 
-	n = sc_sip_build_response(buf, sizeof(buf) - 100, &nh_msg, status, NULL, &tag, NULL);
+	n = sc_sip_build_response(buf, sizeof(buf) - 100, req, status, NULL, &tag, NULL);
 	if (n <= 0)
 		return;
-	/* The 487 answers the INVITE: same CSeq number, method INVITE (9.2). */
-	if (cseq_invite && (c = memmem(buf, (size_t)n, " CANCEL\r\n", 9)) != NULL)
-		memcpy(c + 1, "INVITE", 6);
 	nh_send(r, buf, (uint32_t)n, q);
+}
+
+/* The slot of a call: its token (TOK_LEN hex digits before the Call-ID's '@'). */
+static struct nh_invite *
+nh_slot(const struct sc_str *call_id)
+{
+	const char *at = memchr(call_id->p, '@', call_id->len);
+	uint64_t v = 0;
+	unsigned i;
+
+	for (i = 0; at != NULL && at - call_id->p >= TOK_LEN && i < TOK_LEN; i++) {
+		char c = at[(int)i - TOK_LEN];
+
+		v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return &nh_invites[v % NH_CALLS];
+}
+
+/* The 487 for the INVITE a CANCEL (nh_msg) cancels: from the INVITE kept for it. */
+static void
+nh_terminate(const struct rig *r, unsigned q)
+{
+	const struct nh_invite *inv = nh_slot(&nh_msg.call_id);
+
+	if (inv->len == 0 || sc_sip_parse(inv->buf, inv->len, &nh_inv_msg) <= 0 ||
+	    nh_inv_msg.call_id.len != nh_msg.call_id.len ||
+	    memcmp(nh_inv_msg.call_id.p, nh_msg.call_id.p, nh_msg.call_id.len) != 0 ||
+	    nh_inv_msg.cseq != nh_msg.cseq) {
+		nh_487_lost++;
+		return;
+	}
+	nh_reply(r, &nh_inv_msg, 487, q);
 }
 
 /*
@@ -987,7 +1056,7 @@ nh_answer(const struct rig *r, const struct rte_mbuf *m)
 	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
 		return;
 	ip = (const struct rte_ipv4_hdr *)(eh + 1);
-	if (ip->dst_addr != rte_cpu_to_be_32(NH_IP) || ip->next_proto_id != IPPROTO_UDP)
+	if (ip->dst_addr != rte_cpu_to_be_32(nh_ip) || ip->next_proto_id != IPPROTO_UDP)
 		return;
 	udp = (const struct rte_udp_hdr *)((const char *)ip + rte_ipv4_hdr_len(ip));
 	if (sc_sip_parse((const char *)(udp + 1),
@@ -999,10 +1068,16 @@ nh_answer(const struct rig *r, const struct rte_mbuf *m)
 		h = h * 31 + (uint8_t)nh_msg.call_id.p[i];
 	q = r->nq == 1 ? 0 : h % r->nq;
 	if (nh_msg.method == SC_METHOD_INVITE) {
-		nh_reply(r, 180, false, q);
+		struct nh_invite *inv = nh_slot(&nh_msg.call_id);
+		uint32_t len = rte_be_to_cpu_16(udp->dgram_len) - sizeof(*udp);
+
+		inv->len = len <= sizeof(inv->buf) ? len : 0;
+		if (inv->len > 0)
+			memcpy(inv->buf, udp + 1, len);
+		nh_reply(r, &nh_msg, 180, q);
 	} else if (nh_msg.method == SC_METHOD_CANCEL) {
-		nh_reply(r, 200, false, q);
-		nh_reply(r, 487, true, q);
+		nh_reply(r, &nh_msg, 200, q);
+		nh_terminate(r, q);
 	}
 }
 
@@ -1457,6 +1532,13 @@ main(int argc, char **argv)
 	/* Diagnostics, for profiling one phase: SC_PIPE_ONLY=uas|proxy|scaling|stall. */
 	if (getenv("SC_PIPE_ONLY") != NULL)
 		only = getenv("SC_PIPE_ONLY");
+	/* A/B: the proxy's next hop off-link, reached through --gateway (the feeder). */
+	nh_ip = NH_IP;
+	if (getenv("SC_PIPE_GATEWAY") != NULL && strcmp(getenv("SC_PIPE_GATEWAY"), "0") != 0) {
+		nh_ip = NH_OFFLINK_IP;
+		printf("config proxy next hop 198.18.9.3 off-link through gateway 198.18.0.3 "
+		       "(SC_PIPE_GATEWAY)\n");
+	}
 	/* Diagnostics: another pre-fill size (e.g. 0 to see what 1M pending costs). */
 	if (getenv("SC_PIPE_PREFILL") != NULL)
 		n_prefill = (uint32_t)strtoul(getenv("SC_PIPE_PREFILL"), NULL, 0);
