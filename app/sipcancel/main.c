@@ -489,6 +489,38 @@ idle_expired(void)
 }
 
 /* Returns 0 on a requested stop (signal, --exit-idle), -1 when a worker died. */
+/*
+ * A hop outside the on-link prefixes given, with no gateway of its family, is still
+ * resolved as on-link: likely a missing --gateway, so say so at start.
+ */
+static void
+warn_offlink_hops(const struct sc_app_cfg *cfg)
+{
+	char txt[INET6_ADDRSTRLEN];
+	unsigned i, k;
+
+	for (k = 0; k <= cfg->n_routes; k++) {
+		const struct sc_app_hop *hop = k < cfg->n_routes ? &cfg->routes[k].hop :
+					       cfg->next_hop_set ? &cfg->next_hop : NULL;
+		int f;
+		bool prefixed = false;
+
+		if (hop == NULL)
+			continue;
+		f = hop->ip.family;
+		for (i = 0; i < cfg->n_local_ips; i++)
+			if (cfg->local_ips[i].family == f &&
+			    cfg->local_prefix[i] < (f == AF_INET ? 32 : 128))
+				prefixed = true;
+		if (!prefixed || cfg->gateway_set[f == AF_INET6] ||
+		    sc_app_onlink(cfg, f, hop->ip.addr))
+			continue;
+		inet_ntop(f, hop->ip.addr, txt, sizeof(txt));
+		SC_APP_LOG(NOTICE, "proxy: hop %s is outside every --local-ip prefix and there "
+			   "is no --gateway for it: resolved as on-link", txt);
+	}
+}
+
 static int
 main_loop(void)
 {
@@ -806,6 +838,8 @@ main(int argc, char **argv)
 		SC_APP_LOG(INFO, "proxy: off-link IPv%d addresses through gateway %s",
 			   i ? 6 : 4, gw);
 	}
+	if (app.cfg.role == SC_APP_ROLE_PROXY)
+		warn_offlink_hops(&app.cfg);
 
 	if (main_loop() < 0)
 		status = 1;

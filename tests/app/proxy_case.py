@@ -1162,6 +1162,20 @@ def run_gateway(R, exe, tmp, name):
             "--neigh-reachable", str(GW_REACHABLE_MS), "--pcap-pace", "--t1", "12000",
             "--t2", "40000", "--exit-idle", "600", "--stats-file", stats]
     out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
+    fam = 6 if v6 else 4
+    if "off-link IPv%d addresses through gateway %s" % (fam, gw_ip) not in out:
+        check.fail("the start-up log does not name the gateway")
+    # The same hop, a prefix and no gateway: resolved as on-link, which the log flags.
+    nogw = os.path.join(tmp, "nogw")
+    os.makedirs(nogw)
+    ins2, outs2 = write_queues(nogw, [[]])
+    out2 = R.run(exe, R.eal_args(name + "-nogw", 1, ins2, outs2) + ["--"] + [
+        "--role", "proxy", "--local-ip", PROXY_IP + "/" + prefix, "--next-hop",
+        h(hop_ip) + ":5060", "--exit-idle", "100"], tmp)
+    if "hop %s is outside every --local-ip prefix and there is no --gateway" % hop_ip \
+            not in out2 or "is outside every" in out:
+        check.fail("an off-link hop without --gateway is not flagged at start (or one "
+                   "with it is)")
     want = [(resolve_mac(gw_ip), gw_ip), (GW_MAC, gw_ip)]
     got = solicitations(outs)
     if got != want:
