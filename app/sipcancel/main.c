@@ -403,6 +403,7 @@ workers_init(void)
 		}
 		sink.send = sc_worker_sink_send;
 		sink.sink_ctx = w;
+		sink.next_path = sc_worker_next_path;
 		w->cancel = sc_cancel_ctx_create(&cc, app.table, w->wheel, &w->clock, i,
 						 app.n_workers > 1 ? app.rings : NULL,
 						 app.n_workers > 1 ? app.n_workers : 0, &sink);

@@ -39,6 +39,7 @@ struct sc_worker_burst {
 	struct sc_cancel_in in[SC_APP_BURST];
 	struct rte_mbuf *m[SC_APP_BURST];
 	unsigned n;
+	unsigned n_to_hold;		/* run_batch: inputs HELD by lib/cancel, to hold */
 };
 
 /*
@@ -124,6 +125,9 @@ void sc_worker_frag_init(struct sc_worker *w, struct rte_mempool *indirect, unsi
  * datagram above the path MTU goes out as IP fragments (sc_worker_frag_init).
  */
 int sc_worker_sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len);
+
+/* lib/cancel sink.next_path (proxy role): a deferred next-hop path (sink_ctx: worker). */
+int sc_worker_next_path(void *sink_ctx, struct sc_cancel_in *in);
 
 /*
  * lib/cancel cfg.path_source: the request's source address and port as kept in a

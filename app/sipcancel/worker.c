@@ -341,27 +341,89 @@ top_up_spares(struct sc_worker *w, unsigned n_req)
 	w->n_spare += k;
 }
 
+/* Count a parsed message in (add_sip), or with -1 take that back. */
+static inline void
+count_sip(struct sc_worker *w, const struct sc_sip_msg *msg, int rc, int64_t d)
+{
+	w->stats.parse[rc < 0 ? msg->error : SC_SIP_E_OK] += (uint64_t)d;
+	if (msg->kind == SC_SIP_REQUEST) {
+		w->stats.app[SC_APP_C_SIP_REQUESTS] += (uint64_t)d;
+		if (msg->method < SC_METHOD_COUNT)
+			w->stats.method_in[msg->method] += (uint64_t)d;
+	} else if (msg->kind == SC_SIP_RESPONSE) {
+		w->stats.app[SC_APP_C_SIP_RESPONSES] += (uint64_t)d;
+	}
+}
+
+/*
+ * sink.next_path: lib/cancel needs the next hop of an input whose path add_sip
+ * deferred. Returns 0 (HELD: run_batch holds it) only while the hold queue has
+ * room; without room it is unroutable, as in add_sip.
+ */
+int
+sc_worker_next_path(void *sink_ctx, struct sc_cancel_in *in)
+{
+	struct sc_worker *w = sink_ctx;
+	struct sc_worker_burst *b = w->burst;
+	unsigned k = (unsigned)(in - b->in);
+
+	RTE_ASSERT(k < b->n);
+	switch (sc_px_next_path(w, in->msg, &b->npath[k])) {
+	case 1:
+		in->next_path = &b->npath[k];
+		return 1;
+	case 0:
+		if (w->px->n_held + b->n_to_hold < SC_PX_HELD_MAX) {
+			b->n_to_hold++;
+			return 0;
+		}
+		w->stats.app[SC_APP_C_PX_HELD_FULL]++;
+		w->stats.app[SC_APP_C_PX_NO_PATH]++;
+		return 1;
+	case -2:
+		return 1;
+	default:
+		w->stats.app[SC_APP_C_PX_NO_PATH]++;
+		return 1;
+	}
+}
+
 /* Hand the SIP messages collected so far to lib/cancel, then recycle their mbufs. */
 static void
 run_batch(struct sc_worker *w)
 {
 	struct sc_worker_burst *b = w->burst;
-	unsigned i;
+	struct rte_mbuf *done[SC_APP_BURST];
+	unsigned i, n_done = 0;
 
 	if (b->n == 0)
 		return;
 	top_up_spares(w, b->n);
 	for (i = 1; i <= SPARE_AHEAD && i <= w->n_spare; i++)
 		prefetch_spare(w, w->n_spare - i);
+	b->n_to_hold = 0;
 	sc_cancel_handle_burst(w->cancel, b->in, b->n);
 	for (i = 0; i < b->n; i++) {
-		if (b->in[i].verdict == SC_CANCEL_V_DROPPED)
+		switch (b->in[i].verdict) {
+		case SC_CANCEL_V_HELD:
+			/* Room was kept for it: it is counted when it comes back. */
+			if (sc_px_hold(w, b->m[i])) {
+				count_sip(w, b->in[i].msg, b->in[i].parse_rc, -1);
+				continue;
+			}
 			w->stats.app[SC_APP_C_DROP_ROLE]++;
-		else
+			break;
+		case SC_CANCEL_V_DROPPED:
+			w->stats.app[SC_APP_C_DROP_ROLE]++;
+			break;
+		default:
 			w->stats.app[SC_APP_C_RX_SIP_HANDLED]++;
+			break;
+		}
+		done[n_done++] = b->m[i];
 	}
 	/* Not before: the parsed messages point into these payloads. */
-	recycle(w, b->m, b->n);
+	recycle(w, done, n_done);
 	b->n = 0;
 }
 
@@ -397,9 +459,20 @@ add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
 
 	rc = sc_sip_parse(pkt->payload, pkt->payload_len, msg);
 	b->in[k].next_path = NULL;
+	b->in[k].next_path_deferred = false;
 	if (w->px != NULL && rc > 0) {
-		/* Proxy: learn the sender's MAC; find the next hop, or wait for ARP/ND. */
+		/* Proxy: learn the sender's MAC. */
 		sc_px_learn_source(w, pkt->ip_version, &pkt->src_ip, &pkt->src_mac);
+	}
+	if (w->px != NULL && rc > 0 &&
+	    (msg->kind != SC_SIP_REQUEST || msg->method != SC_METHOD_INVITE)) {
+		/*
+		 * Most of these match a transaction and use its stored path: lib/cancel
+		 * asks for one only when it forwards or relays statelessly.
+		 */
+		b->in[k].next_path_deferred = true;
+	} else if (w->px != NULL && rc > 0) {
+		/* An INVITE: find the next hop now, or wait for ARP/ND. */
 		switch (sc_px_next_path(w, msg, &b->npath[k])) {
 		case 1:
 			b->in[k].next_path = &b->npath[k];
@@ -421,14 +494,7 @@ add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
 			break;
 		}
 	}
-	w->stats.parse[rc < 0 ? msg->error : SC_SIP_E_OK]++;
-	if (msg->kind == SC_SIP_REQUEST) {
-		w->stats.app[SC_APP_C_SIP_REQUESTS]++;
-		if (msg->method < SC_METHOD_COUNT)
-			w->stats.method_in[msg->method]++;
-	} else if (msg->kind == SC_SIP_RESPONSE) {
-		w->stats.app[SC_APP_C_SIP_RESPONSES]++;
-	}
+	count_sip(w, msg, rc, 1);
 	top = msg->via_count > 0 ? &msg->vias[0] : NULL;
 	b->in[k].msg = msg;
 	b->in[k].parse_rc = rc;

@@ -791,6 +791,7 @@ rig_pipe_init(struct rig *r, uint32_t capacity)
 		}
 		sink.send = sc_worker_sink_send;
 		sink.sink_ctx = w;
+		sink.next_path = sc_worker_next_path;
 		w->cancel = sc_cancel_ctx_create(&cc, r->table, w->wheel, &w->clock, q,
 						 r->nq > 1 ? r->ev : NULL, r->nq > 1 ? r->nq : 0,
 						 &sink);

@@ -191,6 +191,7 @@ fill(struct stream *st, struct slot *s, struct sc_cancel_in *in)
 		in[n].parse_rc = len;
 		in[n].path = &s[n].path;
 		in[n].next_path = &s[n].next;
+		in[n].next_path_deferred = false;
 		in[n].verdict = 0xff;
 		n++;
 	}

@@ -294,19 +294,29 @@ sent_verdict(bool sent)
 	return sent ? SC_CANCEL_V_RESPONDED : SC_CANCEL_V_DROPPED;
 }
 
+/* Add delta to a received request's rx_* counter by method (both roles). */
+static inline void
+sc_cancel_count_rx_by(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m, int64_t delta)
+{
+	enum sc_cancel_counter c;
+
+	switch (m->method) {
+	case SC_METHOD_INVITE: c = SC_CANCEL_C_RX_INVITE; break;
+	case SC_METHOD_ACK: c = SC_CANCEL_C_RX_ACK; break;
+	case SC_METHOD_CANCEL: c = SC_CANCEL_C_RX_CANCEL; break;
+	case SC_METHOD_BYE: c = SC_CANCEL_C_RX_BYE; break;
+	case SC_METHOD_OPTIONS: c = SC_CANCEL_C_RX_OPTIONS; break;
+	case SC_METHOD_EXTENSION: c = SC_CANCEL_C_RX_UNKNOWN; break;
+	default: c = SC_CANCEL_C_RX_OTHER; break;
+	}
+	ctx->cnt.v[c] += (uint64_t)delta;
+}
+
 /* Count a received request by method (both roles' rx_* counters). */
 static inline void
 sc_cancel_count_rx(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m)
 {
-	switch (m->method) {
-	case SC_METHOD_INVITE: cnt(ctx, SC_CANCEL_C_RX_INVITE); break;
-	case SC_METHOD_ACK: cnt(ctx, SC_CANCEL_C_RX_ACK); break;
-	case SC_METHOD_CANCEL: cnt(ctx, SC_CANCEL_C_RX_CANCEL); break;
-	case SC_METHOD_BYE: cnt(ctx, SC_CANCEL_C_RX_BYE); break;
-	case SC_METHOD_OPTIONS: cnt(ctx, SC_CANCEL_C_RX_OPTIONS); break;
-	case SC_METHOD_EXTENSION: cnt(ctx, SC_CANCEL_C_RX_UNKNOWN); break;
-	default: cnt(ctx, SC_CANCEL_C_RX_OTHER); break;
-	}
+	sc_cancel_count_rx_by(ctx, m, 1);
 }
 
 /* FNV-1a constants (the stateless To tag). */

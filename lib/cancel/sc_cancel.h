@@ -162,9 +162,20 @@ void sc_cancel_cfg_defaults(struct sc_cancel_cfg *cfg);
  * buffer reused after the call returns: copy it. Returns 0 or a negative errno
  * (counted as tx_sink_fail; the RFC timers cover a lost datagram).
  */
+struct sc_cancel_in;
+
 struct sc_cancel_sink {
 	int (*send)(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len);
 	void *sink_ctx;
+	/*
+	 * Proxy role, optional: an input with next_path_deferred asks here for its
+	 * next_path when it needs one (a stateless forward or relay, 16.11 / 16.7), so
+	 * that the app computes none for the messages that match a transaction and use
+	 * its stored path. Set in->next_path (NULL: no route) and return 1, or return
+	 * 0 while the next hop's address is being resolved: the input then gets
+	 * verdict SC_CANCEL_V_HELD.
+	 */
+	int (*next_path)(void *sink_ctx, struct sc_cancel_in *in);
 };
 
 /* What became of one input. The input buffer is never kept: the caller frees it. */
@@ -172,6 +183,11 @@ enum sc_cancel_verdict {
 	SC_CANCEL_V_RESPONDED = 0,	/* at least one message sent for it */
 	SC_CANCEL_V_ABSORBED,		/* matched, consumed silently (ACK, retransmission) */
 	SC_CANCEL_V_DROPPED,		/* counted drop: see the drop_* counters */
+	/*
+	 * Proxy: waiting for its next hop's address (sink.next_path said so); nothing
+	 * was sent or counted for it: the app keeps the buffer and hands it in again.
+	 */
+	SC_CANCEL_V_HELD,
 };
 
 /* One received message, parsed by the app. */
@@ -192,6 +208,8 @@ struct sc_cancel_in {
 	 * (an INVITE gets 503, anything else is a counted drop).
 	 */
 	const void *next_path;
+	/* Proxy: next_path not computed yet: ask sink.next_path when it is needed. */
+	bool next_path_deferred;
 	uint8_t verdict;		/* out: enum sc_cancel_verdict */
 };
 

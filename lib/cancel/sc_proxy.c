@@ -1166,6 +1166,24 @@ make_via(struct sc_cancel_ctx *ctx, const void *path, const char b[SC_PX_BRANCH_
 	return 0;
 }
 
+/*
+ * The next hop's path of an input whose app deferred it, asked for now that it is
+ * needed. False when the app is still resolving the address: the input is HELD,
+ * and sc_proxy_handle_chunk takes back what was counted for it.
+ */
+static bool
+path_ready(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
+{
+	if (!in->next_path_deferred)
+		return true;
+	in->next_path_deferred = false;
+	/* No sink.next_path: nothing can give one (no route). */
+	if (ctx->sink.next_path == NULL || ctx->sink.next_path(ctx->sink.sink_ctx, in) != 0)
+		return true;
+	in->verdict = SC_CANCEL_V_HELD;
+	return false;
+}
+
 /* 16.11: forward a request statelessly with a branch computed from it. */
 static void
 forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char *b)
@@ -1176,6 +1194,8 @@ forward_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, const char
 	int len = -EINVAL;
 
 	if (mf_exhausted(ctx, in) || proxy_require_refused(ctx, in))
+		return;
+	if (!path_ready(ctx, in))
 		return;
 	in->verdict = SC_CANCEL_V_DROPPED;
 	if (in->next_path == NULL) {
@@ -1439,6 +1459,8 @@ handle_ack(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, struct sc_txn_rec
 static void
 relay_stateless(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 {
+	if (in->msg->via_count >= 2 && !path_ready(ctx, in))
+		return;
 	in->verdict = SC_CANCEL_V_DROPPED;
 	if (in->msg->via_count < 2 || in->next_path == NULL) {
 		/* 16.7 step 3 / 18.1.2: nowhere to send it. */
@@ -1609,6 +1631,24 @@ usable(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in)
 	return true;
 }
 
+/*
+ * A HELD input comes back and is counted then: take back what usable() and the
+ * handler counted before they asked for its path (the rx counter by method; for
+ * a response rx_response; for a CANCEL without a transaction cancel_unmatched).
+ */
+static void
+uncount_held(struct sc_cancel_ctx *ctx, const struct sc_sip_msg *m,
+	     const struct sc_txn_rec *rec)
+{
+	if (m->kind == SC_SIP_RESPONSE) {
+		ctx->cnt.v[SC_CANCEL_C_RX_RESPONSE]--;
+		return;
+	}
+	sc_cancel_count_rx_by(ctx, m, -1);
+	if (m->method == SC_METHOD_CANCEL && rec == NULL)
+		ctx->cnt.v[SC_CANCEL_C_CANCEL_UNMATCHED]--;
+}
+
 void
 sc_proxy_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsigned n)
 {
@@ -1656,21 +1696,23 @@ sc_proxy_handle_chunk(struct sc_cancel_ctx *ctx, struct sc_cancel_in *in, unsign
 			r = sc_txn_lookup(ctx->table, ctx->owner, k);
 		if (m->kind == SC_SIP_RESPONSE) {
 			handle_response(ctx, &in[i], r);
-			continue;
+		} else {
+			switch (m->method) {
+			case SC_METHOD_INVITE:
+				handle_invite(ctx, &in[i], k, r, br[i]);
+				break;
+			case SC_METHOD_CANCEL:
+				handle_cancel(ctx, &in[i], r, br[i]);
+				break;
+			case SC_METHOD_ACK:
+				handle_ack(ctx, &in[i], r, br[i]);
+				break;
+			default:
+				forward_stateless(ctx, &in[i], br[i]);
+				break;
+			}
 		}
-		switch (m->method) {
-		case SC_METHOD_INVITE:
-			handle_invite(ctx, &in[i], k, r, br[i]);
-			break;
-		case SC_METHOD_CANCEL:
-			handle_cancel(ctx, &in[i], r, br[i]);
-			break;
-		case SC_METHOD_ACK:
-			handle_ack(ctx, &in[i], r, br[i]);
-			break;
-		default:
-			forward_stateless(ctx, &in[i], br[i]);
-			break;
-		}
+		if (unlikely(in[i].verdict == SC_CANCEL_V_HELD))
+			uncount_held(ctx, m, r);
 	}
 }

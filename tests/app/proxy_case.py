@@ -42,6 +42,8 @@ lib/cancel px_branch, seed 0), and px_branch() below computes the same.
                the board, however recent its last answer there (run_forget)
   proxy-gateway  --gateway: an off-link next hop and UACs through the gateway; only the
                gateway is resolved and probed (run_gateway)
+  proxy-heldstateless  a BYE and a 200 relayed by Via wait for their next hop's address
+               like an INVITE, and are counted once (run_heldstateless)
   proxy-v6, proxy-w2-v6, proxy-noarp-v6, proxy-heldexit-v6, proxy-big-v6,
   proxy-bigwait-v6, proxy-stale-v6, proxy-stale-w2-v6, proxy-confirm-v6, proxy-retry-v6,
   proxy-board-v6: the same over IPv6 (ND: an NS teaches the proxy the hop's MAC;
@@ -1211,21 +1213,74 @@ def run_gateway(R, exe, tmp, name):
         check.fail("SIP sent (call, start, IP) -> MACs:\n  %s\nwant:\n  %s" % (
             "\n  ".join("%s -> %s" % kv for kv in sorted(sent.items(), key=str)),
             "\n  ".join("%s -> %s" % kv for kv in sorted(want_sent.items(), key=str))))
-    # Paths found through the gateway: every request (3 INVITEs, the CANCEL, 2 ACKs)
-    # and every response from the hop with an off-link second Via (g1's 180 and 487,
-    # g3's 180, 486 and BYE 200); learned: the gateway (its answer) and U (its INVITE).
+    # Paths found through the gateway: the three INVITEs and the BYE's 200, relayed by
+    # its Via (the rest use their transaction's stored path and ask for none);
+    # learned: the gateway (its answer) and U (its INVITE).
     return conclude(R, name, outs, stats, out, (len(seq), len(sent)), "gateway",
-                    {"px_routed_via_gateway": 11, "px_resolve_started": 1,
+                    {"px_routed_via_gateway": 4, "px_resolve_started": 1,
                      "px_neighbour_probed": 1, "px_neighbour_learned": 2,
                      "px_neighbour_expired": 0, "px_held_for_resolution": 1,
                      "rx_neighbour_answers": 2})
+
+
+def run_heldstateless(R, exe, tmp, name):
+    """proxy-heldstateless(-v6): requests and responses relayed statelessly wait for
+    their next hop's address too. The proxy knows nobody at first. A BYE (0 s) opens
+    the resolution of the next hop and waits; the hop answers (0.1 s) and the BYE is
+    forwarded. Its 200 (0.2 s) goes straight back to the UAC, learned from the BYE. A
+    200 to a BYE from another UAC, 198.18.0.31 (2001:2::31), that the proxy never
+    heard (0.3 s), opens a resolution of that address by its second Via and waits;
+    answered (0.4 s), it is relayed there. Each message is counted once, however
+    long it waited (rx_method_BYE, sip_requests, sip_responses, lib/cancel's rx_bye
+    and rx_response, px_held_for_resolution)."""
+    global UAC_IP
+    if name.endswith("-v6"):
+        use_v6()
+    other_ip = "2001:2::31" if name.endswith("-v6") else "198.18.0.31"
+    other_mac = "02:00:00:00:00:31"
+    stats = os.path.join(tmp, "stats.json")
+    uac_ip = UAC_IP
+    seq = [(0.0, up(request("BYE", "h1", "z9hG4bK-h1bye", to_tag="t1"))),
+           (0.1, hop_answer()),
+           (0.2, down(response(200, "h1", "z9hG4bK-h1bye", "t1", "BYE")))]
+    UAC_IP = other_ip
+    seq += [(0.3, down(response(200, "h2", "z9hG4bK-h2bye", "t2", "BYE"))),
+            (0.4, hop_answer(other_mac, other_ip))]
+    UAC_IP = uac_ip
+    ins, outs = write_queues(tmp, [seq])
+    opts = ["--role", "proxy", "--local-ip", PROXY_IP, "--mac", PROXY_MAC,
+            "--next-hop", h(HOP_IP) + ":5060", "--pcap-pace", "--exit-idle", "600",
+            "--stats-file", stats]
+    out = R.run(exe, R.eal_args(name, 1, ins, outs) + ["--"] + opts, tmp)
+    got = solicitations(outs)
+    want = [(resolve_mac(HOP_IP), HOP_IP), (resolve_mac(other_ip), other_ip)]
+    if got != want:
+        check.fail("ARP requests / NSs %r, want %r: one resolution for the BYE's next "
+                   "hop, one for the unknown UAC of the second 200" % (got, want))
+    sent = []
+    for f in check.load_output(outs):
+        if f.payload is not None:
+            sent.append((sw.Sip(f.payload).start, str(ipaddress.ip_address(f.dst_ip)),
+                         f.dst_mac))
+    hop, uac, other = (str(ipaddress.ip_address(a)) for a in (HOP_IP, uac_ip, other_ip))
+    want_sent = [("BYE sip:bob@%s SIP/2.0" % h(HOP_IP), hop, HOP_MAC),
+                 ("SIP/2.0 200 OK", uac, UAC_MAC), ("SIP/2.0 200 OK", other, other_mac)]
+    if sent != want_sent:
+        check.fail("sent %r, want %r" % (sent, want_sent))
+    return conclude(R, name, outs, stats, out, (len(seq), len(sent)), "stateless holds",
+                    {"px_held_for_resolution": 2, "px_resolve_started": 2,
+                     "px_resolve_failed": 0, "px_no_next_path": 0, "rx_method_BYE": 1,
+                     "sip_requests": 1, "sip_responses": 2, "uas_rx_bye": 1,
+                     "uas_rx_response": 2, "uas_px_stateless_req_forwarded": 1,
+                     "uas_px_stateless_resp_relayed": 2})
 
 
 # Cases with a runner of their own, by name prefix; the rest are run_case's.
 RUNNERS = (("proxy-heldlive", run_heldlive), ("proxy-stale", run_stale),
            ("proxy-confirm", run_confirm), ("proxy-retry", run_retry),
            ("proxy-forget", run_forget), ("proxy-mixed", run_mixed),
-           ("proxy-board", run_board), ("proxy-gateway", run_gateway))
+           ("proxy-board", run_board), ("proxy-gateway", run_gateway),
+           ("proxy-heldstateless", run_heldstateless))
 
 
 def run(R, exe, tmp, name):

@@ -58,6 +58,18 @@ sink_send(void *sink_ctx, const void *path_blob, const char *msg, uint32_t len)
 	return 0;
 }
 
+/* The contexts' sink.next_path (see E.defer). */
+static int
+env_next_path(void *sink_ctx, struct sc_cancel_in *in)
+{
+	(void)sink_ctx;
+	E.defer_calls++;
+	if (E.defer_pending)
+		return 0;
+	in->next_path = E.defer_next == 0 ? NULL : &E.defer_next;
+	return 1;
+}
+
 void
 env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
 {
@@ -89,7 +101,7 @@ env_up(const struct sc_cancel_cfg *cfg_in, unsigned cap)
 	if (env_role.path_local != NULL)
 		cfg.path_local = env_role.path_local;
 	for (i = 0; i < NCTX; i++) {
-		struct sc_cancel_sink sink = { sink_send, &E.sinkc[i] };
+		struct sc_cancel_sink sink = { sink_send, &E.sinkc[i], env_next_path };
 
 		cr_assert_eq(sc_txn_thread_register(E.table, i), 0);
 		snprintf(name, sizeof(name), "%s%u_%d", env_role.tag, i, (int)getpid());
@@ -190,6 +202,13 @@ burst_to(unsigned ctx, struct tmsg **msgs, unsigned n, uint64_t path, uint64_t n
 		in[i].parse_rc = msgs[i]->rc;
 		in[i].path = &path;
 		in[i].next_path = next == 0 ? NULL : &next;
+		in[i].next_path_deferred = false;
+		if (E.defer && (msgs[i]->msg.kind != SC_SIP_REQUEST ||
+				msgs[i]->msg.method != SC_METHOD_INVITE)) {
+			in[i].next_path = NULL;
+			in[i].next_path_deferred = true;
+			E.defer_next = next;
+		}
 		in[i].verdict = 0xff;
 	}
 	cr_assert_eq(sc_cancel_handle_burst(E.ctx[ctx], in, n), n);

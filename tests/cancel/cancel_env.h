@@ -68,6 +68,15 @@ struct env {
 	bool allow_unparsable;		/* corpus: a 400 echoes a broken To (8.2.6.2) */
 	/* Called by the sink after it kept a message (NULL: none); may handle more. */
 	void (*after_send)(const struct sent *s);
+	/*
+	 * Proxy: burst_to() defers the next_path of every input but an INVITE, and the
+	 * sink's next_path gives it (defer_next, 0: none) or, with defer_pending, says
+	 * the address is still being resolved; defer_calls counts the questions.
+	 */
+	bool defer;
+	bool defer_pending;
+	unsigned defer_calls;
+	uint64_t defer_next;
 };
 
 extern struct env E;

@@ -681,6 +681,71 @@ Test(proxy, unmatched_cancel_forwarded_statelessly)
 	env_down();
 }
 
+/*
+ * A deferred next_path (the app computes none up front) is asked for only by a
+ * stateless forward or relay, not by what matches a transaction. While the app is
+ * still resolving the address the input is HELD: nothing sent, nothing counted;
+ * handed in again, it is forwarded and counted once.
+ */
+Test(proxy, deferred_next_path_asked_only_when_needed_held_while_pending)
+{
+	struct sc_cancel_cfg cfg = proxy_cfg();
+	uint64_t rx_cancel, unmatched, rx_resp;
+	unsigned i, n, calls;
+	struct tmsg *opt;
+	int bye;
+
+	env_up(&cfg, CAP);
+	E.defer = true;
+	i = invite(0, "z9hG4bKd1", "call-d1");
+	cr_assert_eq(from_uas(0, i, 180, "d"), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(count(UP, 180, 0), 1);
+	cr_assert_eq(E.defer_calls, 0, "a matched response needs no next path");
+	/* A CANCEL without a transaction, while the next hop is being resolved. */
+	E.defer_pending = true;
+	n = E.nsent;
+	rx_cancel = CT(SC_CANCEL_C_RX_CANCEL);
+	unmatched = CT(SC_CANCEL_C_CANCEL_UNMATCHED);
+	cr_assert_eq(from_uac(0, "CANCEL", "z9hG4bKu9", "call-u9", 10, NULL), SC_CANCEL_V_HELD);
+	cr_assert_eq(E.defer_calls, 1);
+	cr_assert_eq(E.nsent, n, "a held input sends nothing");
+	cr_assert_eq(CT(SC_CANCEL_C_RX_CANCEL), rx_cancel);
+	cr_assert_eq(CT(SC_CANCEL_C_CANCEL_UNMATCHED), unmatched);
+	E.defer_pending = false;
+	cr_assert_eq(from_uac(0, "CANCEL", "z9hG4bKu9", "call-u9", 10, NULL),
+		     SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 1);
+	cr_assert_eq(CT(SC_CANCEL_C_RX_CANCEL), rx_cancel + 1);
+	cr_assert_eq(CT(SC_CANCEL_C_CANCEL_UNMATCHED), unmatched + 1);
+	/* The CANCEL of d1 matches: its CANCEL goes on the stored path, no question. */
+	calls = E.defer_calls;
+	cr_assert_eq(from_uac(0, "CANCEL", "z9hG4bKd1", "call-d1", 70, NULL),
+		     SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(count(DOWN, 0, SC_METHOD_CANCEL), 2);
+	cr_assert_eq(E.defer_calls, calls);
+	/* A BYE (stateless), then its 200, relayed by Via: HELD while pending. */
+	cr_assert_eq(from_uac(0, "BYE", "z9hG4bKb9", "call-b9", 70, NULL), SC_CANCEL_V_RESPONDED);
+	bye = find(0, DOWN, 0, SC_METHOD_BYE);
+	cr_assert_geq(bye, 0);
+	E.defer_pending = true;
+	rx_resp = CT(SC_CANCEL_C_RX_RESPONSE);
+	n = E.nsent;
+	cr_assert_eq(from_uas(0, (unsigned)bye, 200, "b"), SC_CANCEL_V_HELD);
+	cr_assert_eq(E.nsent, n);
+	cr_assert_eq(CT(SC_CANCEL_C_RX_RESPONSE), rx_resp);
+	E.defer_pending = false;
+	cr_assert_eq(from_uas(0, (unsigned)bye, 200, "b"), SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(count(VIA2, 200, 0), 1);
+	cr_assert_eq(CT(SC_CANCEL_C_RX_RESPONSE), rx_resp + 1);
+	/* No route once resolved (NULL): dropped and counted as before. */
+	E.defer_next = 0;
+	opt = uac("OPTIONS", "z9hG4bKo9", "call-o9", 70, NULL);
+	cr_assert_eq(handle(0, opt, UP, 0), SC_CANCEL_V_DROPPED);
+	free(opt);
+	cr_assert_eq(CT(SC_CANCEL_C_PX_NO_ROUTE), 1);
+	env_down();
+}
+
 /* 16.11: BYE and other requests statelessly; the same request gets the same branch;
  * responses with a top Via that is not ours are dropped (18.1.2). */
 Test(proxy, other_requests_stateless_same_branch_and_foreign_via_dropped)
