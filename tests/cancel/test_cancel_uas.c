@@ -907,11 +907,14 @@ static void
 cancel_after_100(const struct sent *s)
 {
 	struct tmsg *m = race_cancel;
+	uint8_t v;
 
 	if (m == NULL || s->ctx != 0 || s->msg.status != 100)
 		return;
 	race_cancel = NULL;
-	cr_assert_eq(handle(1, m, 2, 0), SC_CANCEL_V_RESPONDED);
+	v = handle(1, m, 2, 0);
+	free(m);
+	cr_assert_eq(v, SC_CANCEL_V_RESPONDED);
 }
 
 Test(cancel, cancel_between_100_and_180_on_another_core)
@@ -1894,6 +1897,7 @@ invite_on_core1_after_481(const struct sent *s)
 		return;
 	race_invite = NULL;
 	handle(1, m, 1, 0);
+	free(m);
 }
 
 /*
