@@ -59,6 +59,8 @@
  *    once a provisional arrived, never after a final; Timer E; 64*T1 without a
  *    final: 408 upstream (16.8 / 16.7 step 6). Without a context: stateless forward.
  *  - Everything else: stateless (16.11); responses whose top Via is not ours: drop.
+ *    A stateless forward or relay of an input with next_path_deferred asks
+ *    sink.next_path for its path only then; still resolving: verdict HELD.
  *  - Any Proxy-Require (we support no extension): 420 with Unsupported (16.3 item 6),
  *    never for ACK or CANCEL.
  */
