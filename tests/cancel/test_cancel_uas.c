@@ -907,14 +907,11 @@ static void
 cancel_after_100(const struct sent *s)
 {
 	struct tmsg *m = race_cancel;
-	uint8_t v;
 
 	if (m == NULL || s->ctx != 0 || s->msg.status != 100)
 		return;
 	race_cancel = NULL;
-	v = handle(1, m, 2, 0);
-	free(m);
-	cr_assert_eq(v, SC_CANCEL_V_RESPONDED);
+	cr_assert_eq(handle(1, m, 2, 0), SC_CANCEL_V_RESPONDED);
 }
 
 Test(cancel, cancel_between_100_and_180_on_another_core)
@@ -923,12 +920,14 @@ Test(cancel, cancel_between_100_and_180_on_another_core)
 	struct req inv = INV("z9hG4bK-r18", "call-r18");
 	struct req can = CAN("z9hG4bK-r18", "call-r18");
 	struct req ack = ACK("z9hG4bK-r18", "call-r18");
+	struct tmsg *cm;
 	unsigned i;
 
 	base_cfg(&cfg);
 	cfg.ring_delay_us = 0;
 	env_up(&cfg, CAP);
-	race_cancel = mk(&can);
+	cm = mk(&can);
+	race_cancel = cm;
 	E.after_send = cancel_after_100;
 	cr_assert_eq(feed(0, &inv, 1), SC_CANCEL_V_RESPONDED);
 	E.after_send = NULL;
@@ -949,6 +948,7 @@ Test(cancel, cancel_between_100_and_180_on_another_core)
 	cr_assert_eq(E.nsent, 4);
 	for (i = 0; i < E.nsent; i++)
 		cr_assert_neq(S(i)->msg.status, 180, "message %u", i);
+	free(cm);
 	env_down();
 }
 
