@@ -276,43 +276,43 @@ def sccheck(workdir, scenario, first):
     return 0 if not bad else 1
 
 
-def probes(stats_file):
-    """--neigh-reachable: sipcancel probed its neighbours and all of them answered."""
+def stats_verdict(stats_file, what, keys, ok, want):
+    """sipcancel's --stats-file totals of keys, printed; 0 when ok(totals), else 1
+    with want (what is missing) on stderr."""
     try:
         with open(stats_file, encoding="utf-8") as f:
             t = json.load(f)["totals"]
     except (OSError, ValueError, KeyError) as e:
-        print("proxylab: probes: no stats file %s (%s)" % (stats_file, e), file=sys.stderr)
+        print("proxylab: %s: no stats file %s (%s)" % (what, stats_file, e), file=sys.stderr)
         return 1
-    got = {k: t.get(k, 0) for k in ("px_neighbour_probed", "px_neighbour_expired",
-                                    "px_resolve_failed")}
-    print("  sipcancel neighbour probes: %s" % ", ".join("%s %d" % kv for kv in got.items()))
-    if got["px_neighbour_probed"] == 0 or got["px_neighbour_expired"] != 0 or \
-            got["px_resolve_failed"] != 0:
-        print("proxylab: probes: want px_neighbour_probed > 0 and no expiry or failed "
-              "resolution: %r" % got, file=sys.stderr)
+    got = {k: t.get(k, 0) for k in keys}
+    print("  sipcancel %s: %s" % (what, ", ".join("%s %d" % kv for kv in got.items())))
+    if not ok(got):
+        print("proxylab: %s: want %s: %r" % (what, want, got), file=sys.stderr)
         return 1
     return 0
+
+
+def probes(stats_file):
+    """--neigh-reachable: sipcancel probed its neighbours and all of them answered."""
+    return stats_verdict(
+        stats_file, "neighbour probes",
+        ("px_neighbour_probed", "px_neighbour_expired", "px_resolve_failed"),
+        lambda g: g["px_neighbour_probed"] > 0 and g["px_neighbour_expired"] == 0 and
+        g["px_resolve_failed"] == 0,
+        "px_neighbour_probed > 0 and no expiry or failed resolution")
 
 
 def routed(stats_file):
     """--routed: sipcancel sent through its gateway, and every resolution succeeded
     (none was tried, and failed, for the off-link UAS itself)."""
-    try:
-        with open(stats_file, encoding="utf-8") as f:
-            t = json.load(f)["totals"]
-    except (OSError, ValueError, KeyError) as e:
-        print("proxylab: routed: no stats file %s (%s)" % (stats_file, e), file=sys.stderr)
-        return 1
-    got = {k: t.get(k, 0) for k in ("px_routed_via_gateway", "px_resolve_started",
-                                    "px_resolve_failed", "px_no_next_path")}
-    print("  sipcancel routing: %s" % ", ".join("%s %d" % kv for kv in got.items()))
-    if got["px_routed_via_gateway"] == 0 or got["px_resolve_failed"] != 0 or \
-            got["px_no_next_path"] != 0:
-        print("proxylab: routed: want px_routed_via_gateway > 0, no failed resolution "
-              "and no request without a path: %r" % got, file=sys.stderr)
-        return 1
-    return 0
+    return stats_verdict(
+        stats_file, "routing",
+        ("px_routed_via_gateway", "px_resolve_started", "px_resolve_failed",
+         "px_no_next_path"),
+        lambda g: g["px_routed_via_gateway"] > 0 and g["px_resolve_failed"] == 0 and
+        g["px_no_next_path"] == 0,
+        "px_routed_via_gateway > 0, no failed resolution and no request without a path")
 
 
 def main(argv):

@@ -458,25 +458,26 @@ Test(options, gateway_in_config_file, .fini = ini_rm)
 /* The prefix match behind the routing choice (proxy.c). */
 Test(options, onlink)
 {
+	static const struct { int family; const char *addr; bool onlink; } cases[] = {
+		{ AF_INET, "198.18.1.200", true },	/* inside /23 */
+		{ AF_INET, "198.18.2.0", false },
+		{ AF_INET, "198.19.5.4", true },	/* inside /31 */
+		{ AF_INET, "198.19.5.6", false },
+		{ AF_INET6, "2001:2:0:7::1", true },	/* inside /61 */
+		{ AF_INET6, "2001:2:0:8::1", false },
+		{ AF_INET6, "fe80::9", true },		/* link-local */
+	};
 	struct sc_app_cfg cfg;
 	uint8_t a[16];
+	unsigned i;
 
 	cr_assert_eq(parse(&cfg, "--local-ip", "198.18.0.1/23", "--local-ip", "198.19.5.5/31",
 			   "--local-ip", "2001:2::1/61", NULL), 0);
-	inet_pton(AF_INET, "198.18.1.200", a);
-	cr_expect(sc_app_onlink(&cfg, AF_INET, a));
-	inet_pton(AF_INET, "198.18.2.0", a);
-	cr_expect(!sc_app_onlink(&cfg, AF_INET, a));
-	inet_pton(AF_INET, "198.19.5.4", a);
-	cr_expect(sc_app_onlink(&cfg, AF_INET, a));
-	inet_pton(AF_INET, "198.19.5.6", a);
-	cr_expect(!sc_app_onlink(&cfg, AF_INET, a));
-	inet_pton(AF_INET6, "2001:2:0:7::1", a);
-	cr_expect(sc_app_onlink(&cfg, AF_INET6, a));
-	inet_pton(AF_INET6, "2001:2:0:8::1", a);
-	cr_expect(!sc_app_onlink(&cfg, AF_INET6, a));
-	inet_pton(AF_INET6, "fe80::9", a);
-	cr_expect(sc_app_onlink(&cfg, AF_INET6, a));
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		cr_assert_eq(inet_pton(cases[i].family, cases[i].addr, a), 1);
+		cr_expect_eq(sc_app_onlink(&cfg, cases[i].family, a), cases[i].onlink, "%s",
+			     cases[i].addr);
+	}
 	/* An IPv4 address is never on-link by an IPv6 prefix, whatever its bytes. */
 	memcpy(a, "\x20\x01\x00\x02", 4);
 	cr_expect(!sc_app_onlink(&cfg, AF_INET, a));
