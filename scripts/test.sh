@@ -14,6 +14,16 @@ root=$PWD
 FUZZ_SECONDS=${FUZZ_SECONDS:-45}
 jobs=$(nproc)
 
+# Each stage's wall time, so that the whole stays within CI's budget.
+stage_name="set-up (scripts/setup.sh)"
+stage_t=$SECONDS
+stage() { # $1: the next stage's name ("" at the end): the last one's time, then $1
+	echo "== $stage_name: $((SECONDS - stage_t)) s"
+	stage_name=$1
+	stage_t=$SECONDS
+	[ -z "$1" ] || echo "== $1"
+}
+
 scripts/setup.sh
 
 passed=0
@@ -54,13 +64,13 @@ configure() { # $1: dir, rest: options
 
 status=0
 
-echo "== release build and tests"
+stage "release build and tests"
 configure build
 ninja -C build -j "$jobs"
 meson test -C build --no-rebuild --print-errorlogs --num-processes "$jobs" || status=1
 tally build
 
-echo "== sanitizer build (address, undefined) and tests"
+stage "sanitizer build (address, undefined) and tests"
 configure build-asan -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
 	-Db_lundef=false -Dbenchmarks=false
 ninja -C build-asan -j "$jobs"
@@ -70,7 +80,7 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 	--suite unit --suite app || status=1
 tally build-asan
 
-echo "== fuzzing, ${FUZZ_SECONDS}s per harness"
+stage "fuzzing, ${FUZZ_SECONDS}s per harness"
 CC=clang configure build-fuzz -Dbuildtype=debugoptimized -Dfuzz=true -Dtests=false \
 	-Dbenchmarks=false -Db_lundef=false
 ninja -C build-fuzz -j "$jobs"
@@ -92,12 +102,12 @@ for harness in build-fuzz/fuzz/fuzz_*; do
 	fi
 done
 
-echo "== benchmarks, quick mode"
+stage "benchmarks, quick mode"
 SC_BENCH_QUICK=1 meson test -C build --no-rebuild --benchmark --print-errorlogs \
 	--num-processes 1 --logbase benchlog || status=1
 tally build benchlog
 
-echo "== profile-guided build and checks"
+stage "profile-guided build and checks"
 pgo_case() { # $1: name; rest: the command
 	local name=$1
 	shift
@@ -121,5 +131,7 @@ fi
 # --file-prefix; EAL leaves their runtime directories behind. Remove ours.
 find /var/run/dpdk -maxdepth 1 -name 'sc_*' -exec rm -rf {} + 2>/dev/null || true
 
+stage ""
+echo "== all stages: $SECONDS s"
 echo "tests: $passed passed, $failed failed"
 exit $status
