@@ -489,17 +489,24 @@ idle_expired(void)
 	return true;
 }
 
-/* Returns 0 on a requested stop (signal, --exit-idle), -1 when a worker died. */
 /*
- * A hop outside the on-link prefixes given, with no gateway of its family, is still
- * resolved as on-link: likely a missing --gateway, so say so at start.
+ * Proxy start-up log of the routing: each gateway; and a hop outside the on-link
+ * prefixes given, with no gateway of its family, which is still resolved as
+ * on-link: likely a missing --gateway, so say so.
  */
 static void
-warn_offlink_hops(const struct sc_app_cfg *cfg)
+log_routing(const struct sc_app_cfg *cfg)
 {
 	char txt[INET6_ADDRSTRLEN];
 	unsigned i, k;
 
+	for (i = 0; i < 2; i++) {
+		if (!cfg->gateway_set[i])
+			continue;
+		inet_ntop(cfg->gateway[i].family, cfg->gateway[i].addr, txt, sizeof(txt));
+		SC_APP_LOG(INFO, "proxy: off-link IPv%d addresses through gateway %s",
+			   i ? 6 : 4, txt);
+	}
 	for (k = 0; k <= cfg->n_routes; k++) {
 		const struct sc_app_hop *hop = k < cfg->n_routes ? &cfg->routes[k].hop :
 					       cfg->next_hop_set ? &cfg->next_hop : NULL;
@@ -522,6 +529,7 @@ warn_offlink_hops(const struct sc_app_cfg *cfg)
 	}
 }
 
+/* Returns 0 on a requested stop (signal, --exit-idle), -1 when a worker died. */
 static int
 main_loop(void)
 {
@@ -830,17 +838,8 @@ main(int argc, char **argv)
 	}
 	SC_APP_LOG(INFO, "%u worker(s) on %u port(s), role %s", app.n_workers, app.n_ports,
 		   app.cfg.role == SC_APP_ROLE_PROXY ? "proxy" : "uas");
-	for (i = 0; i < 2 && app.cfg.role == SC_APP_ROLE_PROXY; i++) {
-		char gw[INET6_ADDRSTRLEN];
-
-		if (!app.cfg.gateway_set[i])
-			continue;
-		inet_ntop(app.cfg.gateway[i].family, app.cfg.gateway[i].addr, gw, sizeof(gw));
-		SC_APP_LOG(INFO, "proxy: off-link IPv%d addresses through gateway %s",
-			   i ? 6 : 4, gw);
-	}
 	if (app.cfg.role == SC_APP_ROLE_PROXY)
-		warn_offlink_hops(&app.cfg);
+		log_routing(&app.cfg);
 
 	if (main_loop() < 0)
 		status = 1;

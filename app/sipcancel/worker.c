@@ -463,35 +463,36 @@ add_sip(struct sc_worker *w, struct rte_mbuf *m, struct sc_net_pkt *pkt)
 	if (w->px != NULL && rc > 0) {
 		/* Proxy: learn the sender's MAC. */
 		sc_px_learn_source(w, pkt->ip_version, &pkt->src_ip, &pkt->src_mac);
-	}
-	if (w->px != NULL && rc > 0 &&
-	    (msg->kind != SC_SIP_REQUEST || msg->method != SC_METHOD_INVITE)) {
-		/*
-		 * Most of these match a transaction and use its stored path: lib/cancel
-		 * asks for one only when it forwards or relays statelessly.
-		 */
-		b->in[k].next_path_deferred = true;
-	} else if (w->px != NULL && rc > 0) {
-		/* An INVITE: find the next hop now, or wait for ARP/ND. */
-		switch (sc_px_next_path(w, msg, &b->npath[k])) {
-		case 1:
-			b->in[k].next_path = &b->npath[k];
-			break;
-		case 0:
+		if (msg->kind != SC_SIP_REQUEST || msg->method != SC_METHOD_INVITE) {
 			/*
-			 * A reassembled datagram waits as its chain: the scratch copy is
-			 * made again when it comes back (classify gives a NULL payload).
+			 * Most of these match a transaction and use its stored path:
+			 * lib/cancel asks for one only when it forwards or relays
+			 * statelessly.
 			 */
-			if (sc_px_hold(w, m))
-				return;
-			/* No room to wait: handled as unroutable. */
-			w->stats.app[SC_APP_C_PX_NO_PATH]++;
-			break;
-		case -2:
-			break;
-		default:
-			w->stats.app[SC_APP_C_PX_NO_PATH]++;
-			break;
+			b->in[k].next_path_deferred = true;
+		} else {
+			/* An INVITE: find the next hop now, or wait for ARP/ND. */
+			switch (sc_px_next_path(w, msg, &b->npath[k])) {
+			case 1:
+				b->in[k].next_path = &b->npath[k];
+				break;
+			case 0:
+				/*
+				 * A reassembled datagram waits as its chain: the scratch
+				 * copy is made again when it comes back (classify gives a
+				 * NULL payload).
+				 */
+				if (sc_px_hold(w, m))
+					return;
+				/* No room to wait: handled as unroutable. */
+				w->stats.app[SC_APP_C_PX_NO_PATH]++;
+				break;
+			case -2:
+				break;
+			default:
+				w->stats.app[SC_APP_C_PX_NO_PATH]++;
+				break;
+			}
 		}
 	}
 	count_sip(w, msg, rc, 1);
